@@ -1,0 +1,30 @@
+# Two commands do all set-up on a fresh machine (see README.md):
+#   make demo   installs, then runs the wake word app on the host
+#   make test   installs everything the tests need, builds, runs all tests
+PY := .venv/bin/python
+
+.PHONY: demo test build bench clean
+
+demo:
+	tools/bootstrap.sh live
+	$(PY) -m edgesim.demo
+
+test:
+	tools/bootstrap.sh dev
+	$(PY) -m pytest -q tests
+
+# Rebuild the C extensions in place after editing kernels.  ONLY=audio
+# rebuilds one module (each has its own temp dir so parallel builds of
+# different modules do not collide).
+build:
+ifdef ONLY
+	EDGESIM_ONLY=$(ONLY) $(PY) setup.py -q build_ext --inplace --build-temp build/tmp-$(ONLY)
+else
+	$(PY) setup.py -q build_ext --inplace
+endif
+
+bench:
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf build *.egg-info edgesim/*.so

@@ -1,0 +1,5 @@
+import sys
+
+from edgesim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,54 @@
+"""The `edgesim` command line.
+
+Each subcommand lives in edgesim/commands/<name>.py and exposes
+`register(subparsers)`, which adds its parser and sets `func` to a callable
+taking the parsed args and returning an exit code.  Command modules import
+heavy dependencies inside `func`, so `edgesim --help` stays instant.
+
+Errors from edgesim (EdgesimError) become one line on stderr and exit code 1.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+from edgesim import __version__
+from edgesim.errors import EdgesimError
+
+# Order here is the order in `edgesim --help`.
+COMMANDS: list[str] = []
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edgesim",
+        description="Run TinyML apps (wake word, person detection, gesture) on the host, "
+        "an emulated Cortex-M4 or an Arduino Nano 33 BLE Sense, from one copy of C kernels.",
+        epilog="Run 'edgesim COMMAND --help' for the options and examples of each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"edgesim {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        import_module(f"edgesim.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except EdgesimError as error:
+        print(f"edgesim: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("edgesim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

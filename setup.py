@@ -1,0 +1,57 @@
+"""Builds the C kernels into the Python package.
+
+Every file edgesim/_native/<stem>.c is a thin CPython binding that becomes the
+extension module `edgesim._<stem>`; it is compiled together with the kernel
+folders of its concern (MODULE_KERNELS).  The firmware compiles the very same
+kernel sources for the Cortex-M4 (see firmware/), so there is one copy of
+every kernel.
+
+EDGESIM_ONLY=<stem>[,<stem>] builds just those modules (used by `make build`
+while developing one concern).
+"""
+import os
+from pathlib import Path
+
+from setuptools import Extension, setup
+
+ROOT = Path(__file__).parent
+KERNELS = Path("edgesim") / "kernels"
+
+# extension stem -> kernel folders (under edgesim/kernels) it compiles
+MODULE_KERNELS = {
+    "runtime": ["common", "runtime", "ops", "quant"],
+    "audio": ["common", "dsp/audio"],
+    "image": ["common", "dsp/image"],
+    "imu": ["common", "dsp/imu"],
+    "post": ["common", "post"],
+    "protocol": ["common", "protocol"],
+}
+
+# -ffp-contract=off: the few float stages (IMU integration) must round the
+# same way on x86-64 and on the Cortex-M4 FPU, so no fused multiply-add.
+CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-ffp-contract=off", "-fno-strict-aliasing"]
+
+
+def sources_of(stem: str) -> list[str]:
+    if stem not in MODULE_KERNELS:
+        raise SystemExit(f"setup.py: add edgesim/_native/{stem}.c to MODULE_KERNELS")
+    kernel_files = sorted(str(p) for d in MODULE_KERNELS[stem] for p in (ROOT / KERNELS / d).rglob("*.c"))
+    return [str(Path("edgesim") / "_native" / f"{stem}.c")] + [str(Path(p).relative_to(ROOT)) for p in kernel_files]
+
+
+stems = sorted(p.stem for p in (ROOT / "edgesim" / "_native").glob("*.c"))
+only = [s for s in os.environ.get("EDGESIM_ONLY", "").split(",") if s]
+if only:
+    stems = [s for s in stems if s in only]
+
+extensions = [
+    Extension(
+        name=f"edgesim._{stem}",
+        sources=sources_of(stem),
+        include_dirs=[str(KERNELS / "include"), str(Path("edgesim") / "_native")],
+        extra_compile_args=CFLAGS,
+    )
+    for stem in stems
+]
+
+setup(ext_modules=extensions)

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what edgesim needs, idempotently: Debian packages (when root and
+# missing), a virtualenv in .venv, and the package itself in editable mode
+# (which compiles the C kernels).  Usage: tools/bootstrap.sh [dev|live]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=${1:-dev}
+
+apt_packages=(libportaudio2)
+if [ "$profile" = dev ]; then
+  # Cross compiler + newlib for the firmware, QEMU for the emulator target,
+  # clang for libFuzzer targets, espeak-ng/sox to synthesize speech in tests.
+  apt_packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang libclang-rt-14-dev espeak-ng sox)
+fi
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "bootstrap: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: please install these Debian packages first: sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e ".[$profile]"
