@@ -3,7 +3,7 @@
  * Each edgesim/_native/<stem>.c becomes the extension module edgesim._<stem>
  * (see setup.py).  Bindings take objects supporting the buffer protocol
  * (numpy arrays, bytes) and return bytes/bytearray or plain Python values; the
- * Python faces in edgesim/*.py wrap them with numpy.  Kernel statuses become
+ * Python faces (edgesim/<concern>.py) wrap them with numpy.  Kernel statuses become
  * exceptions from edgesim.errors via es_py_raise().
  */
 #ifndef EDGESIM_NATIVE_COMMON_H

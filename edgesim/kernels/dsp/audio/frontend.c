@@ -1,0 +1,92 @@
+/* Streaming composition of the audio stages: a 480-sample window every 320
+ * samples, each window through window -> auto-scale -> rfft -> energy ->
+ * filter bank -> sqrt -> noise reduction -> PCAN -> log -> int8, the same
+ * graph as audio_preprocessor_int8.tflite. */
+#include <string.h>
+
+#include "edgesim/audio_frontend.h"
+
+#define OVERLAP (ES_AUDIO_WINDOW_SAMPLES - ES_AUDIO_HOP_SAMPLES)
+
+#if OVERLAP <= 0
+#error "the framing below assumes overlapping windows (hop < window)"
+#endif
+
+es_status es_audio_frontend_reset(es_audio_frontend *fe) {
+  if (fe == NULL) return ES_ERR_ARGUMENT;
+  memset(fe, 0, sizeof(*fe));
+  return ES_OK;
+}
+
+es_status es_audio_frontend_init(es_audio_frontend *fe) { return es_audio_frontend_reset(fe); }
+
+#define TRY(call)                          \
+  do {                                     \
+    es_status status_ = (call);            \
+    if (status_ != ES_OK) return status_;  \
+  } while (0)
+
+es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scratch *scratch,
+                                           const int16_t *window, int8_t *features) {
+  if (fe == NULL || scratch == NULL || window == NULL || features == NULL) return ES_ERR_ARGUMENT;
+  int16_t *frame = scratch->a.fft_input;
+  int32_t scale_bits = 0;
+  TRY(es_audio_window_apply(window, es_audio_window_coeffs, ES_AUDIO_WINDOW_SAMPLES,
+                            ES_AUDIO_WINDOW_SHIFT, frame));
+  TRY(es_audio_fft_auto_scale(frame, ES_AUDIO_WINDOW_SAMPLES, &scale_bits));
+  memset(frame + ES_AUDIO_WINDOW_SAMPLES, 0,
+         sizeof(int16_t) * (ES_AUDIO_FFT_LENGTH - ES_AUDIO_WINDOW_SAMPLES));
+  /* Buffers ping-pong between the two unions: each stage's output
+   * overwrites an input that is no longer needed. */
+  TRY(es_audio_rfft(frame, scratch->b.fft_work, scratch->a.spectrum));
+  TRY(es_audio_energy(scratch->a.spectrum, ES_AUDIO_SPECTRUM_BINS, ES_AUDIO_SPECTRUM_START,
+                      ES_AUDIO_SPECTRUM_END, scratch->b.energy));
+  TRY(es_audio_filterbank(scratch->b.energy, scratch->a.channels));
+  /* channels[0] only feeds channel 1's lower slope; features are 1..40. */
+  TRY(es_audio_filterbank_sqrt(scratch->a.channels + 1, ES_AUDIO_FEATURE_CHANNELS, scale_bits,
+                               scratch->signal));
+  TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate));
+  TRY(es_audio_pcan(scratch->signal, fe->noise_estimate));
+  TRY(es_audio_log_scale(scratch->signal, ES_AUDIO_FEATURE_CHANNELS, scratch->log_features));
+  return es_audio_feature_quantize(scratch->log_features, ES_AUDIO_FEATURE_CHANNELS, features);
+}
+
+es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames) {
+  if (fe == NULL || frames == NULL) return ES_ERR_ARGUMENT;
+  if (fe->fill > ES_AUDIO_WINDOW_SAMPLES) return ES_ERR_STATE; /* not initialized / corrupted */
+  if (count > ES_AUDIO_MAX_PUSH_SAMPLES) return ES_ERR_INPUT_DATA;
+  const size_t total = (size_t)fe->fill + count;
+  *frames = total < ES_AUDIO_WINDOW_SAMPLES
+                ? 0
+                : (total - ES_AUDIO_WINDOW_SAMPLES) / ES_AUDIO_HOP_SAMPLES + 1;
+  return ES_OK;
+}
+
+es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratch,
+                                 const int16_t *samples, size_t count, int8_t *features,
+                                 size_t max_frames, size_t *frames) {
+  if (fe == NULL || scratch == NULL || samples == NULL || features == NULL || frames == NULL ||
+      count == 0)
+    return ES_ERR_ARGUMENT;
+  size_t needed = 0;
+  TRY(es_audio_frontend_frames_for(fe, count, &needed));
+  if (needed > max_frames) return ES_ERR_BUFFER_FULL;
+  *frames = 0;
+  while (count > 0) {
+    size_t take = ES_AUDIO_WINDOW_SAMPLES - fe->fill;
+    if (take > count) take = count;
+    memcpy(fe->window + fe->fill, samples, take * sizeof(int16_t));
+    fe->fill += (uint32_t)take;
+    samples += take;
+    count -= take;
+    if (fe->fill == ES_AUDIO_WINDOW_SAMPLES) {
+      TRY(es_audio_frontend_process_window(fe, scratch, fe->window,
+                                           features + *frames * ES_AUDIO_FEATURE_CHANNELS));
+      ++*frames;
+      /* Keep the last OVERLAP samples: they start the next window. */
+      memmove(fe->window, fe->window + ES_AUDIO_HOP_SAMPLES, OVERLAP * sizeof(int16_t));
+      fe->fill = OVERLAP;
+    }
+  }
+  return ES_OK;
+}

@@ -1,0 +1,146 @@
+/* Wake word audio front end: 16 kHz int16 audio -> 40 int8 features per frame.
+ *
+ * Bit-exact with tflite-micro's audio_preprocessor_int8.tflite (the TFLM
+ * "signal" ops) for every input.  One stage per file in dsp/audio/:
+ *
+ *   window.c          Hann window (Q12), saturating to int16
+ *   fft_auto_scale.c  shift the frame up to use all 16 bits, report the shift
+ *   rfft.c            512-point real FFT, kissfft v130 int16 fixed point
+ *   energy.c          |X[k]|^2 for the bins the filter bank uses
+ *   filterbank.c      40 triangular mel channels (uint64 sums)
+ *   filterbank_sqrt.c sqrt of each channel, undoing the auto-scale shift
+ *   noise_reduction.c spectral subtraction against a per-channel noise
+ *                     estimate (the stateful part)
+ *   pcan.c            per-channel automatic gain control from the estimate
+ *   log_scale.c       log of each channel in Q6
+ *   feature_quantize.c  to the classifier's int8 input
+ *   frontend.c        composition + 480/320 sample framing (streaming)
+ *
+ * Integer arithmetic (documented once, here): every stage reproduces the
+ * upstream C++ integer expressions, including where they wrap.  Values that
+ * upstream stores into int16_t from a wider int are reduced modulo 2^16
+ * (es_wrap16 in audio_fixed.h) - that is what GCC/Clang do for the
+ * implementation-defined conversion and what makes clipped, full-scale input
+ * come out identical.  Signed right shifts are arithmetic (floor), as on
+ * every GCC target.  uint32 sums wrap modulo 2^32 like upstream's.
+ *
+ * Memory: the caller owns everything.  es_audio_frontend holds the state that
+ * carries across frames (1,124 bytes); es_audio_scratch is working memory for
+ * one frame (may be reused by anything else between calls); the constant
+ * tables (audio_tables.h, generated) are const and live in flash.
+ *
+ * Usage (firmware):
+ *   static es_audio_frontend fe;  static es_audio_scratch scratch;
+ *   es_audio_frontend_init(&fe);
+ *   for (;;) {  // any chunk size
+ *     int8_t features[4 * ES_AUDIO_FEATURE_CHANNELS];  size_t frames;
+ *     es_audio_frontend_push(&fe, &scratch, pcm, n, features, 4, &frames);
+ *   }
+ */
+#ifndef EDGESIM_AUDIO_FRONTEND_H
+#define EDGESIM_AUDIO_FRONTEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "edgesim/audio_tables.h"
+#include "edgesim/config.h"
+#include "edgesim/status.h"
+
+#define ES_AUDIO_SPECTRUM_BINS (ES_AUDIO_FFT_LENGTH / 2 + 1)
+/* Largest chunk one push accepts (~18 h of audio): keeps every count well
+ * inside 32 bits on the MCU. */
+#define ES_AUDIO_MAX_PUSH_SAMPLES ((size_t)1 << 30)
+
+typedef struct es_cpx16 {
+  int16_t re;
+  int16_t im;
+} es_cpx16;
+
+/* ---- stages (each validates its pointers/sizes and returns a status) ---- */
+
+/* output[i] = sat16((input[i] * coeffs[i]) >> shift), i < count. */
+es_status es_audio_window_apply(const int16_t *input, const int16_t *coeffs, size_t count,
+                                int shift, int16_t *output);
+
+/* In place: data <<= scale so the largest magnitude uses 15 bits; *scale_bits
+ * receives the shift (0..14). */
+es_status es_audio_fft_auto_scale(int16_t *data, size_t count, int32_t *scale_bits);
+
+/* ES_AUDIO_FFT_LENGTH real samples -> ES_AUDIO_SPECTRUM_BINS complex bins,
+ * scaled by 1/ES_AUDIO_FFT_LENGTH as kissfft's fixed point does.  work holds
+ * ES_AUDIO_FFT_LENGTH int16 and must not overlap the others; spectrum may
+ * overlay input. */
+es_status es_audio_rfft(const int16_t *input, int16_t *work, es_cpx16 *spectrum);
+
+/* energy[k] = re^2 + im^2 for start <= k < end, 0 for the other bins
+ * (count = number of bins). */
+es_status es_audio_energy(const es_cpx16 *spectrum, size_t count, size_t start, size_t end,
+                          uint32_t *energy);
+
+/* ES_AUDIO_FEATURE_CHANNELS + 1 weighted sums of energy (which has
+ * ES_AUDIO_SPECTRUM_BINS entries); channels[0] is the lower slope of channel
+ * 1 and is not a feature. */
+es_status es_audio_filterbank(const uint32_t *energy, uint64_t *channels);
+
+/* output[i] = sqrt(input[i]) >> scale_bits (rounded integer sqrt). */
+es_status es_audio_filterbank_sqrt(const uint64_t *input, size_t count, int32_t scale_bits,
+                                   uint32_t *output);
+
+/* Spectral subtraction, in place on signal[ES_AUDIO_FEATURE_CHANNELS];
+ * updates noise_estimate (the front end's state). */
+es_status es_audio_noise_reduction(uint32_t *signal, uint32_t *noise_estimate);
+
+/* PCAN gain control, in place on signal, from the updated noise estimate. */
+es_status es_audio_pcan(uint32_t *signal, const uint32_t *noise_estimate);
+
+/* output[i] = min(log(input[i] << correction) * 64, INT16_MAX), 0 for <= 1. */
+es_status es_audio_log_scale(const uint32_t *input, size_t count, int16_t *output);
+
+/* int8 = clamp((log * 256 + 333) / 666 - 128, -128, 127). */
+es_status es_audio_feature_quantize(const int16_t *log_features, size_t count, int8_t *features);
+
+/* ---- streaming front end ---- */
+
+typedef struct es_audio_frontend {
+  int16_t window[ES_AUDIO_WINDOW_SAMPLES]; /* oldest sample first */
+  uint32_t fill;                           /* valid samples in window[] */
+  uint32_t noise_estimate[ES_AUDIO_FEATURE_CHANNELS];
+} es_audio_frontend;
+
+/* Working memory of one frame; contents need not survive between calls. */
+typedef struct es_audio_scratch {
+  union { /* each stage's output replaces the input of the stage before */
+    int16_t fft_input[ES_AUDIO_FFT_LENGTH];
+    es_cpx16 spectrum[ES_AUDIO_SPECTRUM_BINS];
+    uint64_t channels[ES_AUDIO_FEATURE_CHANNELS + 1];
+  } a;
+  union {
+    int16_t fft_work[ES_AUDIO_FFT_LENGTH];
+    uint32_t energy[ES_AUDIO_SPECTRUM_BINS];
+  } b;
+  uint32_t signal[ES_AUDIO_FEATURE_CHANNELS];
+  int16_t log_features[ES_AUDIO_FEATURE_CHANNELS];
+} es_audio_scratch;
+
+/* Empty sample buffer, zero noise estimate (= a fresh interpreter). */
+es_status es_audio_frontend_init(es_audio_frontend *fe);
+es_status es_audio_frontend_reset(es_audio_frontend *fe);
+
+/* Features of one ES_AUDIO_WINDOW_SAMPLES window, advancing the noise state
+ * (the sample buffer is not touched). */
+es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scratch *scratch,
+                                           const int16_t *window, int8_t *features);
+
+/* Frames that pushing `count` more samples would complete. */
+es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames);
+
+/* Appends count samples; writes one row of ES_AUDIO_FEATURE_CHANNELS int8
+ * per completed frame (window of 480 every 320 samples) to features and the
+ * number of rows to *frames.  ES_ERR_BUFFER_FULL, consuming nothing, when
+ * more than max_frames rows would be produced. */
+es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratch,
+                                 const int16_t *samples, size_t count, int8_t *features,
+                                 size_t max_frames, size_t *frames);
+
+#endif /* EDGESIM_AUDIO_FRONTEND_H */
