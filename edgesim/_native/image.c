@@ -1,0 +1,71 @@
+/* edgesim._image: camera frame -> 96x96 int8 person detection input.
+ *
+ * A thin binding over edgesim/kernels/dsp/image (see edgesim/image.h for the
+ * arithmetic).  Pixel formats and resize methods are exported as module
+ * attributes (PIXEL_GRAY8, ..., RESIZE_AREA, RESIZE_BILINEAR), with SIDE and
+ * MAX_DIM from config.h; edgesim/image.py is the numpy face:
+ *
+ *   >>> from edgesim import _image
+ *   >>> len(_image.preprocess(bytes(96 * 96), 96, 96, 0, _image.PIXEL_GRAY8, _image.RESIZE_AREA))
+ *   9216
+ */
+#include "common.h"
+
+#include "edgesim/image.h"
+
+/* preprocess(frame, width, height, stride, pixel_format, resize) -> bytes */
+static PyObject *py_preprocess(PyObject *self, PyObject *args) {
+  (void)self;
+  Py_buffer frame;
+  int width, height, stride, pixel_format, resize;
+  if (!PyArg_ParseTuple(args, "y*iiiii", &frame, &width, &height, &stride, &pixel_format, &resize))
+    return NULL;
+  const es_image_params params = {width, height, stride, pixel_format, resize};
+  int8_t out[ES_IMAGE_SIDE * ES_IMAGE_SIDE];
+  const char *detail = "";
+  es_status status;
+  Py_BEGIN_ALLOW_THREADS
+  status = es_image_preprocess(&params, (const uint8_t *)frame.buf, (size_t)frame.len, out, &detail);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&frame);
+  if (status != ES_OK) return es_py_raise("KernelError", status, "image preprocess", detail);
+  return PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)sizeof out);
+}
+
+static PyMethodDef methods[] = {
+    {"preprocess", py_preprocess, METH_VARARGS,
+     "preprocess(frame, width, height, stride, pixel_format, resize) -> bytes\n\n"
+     "Centre-crop, resize and quantize a camera frame into SIDE*SIDE int8 bytes."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim._image",
+                                    "Camera frame preprocessing kernels (edgesim/image.h).", -1, methods,
+                                    NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__image(void) {
+  PyObject *m = PyModule_Create(&module);
+  if (m == NULL) return NULL;
+  const struct {
+    const char *name;
+    long value;
+  } constants[] = {
+      {"SIDE", ES_IMAGE_SIDE},
+      {"MAX_DIM", ES_IMAGE_MAX_DIM},
+      {"PIXEL_GRAY8", ES_PIXEL_GRAY8},
+      {"PIXEL_RGB888", ES_PIXEL_RGB888},
+      {"PIXEL_BGR888", ES_PIXEL_BGR888},
+      {"PIXEL_RGB565", ES_PIXEL_RGB565},
+      {"PIXEL_RGB565LE", ES_PIXEL_RGB565LE},
+      {"PIXEL_YUYV", ES_PIXEL_YUYV},
+      {"RESIZE_AREA", ES_RESIZE_AREA},
+      {"RESIZE_BILINEAR", ES_RESIZE_BILINEAR},
+  };
+  for (size_t i = 0; i < sizeof constants / sizeof constants[0]; ++i) {
+    if (PyModule_AddIntConstant(m, constants[i].name, constants[i].value) != 0) {
+      Py_DECREF(m);
+      return NULL;
+    }
+  }
+  return m;
+}

@@ -1,0 +1,58 @@
+/* Luma of one pixel, for every es_pixel_format (private to dsp/image).
+ *
+ * The arithmetic is documented once in edgesim/image.h.  The resize stages
+ * call this per source pixel; it is static inline so that each stage's inner
+ * loop sees the switch and the compiler can hoist it.
+ */
+#ifndef EDGESIM_DSP_IMAGE_PIXEL_H
+#define EDGESIM_DSP_IMAGE_PIXEL_H
+
+#include <stdint.h>
+
+#include "edgesim/image.h"
+
+/* BT.601 luma weights in Q15; they sum to 1 << 15. */
+#define ES_LUMA_R 9798u
+#define ES_LUMA_G 19235u
+#define ES_LUMA_B 3735u
+#define ES_LUMA_SHIFT 15
+
+static inline uint32_t es_luma_rgb(uint32_t r, uint32_t g, uint32_t b) {
+  return (ES_LUMA_R * r + ES_LUMA_G * g + ES_LUMA_B * b + (1u << (ES_LUMA_SHIFT - 1))) >> ES_LUMA_SHIFT;
+}
+
+/* RGB565 value -> luma; channels widened by bit replication. */
+static inline uint32_t es_luma_rgb565(uint32_t v) {
+  const uint32_t r5 = (v >> 11) & 0x1Fu;
+  const uint32_t g6 = (v >> 5) & 0x3Fu;
+  const uint32_t b5 = v & 0x1Fu;
+  return es_luma_rgb((r5 << 3) | (r5 >> 2), (g6 << 2) | (g6 >> 4), (b5 << 3) | (b5 >> 2));
+}
+
+/* Luma of pixel x of the row starting at `row`. */
+static inline uint32_t es_pixel_luma(int32_t pixel_format, const uint8_t *row, int32_t x) {
+  const uint8_t *p;
+  switch (pixel_format) {
+    case ES_PIXEL_GRAY8:
+      return row[x];
+    case ES_PIXEL_RGB888:
+      p = row + 3 * x;
+      return es_luma_rgb(p[0], p[1], p[2]);
+    case ES_PIXEL_BGR888:
+      p = row + 3 * x;
+      return es_luma_rgb(p[2], p[1], p[0]);
+    case ES_PIXEL_RGB565:
+      p = row + 2 * x;
+      return es_luma_rgb565(((uint32_t)p[0] << 8) | p[1]);
+    case ES_PIXEL_RGB565LE:
+      p = row + 2 * x;
+      return es_luma_rgb565(((uint32_t)p[1] << 8) | p[0]);
+    case ES_PIXEL_YUYV:
+      /* Y0 U Y1 V: every pixel's Y sits at byte 2x. */
+      return row[2 * x];
+    default:
+      return 0; /* unreachable after es_image_validate() */
+  }
+}
+
+#endif /* EDGESIM_DSP_IMAGE_PIXEL_H */
