@@ -1,0 +1,60 @@
+"""The app registry: every apps/<name>.py that defines ``APP = App(...)``.
+
+To add an app, copy one file (e.g. ``cp apps/gesture.py apps/my_app.py``),
+change its name, model and labels, and it shows up in ``edgesim apps`` and
+``edgesim run my_app``.  ``edgesim run path/to/my_app.py`` runs an app file
+kept anywhere else.
+
+    >>> from apps import app_names, load_app
+    >>> "wake_word" in app_names()
+    True
+    >>> load_app("wake_word").labels
+    ('silence', 'unknown', 'yes', 'no')
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from edgesim.app import App, AppError
+
+APPS_DIR = Path(__file__).resolve().parent
+
+
+def app_names() -> list[str]:
+    """Names of the app files in this folder, sorted."""
+    return sorted(p.stem for p in APPS_DIR.glob("*.py") if not p.stem.startswith("_"))
+
+
+def _load_file(path: Path) -> App:
+    spec = importlib.util.spec_from_file_location(f"edgesim_app_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise AppError(f"cannot load app file {path}")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except AppError:
+        raise
+    except Exception as error:  # a user's app file: say which file broke and how
+        raise AppError(f"app file {path} failed to load: {type(error).__name__}: {error}") from error
+    app = getattr(module, "APP", None)
+    if not isinstance(app, App):
+        raise AppError(f"app file {path} must define APP = App(...) (see apps/wake_word.py)")
+    return app
+
+
+def load_app(name_or_path: str) -> App:
+    """An app by name (apps/<name>.py) or by the path of an app file."""
+    path = Path(name_or_path)
+    if path.suffix == ".py":
+        if not path.is_file():
+            raise AppError(f"app file {path} does not exist")
+        return _load_file(path)
+    if name_or_path not in app_names():
+        raise AppError(f"unknown app {name_or_path!r}; available: {', '.join(app_names())} "
+                       f"(or give the path of an app file)")
+    return _load_file(APPS_DIR / f"{name_or_path}.py")
+
+
+def all_apps() -> list[App]:
+    return [load_app(name) for name in app_names()]

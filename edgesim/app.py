@@ -1,0 +1,168 @@
+"""The App definition: sensor -> preprocess -> infer -> postprocess, declared once.
+
+An app is data, not code: every target (host, emulator, Renode, device) reads
+the same App and runs the same C kernels, so the definition never changes
+between targets.  Kernel names and parameters are plain strings and numbers
+that the firmware can receive too.
+
+Usage (this is all of apps/wake_word.py, minus comments):
+
+    from edgesim.app import App, Sensor, Stage
+
+    APP = App(
+        name="wake_word",
+        description="Keyword spotting: hears 'yes' and 'no'.",
+        sensor=Sensor(kind="audio", rate_hz=16000, shape=(1,), format="int16"),
+        preprocess=Stage("audio_frontend", {"window_frames": 49, "infer_every_frames": 2}),
+        model="micro_speech_quantized",
+        labels=("silence", "unknown", "yes", "no"),
+        postprocess=Stage("recognize_commands", {"average_window_ms": 1000, "detection_threshold": 200,
+                                                 "suppression_ms": 1500, "minimum_count": 3,
+                                                 "report": ["yes", "no"]}),
+        default_source="mic",
+    )
+
+Preprocess kernels (see edgesim/targets/host.py for how each is run):
+  ``audio_frontend``  int16 audio -> 40 int8 features per 20 ms; an inference on
+                      the newest ``window_frames`` frames every ``infer_every_frames``
+                      new frames once the window is full.
+  ``image``           camera frame (any size/pixel format) -> 96x96 int8; one
+                      inference per frame.  Params: ``resize`` ("area"|"bilinear").
+  ``imu_stroke``      IMU samples -> segmented strokes -> 32x32x3 int8 raster;
+                      one inference per completed stroke.  Already segmented
+                      strokes (mouse, stroke CSV) are rasterized directly.
+
+Postprocess kernels (C, edgesim/kernels/post/):
+  ``recognize_commands``  TFLM RecognizeCommands semantics; detections for the
+                          labels in ``report``.
+  ``hysteresis``          one class score with on/off thresholds (0..255 scale)
+                          and consecutive-frame counts; detections on change.
+  ``classify``            top label with a minimum score; a detection per
+                          inference whose top score reaches ``min_score``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from edgesim.errors import EdgesimError
+
+SENSOR_KINDS = ("audio", "camera", "imu")
+PREPROCESS_KERNELS = ("audio_frontend", "image", "imu_stroke")
+POSTPROCESS_KERNELS = ("recognize_commands", "hysteresis", "classify")
+
+
+class AppError(EdgesimError):
+    """An app definition is inconsistent (unknown kernel, missing label, bad parameter)."""
+
+
+@dataclass(frozen=True)
+class Sensor:
+    """What the app consumes.
+
+    kind:     "audio" (int16 mono samples), "camera" (frames) or "imu" (6-axis samples).
+    rate_hz:  samples per second (audio, imu) or nominal frames per second (camera).
+    shape:    one sample or frame as the preprocessing expects it: (1,) for
+              mono audio, (6,) for accel xyz [g] + gyro xyz [deg/s], (H, W) or
+              (H, W, C) for camera frames (any size is accepted and cropped).
+    format:   sample format: "int16", "float32", or a pixel format such as
+              "gray8", "bgr888", "rgb888", "rgb565", "yuv422".
+    accepts:  other chunk kinds the preprocessing takes directly, e.g.
+              ("stroke",) for gesture so mouse-drawn strokes skip segmentation.
+    """
+
+    kind: str
+    rate_hz: float
+    shape: tuple[int, ...]
+    format: str
+    accepts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A kernel by name plus its parameters (plain JSON-able values)."""
+
+    kernel: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str, default: Any = None) -> Any:
+        return self.params.get(name, default)
+
+
+@dataclass(frozen=True)
+class App:
+    """A complete, target-independent application definition.
+
+    model is a model-store name ("micro_speech_quantized", resolved through
+    edgesim.store, EDGESIM_MODELS or the download cache) or a path to a
+    .tflite file.  labels are the model's output classes in output order.
+    default_source is what ``edgesim run APP`` reads without --source.
+    deadline_ms, when set, is the processing budget per inference; otherwise
+    the runner uses each chunk's own duration (keep up with the sensor).
+    """
+
+    name: str
+    description: str
+    sensor: Sensor
+    preprocess: Stage
+    model: str
+    labels: tuple[str, ...]
+    postprocess: Stage
+    default_source: str = "synthetic:silence"
+    deadline_ms: float | None = None
+    examples: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise AppError naming the first inconsistency."""
+        where = f"app {self.name!r}"
+        if not self.name.isidentifier():
+            raise AppError(f"{where}: name must be a Python identifier (it is also the file name)")
+        if self.sensor.kind not in SENSOR_KINDS:
+            raise AppError(f"{where}: sensor kind {self.sensor.kind!r} is not one of {', '.join(SENSOR_KINDS)}")
+        if self.sensor.rate_hz <= 0:
+            raise AppError(f"{where}: sensor rate must be positive, got {self.sensor.rate_hz}")
+        if self.preprocess.kernel not in PREPROCESS_KERNELS:
+            raise AppError(f"{where}: preprocess kernel {self.preprocess.kernel!r} is not one of "
+                           f"{', '.join(PREPROCESS_KERNELS)}")
+        if self.postprocess.kernel not in POSTPROCESS_KERNELS:
+            raise AppError(f"{where}: postprocess kernel {self.postprocess.kernel!r} is not one of "
+                           f"{', '.join(POSTPROCESS_KERNELS)}")
+        if len(self.labels) < 2 or len(set(self.labels)) != len(self.labels):
+            raise AppError(f"{where}: labels must be at least two distinct names, got {self.labels}")
+        for key in ("report", "label"):
+            named = self.postprocess.params.get(key)
+            for label in ([named] if isinstance(named, str) else list(named or [])):
+                if label not in self.labels:
+                    raise AppError(f"{where}: postprocess {key} names {label!r}, which is not one of the "
+                                   f"labels {', '.join(self.labels)}")
+
+    def label_index(self, label: str) -> int:
+        try:
+            return self.labels.index(label)
+        except ValueError:
+            raise AppError(f"app {self.name!r} has no label {label!r} (labels: {', '.join(self.labels)})") from None
+
+    def with_model(self, model: str | Path) -> "App":
+        """The same app with another model (``--model PATH``)."""
+        from dataclasses import replace
+
+        return replace(self, model=str(model))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able description (used by `edgesim apps --json` and by targets that ship the config)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "sensor": {"kind": self.sensor.kind, "rate_hz": self.sensor.rate_hz, "shape": list(self.sensor.shape),
+                       "format": self.sensor.format, "accepts": list(self.sensor.accepts)},
+            "preprocess": {"kernel": self.preprocess.kernel, "params": dict(self.preprocess.params)},
+            "model": self.model,
+            "labels": list(self.labels),
+            "postprocess": {"kernel": self.postprocess.kernel, "params": dict(self.postprocess.params)},
+            "default_source": self.default_source,
+            "deadline_ms": self.deadline_ms,
+        }

@@ -1,0 +1,289 @@
+"""Evaluation: labelled files -> accuracy and confusion matrix; a long stream -> false accepts/rejects.
+
+Two kinds of dataset (``edgesim eval APP DATASET``):
+
+* A folder of labelled files.  The label of a file is the name of its
+  parent folder (``DATASET/yes/clip1.wav``), or comes from ``DATASET/labels.csv``
+  (columns ``file,label``; a header row and extra columns are fine).  Each file
+  is an independent stream (the target is reset between files) and its
+  prediction is the top label of the *last* inference of that stream: for a
+  1 s wake word clip the one inference over the whole clip, for an image its
+  one frame, for a stroke the inference on that stroke.
+
+* A long recording (a WAV file) plus its word times, in the spirit of the
+  MLPerf Tiny streaming wake word task: a CSV (``label,start_ms,end_ms``) or
+  JSON (``[{"label", "start_ms", "end_ms"}, ...]``) beside it or given with
+  ``--words``.  A detection is a hit when its label matches a word that starts
+  at or before it and ended no more than ``tolerance_ms`` before it; each word
+  matches at most one detection.  Unmatched words are false rejects,
+  unmatched detections false accepts.  Words whose label the app does not
+  report (distractors) are not expected to be detected.
+
+    report = evaluate_folder(app, target, Path("dataset"))
+    print(report.format())
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from edgesim.app import App
+from edgesim.errors import SourceError
+from edgesim.events import DetectionEvent, Event, InferenceEvent
+from edgesim.pipeline import Runner
+from edgesim.sources.files import AUDIO_SUFFIXES, CSV_SUFFIXES, IMAGE_SUFFIXES
+from edgesim.targets.base import Target
+
+NO_PREDICTION = "(none)"
+DEFAULT_TOLERANCE_MS = 1500
+MEDIA_SUFFIXES = {"audio": AUDIO_SUFFIXES, "camera": IMAGE_SUFFIXES, "imu": CSV_SUFFIXES}
+
+
+@dataclass(frozen=True)
+class LabelledFile:
+    path: Path
+    label: str
+
+
+def _read_labels_csv(dataset: Path) -> list[LabelledFile]:
+    path = dataset / "labels.csv"
+    files = []
+    with open(path, newline="", encoding="utf-8") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            if not row or row[0].strip().startswith("#"):
+                continue
+            if len(row) < 2:
+                raise SourceError(f"{path}: line {number} needs file,label: {','.join(row)!r}")
+            name, label = row[0].strip(), row[1].strip()
+            if number == 1 and (name, label) == ("file", "label"):
+                continue
+            if not (dataset / name).is_file():
+                raise SourceError(f"{path}: line {number} names {name}, which is not a file in {dataset}")
+            files.append(LabelledFile(dataset / name, label))
+    return files
+
+
+def find_labelled_files(dataset: Path, app: App) -> list[LabelledFile]:
+    """The dataset's files and labels (labels.csv, else parent folder names), checked against the app."""
+    if not dataset.is_dir():
+        raise SourceError(f"{dataset}: not a folder of labelled files")
+    if (dataset / "labels.csv").is_file():
+        files = _read_labels_csv(dataset)
+    else:
+        suffixes = MEDIA_SUFFIXES[app.sensor.kind]
+        files = [LabelledFile(p, p.parent.name) for p in sorted(dataset.rglob("*"))
+                 if p.is_file() and p.suffix.lower() in suffixes and p.parent != dataset]
+    if not files:
+        raise SourceError(f"{dataset}: no labelled files; put them in one folder per label "
+                          f"({', '.join(app.labels)}) or list them in {dataset / 'labels.csv'} (file,label)")
+    unknown = sorted({f.label for f in files} - set(app.labels))
+    if unknown:
+        raise SourceError(f"{dataset}: label(s) {', '.join(unknown)} are not labels of app {app.name!r} "
+                          f"({', '.join(app.labels)})")
+    return files
+
+
+def run_stream(app: App, target: Target, spec: str) -> list[Event]:
+    """All events of one independent stream (the target is reset first)."""
+    from edgesim.sources import open_source
+
+    events: list[Event] = []
+    target.reset()
+    with open_source(spec, app.sensor.kind) as source:
+        Runner(app, target, source).run(on_event=events.append)
+    return events
+
+
+def last_inference(events: list[Event]) -> InferenceEvent | None:
+    inferences = [e for e in events if isinstance(e, InferenceEvent)]
+    return inferences[-1] if inferences else None
+
+
+@dataclass
+class ClassificationReport:
+    """Accuracy and confusion matrix (rows: true label, columns: prediction)."""
+
+    labels: tuple[str, ...]
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, item: LabelledFile, inference: InferenceEvent | None) -> None:
+        self.results.append({"file": str(item.path), "label": item.label,
+                             "prediction": inference.top if inference else NO_PREDICTION,
+                             "score": round(inference.top_score, 6) if inference else None,
+                             "raw": inference.raw if inference else None})
+
+    @property
+    def correct(self) -> int:
+        return sum(r["label"] == r["prediction"] for r in self.results)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / len(self.results) if self.results else 0.0
+
+    def confusion(self) -> dict[str, dict[str, int]]:
+        columns = list(self.labels) + [NO_PREDICTION]
+        matrix = {label: {column: 0 for column in columns} for label in self.labels}
+        for r in self.results:
+            matrix[r["label"]][r["prediction"]] += 1
+        return matrix
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "classification", "files": len(self.results), "correct": self.correct,
+                "accuracy": round(self.accuracy, 6), "confusion": self.confusion(), "results": self.results}
+
+    def format(self) -> str:
+        matrix = self.confusion()
+        columns = [c for c in list(self.labels) + [NO_PREDICTION]
+                   if c != NO_PREDICTION or any(row[c] for row in matrix.values())]
+        width = max(8, *(len(c) for c in columns), *(len(label) for label in self.labels))
+        lines = [f"accuracy {self.accuracy * 100:.1f}% ({self.correct}/{len(self.results)} files)", "",
+                 "confusion (rows: true label, columns: predicted)",
+                 " " * width + "".join(f"{c:>{width + 1}}" for c in columns)]
+        for label in self.labels:
+            lines.append(f"{label:<{width}}" + "".join(f"{matrix[label][c]:>{width + 1}}" for c in columns))
+        wrong = [r for r in self.results if r["label"] != r["prediction"]]
+        if wrong:
+            lines += ["", "misclassified:"] + [f"  {r['file']}: {r['label']} -> {r['prediction']}" for r in wrong]
+        return "\n".join(lines)
+
+
+def evaluate_folder(app: App, target: Target, dataset: Path,
+                    progress: Callable[[int, int], None] | None = None) -> ClassificationReport:
+    """Classify every labelled file of ``dataset`` with ``target`` (opened for ``app``)."""
+    files = find_labelled_files(dataset, app)
+    report = ClassificationReport(app.labels)
+    for index, item in enumerate(files):
+        report.add(item, last_inference(run_stream(app, target, str(item.path))))
+        if progress is not None:
+            progress(index + 1, len(files))
+    return report
+
+
+# ---------------------------------------------------------------------------------------- streams
+@dataclass(frozen=True)
+class Word:
+    label: str
+    start_ms: float
+    end_ms: float
+
+
+def read_word_times(path: Path) -> list[Word]:
+    """Word times from CSV (label,start_ms,end_ms) or JSON ([{label,start_ms,end_ms}] or {"words": [...]})."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourceError(f"{path}: cannot read word times ({error})") from None
+    words = []
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SourceError(f"{path}: not valid JSON ({error})") from None
+        items = data.get("words") if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise SourceError(f"{path}: expected a list of {{label, start_ms, end_ms}} objects")
+        for index, item in enumerate(items):
+            try:
+                words.append(Word(str(item["label"]), float(item["start_ms"]), float(item["end_ms"])))
+            except (KeyError, TypeError, ValueError):
+                raise SourceError(f"{path}: word {index} needs label, start_ms and end_ms: {item!r}") from None
+    else:
+        for number, row in enumerate(csv.reader(text.splitlines()), start=1):
+            if not row or row[0].strip().startswith("#"):
+                continue
+            if number == 1 and row[0].strip() == "label":
+                continue
+            try:
+                words.append(Word(row[0].strip(), float(row[1]), float(row[2])))
+            except (IndexError, ValueError):
+                raise SourceError(f"{path}: line {number} must be label,start_ms,end_ms: {','.join(row)!r}") from None
+    for word in words:
+        if word.end_ms < word.start_ms:
+            raise SourceError(f"{path}: word {word.label!r} ends ({word.end_ms} ms) before it starts "
+                              f"({word.start_ms} ms)")
+    return sorted(words, key=lambda w: w.start_ms)
+
+
+def word_times_beside(stream: Path) -> Path:
+    """The word-times file next to a stream: same name with .csv or .json."""
+    for suffix in (".csv", ".json"):
+        candidate = stream.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    raise SourceError(f"{stream}: no word times found; put {stream.with_suffix('.csv').name} "
+                      f"(label,start_ms,end_ms) beside it or pass --words FILE")
+
+
+@dataclass
+class StreamReport:
+    """Event-level result of a long stream."""
+
+    expected: list[Word]
+    detections: list[DetectionEvent]
+    hits: list[tuple[Word, DetectionEvent]]
+    false_rejects: list[Word]
+    false_accepts: list[DetectionEvent]
+    stream_ms: float
+
+    @property
+    def hit_rate(self) -> float:
+        return len(self.hits) / len(self.expected) if self.expected else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        hours = self.stream_ms / 3_600_000 if self.stream_ms else 0.0
+        delays = [d.t_ms - w.end_ms for w, d in self.hits]
+        return {
+            "kind": "stream", "stream_ms": self.stream_ms, "words": len(self.expected), "hits": len(self.hits),
+            "false_rejects": len(self.false_rejects), "false_accepts": len(self.false_accepts),
+            "false_reject_rate": round(1 - self.hit_rate, 6),
+            "false_accepts_per_hour": round(len(self.false_accepts) / hours, 3) if hours else None,
+            "mean_delay_after_word_ms": round(sum(delays) / len(delays), 1) if delays else None,
+            "missed": [{"label": w.label, "start_ms": w.start_ms, "end_ms": w.end_ms} for w in self.false_rejects],
+            "spurious": [e.to_dict() for e in self.false_accepts],
+        }
+
+    def format(self) -> str:
+        d = self.to_dict()
+        lines = [f"{d['hits']}/{d['words']} words detected; {d['false_rejects']} false rejects, "
+                 f"{d['false_accepts']} false accepts in {self.stream_ms / 1000:.1f} s"
+                 + (f" ({d['false_accepts_per_hour']:.1f}/hour)" if d["false_accepts_per_hour"] is not None else "")]
+        if d["mean_delay_after_word_ms"] is not None:
+            lines.append(f"mean detection delay after the word ends: {d['mean_delay_after_word_ms']:.0f} ms")
+        lines += [f"  missed {w.label!r} at {w.start_ms / 1000:.3f}-{w.end_ms / 1000:.3f} s" for w in self.false_rejects]
+        lines += [f"  false accept {e.label!r} at {e.t_ms / 1000:.3f} s" for e in self.false_accepts]
+        return "\n".join(lines)
+
+
+def score_stream(detections: list[DetectionEvent], words: list[Word], reported: set[str],
+                 tolerance_ms: float = DEFAULT_TOLERANCE_MS, stream_ms: float = 0.0) -> StreamReport:
+    """Match detections to words (see the module docstring)."""
+    expected = [w for w in words if w.label in reported]
+    remaining = sorted(detections, key=lambda e: e.t_ms)
+    hits = []
+    misses = []
+    for word in expected:
+        match = next((e for e in remaining if e.label == word.label and word.start_ms <= e.t_ms
+                      <= word.end_ms + tolerance_ms), None)
+        if match is None:
+            misses.append(word)
+        else:
+            remaining.remove(match)
+            hits.append((word, match))
+    return StreamReport(expected, detections, hits, misses, remaining, stream_ms)
+
+
+def reported_labels(app: App) -> set[str]:
+    """Labels whose detections count as events in stream evaluation."""
+    report = app.postprocess.params.get("report")
+    return set(report) if report else set(app.labels)
+
+
+def evaluate_stream(app: App, target: Target, stream: Path, words: list[Word],
+                    tolerance_ms: float = DEFAULT_TOLERANCE_MS) -> StreamReport:
+    events = run_stream(app, target, str(stream))
+    detections = [e for e in events if isinstance(e, DetectionEvent)]
+    summary = events[-1].to_dict() if events else {}
+    return score_stream(detections, words, reported_labels(app), tolerance_ms, float(summary.get("stream_ms", 0.0)))

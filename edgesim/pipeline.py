@@ -1,0 +1,252 @@
+"""The streaming runner: moves a source's chunks through a target and accounts for time.
+
+One runner drives every target (host, emulator, Renode, device):
+
+    from apps import load_app
+    from edgesim.pipeline import Runner
+    from edgesim.sources import open_source
+    from edgesim.targets import create_target
+
+    app = load_app("wake_word")
+    with create_target("host") as target, open_source("speech.wav", "audio") as source:
+        target.open(app)
+        summary = Runner(app, target, source).run(on_event=print)
+
+What it does:
+  * live sources (mic, camera, mouse) are read by a producer thread into a
+    bounded ring buffer; when processing falls behind, the oldest chunks are
+    dropped and counted (``dropped_chunks``, ``dropped_ms``), never queued
+    without bound;
+  * files are read as fast as possible (no drops), or paced to real time
+    with ``realtime=True``;
+  * every chunk has a deadline (the app's ``deadline_ms`` or the chunk's own
+    duration: processing must keep up with the sensor); misses are counted;
+  * per-stage latency p50/p99 comes from the target's timings plus the
+    runner's own "chunk" (whole target call) and, for live sources, "queue"
+    (wait in the ring buffer);
+  * Ctrl-C (KeyboardInterrupt) stops the source cleanly and still produces
+    the summary, with ``interrupted: true``.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, Iterator
+
+from edgesim.app import App
+from edgesim.events import DetectionEvent, Event, InferenceEvent, SummaryEvent
+from edgesim.targets.base import StageTimes, Target
+
+EventSink = Callable[[Event], None]
+ChunkObserver = Callable[[Any], None]
+
+
+def chunk_duration_ms(chunk: Any, app: App) -> float | None:
+    """Stream time a chunk covers: samples / rate for audio and IMU, one frame period for camera."""
+    kind = getattr(chunk, "kind", "")
+    if kind in ("audio", "imu"):
+        rate = float(getattr(chunk, "rate_hz", app.sensor.rate_hz))
+        return len(chunk.samples) * 1000.0 / rate
+    if kind == "camera":
+        return 1000.0 / app.sensor.rate_hz
+    return None  # a finished stroke has no sensor period
+
+
+class RingBuffer:
+    """Bounded FIFO shared by a producer thread and the runner; overflow drops the oldest item.
+
+        >>> ring = RingBuffer(2)
+        >>> for item in "abc": _ = ring.put(item)
+        >>> ring.dropped, ring.get(0), ring.get(0)
+        (1, 'b', 'c')
+    """
+
+    def __init__(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError("ring buffer capacity must be at least 1")
+        self._items: deque[Any] = deque()
+        self._capacity = capacity
+        self._cond = threading.Condition()
+        self._closed = False
+        self.dropped = 0
+
+    def put(self, item: Any) -> Any | None:
+        """Append; returns the item dropped to make room, if any."""
+        with self._cond:
+            dropped = None
+            if len(self._items) >= self._capacity:
+                dropped = self._items.popleft()
+                self.dropped += 1
+            self._items.append(item)
+            self._cond.notify()
+            return dropped
+
+    def close(self) -> None:
+        """No more items will come; get() returns None once drained."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def get(self, timeout: float | None = None) -> Any | None:
+        """Oldest item, waiting up to ``timeout`` s; None when closed and empty or on timeout."""
+        with self._cond:
+            if not self._items and not self._closed:
+                self._cond.wait(timeout)
+            return self._items.popleft() if self._items else None
+
+    @property
+    def finished(self) -> bool:
+        with self._cond:
+            return self._closed and not self._items
+
+
+class Runner:
+    """Runs one stream of ``source`` through an opened ``target``.
+
+    realtime: pace a file source to its timestamps (live sources pace themselves).
+    ring_chunks: capacity of the ring buffer between a live source and the target.
+    max_stream_ms: stop after this much stream time (for endless sources).
+    """
+
+    def __init__(self, app: App, target: Target, source: Any, *, realtime: bool = False, ring_chunks: int = 64,
+                 max_stream_ms: float | None = None) -> None:
+        self.app = app
+        self.target = target
+        self.source = source
+        self.realtime = realtime
+        self.ring_chunks = ring_chunks
+        self.max_stream_ms = max_stream_ms
+        self.timings = StageTimes()
+        self._counts = {"chunks": 0, "inferences": 0, "detections": 0, "deadline_checked": 0, "deadline_misses": 0}
+        self._detections_by_label: dict[str, int] = {}
+        self._dropped_chunks = 0
+        self._dropped_ms = 0.0
+        self._stream_ms = 0.0
+        self._error: BaseException | None = None
+
+    # ------------------------------------------------------------------ chunk sources
+    def _file_chunks(self) -> Iterator[tuple[Any, float]]:
+        wall_start = time.monotonic()
+        first_t: float | None = None
+        for chunk in self.source:
+            if self.realtime:
+                first_t = chunk.t_ms if first_t is None else first_t
+                delay = wall_start + (chunk.t_ms - first_t) / 1000.0 - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            yield chunk, time.monotonic()
+
+    def _live_chunks(self) -> Iterator[tuple[Any, float]]:
+        ring = RingBuffer(self.ring_chunks)
+
+        def produce() -> None:
+            try:
+                for chunk in self.source:
+                    if self.max_stream_ms is not None and chunk.t_ms >= self.max_stream_ms:
+                        break  # capture no more than will be processed
+                    dropped = ring.put((chunk, time.monotonic()))
+                    if dropped is not None:
+                        self._dropped_chunks += 1
+                        self._dropped_ms += chunk_duration_ms(dropped[0], self.app) or 0.0
+                    if getattr(self.source, "closed", False):
+                        break
+            except BaseException as error:  # handed to the runner thread, re-raised there
+                self._error = error
+            finally:
+                ring.close()
+
+        producer = threading.Thread(target=produce, name="edgesim-source", daemon=True)
+        producer.start()
+        try:
+            while not ring.finished:
+                item = ring.get(timeout=0.1)
+                if item is not None:
+                    yield item
+            if self._error is not None:
+                raise self._error
+        finally:
+            self.source.close()
+            producer.join(timeout=2.0)
+
+    # ------------------------------------------------------------------ the loop
+    def _account(self, events: list[Event], sink: EventSink) -> None:
+        for event in events:
+            if isinstance(event, InferenceEvent):
+                self._counts["inferences"] += 1
+            elif isinstance(event, DetectionEvent):
+                self._counts["detections"] += 1
+                self._detections_by_label[event.label] = self._detections_by_label.get(event.label, 0) + 1
+            sink(event)
+
+    def run(self, on_event: EventSink | None = None, on_chunk: ChunkObserver | None = None) -> SummaryEvent:
+        """Process the whole stream; events go to ``on_event`` (the summary last) and are returned in it.
+
+        ``on_chunk`` sees every chunk before the target does (the display's input level meter).
+        """
+        sink: EventSink = on_event or (lambda event: None)
+        live = bool(getattr(self.source, "is_live", False))
+        interrupted = False
+        wall_start = time.monotonic()
+        try:
+            for chunk, arrived in (self._live_chunks() if live else self._file_chunks()):
+                if self.max_stream_ms is not None and chunk.t_ms >= self.max_stream_ms:
+                    break
+                if on_chunk is not None:
+                    on_chunk(chunk)
+                start = time.monotonic()
+                if live:
+                    self.timings.record("queue", start - arrived)
+                events = self.target.process(chunk)
+                elapsed = time.monotonic() - start
+                self.timings.record("chunk", elapsed)
+                self._counts["chunks"] += 1
+                duration = chunk_duration_ms(chunk, self.app)
+                budget = self.app.deadline_ms if self.app.deadline_ms is not None else duration
+                if budget is not None:
+                    self._counts["deadline_checked"] += 1
+                    if elapsed * 1000.0 > budget:
+                        self._counts["deadline_misses"] += 1
+                self._stream_ms = max(self._stream_ms, chunk.t_ms + (duration or 0.0))
+                self._account(events, sink)
+            self._account(self.target.finish(), sink)
+        except KeyboardInterrupt:
+            interrupted = True
+            self.source.close()
+        summary = SummaryEvent(self._summary(time.monotonic() - wall_start, interrupted))
+        sink(summary)
+        return summary
+
+    def _summary(self, wall_s: float, interrupted: bool) -> dict[str, Any]:
+        dropped_chunks = self._dropped_chunks
+        overflows = int(getattr(self.source, "overflows", 0) or 0)  # device-side drops (PortAudio)
+        target_stats = dict(self.target.stats())
+        warnings = list(target_stats.pop("warnings", []))
+        if dropped_chunks:
+            warnings.append(f"dropped {dropped_chunks} chunks ({self._dropped_ms:.0f} ms of input) because "
+                            f"processing fell behind the sensor")
+        if overflows:
+            warnings.append(f"the input device reported {overflows} overflows (audio lost before edgesim saw it)")
+        if self._counts["deadline_misses"]:
+            warnings.append(f"{self._counts['deadline_misses']} of {self._counts['deadline_checked']} chunks took "
+                            f"longer to process than the sensor time they cover")
+        latency = {**self.target.timings.summary(), **self.timings.summary()}
+        stats: dict[str, Any] = {
+            "app": self.app.name,
+            "target": self.target.name,
+            "source": getattr(self.source, "description", str(self.source)),
+            "notes": list(getattr(self.source, "notes", [])),
+            "stream_ms": round(self._stream_ms, 3),
+            "wall_s": round(wall_s, 4),
+            "realtime_factor": round(self._stream_ms / 1000.0 / wall_s, 2) if wall_s > 0 and self._stream_ms else None,
+            **self._counts,
+            "detections_by_label": dict(self._detections_by_label),
+            "dropped_chunks": dropped_chunks,
+            "dropped_ms": round(self._dropped_ms, 3),
+            "input_overflows": overflows,
+            "latency_ms": latency,
+            **target_stats,
+            "warnings": warnings,
+            "interrupted": interrupted,
+        }
+        return stats
