@@ -1,0 +1,34 @@
+/* The op kernels edgesim ships, and sets of them for es_model_load().
+ *
+ * Each op is one file ops/<name>.c defining `const es_op es_op_<name>` (the
+ * contract is edgesim/op.h) and one line in ops/registry.c.  A board that
+ * needs only some ops can build its own set and link only those kernels:
+ *
+ *   static const es_op *const my_ops[] = {&es_op_conv_2d, &es_op_softmax};
+ *   static const es_op_set my_set = {my_ops, 2};
+ */
+#ifndef EDGESIM_OPS_H
+#define EDGESIM_OPS_H
+
+#include <stdint.h>
+
+#include "edgesim/op.h"
+
+typedef struct es_op_set {
+  const es_op *const *ops;
+  int32_t count;
+} es_op_set;
+
+extern const es_op es_op_conv_2d;
+extern const es_op es_op_depthwise_conv_2d;
+extern const es_op es_op_fully_connected;
+extern const es_op es_op_softmax;
+extern const es_op es_op_average_pool_2d;
+extern const es_op es_op_max_pool_2d;
+extern const es_op es_op_reshape;
+extern const es_op es_op_mean;
+
+/* Every op above (ops/registry.c). */
+extern const es_op_set es_all_ops;
+
+#endif /* EDGESIM_OPS_H */

@@ -1,0 +1,129 @@
+/* Fixed-point arithmetic of the int8 kernels, written once.
+ *
+ * Every int8 op rescales an int32 accumulator by a real factor
+ * (input_scale * filter_scale / output_scale) that prepare() turns into a
+ * "quantized multiplier": a Q0.31 significand in [2^30, 2^31) and a power-of-
+ * two exponent, exactly as TFLite Micro's QuantizeMultiplier() does.  invoke()
+ * then applies it with integer operations only.
+ *
+ * Which rounding TFLM uses matters for bit-exactness.  TFLM can be built with
+ * TFLITE_SINGLE_ROUNDING (one 64-bit multiply, one rounding shift) or without
+ * it (gemmlowp's two-step "double rounding").  The PyPI `tflite-micro` wheel
+ * -- our oracle -- is built WITHOUT it, so the multiply here is the
+ * double-rounding form (tests/test_quant.py checks both behaviours against the
+ * wheel on inputs where the two forms disagree):
+ *
+ *   MultiplyByQuantizedMultiplier(x, m, shift) =
+ *     RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(x * 2^max(shift,0), m),
+ *                         max(-shift, 0))
+ *
+ *   SaturatingRoundingDoublingHighMul(a, b) = round_half_away(a * b / 2^31),
+ *     saturated to INT32_MAX for INT32_MIN * INT32_MIN (ARM's VQRDMULH).
+ *   RoundingDivideByPOT(x, e) = x / 2^e rounded to nearest, ties away from 0.
+ *
+ * The softmax helpers are gemmlowp's fixed-point exp and reciprocal that the
+ * TFLM int8 softmax reference kernel uses.
+ *
+ * The arithmetic helpers are static inline and return values, not es_status:
+ * they sit in the innermost loops and cannot fail.  Functions that can fail
+ * (bad scales) return es_status like every other kernel function.
+ */
+#ifndef EDGESIM_QUANT_H
+#define EDGESIM_QUANT_H
+
+#include <stdint.h>
+
+#include "edgesim/status.h"
+
+/* Fused activation codes (schema ActivationFunctionType). */
+enum {
+  ES_ACT_NONE = 0,
+  ES_ACT_RELU = 1,
+  ES_ACT_RELU_N1_TO_1 = 2,
+  ES_ACT_RELU6 = 3,
+  ES_ACT_TANH = 4,
+  ES_ACT_SIGN_BIT = 5
+};
+
+/* A real multiplier as significand (Q0.31, 0 or in [2^30, 2^31)) and
+ * power-of-two exponent: real ~= multiplier * 2^(shift - 31). */
+typedef struct es_qmul {
+  int32_t multiplier;
+  int32_t shift;
+} es_qmul;
+
+/* TFLM QuantizeMultiplier(): frexp + round-half-away of the significand to 31
+ * bits; multipliers below 2^-32 become 0.  Fails (ES_ERR_QUANTIZATION) for
+ * negative, NaN or infinite input and for multipliers >= 2^31 (a left shift
+ * beyond 31 bits; TFLM's behaviour there is undefined). */
+es_status es_quantize_multiplier(double real_multiplier, es_qmul *out);
+
+/* Output clamp range for a fused activation, computed like TFLM's
+ * CalculateActivationRangeQuantized() for an int8 output with the given scale
+ * and zero point (float arithmetic, round half away from zero).  TANH and
+ * SIGN_BIT are not fused activations TFLM implements: ES_ERR_UNSUPPORTED. */
+es_status es_activation_range_int8(int32_t activation, float scale, int32_t zero_point,
+                                   int32_t *act_min, int32_t *act_max);
+
+/* ARM VQRDMULH: round(a * b / 2^31), INT32_MIN * INT32_MIN saturates.
+ * gemmlowp adds a nudge of +2^30 (or 1 - 2^30 for negative products) and
+ * divides truncating toward zero; for every product that equals
+ * floor((a * b + 2^30) / 2^31), one add and one arithmetic shift. */
+static inline int32_t es_sat_round_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 30)) >> 31);
+}
+
+/* x / 2^exponent rounded to nearest, ties away from zero; 0 <= exponent <= 31.
+ * (gemmlowp's mask/threshold form; in 64 bits it is one add and a shift.) */
+static inline int32_t es_rounding_divide_by_pot(int32_t x, int exponent) {
+  if (exponent == 0) return x;
+  return (int32_t)(((int64_t)x + ((int64_t)1 << (exponent - 1)) - (x < 0 ? 1 : 0)) >> exponent);
+}
+
+/* x * 2^left_shift with the wrap-around of the int32 multiply TFLM compiles
+ * (only reachable when the caller's scales make the result meaningless). */
+static inline int32_t es_shift_left_wrapping(int32_t x, int left_shift) {
+  return (int32_t)((uint32_t)x << left_shift);
+}
+
+/* TFLM MultiplyByQuantizedMultiplier (double rounding), shift in [-31, 31].
+ * multiplier >= 0 is never INT32_MIN, so the high multiply cannot saturate. */
+static inline int32_t es_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+  if (shift > 0) x = es_shift_left_wrapping(x, shift);
+  const int32_t high = (int32_t)(((int64_t)x * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
+  return shift < 0 ? es_rounding_divide_by_pot(high, -shift) : high;
+}
+
+/* Requantize an accumulator to int8 with output zero point and clamp:
+ * es_multiply_by_quantized_multiplier() written without branches (the
+ * shift's sign selects a left shift or a rounding right shift; a right shift
+ * by 0 rounds nothing), because this runs once per output value. */
+static inline int8_t es_requantize_int8(int32_t acc, int32_t multiplier, int shift, int32_t output_zero_point,
+                                        int32_t act_min, int32_t act_max) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  const int32_t x = es_shift_left_wrapping(acc, left);
+  const int32_t high = (int32_t)(((int64_t)x * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
+  /* RoundingDivideByPOT(high, right) in gemmlowp's 32-bit mask form. */
+  const int32_t mask = (int32_t)((1u << right) - 1u);
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  int32_t v = (high >> right) + ((high & mask) > threshold ? 1 : 0) + output_zero_point;
+  v = v < act_min ? act_min : v;
+  v = v > act_max ? act_max : v;
+  return (int8_t)v;
+}
+
+/* gemmlowp exp_on_negative_values() for a Q5.26 input a <= 0; result Q0.31. */
+int32_t es_exp_on_negative_values_q5_26(int32_t a);
+
+/* gemmlowp one_over_one_plus_x_for_x_in_0_1(): 1 / (1 + x) for Q0.31 x in
+ * [0, 1); result Q0.31. */
+int32_t es_one_over_one_plus_x_q0_31(int32_t x);
+
+/* TFLM GetReciprocal(): the reciprocal of a positive fixed-point x with
+ * `x_integer_digits` integer bits, as a Q0.31 significand in [0.5, 1] and
+ * *num_bits_over_unit (reciprocal = significand * 2^-num_bits_over_unit). */
+int32_t es_reciprocal(int32_t x, int x_integer_digits, int *num_bits_over_unit);
+
+#endif /* EDGESIM_QUANT_H */

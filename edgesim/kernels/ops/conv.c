@@ -1,0 +1,343 @@
+/* CONV_2D, int8 activations and weights, int32 bias; per-tensor or
+ * per-channel weight scales; any stride, dilation and SAME/VALID padding;
+ * grouped convolution (filter depth dividing the input depth).
+ *
+ * Arithmetic is TFLM's reference ConvPerChannel:
+ *   acc[c] = bias[c] + sum over taps inside the image of
+ *            filter[c][ky][kx][i] * (input[iy][ix][i] - input_zero_point)
+ *   out    = clamp(MultiplyByQuantizedMultiplier(acc, m[c], s[c]) + out_zp)
+ * Taps outside the image contribute nothing (not the zero point), and TFLM
+ * ignores the filter zero point, so does this kernel.
+ *
+ * Speed: for each output pixel the receptive field is gathered once into an
+ * int16 "im2col" column with the input offset already added and padded taps
+ * set to 0 (exactly the missing terms), so the inner loop is a plain dot
+ * product reused by every output channel.  Two pixels and two channels are
+ * computed together (four accumulators) to halve filter and column loads.
+ */
+#include <string.h>
+
+#include "edgesim/op.h"
+#include "edgesim/quant.h"
+#include "op_common.h"
+
+/* Conv2DOptions field ids (schema order). */
+enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_ACTIVATION = 3, OPT_DILATION_W = 4, OPT_DILATION_H = 5 };
+
+/* The accumulator holds depth products of at most 255 * 128; beyond this
+ * depth it could overflow int32. */
+#define CONV_MAX_DEPTH 65536
+
+typedef struct conv_data {
+  es_channel_requant rq;
+  int32_t input_offset; /* -input zero point */
+  int32_t output_zero_point;
+  int32_t act_min, act_max;
+  int32_t stride_w, stride_h, dilation_w, dilation_h, pad_w, pad_h;
+  int32_t groups;
+  int32_t depth; /* filter_h * filter_w * filter input channels */
+} conv_data;
+
+static es_status conv_prepare(es_op_context *ctx) {
+  const int n_in = es_op_input_count(ctx);
+  if ((n_in != 2 && n_in != 3) || es_op_output_count(ctx) != 1)
+    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "CONV_2D: expects inputs (input, filter[, bias]) and one output");
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias = es_op_input(ctx, 2);
+  const es_tensor *output = es_op_output(ctx, 0);
+  if (input == 0 || filter == 0 || output == 0)
+    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "CONV_2D: missing input, filter or output tensor");
+  if (input->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: input must be int8");
+  if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: filter must be int8");
+  if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: output must be int8");
+  if (bias != 0 && bias->type != ES_INT32)
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: bias must be int32");
+  if (input->rank != 4 || filter->rank != 4 || output->rank != 4)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: input, filter and output must be 4-D (NHWC, OHWI)");
+  if (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output))
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "CONV_2D: input and output need one positive scale and zero point");
+  if (filter->quant.channel_count < 1)
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "CONV_2D: filter is not quantized");
+
+  const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
+  const int32_t out_c = filter->dims[0], k_h = filter->dims[1], k_w = filter->dims[2], k_c = filter->dims[3];
+  if (batches < 1 || in_c < 1 || out_c < 1 || k_c < 1)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: empty input or filter");
+  if (in_c % k_c != 0)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: input channels are not a multiple of the filter depth");
+  const int32_t groups = in_c / k_c;
+  if (out_c % groups != 0)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: output channels are not a multiple of the group count");
+  if (output->dims[0] != batches || output->dims[3] != out_c)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: output batch/channels do not match input batch/filter count");
+  if (bias != 0 && es_tensor_elements(bias) != out_c)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: bias length != output channels");
+  if (filter->bytes < (size_t)es_tensor_elements(filter) || (bias != 0 && bias->bytes < (size_t)out_c * 4u))
+    return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: filter or bias data shorter than their shape");
+  if (filter->quant.channel_count != 1 && filter->quant.channel_count != out_c)
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "CONV_2D: filter needs 1 or output-channels scales");
+  if ((int64_t)k_h * k_w * k_c > CONV_MAX_DEPTH)
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: filter too large (int32 accumulator could overflow)");
+
+  conv_data *d = (conv_data *)es_op_alloc_persistent(ctx, sizeof(conv_data));
+  if (d == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "CONV_2D: arena too small for op data");
+  const int32_t padding = es_op_option_int(ctx, OPT_PADDING, ES_PADDING_SAME);
+  d->stride_w = es_op_option_int(ctx, OPT_STRIDE_W, 0);
+  d->stride_h = es_op_option_int(ctx, OPT_STRIDE_H, 0);
+  d->dilation_w = es_op_option_int(ctx, OPT_DILATION_W, 1);
+  d->dilation_h = es_op_option_int(ctx, OPT_DILATION_H, 1);
+  int32_t out_h = 0, out_w = 0;
+  es_status st = es_op_conv_geometry(padding, in_h, k_h, d->stride_h, d->dilation_h, &out_h, &d->pad_h);
+  if (st == ES_OK) st = es_op_conv_geometry(padding, in_w, k_w, d->stride_w, d->dilation_w, &out_w, &d->pad_w);
+  if (st == ES_ERR_UNSUPPORTED)
+    return es_op_fail(ctx, st, "CONV_2D: invalid padding, stride or dilation (must be >= 1)");
+  if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: filter larger than the input");
+  if (output->dims[1] != out_h || output->dims[2] != out_w)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: output height/width do not match padding, stride and dilation");
+
+  st = es_activation_range_int8(es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE), output->quant.scale,
+                                output->quant.zero_point, &d->act_min, &d->act_max);
+  if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: unsupported fused activation");
+  st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, out_c, &d->rq);
+  if (st == ES_ERR_ARENA_TOO_SMALL) return es_op_fail(ctx, st, "CONV_2D: arena too small for channel multipliers");
+  if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: scales give an unusable output multiplier");
+  d->input_offset = -input->quant.zero_point;
+  d->output_zero_point = output->quant.zero_point;
+  d->groups = groups;
+  d->depth = k_h * k_w * k_c;
+  if (groups == 1) {
+    /* Two int16 im2col columns. */
+    /* Two int16 im2col columns (rounded up to 4-byte alignment), then two
+     * int32 rows of raw sums. */
+    st = es_op_request_scratch(ctx, (((size_t)d->depth * 2u * sizeof(int16_t) + 3u) & ~(size_t)3u) +
+                                        (size_t)out_c * 2u * sizeof(int32_t));
+    if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: cannot reserve im2col scratch");
+  }
+  es_op_set_data(ctx, d);
+  return ES_OK;
+}
+
+/* Gathers the receptive field of output pixel (oy, ox) of one image into
+ * `col` (filter order: ky, kx, channel) as int16 with the input offset added;
+ * taps outside the image are 0. */
+static void im2col(const conv_data *d, const int8_t *image, int32_t in_h, int32_t in_w, int32_t in_c,
+                   int32_t k_h, int32_t k_w, int32_t oy, int32_t ox, int16_t *col) {
+  const int32_t y0 = oy * d->stride_h - d->pad_h;
+  const int32_t x0 = ox * d->stride_w - d->pad_w;
+  const int16_t offset = (int16_t)d->input_offset;
+  for (int32_t ky = 0; ky < k_h; ++ky) {
+    const int32_t iy = y0 + ky * d->dilation_h;
+    if (iy < 0 || iy >= in_h) {
+      memset(col, 0, (size_t)k_w * (size_t)in_c * sizeof(int16_t));
+      col += k_w * in_c;
+      continue;
+    }
+    const int8_t *row = image + (size_t)iy * (size_t)in_w * (size_t)in_c;
+    for (int32_t kx = 0; kx < k_w; ++kx) {
+      const int32_t ix = x0 + kx * d->dilation_w;
+      if (ix < 0 || ix >= in_w) {
+        memset(col, 0, (size_t)in_c * sizeof(int16_t));
+      } else {
+        const int8_t *px = row + (size_t)ix * (size_t)in_c;
+        for (int32_t i = 0; i < in_c; ++i) col[i] = (int16_t)(px[i] + offset);
+      }
+      col += in_c;
+    }
+  }
+}
+
+#if ES_OPS_MCU_LOOPS
+/* Reorders each group of four column values (x0 x1 x2 x3 -> x0 x2 x1 x3) so
+ * that 32-bit loads give the pairs (x0, x2) and (x1, x3) that match SXTB16's
+ * split of four filter bytes into (f0, f2) and (f1, f3). */
+static void pair_for_sxtb16(int16_t *col, int32_t n) {
+  for (int32_t k = 0; k + 4 <= n; k += 4) {
+    const int16_t t = col[k + 1];
+    col[k + 1] = col[k + 2];
+    col[k + 2] = t;
+  }
+}
+#endif
+
+static inline int32_t add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+
+#if ES_OPS_MCU_LOOPS
+/* acc[0..3] = dot(f0, x0), dot(f0, x1), dot(f1, x0), dot(f1, x1) over n
+ * elements, columns paired by pair_for_sxtb16(): per four elements, two
+ * filter words expanded with SXTB16 feed eight SMLADs (16 multiply-adds). */
+static void dot_2x2(const int8_t *f0, const int8_t *f1, const int16_t *x0, const int16_t *x1, int32_t n,
+                    int32_t *acc) {
+  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+  int32_t k = 0;
+  for (; k + 4 <= n; k += 4) {
+    const uint32_t w0 = es_load_u32(f0 + k), w1 = es_load_u32(f1 + k);
+    const int32_t f0_even = es_sxtb16(w0), f0_odd = es_sxtb16(es_ror8(w0));
+    const int32_t f1_even = es_sxtb16(w1), f1_odd = es_sxtb16(es_ror8(w1));
+    const int32_t x0_even = (int32_t)es_load_u32(x0 + k), x0_odd = (int32_t)es_load_u32(x0 + k + 2);
+    const int32_t x1_even = (int32_t)es_load_u32(x1 + k), x1_odd = (int32_t)es_load_u32(x1 + k + 2);
+    a00 = es_smlad(f0_even, x0_even, a00);
+    a00 = es_smlad(f0_odd, x0_odd, a00);
+    a01 = es_smlad(f0_even, x1_even, a01);
+    a01 = es_smlad(f0_odd, x1_odd, a01);
+    a10 = es_smlad(f1_even, x0_even, a10);
+    a10 = es_smlad(f1_odd, x0_odd, a10);
+    a11 = es_smlad(f1_even, x1_even, a11);
+    a11 = es_smlad(f1_odd, x1_odd, a11);
+  }
+  for (; k < n; ++k) { /* the last n % 4 values are in natural order */
+    a00 += f0[k] * x0[k];
+    a01 += f0[k] * x1[k];
+    a10 += f1[k] * x0[k];
+    a11 += f1[k] * x1[k];
+  }
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+#else
+/* Host: acc[0..3] = dot(f0, x0), dot(f0, x1), dot(f1, x0), dot(f1, x1) over n
+ * elements.  The main loop runs a multiple of 16 iterations (n & ~15), which
+ * lets compilers vectorize the whole reduction even at -O2 (gcc's "very
+ * cheap" cost model), e.g. into pmaddwd on x86-64. */
+static ES_OP_NOINLINE void dot_2x2(const int8_t *f0, const int8_t *f1, const int16_t *x0, const int16_t *x1, int32_t n,
+                           int32_t *acc) {
+  int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+  const int32_t n16 = n & ~15;
+  for (int32_t k = 0; k < n16; ++k) {
+    const int32_t v0 = x0[k], v1 = x1[k], w0 = f0[k], w1 = f1[k];
+    a00 += w0 * v0;
+    a01 += w0 * v1;
+    a10 += w1 * v0;
+    a11 += w1 * v1;
+  }
+  for (int32_t k = n16; k < n; ++k) {
+    const int32_t v0 = x0[k], v1 = x1[k], w0 = f0[k], w1 = f1[k];
+    a00 += w0 * v0;
+    a01 += w0 * v1;
+    a10 += w1 * v0;
+    a11 += w1 * v1;
+  }
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+#endif
+
+/* Output channels [0, out_c) of two pixels whose columns are col0 and col1
+ * (col1 == NULL: one pixel, computed as a duplicate rather than branching).
+ * Raw sums go to the int32 rows sum0/sum1, then each row is requantized in
+ * one tight loop (es_op_requantize_row). */
+static void conv_columns(const conv_data *d, const int8_t *filter, const int32_t *bias, int32_t out_c,
+                         const int16_t *col0, const int16_t *col1, int32_t *sum0, int32_t *sum1, int8_t *out0,
+                         int8_t *out1) {
+  const int32_t depth = d->depth;
+  const int16_t *c1 = col1 != 0 ? col1 : col0;
+  for (int32_t c = 0; c < out_c; c += 2) {
+    /* An odd last channel pairs with itself. */
+    const int32_t c_next = c + 1 < out_c ? c + 1 : c;
+    int32_t acc[4];
+    dot_2x2(filter + (size_t)c * (size_t)depth, filter + (size_t)c_next * (size_t)depth, col0, c1, depth, acc);
+    sum0[c] = acc[0];
+    sum1[c] = acc[1];
+    sum0[c_next] = acc[2];
+    sum1[c_next] = acc[3];
+  }
+  es_op_requantize_row(sum0, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out0);
+  if (col1 != 0) es_op_requantize_row(sum1, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out1);
+}
+
+/* Grouped convolution: the reference loop order with hoisted indexing. */
+static void conv_grouped(const conv_data *d, const es_tensor *input, const es_tensor *filter, const int32_t *bias,
+                         es_tensor *output) {
+  const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
+  const int32_t out_c = filter->dims[0], k_h = filter->dims[1], k_w = filter->dims[2], k_c = filter->dims[3];
+  const int32_t out_h = output->dims[1], out_w = output->dims[2];
+  const int32_t per_group = out_c / d->groups;
+  const int8_t *in = (const int8_t *)input->data;
+  const int8_t *w = (const int8_t *)filter->data;
+  int8_t *out = (int8_t *)output->data;
+  for (int32_t b = 0; b < batches; ++b) {
+    const int8_t *image = in + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      for (int32_t ox = 0; ox < out_w; ++ox) {
+        const int32_t y0 = oy * d->stride_h - d->pad_h, x0 = ox * d->stride_w - d->pad_w;
+        for (int32_t c = 0; c < out_c; ++c) {
+          const int32_t first_in = (c / per_group) * k_c;
+          const int8_t *fc = w + (size_t)c * (size_t)d->depth;
+          int32_t acc = 0;
+          for (int32_t ky = 0; ky < k_h; ++ky) {
+            const int32_t iy = y0 + ky * d->dilation_h;
+            if (iy < 0 || iy >= in_h) continue;
+            for (int32_t kx = 0; kx < k_w; ++kx) {
+              const int32_t ix = x0 + kx * d->dilation_w;
+              if (ix < 0 || ix >= in_w) continue;
+              const int8_t *px = image + ((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c + first_in;
+              const int8_t *fk = fc + ((size_t)ky * (size_t)k_w + (size_t)kx) * (size_t)k_c;
+              for (int32_t i = 0; i < k_c; ++i) acc += fk[i] * (px[i] + d->input_offset);
+            }
+          }
+          if (bias != 0) acc = add_wrap(acc, es_op_load_i32(bias, c));
+          int32_t m;
+          int s;
+          es_op_channel_requant(&d->rq, c, &m, &s);
+          *out++ = es_requantize_int8(acc, m, s, d->output_zero_point, d->act_min, d->act_max);
+        }
+      }
+    }
+  }
+}
+
+static es_status conv_invoke(es_op_context *ctx) {
+  const conv_data *d = (const conv_data *)es_op_data(ctx);
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias_t = es_op_input(ctx, 2);
+  es_tensor *output = es_op_output(ctx, 0);
+  const int32_t *bias = bias_t != 0 ? (const int32_t *)bias_t->data : 0;
+  if (d->groups != 1) {
+    conv_grouped(d, input, filter, bias, output);
+    return ES_OK;
+  }
+  const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
+  const int32_t out_c = filter->dims[0], k_h = filter->dims[1], k_w = filter->dims[2];
+  const int32_t out_h = output->dims[1], out_w = output->dims[2];
+  const int8_t *in = (const int8_t *)input->data;
+  const int8_t *w = (const int8_t *)filter->data;
+  int8_t *out = (int8_t *)output->data;
+  int16_t *col0 = (int16_t *)es_op_scratch(ctx);
+  int16_t *col1 = col0 + d->depth;
+  int32_t *sum0 = (int32_t *)(void *)((uint8_t *)col0 + (((size_t)d->depth * 2u * sizeof(int16_t) + 3u) & ~(size_t)3u));
+  int32_t *sum1 = sum0 + out_c;
+  const size_t image_size = (size_t)in_h * (size_t)in_w * (size_t)in_c;
+  const int32_t pixels = out_h * out_w;
+  for (int32_t b = 0; b < batches; ++b) {
+    const int8_t *image = in + (size_t)b * image_size;
+    int32_t p = 0;
+    for (; p + 2 <= pixels; p += 2) {
+      im2col(d, image, in_h, in_w, in_c, k_h, k_w, p / out_w, p % out_w, col0);
+      im2col(d, image, in_h, in_w, in_c, k_h, k_w, (p + 1) / out_w, (p + 1) % out_w, col1);
+#if ES_OPS_MCU_LOOPS
+      pair_for_sxtb16(col0, d->depth);
+      pair_for_sxtb16(col1, d->depth);
+#endif
+      conv_columns(d, w, bias, out_c, col0, col1, sum0, sum1, out, out + out_c);
+      out += 2 * out_c;
+    }
+    if (p < pixels) {
+      im2col(d, image, in_h, in_w, in_c, k_h, k_w, p / out_w, p % out_w, col0);
+#if ES_OPS_MCU_LOOPS
+      pair_for_sxtb16(col0, d->depth);
+#endif
+      conv_columns(d, w, bias, out_c, col0, 0, sum0, sum1, out, 0);
+      out += out_c;
+    }
+  }
+  return ES_OK;
+}
+
+const es_op es_op_conv_2d = {
+    3 /* CONV_2D */, "CONV_2D", 6 /* v3 int8, v6 grouped */, 0u, conv_prepare, conv_invoke,
+};

@@ -1,0 +1,342 @@
+/* DEPTHWISE_CONV_2D, int8 activations and weights, int32 bias; per-tensor or
+ * per-channel weight scales; any stride, dilation, SAME/VALID padding and
+ * depth multiplier.
+ *
+ * Arithmetic is TFLM's reference DepthwiseConvPerChannel: output channel
+ * c = i * depth_multiplier + m of input channel i gets
+ *   acc = bias[c] + sum over taps inside the image of
+ *         filter[0][ky][kx][c] * (input[iy][ix][i] - input_zero_point)
+ *   out = clamp(MultiplyByQuantizedMultiplier(acc, m[c], s[c]) + out_zp)
+ * (taps outside the image contribute nothing; the filter zero point is
+ * ignored, as in TFLM).
+ *
+ * Speed: per output pixel the valid tap window is computed once (no bounds
+ * test per tap) and the raw sums of all its channels go to an int32 row in
+ * scratch memory that es_op_requantize_row() turns into int8 in one tight
+ * loop.  Loop orders for the sums (same results):
+ *  - depth multiplier > 1, and every multiplier on microcontrollers
+ *    (__ARM_FEATURE_DSP, or ES_OPS_REGISTER_BLOCKED to run it on the host):
+ *    channels outer in blocks of four kept in registers, taps inner, so there
+ *    is no memory traffic per multiply-accumulate besides the two operands;
+ *  - depth multiplier 1 on the host: taps outer, channels inner, accumulating
+ *    a whole pixel into an int32 row in scratch memory; the channel loop runs
+ *    a multiple of 16 iterations so compilers vectorize it.
+ */
+#include "edgesim/op.h"
+#include "edgesim/quant.h"
+#include "op_common.h"
+
+/* DepthwiseConv2DOptions field ids (schema order). */
+enum {
+  OPT_PADDING = 0,
+  OPT_STRIDE_W = 1,
+  OPT_STRIDE_H = 2,
+  OPT_DEPTH_MULTIPLIER = 3,
+  OPT_ACTIVATION = 4,
+  OPT_DILATION_W = 5,
+  OPT_DILATION_H = 6
+};
+
+typedef struct dw_data {
+  es_channel_requant rq;
+  int32_t input_offset; /* -input zero point */
+  int32_t output_zero_point;
+  int32_t act_min, act_max;
+  int32_t stride_w, stride_h, dilation_w, dilation_h, pad_w, pad_h;
+  int32_t depth_multiplier;
+} dw_data;
+
+static es_status dw_prepare(es_op_context *ctx) {
+  const int n_in = es_op_input_count(ctx);
+  if ((n_in != 2 && n_in != 3) || es_op_output_count(ctx) != 1)
+    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT,
+                      "DEPTHWISE_CONV_2D: expects inputs (input, filter[, bias]) and one output");
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias = es_op_input(ctx, 2);
+  const es_tensor *output = es_op_output(ctx, 0);
+  if (input == 0 || filter == 0 || output == 0)
+    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "DEPTHWISE_CONV_2D: missing input, filter or output tensor");
+  if (input->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: input must be int8");
+  if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: filter must be int8");
+  if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: output must be int8");
+  if (bias != 0 && bias->type != ES_INT32)
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: bias must be int32");
+  if (input->rank != 4 || filter->rank != 4 || output->rank != 4)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: input, filter and output must be 4-D (NHWC, 1HWC)");
+  if (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output))
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION,
+                      "DEPTHWISE_CONV_2D: input and output need one positive scale and zero point");
+  if (filter->quant.channel_count < 1)
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "DEPTHWISE_CONV_2D: filter is not quantized");
+
+  const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
+  const int32_t k_h = filter->dims[1], k_w = filter->dims[2], out_c = filter->dims[3];
+  const int32_t multiplier = es_op_option_int(ctx, OPT_DEPTH_MULTIPLIER, 0);
+  if (batches < 1 || in_c < 1 || out_c < 1)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: empty input or filter");
+  if (filter->dims[0] != 1) return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: filter must have shape [1, h, w, c]");
+  if (multiplier < 1 || (int64_t)in_c * multiplier != out_c)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: output channels != input channels * depth multiplier");
+  if (output->dims[0] != batches || output->dims[3] != out_c)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: output batch/channels do not match input/filter");
+  if (bias != 0 && es_tensor_elements(bias) != out_c)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: bias length != output channels");
+  if (filter->bytes < (size_t)es_tensor_elements(filter) || (bias != 0 && bias->bytes < (size_t)out_c * 4u))
+    return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: filter or bias data shorter than their shape");
+  if (filter->quant.channel_count != 1 && filter->quant.channel_count != out_c)
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "DEPTHWISE_CONV_2D: filter needs 1 or output-channels scales");
+  if ((int64_t)k_h * k_w > 65536)
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: filter too large (int32 accumulator could overflow)");
+
+  dw_data *d = (dw_data *)es_op_alloc_persistent(ctx, sizeof(dw_data));
+  if (d == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "DEPTHWISE_CONV_2D: arena too small for op data");
+  const int32_t padding = es_op_option_int(ctx, OPT_PADDING, ES_PADDING_SAME);
+  d->stride_w = es_op_option_int(ctx, OPT_STRIDE_W, 0);
+  d->stride_h = es_op_option_int(ctx, OPT_STRIDE_H, 0);
+  d->dilation_w = es_op_option_int(ctx, OPT_DILATION_W, 1);
+  d->dilation_h = es_op_option_int(ctx, OPT_DILATION_H, 1);
+  d->depth_multiplier = multiplier;
+  int32_t out_h = 0, out_w = 0;
+  es_status st = es_op_conv_geometry(padding, in_h, k_h, d->stride_h, d->dilation_h, &out_h, &d->pad_h);
+  if (st == ES_OK) st = es_op_conv_geometry(padding, in_w, k_w, d->stride_w, d->dilation_w, &out_w, &d->pad_w);
+  if (st == ES_ERR_UNSUPPORTED)
+    return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: invalid padding, stride or dilation (must be >= 1)");
+  if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: filter larger than the input");
+  if (output->dims[1] != out_h || output->dims[2] != out_w)
+    return es_op_fail(ctx, ES_ERR_SHAPE,
+                      "DEPTHWISE_CONV_2D: output height/width do not match padding, stride and dilation");
+  st = es_activation_range_int8(es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE), output->quant.scale,
+                                output->quant.zero_point, &d->act_min, &d->act_max);
+  if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: unsupported fused activation");
+  st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, out_c, &d->rq);
+  if (st == ES_ERR_ARENA_TOO_SMALL)
+    return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: arena too small for channel multipliers");
+  if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: scales give an unusable output multiplier");
+  d->input_offset = -input->quant.zero_point;
+  d->output_zero_point = output->quant.zero_point;
+  /* One int32 row of raw sums per output pixel, requantized in one loop. */
+  st = es_op_request_scratch(ctx, (size_t)out_c * sizeof(int32_t));
+  if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: cannot reserve scratch for channel sums");
+  es_op_set_data(ctx, d);
+  return ES_OK;
+}
+
+/* First tap index k >= 0 with origin + k * dilation >= 0, and one past the
+ * last with origin + k * dilation < size. */
+static void valid_taps(int32_t origin, int32_t dilation, int32_t size, int32_t taps, int32_t *first, int32_t *end) {
+  int32_t k0 = origin < 0 ? (-origin + dilation - 1) / dilation : 0;
+  int32_t k1 = origin < size ? (size - origin + dilation - 1) / dilation : 0;
+  if (k1 > taps) k1 = taps;
+  if (k0 > k1) k0 = k1;
+  *first = k0;
+  *end = k1;
+}
+
+typedef struct window {
+  int32_t ky0, ky1, kx0, kx1; /* valid tap ranges */
+  int32_t y0, x0;             /* input position of tap (0, 0) */
+} window;
+
+
+#if ES_OPS_MCU_LOOPS
+/* depth_multiplier == 1: output channel c reads input channel c. */
+static void dw_pixel_m1(const dw_data *d, const window *w, const int8_t *image, int32_t in_w, int32_t channels,
+                        int32_t k_w, const int8_t *filter, int32_t *sum) {
+  const int32_t off = d->input_offset;
+  const int32_t tap_x_step = d->dilation_w * channels;
+  int32_t c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int32_t ky = w->ky0; ky < w->ky1; ++ky) {
+      const int32_t iy = w->y0 + ky * d->dilation_h;
+      const int8_t *x = image + ((size_t)iy * (size_t)in_w + (size_t)(w->x0 + w->kx0 * d->dilation_w)) * (size_t)channels + c;
+      const int8_t *f = filter + ((size_t)ky * (size_t)k_w + (size_t)w->kx0) * (size_t)channels + c;
+      for (int32_t kx = w->kx0; kx < w->kx1; ++kx) {
+        a0 += f[0] * (x[0] + off);
+        a1 += f[1] * (x[1] + off);
+        a2 += f[2] * (x[2] + off);
+        a3 += f[3] * (x[3] + off);
+        x += tap_x_step;
+        f += channels;
+      }
+    }
+    sum[c] = a0;
+    sum[c + 1] = a1;
+    sum[c + 2] = a2;
+    sum[c + 3] = a3;
+  }
+  for (; c < channels; ++c) {
+    int32_t acc = 0;
+    for (int32_t ky = w->ky0; ky < w->ky1; ++ky) {
+      const int32_t iy = w->y0 + ky * d->dilation_h;
+      const int8_t *x = image + ((size_t)iy * (size_t)in_w + (size_t)(w->x0 + w->kx0 * d->dilation_w)) * (size_t)channels + c;
+      const int8_t *f = filter + ((size_t)ky * (size_t)k_w + (size_t)w->kx0) * (size_t)channels + c;
+      for (int32_t kx = w->kx0; kx < w->kx1; ++kx) {
+        acc += *f * (*x + off);
+        x += tap_x_step;
+        f += channels;
+      }
+    }
+    sum[c] = acc;
+  }
+}
+
+#endif
+
+/* depth_multiplier > 1: the M output channels of input channel i share one
+ * input value per tap. */
+static void dw_pixel_mn(const dw_data *d, const window *w, const int8_t *image, int32_t in_w, int32_t in_c,
+                        int32_t k_w, const int8_t *filter, int32_t *sum) {
+  const int32_t off = d->input_offset;
+  const int32_t mult = d->depth_multiplier;
+  const int32_t out_c = in_c * mult;
+  for (int32_t i = 0; i < in_c; ++i) {
+    int32_t m = 0;
+#if ES_OPS_MCU_LOOPS
+    /* Eight outputs share each input value: two filter words split by SXTB16
+     * into int16 halves feed SMLABB/SMLATB (one instruction per multiply-add). */
+    for (; m + 8 <= mult; m += 8) {
+      const int32_t c = i * mult + m;
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+      for (int32_t ky = w->ky0; ky < w->ky1; ++ky) {
+        const int32_t iy = w->y0 + ky * d->dilation_h;
+        const int8_t *x = image + ((size_t)iy * (size_t)in_w + (size_t)(w->x0 + w->kx0 * d->dilation_w)) * (size_t)in_c + i;
+        const int8_t *f = filter + ((size_t)ky * (size_t)k_w + (size_t)w->kx0) * (size_t)out_c + c;
+        for (int32_t n = w->kx1 - w->kx0; n > 0; --n) {
+          const int32_t xv = *x + off;
+          const uint32_t lo = es_load_u32(f), hi = es_load_u32(f + 4);
+          const int32_t lo_even = es_sxtb16(lo), lo_odd = es_sxtb16(es_ror8(lo));
+          const int32_t hi_even = es_sxtb16(hi), hi_odd = es_sxtb16(es_ror8(hi));
+          a0 = es_smlabb(lo_even, xv, a0);
+          a2 = es_smlatb(lo_even, xv, a2);
+          a1 = es_smlabb(lo_odd, xv, a1);
+          a3 = es_smlatb(lo_odd, xv, a3);
+          a4 = es_smlabb(hi_even, xv, a4);
+          a6 = es_smlatb(hi_even, xv, a6);
+          a5 = es_smlabb(hi_odd, xv, a5);
+          a7 = es_smlatb(hi_odd, xv, a7);
+          x += d->dilation_w * in_c;
+          f += out_c;
+        }
+      }
+      sum[c] = a0;
+      sum[c + 1] = a1;
+      sum[c + 2] = a2;
+      sum[c + 3] = a3;
+      sum[c + 4] = a4;
+      sum[c + 5] = a5;
+      sum[c + 6] = a6;
+      sum[c + 7] = a7;
+    }
+#endif
+    for (; m + 4 <= mult; m += 4) {
+      const int32_t c = i * mult + m;
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (int32_t ky = w->ky0; ky < w->ky1; ++ky) {
+        const int32_t iy = w->y0 + ky * d->dilation_h;
+        const int8_t *x = image + ((size_t)iy * (size_t)in_w + (size_t)(w->x0 + w->kx0 * d->dilation_w)) * (size_t)in_c + i;
+        const int8_t *f = filter + ((size_t)ky * (size_t)k_w + (size_t)w->kx0) * (size_t)out_c + c;
+        for (int32_t kx = w->kx0; kx < w->kx1; ++kx) {
+          const int32_t xv = *x + off;
+          a0 += f[0] * xv;
+          a1 += f[1] * xv;
+          a2 += f[2] * xv;
+          a3 += f[3] * xv;
+          x += d->dilation_w * in_c;
+          f += out_c;
+        }
+      }
+      sum[c] = a0;
+      sum[c + 1] = a1;
+      sum[c + 2] = a2;
+      sum[c + 3] = a3;
+    }
+    for (; m < mult; ++m) {
+      const int32_t c = i * mult + m;
+      int32_t acc = 0;
+      for (int32_t ky = w->ky0; ky < w->ky1; ++ky) {
+        const int32_t iy = w->y0 + ky * d->dilation_h;
+        const int8_t *x = image + ((size_t)iy * (size_t)in_w + (size_t)(w->x0 + w->kx0 * d->dilation_w)) * (size_t)in_c + i;
+        const int8_t *f = filter + ((size_t)ky * (size_t)k_w + (size_t)w->kx0) * (size_t)out_c + c;
+        for (int32_t kx = w->kx0; kx < w->kx1; ++kx) {
+          acc += *f * (*x + off);
+          x += d->dilation_w * in_c;
+          f += out_c;
+        }
+      }
+      sum[c] = acc;
+    }
+  }
+}
+
+#if !ES_OPS_MCU_LOOPS
+/* acc[c] += f[c] * (x[c] + off) for c < n: one tap of a whole pixel. */
+static ES_OP_NOINLINE void accumulate_tap(int32_t *restrict acc, const int8_t *restrict x, const int8_t *restrict f,
+                                          int32_t n, int32_t off) {
+  const int32_t n16 = n & ~15;
+  for (int32_t c = 0; c < n16; ++c) acc[c] += f[c] * (x[c] + off);
+  for (int32_t c = n16; c < n; ++c) acc[c] += f[c] * (x[c] + off);
+}
+
+/* depth_multiplier == 1, accumulated tap by tap into the scratch row. */
+static void dw_pixel_m1_scratch(const dw_data *d, const window *w, const int8_t *image, int32_t in_w, int32_t channels,
+                                int32_t k_w, const int8_t *filter, int32_t *acc) {
+  for (int32_t c = 0; c < channels; ++c) acc[c] = 0;
+  for (int32_t ky = w->ky0; ky < w->ky1; ++ky) {
+    const int32_t iy = w->y0 + ky * d->dilation_h;
+    for (int32_t kx = w->kx0; kx < w->kx1; ++kx) {
+      const int32_t ix = w->x0 + kx * d->dilation_w;
+      accumulate_tap(acc, image + ((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)channels,
+                     filter + ((size_t)ky * (size_t)k_w + (size_t)kx) * (size_t)channels, channels, d->input_offset);
+    }
+  }
+}
+#endif
+
+static es_status dw_invoke(es_op_context *ctx) {
+  /* A local copy: the int8 output stores could alias the op data, which
+   * would make the compiler reload every parameter after each store. */
+  const dw_data local = *(const dw_data *)es_op_data(ctx);
+  const dw_data *d = &local;
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter_t = es_op_input(ctx, 1);
+  const es_tensor *bias_t = es_op_input(ctx, 2);
+  es_tensor *output = es_op_output(ctx, 0);
+  const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
+  const int32_t k_h = filter_t->dims[1], k_w = filter_t->dims[2], out_c = filter_t->dims[3];
+  const int32_t out_h = output->dims[1], out_w = output->dims[2];
+  const int8_t *filter = (const int8_t *)filter_t->data;
+  const int32_t *bias = bias_t != 0 ? (const int32_t *)bias_t->data : 0;
+  const int8_t *in = (const int8_t *)input->data;
+  int8_t *out = (int8_t *)output->data;
+  int32_t *sum = (int32_t *)es_op_scratch(ctx);
+  const size_t image_size = (size_t)in_h * (size_t)in_w * (size_t)in_c;
+  for (int32_t b = 0; b < batches; ++b) {
+    const int8_t *image = in + (size_t)b * image_size;
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      window w;
+      w.y0 = oy * d->stride_h - d->pad_h;
+      valid_taps(w.y0, d->dilation_h, in_h, k_h, &w.ky0, &w.ky1);
+      for (int32_t ox = 0; ox < out_w; ++ox) {
+        w.x0 = ox * d->stride_w - d->pad_w;
+        valid_taps(w.x0, d->dilation_w, in_w, k_w, &w.kx0, &w.kx1);
+        if (d->depth_multiplier != 1)
+          dw_pixel_mn(d, &w, image, in_w, in_c, k_w, filter, sum);
+        else
+#if ES_OPS_MCU_LOOPS
+          dw_pixel_m1(d, &w, image, in_w, in_c, k_w, filter, sum);
+#else
+          dw_pixel_m1_scratch(d, &w, image, in_w, in_c, k_w, filter, sum);
+#endif
+        es_op_requantize_row(sum, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out);
+        out += out_c;
+      }
+    }
+  }
+  return ES_OK;
+}
+
+const es_op es_op_depthwise_conv_2d = {
+    4 /* DEPTHWISE_CONV_2D */, "DEPTHWISE_CONV_2D", 3 /* v3: int8, per-channel */, 0u, dw_prepare, dw_invoke,
+};

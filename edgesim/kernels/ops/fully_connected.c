@@ -1,0 +1,206 @@
+/* FULLY_CONNECTED, int8 activations and weights, optional int32 bias,
+ * per-tensor or per-channel weight scales, keep_num_dims (which only shapes
+ * the output tensor).
+ *
+ * Arithmetic is TFLM's reference FullyConnected / FullyConnectedPerChannel:
+ *   acc[b][o] = bias[o] + sum_d (filter[o][d] + filter_offset) * (input[b][d] + input_offset)
+ * where filter_offset = -filter zero point in the per-tensor kernel and 0 in
+ * the per-channel one, then requantized per tensor or per output channel.
+ *
+ * Speed: with constant weights the offsets are folded once in prepare,
+ *   acc = sum_d filter*input + [bias + input_offset*sum(filter) + depth*fo*io]
+ *         + filter_offset * sum_d input[b][d]
+ * (equal modulo 2^32, hence bit-exact), so invoke is a plain int8 dot
+ * product, four output rows at a time sharing each input load.
+ */
+#include "edgesim/op.h"
+#include "edgesim/quant.h"
+#include "op_common.h"
+
+/* FullyConnectedOptions field ids (schema order). */
+enum { OPT_ACTIVATION = 0, OPT_WEIGHTS_FORMAT = 1, OPT_KEEP_NUM_DIMS = 2 };
+
+#define FC_MAX_DEPTH 65536 /* keeps every partial sum inside int32 */
+
+typedef struct fc_data {
+  es_channel_requant rq;
+  const int32_t *folded_bias; /* per output row; NULL when the filter is not constant */
+  int32_t input_offset;       /* -input zero point */
+  int32_t filter_offset;      /* -filter zero point (per-tensor kernel only) */
+  int32_t output_zero_point;
+  int32_t act_min, act_max;
+  int32_t batches, depth, rows;
+} fc_data;
+
+static inline int32_t add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+static inline int32_t mul_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a * (uint32_t)b); }
+
+static es_status fc_prepare(es_op_context *ctx) {
+  const int n_in = es_op_input_count(ctx);
+  if ((n_in != 2 && n_in != 3) || es_op_output_count(ctx) != 1)
+    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "FULLY_CONNECTED: expects inputs (input, weights[, bias]) and one output");
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias = es_op_input(ctx, 2);
+  const es_tensor *output = es_op_output(ctx, 0);
+  if (input == 0 || filter == 0 || output == 0)
+    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "FULLY_CONNECTED: missing input, weights or output tensor");
+  if (input->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: input must be int8");
+  if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: weights must be int8");
+  if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: output must be int8");
+  if (bias != 0 && bias->type != ES_INT32)
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: bias must be int32");
+  if (es_op_option_int(ctx, OPT_WEIGHTS_FORMAT, 0) != 0)
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: only the DEFAULT weights format is supported");
+  if (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output))
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: input and output need one positive scale and zero point");
+  if (filter->quant.channel_count < 1)
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: weights are not quantized");
+  if (filter->rank != 2 || output->rank < 1)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: weights must be 2-D [outputs, depth]");
+  const int32_t rows = filter->dims[0], depth = filter->dims[1];
+  const int32_t in_elements = es_tensor_elements(input);
+  if (rows < 1 || depth < 1 || in_elements < 1 || in_elements % depth != 0)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: input size is not a multiple of the weights depth");
+  if (depth > FC_MAX_DEPTH)
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: depth too large (int32 accumulator could overflow)");
+  const int32_t batches = in_elements / depth;
+  if (output->dims[output->rank - 1] != rows || (int64_t)es_tensor_elements(output) != (int64_t)batches * rows)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: output shape != [batches, weight rows]");
+  if (bias != 0 && es_tensor_elements(bias) != rows)
+    return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: bias length != weight rows");
+  const int per_channel = filter->quant.channel_count > 1;
+  if (!per_channel && (filter->quant.zero_point < -128 || filter->quant.zero_point > 127))
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: weights zero point outside the int8 range");
+  if (per_channel && filter->quant.channel_count != rows)
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: per-channel weights need one scale per row");
+  if (!per_channel && bias != 0) {
+    /* TFLM's GetQuantizedConvolutionMultipler(): the bias scale (0 when the
+     * bias is not quantized) must be the product of input and weight scales,
+     * within 2% of an output step. */
+    const double product = (double)input->quant.scale * (double)filter->quant.scale;
+    double diff = product - (double)bias->quant.scale;
+    diff = diff < 0 ? -diff : diff;
+    if (!(diff / (double)output->quant.scale <= 0.02))
+      return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: bias scale != input scale * weight scale");
+  }
+
+  fc_data *d = (fc_data *)es_op_alloc_persistent(ctx, sizeof(fc_data));
+  if (d == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "FULLY_CONNECTED: arena too small for op data");
+  es_status st = es_activation_range_int8(es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE), output->quant.scale,
+                                          output->quant.zero_point, &d->act_min, &d->act_max);
+  if (st != ES_OK) return es_op_fail(ctx, st, "FULLY_CONNECTED: unsupported fused activation");
+  if (per_channel) {
+    st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, rows, &d->rq);
+  } else {
+    /* TFLM multiplies the two float scales in float before widening. */
+    es_tensor product_scale = *filter;
+    product_scale.quant.scale = input->quant.scale * filter->quant.scale;
+    st = es_op_prepare_channel_requant(ctx, 1.0f, &product_scale, output->quant.scale, rows, &d->rq);
+  }
+  if (st == ES_ERR_ARENA_TOO_SMALL) return es_op_fail(ctx, st, "FULLY_CONNECTED: arena too small for multipliers");
+  if (st != ES_OK) return es_op_fail(ctx, st, "FULLY_CONNECTED: scales give an unusable output multiplier");
+  d->input_offset = -input->quant.zero_point;
+  d->filter_offset = per_channel ? 0 : -filter->quant.zero_point;
+  d->output_zero_point = output->quant.zero_point;
+  d->batches = batches;
+  d->depth = depth;
+  d->rows = rows;
+  d->folded_bias = 0;
+  if (filter->bytes < (size_t)rows * (size_t)depth || (bias != 0 && bias->bytes < (size_t)rows * 4u))
+    return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: weights or bias data shorter than their shape");
+  if (filter->is_constant && (bias == 0 || bias->is_constant)) {
+    int32_t *folded = (int32_t *)es_op_alloc_persistent(ctx, (size_t)rows * sizeof(int32_t));
+    if (folded == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "FULLY_CONNECTED: arena too small for folded bias");
+    const int8_t *w = (const int8_t *)filter->data;
+    const int32_t *b = bias != 0 ? (const int32_t *)bias->data : 0;
+    for (int32_t o = 0; o < rows; ++o) {
+      int32_t sum = 0;
+      for (int32_t k = 0; k < depth; ++k) sum += w[(size_t)o * (size_t)depth + (size_t)k];
+      int32_t v = b != 0 ? es_op_load_i32(b, o) : 0;
+      v = add_wrap(v, mul_wrap(d->input_offset, sum));
+      v = add_wrap(v, mul_wrap(mul_wrap(depth, d->filter_offset), d->input_offset));
+      folded[o] = v;
+    }
+    d->folded_bias = folded;
+  }
+  es_op_set_data(ctx, d);
+  return ES_OK;
+}
+
+static inline int8_t fc_finish(const fc_data *d, int32_t o, int32_t acc) {
+  int32_t m;
+  int s;
+  es_op_channel_requant(&d->rq, o, &m, &s);
+  return es_requantize_int8(acc, m, s, d->output_zero_point, d->act_min, d->act_max);
+}
+
+/* Folded path: plain dot products, four rows at a time. */
+static void fc_folded(const fc_data *d, const int8_t *x, const int8_t *w, int8_t *out) {
+  const int32_t depth = d->depth;
+  int32_t x_term = 0; /* filter_offset * sum(x): non-zero only for asymmetric per-tensor weights */
+  if (d->filter_offset != 0) {
+    int32_t sum = 0;
+    for (int32_t k = 0; k < depth; ++k) sum += x[k];
+    x_term = mul_wrap(d->filter_offset, sum);
+  }
+  int32_t o = 0;
+  for (; o + 4 <= d->rows; o += 4) {
+    const int8_t *w0 = w + (size_t)o * (size_t)depth;
+    const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int32_t k = 0; k < depth; ++k) {
+      const int32_t xv = x[k];
+      a0 += w0[k] * xv;
+      a1 += w1[k] * xv;
+      a2 += w2[k] * xv;
+      a3 += w3[k] * xv;
+    }
+    out[o] = fc_finish(d, o, add_wrap(add_wrap(a0, d->folded_bias[o]), x_term));
+    out[o + 1] = fc_finish(d, o + 1, add_wrap(add_wrap(a1, d->folded_bias[o + 1]), x_term));
+    out[o + 2] = fc_finish(d, o + 2, add_wrap(add_wrap(a2, d->folded_bias[o + 2]), x_term));
+    out[o + 3] = fc_finish(d, o + 3, add_wrap(add_wrap(a3, d->folded_bias[o + 3]), x_term));
+  }
+  for (; o < d->rows; ++o) {
+    const int8_t *w0 = w + (size_t)o * (size_t)depth;
+    int32_t a0 = 0;
+    for (int32_t k = 0; k < depth; ++k) a0 += w0[k] * x[k];
+    out[o] = fc_finish(d, o, add_wrap(add_wrap(a0, d->folded_bias[o]), x_term));
+  }
+}
+
+/* Weights computed at run time: the reference formula directly. */
+static void fc_direct(const fc_data *d, const int8_t *x, const int8_t *w, const int32_t *bias, int8_t *out) {
+  for (int32_t o = 0; o < d->rows; ++o) {
+    const int8_t *wo = w + (size_t)o * (size_t)d->depth;
+    int32_t acc = 0;
+    for (int32_t k = 0; k < d->depth; ++k) acc += (wo[k] + d->filter_offset) * (x[k] + d->input_offset);
+    if (bias != 0) acc = add_wrap(acc, es_op_load_i32(bias, o));
+    out[o] = fc_finish(d, o, acc);
+  }
+}
+
+static es_status fc_invoke(es_op_context *ctx) {
+  const fc_data local = *(const fc_data *)es_op_data(ctx); /* see dw_invoke(): no reloads after stores */
+  const fc_data *d = &local;
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias_t = es_op_input(ctx, 2);
+  es_tensor *output = es_op_output(ctx, 0);
+  const int8_t *x = (const int8_t *)input->data;
+  const int8_t *w = (const int8_t *)filter->data;
+  int8_t *out = (int8_t *)output->data;
+  for (int32_t b = 0; b < d->batches; ++b) {
+    if (d->folded_bias != 0)
+      fc_folded(d, x, w, out);
+    else
+      fc_direct(d, x, w, bias_t != 0 ? (const int32_t *)bias_t->data : 0, out);
+    x += d->depth;
+    out += d->rows;
+  }
+  return ES_OK;
+}
+
+const es_op es_op_fully_connected = {
+    9 /* FULLY_CONNECTED */, "FULLY_CONNECTED", 6 /* v4 int8, v5 keep_num_dims, v6 no bias */, 0u, fc_prepare, fc_invoke,
+};
