@@ -13,7 +13,12 @@
  * int16 "im2col" column with the input offset already added and padded taps
  * set to 0 (exactly the missing terms), so the inner loop is a plain dot
  * product reused by every output channel.  Two pixels and two channels are
- * computed together (four accumulators) to halve filter and column loads.
+ * computed together (four accumulators) to halve filter and column loads;
+ * the raw sums of a pixel go to an int32 row that es_op_requantize_row()
+ * turns into int8 in one loop.  The dot product is written twice, same sums:
+ * for the host with a 16-multiple main loop that compilers vectorize, and for
+ * Cortex-M (ES_OPS_MCU_LOOPS) with SXTB16 + SMLAD, two multiply-adds per
+ * instruction, on columns whose values are paired to match SXTB16.
  */
 #include <string.h>
 

@@ -14,13 +14,14 @@
  * test per tap) and the raw sums of all its channels go to an int32 row in
  * scratch memory that es_op_requantize_row() turns into int8 in one tight
  * loop.  Loop orders for the sums (same results):
- *  - depth multiplier > 1, and every multiplier on microcontrollers
- *    (__ARM_FEATURE_DSP, or ES_OPS_REGISTER_BLOCKED to run it on the host):
- *    channels outer in blocks of four kept in registers, taps inner, so there
- *    is no memory traffic per multiply-accumulate besides the two operands;
+ *  - depth multiplier > 1: channels outer in blocks kept in registers, taps
+ *    inner, so each input value is loaded once per block (on Cortex-M blocks
+ *    of eight, SXTB16 + SMLABB/SMLATB);
+ *  - depth multiplier 1 on Cortex-M (ES_OPS_MCU_LOOPS): four channels per
+ *    32-bit load, SXTB16 + SADD16 (input offset) + SMLABB/SMLATT;
  *  - depth multiplier 1 on the host: taps outer, channels inner, accumulating
- *    a whole pixel into an int32 row in scratch memory; the channel loop runs
- *    a multiple of 16 iterations so compilers vectorize it.
+ *    into the row; the channel loop runs a multiple of 16 iterations so
+ *    compilers vectorize it.
  */
 #include "edgesim/op.h"
 #include "edgesim/quant.h"
@@ -144,19 +145,28 @@ typedef struct window {
 static void dw_pixel_m1(const dw_data *d, const window *w, const int8_t *image, int32_t in_w, int32_t channels,
                         int32_t k_w, const int8_t *filter, int32_t *sum) {
   const int32_t off = d->input_offset;
+  /* The input offset in both int16 halves, added two channels at a time. */
+  const int32_t off_pair = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
   const int32_t tap_x_step = d->dilation_w * channels;
+  const int32_t taps_x = w->kx1 - w->kx0;
   int32_t c = 0;
   for (; c + 4 <= channels; c += 4) {
+    /* Four channels per 32-bit load; SXTB16 splits them into (c, c+2) and
+     * (c+1, c+3) int16 pairs, SMLABB / SMLATT multiply-add each half. */
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     for (int32_t ky = w->ky0; ky < w->ky1; ++ky) {
       const int32_t iy = w->y0 + ky * d->dilation_h;
       const int8_t *x = image + ((size_t)iy * (size_t)in_w + (size_t)(w->x0 + w->kx0 * d->dilation_w)) * (size_t)channels + c;
       const int8_t *f = filter + ((size_t)ky * (size_t)k_w + (size_t)w->kx0) * (size_t)channels + c;
-      for (int32_t kx = w->kx0; kx < w->kx1; ++kx) {
-        a0 += f[0] * (x[0] + off);
-        a1 += f[1] * (x[1] + off);
-        a2 += f[2] * (x[2] + off);
-        a3 += f[3] * (x[3] + off);
+      for (int32_t n = taps_x; n > 0; --n) {
+        const uint32_t xw = es_load_u32(x), fw = es_load_u32(f);
+        const int32_t x_even = es_sadd16(es_sxtb16(xw), off_pair);
+        const int32_t x_odd = es_sadd16(es_sxtb16(es_ror8(xw)), off_pair);
+        const int32_t f_even = es_sxtb16(fw), f_odd = es_sxtb16(es_ror8(fw));
+        a0 = es_smlabb(f_even, x_even, a0);
+        a2 = es_smlatt(f_even, x_even, a2);
+        a1 = es_smlabb(f_odd, x_odd, a1);
+        a3 = es_smlatt(f_odd, x_odd, a3);
         x += tap_x_step;
         f += channels;
       }
@@ -172,7 +182,7 @@ static void dw_pixel_m1(const dw_data *d, const window *w, const int8_t *image, 
       const int32_t iy = w->y0 + ky * d->dilation_h;
       const int8_t *x = image + ((size_t)iy * (size_t)in_w + (size_t)(w->x0 + w->kx0 * d->dilation_w)) * (size_t)channels + c;
       const int8_t *f = filter + ((size_t)ky * (size_t)k_w + (size_t)w->kx0) * (size_t)channels + c;
-      for (int32_t kx = w->kx0; kx < w->kx1; ++kx) {
+      for (int32_t n = taps_x; n > 0; --n) {
         acc += *f * (*x + off);
         x += tap_x_step;
         f += channels;
@@ -181,7 +191,6 @@ static void dw_pixel_m1(const dw_data *d, const window *w, const int8_t *image, 
     sum[c] = acc;
   }
 }
-
 #endif
 
 /* depth_multiplier > 1: the M output channels of input channel i share one

@@ -79,25 +79,43 @@ static inline int8_t clamp_to_int8(int32_t v, int32_t lo, int32_t hi) {
   return (int8_t)(v > hi ? hi : v);
 }
 
+/* The right-shift-only loop.  has_bias and full_range are constants at each
+ * call site, so the compiler emits four branch-free loops; full_range (the
+ * clamp is just the int8 range) frees two registers, which matters on a
+ * Cortex-M4. */
+static inline void requantize_right_shift(const int32_t *acc, const int32_t *bias, const uint32_t *words,
+                                          int32_t base_right, int32_t n, int32_t zero_point, int32_t act_min,
+                                          int32_t act_max, int8_t *out, const int has_bias, const int full_range) {
+  for (int32_t c = 0; c < n; ++c) {
+    int32_t a = acc[c];
+    if (has_bias) a = (int32_t)((uint32_t)a + (uint32_t)es_op_load_i32(bias, c));
+    const uint32_t word = words[c];
+    const int32_t multiplier = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
+    const int right = base_right - (int)(word >> 30);
+    const int32_t high = (int32_t)(((int64_t)a * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    const int32_t v = (high >> right) + ((high & mask) > threshold ? 1 : 0) + zero_point;
+    out[c] = full_range ? clamp_to_int8(v, -128, 127) : clamp_to_int8(v, act_min, act_max);
+  }
+}
+
 void es_op_requantize_row(const int32_t *acc, const int32_t *bias, const es_channel_requant *rq, int32_t n,
                           int32_t zero_point, int32_t act_min, int32_t act_max, int8_t *out) {
   const es_channel_requant r = *rq;
   if (r.packed && r.stride == 1 && r.base_shift + 3 <= 0) {
     /* Every shift <= 0: MultiplyByQuantizedMultiplier is the doubling high
-     * multiply and a rounding right shift (see quant.h), branch-free. */
+     * multiply and a rounding right shift (see quant.h). */
     const uint32_t *words = (const uint32_t *)r.table;
-    const int32_t base_right = -r.base_shift;
-    for (int32_t c = 0; c < n; ++c) {
-      int32_t a = acc[c];
-      if (bias != 0) a = (int32_t)((uint32_t)a + (uint32_t)es_op_load_i32(bias, c));
-      const uint32_t word = words[c];
-      const int32_t multiplier = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
-      const int right = base_right - (int)(word >> 30);
-      const int32_t high = (int32_t)(((int64_t)a * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
-      const int32_t mask = (int32_t)((1u << right) - 1u);
-      const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-      out[c] = clamp_to_int8((high >> right) + ((high & mask) > threshold ? 1 : 0) + zero_point, act_min, act_max);
-    }
+    const int full_range = act_min == -128 && act_max == 127;
+    if (bias != 0 && full_range)
+      requantize_right_shift(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 1, 1);
+    else if (bias != 0)
+      requantize_right_shift(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 1, 0);
+    else if (full_range)
+      requantize_right_shift(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 0, 1);
+    else
+      requantize_right_shift(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 0, 0);
     return;
   }
   for (int32_t c = 0; c < n; ++c) {

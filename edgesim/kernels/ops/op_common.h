@@ -26,10 +26,10 @@
 #endif
 
 /* Loop orders for microcontrollers: compiled on any Arm core with the DSP
- * extension (Cortex-M4/M7/M33), or on the host with ES_OPS_REGISTER_BLOCKED
+ * extension (Cortex-M4/M7/M33), or on the host with ES_OPS_FORCE_MCU_LOOPS
  * so that the tests run the very same loops (with portable models of the
  * SIMD instructions below).  Both loop orders give identical results. */
-#if defined(__ARM_FEATURE_DSP) || defined(ES_OPS_REGISTER_BLOCKED)
+#if defined(__ARM_FEATURE_DSP) || defined(ES_OPS_FORCE_MCU_LOOPS)
 #define ES_OPS_MCU_LOOPS 1
 #else
 #define ES_OPS_MCU_LOOPS 0
@@ -45,6 +45,9 @@ static inline int32_t es_smlad(int32_t a, int32_t b, int32_t acc) { return __sml
 /* SMLABB / SMLATB: acc + lo(a) * lo(b), acc + hi(a) * lo(b). */
 static inline int32_t es_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t es_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
+/* SMLATT: acc + hi(a) * hi(b).  SADD16: two independent int16 additions. */
+static inline int32_t es_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+static inline int32_t es_sadd16(int32_t a, int32_t b) { return (int32_t)__sadd16((int16x2_t)a, (int16x2_t)b); }
 #else
 static inline int32_t es_sxtb16(uint32_t x) {
   const uint32_t lo = (uint32_t)(uint16_t)(int16_t)(int8_t)(uint8_t)x;
@@ -63,6 +66,15 @@ static inline int32_t es_smlabb(int32_t a, int32_t b, int32_t acc) {
 static inline int32_t es_smlatb(int32_t a, int32_t b, int32_t acc) {
   const int32_t p = (int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) * (int32_t)(int16_t)(uint16_t)(uint32_t)b;
   return (int32_t)((uint32_t)acc + (uint32_t)p);
+}
+static inline int32_t es_smlatt(int32_t a, int32_t b, int32_t acc) {
+  const int32_t p = (int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) * (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16);
+  return (int32_t)((uint32_t)acc + (uint32_t)p);
+}
+static inline int32_t es_sadd16(int32_t a, int32_t b) {
+  const uint32_t lo = ((uint32_t)a + (uint32_t)b) & 0xFFFFu;
+  const uint32_t hi = (((uint32_t)a >> 16) + ((uint32_t)b >> 16)) & 0xFFFFu;
+  return (int32_t)(lo | (hi << 16));
 }
 #endif
 /* Rotate right by 8: with es_sxtb16 it extracts bytes 1 and 3 (compilers

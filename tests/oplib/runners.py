@@ -1,0 +1,68 @@
+"""Run a model on the oracle (TFLite Micro's reference kernels) or on edgesim.
+
+Usage::
+
+    expected = run_tflm(model_bytes, [x])      # list of output arrays
+    actual = run_edgesim(model_bytes, [x])
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+def run_tflm(model: bytes, inputs: Sequence[np.ndarray], arena_size: int | None = None) -> list[np.ndarray]:
+    """Outputs of `tflite_micro.runtime.Interpreter` (reference kernels)."""
+    from tflite_micro import runtime
+
+    Interpreter = runtime.Interpreter
+
+    if arena_size is None:
+        arena_size = 2 * len(model) + 4 * sum(int(x.nbytes) for x in inputs) + (1 << 20)
+    interpreter = Interpreter.from_bytes(model, arena_size=arena_size)
+    for i, x in enumerate(inputs):
+        interpreter.set_input(np.ascontiguousarray(x), i)
+    interpreter.invoke()
+    return [np.array(interpreter.get_output(i), copy=True) for i in range(_output_count(model))]
+
+
+def _output_count(model: bytes) -> int:
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+
+    return schema.Model.GetRootAsModel(model, 0).Subgraphs(0).OutputsLength()
+
+
+def run_edgesim(model: bytes, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Outputs of edgesim.Model: the whole path (parser, planner, interpreter, kernels)."""
+    from edgesim import Model
+
+    m = Model(model)
+    outputs = m.invoke(*inputs) if len(inputs) != 1 else m.invoke(inputs[0])
+    if isinstance(outputs, np.ndarray):
+        return [outputs]
+    return list(outputs)
+
+
+def mismatch(model: bytes, inputs: Sequence[np.ndarray], description: str = "") -> str | None:
+    """None when edgesim reproduces TFLM exactly (or both reject the model),
+    else a one-line explanation for the test report."""
+    from edgesim.errors import ModelError
+
+    try:
+        expected = run_tflm(model, inputs)
+    except RuntimeError:
+        expected = None  # TFLM rejected the model at prepare time
+    try:
+        actual = run_edgesim(model, inputs)
+    except ModelError as e:
+        return None if expected is None else f"{description}: edgesim rejected it: {e}"
+    if expected is None:
+        return f"{description}: TFLM rejects this model but edgesim ran it"
+    for i, (e, a) in enumerate(zip(expected, actual)):
+        if e.shape != a.shape or e.dtype != a.dtype:
+            return f"{description}: output {i} is {a.dtype}{a.shape}, TFLM gives {e.dtype}{e.shape}"
+        if not np.array_equal(e, a):
+            diff = np.abs(e.astype(np.int64) - a.astype(np.int64))
+            return f"{description}: output {i} differs in {int((diff > 0).sum())} of {diff.size} values (max {diff.max()})"
+    return None
