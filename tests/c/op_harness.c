@@ -6,6 +6,11 @@
  * or write one byte outside a tensor, its persistent data or its scratch
  * memory is reported.
  *
+ * When prepare() allows its output to overlap input 0
+ * (es_op_allow_output_overlap), invoke runs a second time with input 0 and
+ * output 0 placed that way inside one exact-size block; the harness exits
+ * with status 6 if the outputs differ from the separate-buffer run.
+ *
  * stdin: a sequence of cases written by tests/oplib/harness.py (binary,
  * little-endian; see encode_case() there).  stdout, per case:
  *   i32 status, u16 detail length, detail, u32 persistent bytes,
@@ -53,6 +58,8 @@ struct es_op_context {
   void *scratch;
   void *data;
   const char *detail;
+  int overlap_allowed;
+  int32_t overlap_offset;
 };
 
 #define PERSISTENT_CAPACITY (1u << 20)
@@ -94,6 +101,11 @@ es_status es_op_request_scratch(es_op_context *ctx, size_t bytes) {
   if (!ctx->in_prepare) abort();
   ctx->scratch_bytes += (bytes + 7u) & ~(size_t)7u;
   return ES_OK;
+}
+void es_op_allow_output_overlap(es_op_context *ctx, int32_t output_offset) {
+  if (!ctx->in_prepare) exit(7);
+  ctx->overlap_allowed = 1;
+  ctx->overlap_offset = output_offset;
 }
 void es_op_set_data(es_op_context *ctx, void *data) { ctx->data = data; }
 void *es_op_data(const es_op_context *ctx) { return ctx->data; }
@@ -160,6 +172,32 @@ static void read_tensor(es_tensor *t, void **block) {
 
 static void write_u32(uint32_t v) { fwrite(&v, 4, 1, stdout); }
 
+/* Re-runs invoke with output 0 at input 0 + the declared offset in one block
+ * and checks that it gives the outputs of the separate-buffer run. */
+static void check_overlapped_invoke(const es_op *op, es_op_context *ctx) {
+  es_tensor *in = &ctx->inputs[0], *out = &ctx->outputs[0];
+  const int64_t off = ctx->overlap_offset;
+  const int64_t low = off < 0 ? off : 0;
+  const int64_t high = off + (int64_t)out->bytes > (int64_t)in->bytes ? off + (int64_t)out->bytes : (int64_t)in->bytes;
+  uint8_t *block = (uint8_t *)malloc((size_t)(high - low) + 1u);
+  uint8_t *expected = (uint8_t *)malloc(out->bytes + 1u);
+  void *saved_in = in->data, *saved_out = out->data;
+  if (block == NULL || expected == NULL) exit(3);
+  memcpy(expected, out->data, out->bytes);
+  memset(block, 0x5A, (size_t)(high - low));
+  memcpy(block - low, in->data, in->bytes);
+  in->data = block - low;
+  out->data = block + (off - low);
+  ctx->scratch = malloc(ctx->scratch_bytes ? ctx->scratch_bytes : 1);
+  es_status st = op->invoke(ctx);
+  free(ctx->scratch);
+  if (st != ES_OK || memcmp(out->data, expected, out->bytes) != 0) exit(6);
+  in->data = saved_in;
+  out->data = saved_out;
+  free(block);
+  free(expected);
+}
+
 int main(void) {
   uint32_t magic;
   while (fread(&magic, 4, 1, stdin) == 1) {
@@ -210,6 +248,9 @@ int main(void) {
       ctx.scratch = malloc(ctx.scratch_bytes ? ctx.scratch_bytes : 1);
       st = op->invoke(&ctx);
       free(ctx.scratch);
+      if (st == ES_OK && ctx.overlap_allowed && ctx.n_inputs > 0 && ctx.n_outputs > 0 && ctx.input_present[0] &&
+          !ctx.inputs[0].is_constant && !alias_output_to_input0)
+        check_overlapped_invoke(op, &ctx);
     }
     write_u32((uint32_t)st);
     const char *detail = ctx.detail ? ctx.detail : "";

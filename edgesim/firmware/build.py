@@ -1,0 +1,326 @@
+"""Builds the Cortex-M4 firmware image of an app from the shared C kernels.
+
+The firmware compiles the very same kernel sources as the Python extension
+(edgesim/kernels/**), plus firmware/ (app loop, board layer); the model is
+embedded at build time from the model store.  Results are cached by a hash
+of everything that goes in (sources, headers, flags, model, app parameters),
+so a second build of the same app is instant::
+
+    from edgesim.firmware.build import build_app
+    image = build_app("wake_word", board="mps2-an386")
+    image.elf            # Path of the linked ELF (QEMU loads it with -kernel)
+    print(image.size.report())
+
+``EDGESIM_FIRMWARE_CACHE`` moves the cache (default: build/firmware in the repository).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+
+from edgesim.errors import TargetError
+from edgesim.firmware.size import SizeReport, measure
+
+if TYPE_CHECKING:
+    from edgesim.app import App
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIRMWARE = REPO_ROOT / "firmware"
+KERNELS = REPO_ROOT / "edgesim" / "kernels"
+CC = "arm-none-eabi-gcc"
+INSTALL_HINT = ("install the cross compiler: sudo apt-get install --no-install-recommends "
+                "gcc-arm-none-eabi libnewlib-arm-none-eabi")
+
+CPU_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+# -ffp-contract=off as for the extension: float stages round the same way as on x86-64.
+C_FLAGS = CPU_FLAGS + ["-std=c99", "-O2", "-g", "-Wall", "-Wextra", "-ffp-contract=off", "-fno-strict-aliasing",
+                       "-ffunction-sections", "-fdata-sections", "-fno-common"]
+LINK_FLAGS = CPU_FLAGS + ["-nostartfiles", "-Wl,--gc-sections", "--specs=nano.specs", "-Wl,--no-warn-rwx-segments"]
+DEFAULT_STACK_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class Board:
+    """A board layer: its folder under firmware/boards and what it compiles."""
+
+    name: str
+    sources: tuple[str, ...]
+    description: str
+
+    @property
+    def folder(self) -> Path:
+        return FIRMWARE / "boards" / self.name
+
+
+BOARDS: dict[str, Board] = {b.name: b for b in (
+    Board("mps2-an386", ("board.c",), "QEMU's Cortex-M4F board (CMSDK UART0, semihosting)"),
+    Board("nano33ble", ("board.c",), "Arduino Nano 33 BLE (Sense): nRF52840, app at 0x10000 above the bootloader"),
+)}
+
+# Firmware files every image links (the app loop is added by build_app).
+CORE_SOURCES = ("firmware/cortex_m4.c", "firmware/link.c")
+# Kernel folders an app image compiles: the inference runtime and the
+# folders of its preprocessing kind (the same folders setup.py gives the
+# extension modules), so a kernel under construction elsewhere cannot break it.
+RUNTIME_KERNELS = ("common", "protocol", "runtime", "ops", "quant", "post")
+APP_KERNELS = {"audio_frontend": ("dsp/audio",), "image": ("dsp/image",), "imu_stroke": ("dsp/imu",)}
+# App glue per preprocessing kind of the app definition (apps/*.py).
+APP_GLUE = {"audio_frontend": "firmware/apps/audio.c", "image": "firmware/apps/image.c",
+            "imu_stroke": "firmware/apps/imu.c"}
+
+
+@dataclass(frozen=True)
+class FirmwareImage:
+    """A linked firmware image and its size report."""
+
+    name: str
+    board: str
+    elf: Path
+    binary: Path
+    size: SizeReport
+    cached: bool
+
+
+def get_board(name: str) -> Board:
+    try:
+        return BOARDS[name]
+    except KeyError:
+        raise TargetError(f"unknown board {name!r}; available: {', '.join(BOARDS)}") from None
+
+
+def toolchain() -> str:
+    """Path of arm-none-eabi-gcc, or TargetError saying how to install it."""
+    path = shutil.which(CC)
+    if path is None:
+        raise TargetError(f"{CC} not found on PATH; {INSTALL_HINT}")
+    return path
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("EDGESIM_FIRMWARE_CACHE", REPO_ROOT / "build" / "firmware"))
+
+
+# Kernel folders every image needs (status strings, the frame codec).
+CORE_KERNELS = ("common", "protocol")
+
+
+def kernel_sources(*folders: str) -> list[Path]:
+    """The .c files of kernel folders (all folders when none is given): the
+    very files the extension modules compile (setup.py MODULE_KERNELS)."""
+    roots = [KERNELS / f for f in folders] if folders else [KERNELS]
+    return sorted({p for root in roots for p in root.rglob("*.c")})
+
+
+def _headers_digest() -> str:
+    h = hashlib.sha256()
+    for path in sorted(KERNELS.rglob("*.h")) + sorted(FIRMWARE.rglob("*.h")):
+        h.update(str(path.relative_to(REPO_ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _resolve(source: str | Path) -> Path:
+    path = Path(source)
+    return path if path.is_absolute() else REPO_ROOT / path
+
+
+def _compile(cc: str, source: Path, flags: Sequence[str], headers: str, out_dir: Path) -> Path:
+    key = hashlib.sha256("\0".join([cc, *flags, headers, str(source)]).encode() + source.read_bytes()).hexdigest()[:20]
+    obj = out_dir / f"{source.stem}-{key}.o"
+    if obj.exists():
+        return obj
+    tmp = obj.with_suffix(f".{os.getpid()}.tmp")
+    result = subprocess.run([cc, *flags, "-c", str(source), "-o", str(tmp)], capture_output=True, text=True)
+    if result.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        raise TargetError(f"firmware: compiling {source.relative_to(REPO_ROOT) if source.is_relative_to(REPO_ROOT) else source} "
+                          f"failed:\n{result.stderr.strip()}")
+    os.replace(tmp, obj)
+    return obj
+
+
+def link_image(name: str, board: str, sources: Iterable[str | Path], *, kernels: Sequence[str] = CORE_KERNELS,
+               defines: Mapping[str, str] = {},
+               model: Path | None = None, generated: Mapping[str, str] = {},
+               stack_bytes: int = DEFAULT_STACK_BYTES) -> FirmwareImage:
+    """Compile `sources` + the board layer + the core files and link an image.
+
+    defines: -D macros; generated: header name -> text written into the
+    build's include folder (e.g. app_config.h); model: a .tflite embedded in
+    the .model section as es_model_data / es_model_end.
+    """
+    cc = toolchain()
+    spec = get_board(board)
+    firmware_sources = [_resolve(s) for s in (*CORE_SOURCES, *sources)] + [spec.folder / s for s in spec.sources]
+    kernel_files = kernel_sources(*kernels)
+    headers = _headers_digest()
+    h = hashlib.sha256()
+    for part in (cc, name, board, str(stack_bytes), headers, repr(sorted(defines.items())),
+                 repr(sorted(generated.items()))):
+        h.update(part.encode() + b"\0")
+    for path in firmware_sources + kernel_files + [spec.folder / "board.ld", FIRMWARE / "boards" / "cortex_m4.ld"]:
+        h.update(path.read_bytes())
+    if model is not None:
+        h.update(Path(model).read_bytes())
+    key = h.hexdigest()[:16]
+    out = cache_root() / f"{name}-{board}-{key}"
+    elf = out / f"{name}.elf"
+    binary = out / f"{name}.bin"
+    if elf.exists() and binary.exists():
+        return FirmwareImage(name, board, elf, binary, measure(elf, stack_bytes), cached=True)
+
+    gen_dir = out / "include"
+    gen_dir.mkdir(parents=True, exist_ok=True)
+    for header, text in generated.items():
+        (gen_dir / header).write_text(text)
+    # Kernels see only the kernel headers, so their objects are shared by
+    # every app and board; firmware files also see the board and app_config.h.
+    kernel_flags = C_FLAGS + [f"-I{KERNELS / 'include'}"]
+    firmware_flags = kernel_flags + [f"-I{gen_dir}", f"-I{FIRMWARE}", f"-I{spec.folder}"]
+    firmware_flags += [f"-D{k}={v}" for k, v in sorted(defines.items())]
+    obj_dir = cache_root() / "objects"
+    obj_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [(s, kernel_flags, headers) for s in kernel_files]
+    jobs += [(s, firmware_flags, headers + repr(sorted(generated.items()))) for s in firmware_sources]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        objects = list(pool.map(lambda job: _compile(cc, job[0], job[1], job[2], obj_dir), jobs))
+    if model is not None:
+        objects.append(_model_object(cc, Path(model), out))
+    tmp = elf.with_suffix(".tmp")
+    cmd = [cc, *LINK_FLAGS, f"-L{FIRMWARE / 'boards'}", f"-T{spec.folder / 'board.ld'}",
+           f"-Wl,--defsym=__stack_size={stack_bytes}", f"-Wl,-Map={out / (name + '.map')}",
+           *map(str, objects), "-lm", "-o", str(tmp)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise TargetError(f"firmware: linking {name} for {board} failed:\n{result.stderr.strip()}")
+    subprocess.run(["arm-none-eabi-objcopy", "-O", "binary", str(tmp), str(binary)], check=True)
+    os.replace(tmp, elf)
+    return FirmwareImage(name, board, elf, binary, measure(elf, stack_bytes), cached=False)
+
+
+def _model_object(cc: str, model: Path, out: Path) -> Path:
+    """An object holding the model bytes (.incbin: no C array to generate)."""
+    if not model.is_file():
+        raise TargetError(f"firmware: model file {model} not found")
+    asm = out / "model.S"
+    asm.write_text(
+        '  .section .model,"a"\n  .balign 16\n  .global es_model_data\nes_model_data:\n'
+        f'  .incbin "{model.resolve()}"\n  .global es_model_end\nes_model_end:\n')
+    obj = out / "model.o"
+    subprocess.run([cc, *CPU_FLAGS, "-c", str(asm), "-o", str(obj)], check=True, capture_output=True)
+    return obj
+
+
+# HELLO's app id per preprocessing kind (informative: the host checks it).
+_APP_IDS = {"audio_frontend": "APP_WAKE_WORD", "image": "APP_PERSON_DETECTION", "imu_stroke": "APP_GESTURE"}
+# The postprocess kernel each glue file runs (firmware/apps/*.c).
+_GLUE_POSTPROCESS = {"audio_frontend": "recognize_commands", "image": "hysteresis", "imu_stroke": "classify"}
+# Arena when the host runtime cannot tell the model's need (the image still
+# reports the exact figure in HELLO and fails with a clear error if short).
+FALLBACK_ARENA_BYTES = 96 * 1024
+ARENA_MARGIN_BYTES = 1024
+
+
+def app_config_header(app: "App", arena_bytes: int) -> str:
+    """app_config.h: the app definition's parameters as the firmware glue reads them."""
+    from edgesim import _protocol
+
+    kind = app.preprocess.kernel
+    if kind not in APP_GLUE:
+        raise TargetError(f"app {app.name!r}: the firmware has no glue for preprocessing {kind!r} "
+                          f"(supported: {', '.join(APP_GLUE)})")
+    if app.postprocess.kernel != _GLUE_POSTPROCESS[kind]:
+        raise TargetError(f"app {app.name!r}: the firmware pairs {kind!r} with {_GLUE_POSTPROCESS[kind]!r} "
+                          f"postprocessing, the app asks for {app.postprocess.kernel!r}")
+    pre, post = app.preprocess.params, app.postprocess.params
+    values: dict[str, object] = {
+        "FW_APP_ID": getattr(_protocol, _APP_IDS[kind]),
+        "FW_LABEL_COUNT": len(app.labels),
+        "FW_ARENA_BYTES": arena_bytes,
+    }
+    if kind == "audio_frontend":
+        report = [app.label_index(label) for label in post.get("report", app.labels[1:])]
+        values.update({
+            "FW_WINDOW_FRAMES": int(pre.get("window_frames", 49)),
+            "FW_INFER_EVERY_FRAMES": int(pre.get("infer_every_frames", 1)),
+            "FW_RC_AVERAGE_WINDOW_MS": int(post.get("average_window_ms", 1000)),
+            "FW_RC_DETECTION_THRESHOLD": int(post.get("detection_threshold", 200)),
+            "FW_RC_SUPPRESSION_MS": int(post.get("suppression_ms", 1500)),
+            "FW_RC_MINIMUM_COUNT": int(post.get("minimum_count", 3)),
+            "FW_RC_CAPACITY": int(post.get("capacity", 128)),
+            "FW_RC_REPORT_MASK": f"0x{sum(1 << i for i in set(report)):x}u",
+        })
+        if len(app.labels) > 32:
+            raise TargetError(f"app {app.name!r}: the firmware recognizer reports at most 32 labels")
+    elif kind == "image":
+        from edgesim.image import RESIZE_METHODS
+
+        resize = str(pre.get("resize", "area"))
+        if resize not in RESIZE_METHODS:
+            raise TargetError(f"app {app.name!r}: unknown resize {resize!r} ({', '.join(RESIZE_METHODS)})")
+        values.update({
+            "FW_IMAGE_RESIZE": RESIZE_METHODS[resize],
+            "FW_HYST_LABEL": app.label_index(post.get("label", app.labels[-1])),
+            "FW_HYST_ON_THRESHOLD": int(post.get("on_threshold", 160)),
+            "FW_HYST_OFF_THRESHOLD": int(post.get("off_threshold", 96)),
+            "FW_HYST_ON_COUNT": int(post.get("on_count", 1)),
+            "FW_HYST_OFF_COUNT": int(post.get("off_count", 1)),
+        })
+    else:
+        values.update({
+            "FW_IMU_RATE_HZ": f"{float(app.sensor.rate_hz)!r}f",
+            "FW_RASTER_RANGE_Q12": "ES_RASTER_RANGE_Q12",
+            "FW_CLASSIFY_MIN_SCORE": int(post.get("min_score", 0)),
+        })
+    lines = [f"/* Generated by edgesim/firmware/build.py from apps/{app.name}.py; do not edit. */",
+             "#ifndef EDGESIM_APP_CONFIG_H", "#define EDGESIM_APP_CONFIG_H", '#include "edgesim/config.h"']
+    lines += [f"#define {name} {value}" for name, value in values.items()]
+    lines += ["#endif", ""]
+    return "\n".join(lines)
+
+
+def model_arena_bytes(model_path: Path) -> int:
+    """Arena for the firmware: the host runtime's figure (64-bit records, so an
+    upper bound for the 32-bit build) plus a margin, rounded to 16 bytes."""
+    try:
+        from edgesim.model import Model
+
+        need = int(Model(str(model_path)).arena_bytes)
+    except Exception:  # runtime extension not built yet: the firmware still reports its need
+        return FALLBACK_ARENA_BYTES
+    return (need + ARENA_MARGIN_BYTES + 15) // 16 * 16
+
+
+def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | None = None,
+              stack_bytes: int = DEFAULT_STACK_BYTES, sensors: bool = False) -> FirmwareImage:
+    """Build (or fetch from the cache) the firmware image of an app for a board.
+
+    app: an App or an app name/path (apps/); model: overrides the app's model
+    (a path or a store name); the model is resolved through edgesim.store.
+    sensors: read the board's own microphone/IMU/camera instead of host frames
+    (nano33ble only; firmware/boards/nano33ble/sensors/, FW_INPUT_SENSORS).
+    """
+    from apps import load_app
+    from edgesim.store import resolve_model
+
+    app_def = load_app(app) if isinstance(app, str) else app
+    model_path = Path(resolve_model(str(model) if model is not None else app_def.model))
+    header = app_config_header(app_def, model_arena_bytes(model_path))
+    sources = ["firmware/app_main.c", APP_GLUE[app_def.preprocess.kernel]]
+    defines: dict[str, str] = {}
+    if sensors:
+        if board != "nano33ble":
+            raise TargetError(f"on-board sensor input exists for the nano33ble board only, not {board!r}")
+        sources += sorted(str(p) for p in (get_board(board).folder / "sensors").glob("*.c"))
+        defines["FW_INPUT_SENSORS"] = "1"
+    kernels = RUNTIME_KERNELS + APP_KERNELS[app_def.preprocess.kernel]
+    image = link_image(app_def.name, board, sources, kernels=kernels, defines=defines,
+                       generated={"app_config.h": header}, model=model_path, stack_bytes=stack_bytes)
+    image.size.check_limits()
+    return image

@@ -1,0 +1,431 @@
+"""Host side of the edgesim frame protocol (spec: edgesim/kernels/include/edgesim/protocol.h).
+
+Frames are length-prefixed, versioned and CRC-32 checked; every id and size
+comes from the C header through ``edgesim._protocol``.  The same code serves
+the emulator (a QEMU socket) and the device target (a serial port)::
+
+    from edgesim.protocol import AUDIO, Link, Scores, audio_payloads
+    link = Link(transport)                    # anything with read(n, timeout) / write(data)
+    link.send_all(AUDIO, audio_payloads(samples))
+    message = link.receive(timeout=5.0)       # Hello | Features | Scores | ...
+    if isinstance(message, Scores): print(message.values)
+
+Garbage between frames is skipped (``FrameDecoder`` resynchronises on the
+next valid frame and counts what it dropped); a missing frame (sequence gap),
+an undecodable payload or silence past the timeout raises ProtocolError.
+"""
+from __future__ import annotations
+
+import struct
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence, Union
+
+import numpy as np
+
+from edgesim import _protocol as _p
+from edgesim.errors import ProtocolError, TargetError
+
+MAGIC: int = _p.MAGIC
+VERSION: int = _p.VERSION
+HEADER_BYTES: int = _p.HEADER_BYTES
+CRC_BYTES: int = _p.CRC_BYTES
+MAX_PAYLOAD: int = _p.MAX_PAYLOAD
+MAX_FRAME: int = _p.MAX_FRAME
+
+HELLO: int = _p.HELLO
+CONFIG: int = _p.CONFIG
+AUDIO: int = _p.AUDIO
+IMAGE: int = _p.IMAGE
+IMU: int = _p.IMU
+STROKE: int = _p.STROKE
+FEATURES: int = _p.FEATURES
+SCORES: int = _p.SCORES
+DETECTION: int = _p.DETECTION
+STATS: int = _p.STATS
+ERROR: int = _p.ERROR
+END: int = _p.END
+FAULT: int = _p.FAULT
+TYPE_COUNT: int = _p.TYPE_COUNT
+
+# A partial frame older than this (no bytes arriving) is treated as garbage.
+IDLE_RESYNC_S = 0.25
+
+CFG_FEATURES: int = _p.CFG_FEATURES
+CFG_STATS: int = _p.CFG_STATS
+STAGE_NAMES: tuple[str, ...] = ("preprocess", "invoke", "postprocess")
+DETECTION_KINDS = {_p.DET_COMMAND: "command", _p.DET_ENTER: "enter", _p.DET_LEAVE: "leave",
+                   _p.DET_GESTURE: "gesture"}
+APP_IDS = {"wake_word": _p.APP_WAKE_WORD, "person_detection": _p.APP_PERSON_DETECTION,
+           "gesture": _p.APP_GESTURE}
+BOARD_IDS = {"mps2-an386": _p.BOARD_MPS2_AN386, "nano33ble": _p.BOARD_NANO33BLE}
+
+_HEADER = struct.Struct("<BBBBHH")
+_CRC = struct.Struct("<I")
+_HELLO = struct.Struct("<BBHIIII")
+_CONFIG = struct.Struct("<I")
+_IMAGE = struct.Struct("<HHB3xI")
+_IMU_SAMPLE = struct.Struct("<6f")
+_FEATURES = struct.Struct("<II")
+_SCORES = struct.Struct("<II")
+_DETECTION = struct.Struct("<IIhBB")
+_STATS = struct.Struct(f"<I{_p.STAGE_COUNT}II")
+_ERROR = struct.Struct("<HHHH")
+_END = struct.Struct("<IIII")
+_FAULT = struct.Struct("<10I")
+
+# The struct layouts above restate the header's prose; their sizes must match its numbers.
+for _layout, _size in ((_HEADER, _p.HEADER_BYTES), (_HELLO, _p.HELLO_BYTES), (_CONFIG, _p.CONFIG_BYTES),
+                       (_IMAGE, _p.IMAGE_HEADER_BYTES), (_IMU_SAMPLE, _p.IMU_SAMPLE_BYTES),
+                       (_FEATURES, _p.FEATURES_HEADER_BYTES), (_SCORES, _p.SCORES_HEADER_BYTES),
+                       (_DETECTION, _p.DETECTION_BYTES), (_STATS, _p.STATS_BYTES),
+                       (_ERROR, _p.ERROR_HEADER_BYTES), (_END, _p.END_BYTES), (_FAULT, _p.FAULT_BYTES)):
+    assert _layout.size == _size, f"protocol.py layout {_layout.format} disagrees with protocol.h ({_size})"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: its type id, sequence number and raw payload."""
+
+    type: int
+    seq: int
+    payload: bytes
+    flags: int = 0
+
+
+def encode_frame(frame_type: int, seq: int, payload: bytes = b"") -> bytes:
+    """Bytes of one frame, e.g. ``encode_frame(END, 3)``."""
+    if not 0 < frame_type < TYPE_COUNT:
+        raise ProtocolError(f"unknown frame type {frame_type}")
+    if len(payload) > MAX_PAYLOAD:
+        raise ProtocolError(f"payload of {len(payload)} bytes exceeds the protocol's {MAX_PAYLOAD}")
+    body = _HEADER.pack(MAGIC, VERSION, frame_type, 0, seq & 0xFFFF, len(payload)) + bytes(payload)
+    return body + _CRC.pack(zlib.crc32(body))
+
+
+class FrameDecoder:
+    """Stream decoder that finds frames in arbitrary chunks of bytes.
+
+    >>> decoder = FrameDecoder()
+    >>> [f.type for f in decoder.feed(b"noise" + encode_frame(END, 0))]
+    [12]
+    >>> decoder.skipped
+    5
+
+    A candidate with a bad version, type, length or CRC costs one byte: the
+    search restarts at the next magic byte (the C decoder does the same).
+    """
+
+    def __init__(self, max_payload: int = MAX_PAYLOAD) -> None:
+        self.max_payload = max_payload
+        self._buffer = bytearray()
+        self.frames = 0
+        self.rejected = 0
+        self.skipped = 0
+
+    @property
+    def pending(self) -> int:
+        """Bytes received but not yet part of a frame."""
+        return len(self._buffer)
+
+    def feed(self, data: bytes) -> list[Frame]:
+        self._buffer += data
+        found: list[Frame] = []
+        buf = self._buffer
+        start = 0
+        while True:
+            magic_at = buf.find(MAGIC, start)
+            if magic_at < 0:
+                self.skipped += len(buf) - start
+                start = len(buf)
+                break
+            self.skipped += magic_at - start
+            start = magic_at
+            verdict = self._check(buf, start)
+            if verdict == 0:
+                break
+            if verdict < 0:
+                self.rejected += 1
+                self.skipped += 1
+                start += 1
+                continue
+            _, _, frame_type, flags, seq, length = _HEADER.unpack_from(buf, start)
+            payload = bytes(buf[start + HEADER_BYTES:start + HEADER_BYTES + length])
+            found.append(Frame(frame_type, seq, payload, flags))
+            self.frames += 1
+            start += HEADER_BYTES + length + CRC_BYTES
+        del buf[:start]
+        return found
+
+    def abandon(self) -> list[Frame]:
+        """The line went quiet inside a frame: drop the pending candidate's first
+        byte (it was a garbage header) and return any frames found after it."""
+        if not self._buffer:
+            return []
+        self.rejected += 1
+        self.skipped += 1
+        del self._buffer[:1]
+        return self.feed(b"")
+
+    def _check(self, buf: bytearray, start: int) -> int:
+        avail = len(buf) - start
+        if avail >= 2 and buf[start + 1] != VERSION:
+            return -1
+        if avail >= 3 and not 0 < buf[start + 2] < TYPE_COUNT:
+            return -1
+        if avail < HEADER_BYTES:
+            return 0
+        length = buf[start + 6] | (buf[start + 7] << 8)
+        if length > self.max_payload:
+            return -1
+        body = HEADER_BYTES + length
+        if avail < body + CRC_BYTES:
+            return 0
+        (crc,) = _CRC.unpack_from(buf, start + body)
+        return 1 if zlib.crc32(memoryview(buf)[start:start + body]) == crc else -1
+
+
+# ---- payloads --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hello:
+    """Sent by the firmware after boot and in answer to CONFIG."""
+
+    app: int
+    board: int
+    model_bytes: int
+    arena_bytes: int
+    input_bytes: int
+    output_count: int
+
+
+@dataclass(frozen=True)
+class Features:
+    """A piece of the int8 model input of one inference, starting at byte ``offset``."""
+
+    index: int
+    offset: int
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The int8 model output of one inference; ``timestamp`` counts input units."""
+
+    index: int
+    timestamp: int
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A postprocessing event (a word, a person entering/leaving, a gesture)."""
+
+    index: int
+    timestamp: int
+    label: int
+    score: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Instructions spent per stage for one inference, and the stack high-water mark."""
+
+    index: int
+    instructions: dict[str, int]
+    stack_bytes: int
+
+
+@dataclass(frozen=True)
+class DeviceError:
+    """A kernel or protocol error reported by the firmware."""
+
+    status: int
+    stage: int
+    seq: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class End:
+    """The firmware's answer to END: counters of the whole session."""
+
+    inferences: int
+    rejected: int
+    skipped: int
+    stack_bytes: int
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Registers captured by the firmware's fault handler."""
+
+    cfsr: int
+    hfsr: int
+    mmfar: int
+    bfar: int
+    r0: int
+    r12: int
+    lr: int
+    pc: int
+    xpsr: int
+    sp: int
+
+    def describe(self) -> str:
+        """One line naming the fault and the registers, e.g. for a TargetError."""
+        causes = [name for bit, name in _CFSR_BITS if self.cfsr & bit]
+        if self.hfsr & (1 << 30):
+            causes.append("FORCED")
+        regs = " ".join(f"{name.upper()}=0x{getattr(self, name):08x}"
+                        for name in ("pc", "lr", "sp", "xpsr", "cfsr", "hfsr", "mmfar", "bfar", "r0", "r12"))
+        return f"firmware fault ({', '.join(causes) or 'unknown cause'}): {regs}"
+
+
+_CFSR_BITS = ((1 << 0, "IACCVIOL"), (1 << 1, "DACCVIOL"), (1 << 3, "MUNSTKERR"), (1 << 4, "MSTKERR"),
+              (1 << 8, "IBUSERR"), (1 << 9, "PRECISERR"), (1 << 10, "IMPRECISERR"), (1 << 11, "UNSTKERR"),
+              (1 << 12, "STKERR"), (1 << 16, "UNDEFINSTR"), (1 << 17, "INVSTATE"), (1 << 18, "INVPC"),
+              (1 << 19, "NOCP"), (1 << 24, "UNALIGNED"), (1 << 25, "DIVBYZERO"))
+
+Message = Union[Hello, Features, Scores, Detection, Stats, DeviceError, End, Fault]
+
+
+def _unpack(layout: struct.Struct, frame: Frame, exact: bool = True) -> tuple:
+    if len(frame.payload) < layout.size or (exact and len(frame.payload) != layout.size):
+        raise ProtocolError(f"frame type {frame.type} (seq {frame.seq}) has a {len(frame.payload)}-byte "
+                            f"payload, expected {layout.size}{'' if exact else ' or more'}")
+    return layout.unpack_from(frame.payload)
+
+
+def decode_message(frame: Frame) -> Message:
+    """Typed view of a device-to-host frame; ProtocolError for anything else."""
+    t = frame.type
+    if t == HELLO:
+        app, board, _, model, arena, inp, outs = _unpack(_HELLO, frame)
+        return Hello(app, board, model, arena, inp, outs)
+    if t == FEATURES:
+        index, offset = _unpack(_FEATURES, frame, exact=False)
+        return Features(index, offset, np.frombuffer(frame.payload, np.int8, offset=_FEATURES.size).copy())
+    if t == SCORES:
+        index, timestamp = _unpack(_SCORES, frame, exact=False)
+        return Scores(index, timestamp, np.frombuffer(frame.payload, np.int8, offset=_SCORES.size).copy())
+    if t == DETECTION:
+        index, timestamp, label, score, kind = _unpack(_DETECTION, frame)
+        return Detection(index, timestamp, label, score, DETECTION_KINDS.get(kind, f"kind{kind}"))
+    if t == STATS:
+        index, *counts, stack = _unpack(_STATS, frame)
+        return Stats(index, dict(zip(STAGE_NAMES, counts)), stack)
+    if t == ERROR:
+        status, stage, seq, length = _unpack(_ERROR, frame, exact=False)
+        detail = frame.payload[_ERROR.size:_ERROR.size + length].decode("ascii", "replace")
+        return DeviceError(status, stage, seq, detail)
+    if t == END:
+        return End(*_unpack(_END, frame))
+    if t == FAULT:
+        return Fault(*_unpack(_FAULT, frame))
+    raise ProtocolError(f"unexpected frame type {t} (seq {frame.seq}) from the device")
+
+
+def config_payload(send_features: bool = False, send_stats: bool = False) -> bytes:
+    return _CONFIG.pack((CFG_FEATURES if send_features else 0) | (CFG_STATS if send_stats else 0))
+
+
+def audio_payloads(samples: np.ndarray) -> list[bytes]:
+    """int16 samples split into payloads of at most MAX_PAYLOAD bytes."""
+    data = np.ascontiguousarray(samples, dtype="<i2").tobytes()
+    step = MAX_PAYLOAD - MAX_PAYLOAD % 2
+    return [data[i:i + step] for i in range(0, len(data), step)] or [b""]
+
+
+def image_payloads(pixels: np.ndarray, pixel_format: int) -> list[bytes]:
+    """One image (H×W or H×W×C uint8) as header+chunk payloads."""
+    height, width = pixels.shape[:2]
+    data = np.ascontiguousarray(pixels, dtype=np.uint8).tobytes()
+    step = MAX_PAYLOAD - _IMAGE.size
+    return [_IMAGE.pack(width, height, pixel_format, offset) + data[offset:offset + step]
+            for offset in range(0, len(data), step)]
+
+
+def imu_payloads(samples: np.ndarray) -> list[bytes]:
+    """(n, 6) float32 samples (ax ay az in g, gx gy gz in deg/s) as payloads."""
+    data = np.ascontiguousarray(samples, dtype="<f4").reshape(-1, 6).tobytes()
+    step = MAX_PAYLOAD - MAX_PAYLOAD % _IMU_SAMPLE.size
+    return [data[i:i + step] for i in range(0, len(data), step)]
+
+
+def stroke_payload(points: np.ndarray) -> bytes:
+    """A complete stroke: (n, 2) int8 points, one frame."""
+    data = np.ascontiguousarray(points, dtype=np.int8).reshape(-1, 2).tobytes()
+    if len(data) > MAX_PAYLOAD:
+        raise ProtocolError(f"stroke of {len(data) // 2} points does not fit one frame ({MAX_PAYLOAD // 2} max)")
+    return data
+
+
+# ---- a session over a byte stream --------------------------------------------
+
+class Transport(Protocol):
+    """A byte stream: a socket to QEMU, a serial port, a file pair."""
+
+    def read(self, max_bytes: int, timeout: float) -> bytes:
+        """Up to max_bytes, waiting at most timeout seconds; b"" on timeout.
+        Raises TargetError when the other end is gone."""
+
+    def write(self, data: bytes) -> None:
+        """All of data, or TargetError."""
+
+
+@dataclass
+class Link:
+    """Numbered frames both ways over a Transport, with timeouts everywhere.
+
+    ``send`` numbers outgoing frames; ``receive`` returns the next device
+    message, raising ProtocolError on silence past the timeout, on a sequence
+    gap (a frame was lost) and TargetError on a FAULT frame.
+    """
+
+    transport: Transport
+    timeout: float = 5.0
+    decoder: FrameDecoder = field(default_factory=FrameDecoder)
+    _tx_seq: int = 0
+    _rx_seq: int | None = None
+    _queue: list[Frame] = field(default_factory=list)
+    _last_data: float = 0.0
+
+    def send(self, frame_type: int, payload: bytes = b"") -> None:
+        self.transport.write(encode_frame(frame_type, self._tx_seq, payload))
+        self._tx_seq = (self._tx_seq + 1) & 0xFFFF
+
+    def send_all(self, frame_type: int, payloads: Sequence[bytes]) -> None:
+        for payload in payloads:
+            self.send(frame_type, payload)
+
+    def receive(self, timeout: float | None = None, waiting_for: str = "a frame") -> Message:
+        frame = self.receive_frame(timeout, waiting_for)
+        message = decode_message(frame)
+        if isinstance(message, Fault):
+            raise TargetError(message.describe())
+        return message
+
+    def receive_frame(self, timeout: float | None = None, waiting_for: str = "a frame") -> Frame:
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        while not self._queue:
+            remaining = deadline - time.monotonic()
+            data = self.transport.read(MAX_FRAME, max(0.0, min(remaining, IDLE_RESYNC_S)))
+            now = time.monotonic()
+            if data:
+                self._last_data = now
+                self._queue.extend(self.decoder.feed(data))
+            elif self.decoder.pending and now - self._last_data >= IDLE_RESYNC_S:
+                self._queue.extend(self.decoder.abandon())  # quiet inside a "frame": it was garbage
+            if not self._queue and now >= deadline:
+                raise ProtocolError(
+                    f"timed out after {limit:.1f} s waiting for {waiting_for} "
+                    f"({self.decoder.pending} bytes pending, {self.decoder.skipped} garbage bytes skipped)")
+        frame = self._queue.pop(0)
+        if self._rx_seq is not None and frame.seq != self._rx_seq and frame.type != HELLO:
+            raise ProtocolError(f"frame sequence gap: expected {self._rx_seq}, got {frame.seq} "
+                                f"(type {frame.type}); frames were lost or reordered")
+        self._rx_seq = (frame.seq + 1) & 0xFFFF
+        return frame

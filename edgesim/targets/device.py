@@ -1,0 +1,218 @@
+"""The device target: an Arduino Nano 33 BLE (Sense) flashed with the app, over its USB serial port.
+
+    edgesim flash wake_word                  # once
+    edgesim run wake_word --target device    # then: same events as host and emulator
+
+    from edgesim.targets.device import DeviceTarget
+    with DeviceTarget(port="/dev/ttyACM0") as target:
+        target.open(load_app("wake_word"))
+        events = target.process(chunk) + target.finish()
+
+It speaks exactly the emulator's protocol session (EmulatorTarget), only over
+pyserial instead of QEMU's socket.  The firmware's link is the board's Serial1
+(UARTE0 on pins D1/D0, 115200 baud), reached through a 3.3 V USB-serial
+adapter; when the port is not given, the one adapter plugged in is used.  Every read has a timeout.  When the board disappears (unplugged,
+reset), the target waits up to ``reconnect`` seconds for the port to come
+back, handshakes again and continues with the next chunk; what was in flight
+is lost and listed in ``stats()["warnings"]``.  If it does not come back,
+TargetError says so.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable
+
+from edgesim import protocol as p
+from edgesim.errors import TargetError
+from edgesim.events import Event
+from edgesim.targets.emulator import EmulatorTarget
+
+BAUDRATE = 115200          # ignored by USB CDC, used by UART bridges
+DEFAULT_RECONNECT_S = 30.0
+
+
+class DeviceGone(TargetError):
+    """The serial port vanished or failed (board unplugged or reset)."""
+
+
+class SerialTransport:
+    """A protocol Transport over a serial port (pyserial)."""
+
+    def __init__(self, port: str, open_serial: Callable[..., Any] | None = None) -> None:
+        try:
+            import serial
+        except ImportError:
+            raise TargetError("the device target needs pyserial: pip install 'edgesim[live]'") from None
+        self._errors: tuple[type[BaseException], ...] = (serial.SerialException, OSError)
+        self.port = port
+        try:
+            self.serial = (open_serial or serial.Serial)(port, baudrate=BAUDRATE, timeout=0, write_timeout=5)
+        except self._errors as error:
+            raise DeviceGone(f"cannot open {port}: {error}") from None
+
+    def read(self, max_bytes: int, timeout: float) -> bytes:
+        try:
+            self.serial.timeout = max(timeout, 0.0)
+            data = self.serial.read(1)
+            if data:
+                waiting = self.serial.in_waiting
+                if waiting:
+                    data += self.serial.read(min(waiting, max_bytes - 1))
+            return data
+        except self._errors as error:
+            raise DeviceGone(f"lost {self.port}: {error}") from None
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.serial.write(data)
+        except self._errors as error:
+            raise DeviceGone(f"lost {self.port} while sending: {error}") from None
+
+    def close(self) -> None:
+        try:
+            self.serial.close()
+        except self._errors:
+            pass
+
+
+def config_handshake(target: EmulatorTarget, waiting_for: str) -> None:
+    """Start a session with firmware that is already running: CONFIG, then its HELLO.
+
+    The firmware may have sent its boot HELLO (always sequence 0) and other
+    frames before we connected, or we may have caught the tail of them: all
+    of that is skipped up to the first HELLO that is not the boot one, which
+    is the answer to our CONFIG.
+    """
+    target.link = p.Link(target.machine, timeout=target.timeout)
+    target.link.send(p.CONFIG, p.config_payload(target.want_features, send_stats=True))
+    while True:
+        try:
+            frame = target.link.receive_frame(waiting_for=waiting_for)
+        except p.ProtocolError as error:
+            if "timed out" in str(error):
+                raise TargetError(f"no answer to CONFIG: {error}") from None
+            raise
+        message = p.decode_message(frame)
+        if isinstance(message, p.Fault):
+            raise TargetError(message.describe())
+        if isinstance(message, p.Hello) and frame.seq != 0:
+            target._expect_hello(message)
+            return
+
+
+def find_device_port() -> str:
+    """The only USB serial adapter present (edgesim firmware talks on the board's Serial1 pins)."""
+    from edgesim import flash
+
+    ports = flash.serial_ports()
+    arduino = {b.device for b in flash.find_boards(lambda: ports)}
+    adapters = [p.device for p in ports if getattr(p, "vid", None) and p.device not in arduino]
+    if len(adapters) != 1:
+        found = ", ".join(adapters) or "none"
+        raise TargetError("edgesim firmware talks on the Nano 33 BLE's Serial1 (TX D1 = P1.03, RX D0 = P1.10), "
+                          "not on its USB port: connect a 3.3 V USB-serial adapter and pass --port "
+                          f"(USB serial adapters found: {found})")
+    return adapters[0]
+
+
+class DeviceTarget(EmulatorTarget):
+    """The app's firmware on a real board, fed over USB serial."""
+
+    name = "device"
+    description = "an Arduino Nano 33 BLE (Sense) flashed with the app (edgesim flash), over USB serial"
+    options = {
+        "port": "serial port of the USB-serial adapter on the board's Serial1 (default: the only one)",
+        "board": "board the firmware was built for (nano33ble)",
+        "timeout": "seconds without an answer before the board counts as hung (default 30)",
+        "reconnect": f"seconds to wait for an unplugged board to come back (default {DEFAULT_RECONNECT_S:.0f})",
+        "features": "also return the firmware's model inputs (FEATURES frames) in .features",
+        "model": "model path or store name the firmware was built with",
+    }
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("board", "nano33ble")
+        super().__init__(**options)
+        self.port = str(options.get("port") or "")
+        self.reconnect_s = float(options.get("reconnect") or DEFAULT_RECONNECT_S)
+        self.warnings: list[str] = []
+
+    def _check_board(self) -> None:
+        # A board runs what was flashed on it; mps2-an386 images run behind a UART bridge too.
+        if self.board not in ("nano33ble", "mps2-an386"):
+            raise TargetError(f"the device target talks to nano33ble boards, not {self.board!r}")
+
+    def _build(self, build_app: Any, app: Any, model_path: Any) -> None:
+        return None  # the firmware is already on the board (edgesim flash)
+
+    def _connect(self) -> SerialTransport:
+        if not self.port:
+            self.port = find_device_port()
+        return SerialTransport(self.port)
+
+    def _boot(self) -> None:
+        self.machine = self._connect()
+        try:
+            config_handshake(self, f"HELLO from the board on {self.port} (is edgesim firmware flashed? "
+                                   f"`edgesim flash {self.app.name if self.app else 'APP'}`)")
+        except BaseException:
+            self.close()
+            raise
+
+    def _receive(self, waiting_for: str) -> p.Message:
+        assert self.link is not None
+        try:
+            return self.link.receive(waiting_for=waiting_for)
+        except p.ProtocolError as error:
+            if "timed out" in str(error):
+                self.close()
+                raise TargetError(f"the board on {self.port} stopped answering: {error}") from None
+            raise
+        except DeviceGone:
+            raise
+        except TargetError:
+            self.close()
+            raise
+
+    def process(self, chunk: Any) -> list[Event]:
+        try:
+            return super().process(chunk)
+        except DeviceGone as error:
+            self._reconnect(error, getattr(chunk, "t_ms", None))
+            return []
+
+    def finish(self) -> list[Event]:
+        try:
+            return super().finish()
+        except DeviceGone as error:
+            raise TargetError(f"{error}; the board went away before the stream ended "
+                              "(results of the last chunks are lost)") from None
+
+    def _reconnect(self, error: DeviceGone, t_ms: float | None) -> None:
+        """Wait for the port to come back, handshake again; TargetError when it does not."""
+        self.close()
+        lost_at = time.monotonic()
+        deadline = lost_at + self.reconnect_s
+        while time.monotonic() < deadline:
+            if os.path.exists(self.port):
+                try:
+                    self._boot()
+                except DeviceGone:
+                    time.sleep(0.2)
+                    continue
+                self._start_stream()  # the board restarted its stream at CONFIG: timestamps from zero
+                self.warnings.append(
+                    f"the board on {self.port} went away ({error}) at stream time "
+                    f"{t_ms if t_ms is not None else '?'} ms and came back after "
+                    f"{time.monotonic() - lost_at:.1f} s; results in between are lost")
+                return
+            time.sleep(0.2)
+        raise TargetError(f"{error}. The board was unplugged or reset and did not come back within "
+                          f"{self.reconnect_s:.0f} s; plug it in again and rerun") from None
+
+    def stats(self) -> dict[str, Any]:
+        out = super().stats()
+        out["port"] = self.port
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out

@@ -1,0 +1,116 @@
+"""The Renode target: the app's nano33ble firmware on Renode's Arduino Nano 33 BLE Sense model.
+
+    edgesim run wake_word --target renode --source clip.wav
+
+    from edgesim.targets.renode import RenodeTarget
+    with RenodeTarget(profile="wake_word.dump", plots="plots/") as target:
+        target.open(load_app("wake_word"))        # TargetError at once when Renode is missing
+        events = target.process(chunk) + target.finish()
+
+The firmware is the one that goes on the real board (nano33ble build); the
+session is the emulator's protocol over uart0, which Renode exposes as a
+server socket terminal (edgesim.renode.RenodeMachine).  With ``profile`` set,
+``machine EnableProfiler`` records Renode's metrics and close() plots them
+(instructions per core, memory, peripheral and exception counts) into
+``plots`` as PNG.  The on-board-sensor variant (Renode's PDM/IMU/camera
+models fed from files) runs through the robot tests: `edgesim test --target renode`.
+"""
+from __future__ import annotations
+
+import socket
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from edgesim.app import App
+from edgesim.errors import TargetError
+from edgesim.renode import RenodeMachine, RenodeScript, find_renode
+from edgesim.targets.emulator import EmulatorTarget
+
+DEFAULT_TIMEOUT_S = 120.0  # Renode runs the firmware well below real time
+
+
+def free_tcp_port() -> int:
+    """A loopback port nobody listens on right now (for Renode's UART terminal)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RenodeTarget(EmulatorTarget):
+    """Runs the app's nano33ble firmware in Renode and turns its frames into events."""
+
+    name = "renode"
+    description = "the app's nano33ble firmware in Renode's Arduino Nano 33 BLE Sense model (needs Renode)"
+    options = {
+        "board": "board to emulate (nano33ble)",
+        "timeout": f"seconds without an answer before the firmware counts as hung (default {DEFAULT_TIMEOUT_S:.0f})",
+        "features": "also return the firmware's model inputs (FEATURES frames) in .features",
+        "model": "model path or store name replacing the app's model",
+        "profile": "write Renode's profiler metrics (machine EnableProfiler) to this file",
+        "plots": "plot the profiler metrics as PNG into this folder when the target closes",
+    }
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("board", "nano33ble")
+        options.setdefault("timeout", DEFAULT_TIMEOUT_S)
+        super().__init__(**options)
+        plots = options.get("plots")
+        profile = options.get("profile")
+        self.plots_dir = Path(plots) if plots else None
+        self.profile = Path(profile) if profile else None
+        self.plots: list[Path] = []
+        self._workdir: tempfile.TemporaryDirectory | None = None
+
+    def _check_board(self) -> None:
+        if self.board != "nano33ble":
+            raise TargetError(f"Renode's model here is the Arduino Nano 33 BLE Sense (board nano33ble), "
+                              f"not {self.board!r}")
+
+    def open(self, app: App) -> None:
+        self.renode = find_renode()  # one clear message before anything is built
+        if self.plots_dir is not None and self.profile is None:
+            self.profile = self.plots_dir / f"{app.name}.dump"
+        super().open(app)
+
+    def _connect(self) -> RenodeMachine:
+        assert self.app is not None
+        self._workdir = tempfile.TemporaryDirectory(prefix="edgesim-renode-")
+        profile = self.profile.resolve() if self.profile is not None else None
+        if profile is not None:
+            profile.parent.mkdir(parents=True, exist_ok=True)
+        script = RenodeScript(app=self.app.name, elf=self.image.elf, uart_port=free_tcp_port(), profile=profile)
+        machine = RenodeMachine(script, Path(self._workdir.name), renode=self.renode)
+        machine.start()
+        return machine
+
+    def _boot(self) -> None:
+        """The script starts the firmware before we connect: its boot HELLO may be lost."""
+        from edgesim.targets.device import config_handshake
+
+        self.machine = self._connect()
+        try:
+            config_handshake(self, "the firmware's HELLO in answer to CONFIG (Renode)")
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        super().close()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+        if self.plots_dir is not None and self.profile is not None and self.profile.exists() and not self.plots:
+            from edgesim.renode_metrics import plot_metrics, read_metrics
+
+            self.plots = plot_metrics(read_metrics(self.profile), self.plots_dir)
+
+    def stats(self) -> dict[str, Any]:
+        out = super().stats()
+        if self.profile is not None and self.profile.exists():
+            from edgesim.renode_metrics import read_metrics
+
+            out["renode_metrics"] = read_metrics(self.profile).summary()
+        if self.plots:
+            out["renode_plots"] = [str(p) for p in self.plots]
+        return out

@@ -1,0 +1,181 @@
+/* The firmware's one loop, the same on every board and for every app:
+ *
+ *   boot -> load the embedded model into the arena -> HELLO
+ *   frames in:  CONFIG (flags; new stream) -> HELLO
+ *               AUDIO/IMAGE/IMU/STROKE -> the app glue preprocesses with the
+ *               shared kernels and calls app_infer() per model input
+ *               END -> END (counters), then wait for more
+ *   frames out: FEATURES (optional), SCORES, DETECTION, STATS (optional),
+ *               ERROR for anything rejected (the loop keeps going).
+ *
+ * Instructions per stage are measured with the board counter and, for the
+ * exact counting plugin, bracketed by board_mark_stage().
+ */
+#include <string.h>
+
+#include "app.h"
+#include "app_config.h"
+#include "board.h"
+#include "edgesim/model.h"
+#include "edgesim/ops.h"
+#include "edgesim/protocol.h"
+#include "link.h"
+#ifdef FW_INPUT_SENSORS
+#include "sensors/sensor_input.h"
+#endif
+
+extern const uint8_t es_model_data[];
+extern const uint8_t es_model_end[];
+
+/* The tensor arena: its own section so the size report shows it. */
+__attribute__((section(".arena"), aligned(16))) uint8_t es_arena[FW_ARENA_BYTES];
+
+static es_model model;
+static uint32_t config_flags;
+static uint32_t inferences;
+static uint16_t current_seq;
+static uint32_t stage_start[ES_PROTO_STAGE_COUNT];
+static uint32_t stage_total[ES_PROTO_STAGE_COUNT];
+
+void app_stage_begin(uint32_t stage) {
+  board_mark_stage(stage);
+  stage_start[stage] = board_instructions();
+}
+
+void app_stage_end(uint32_t stage) {
+  stage_total[stage] += board_instructions() - stage_start[stage];
+  board_mark_stage(BOARD_MARK_IDLE);
+}
+
+void app_send_detection(uint32_t timestamp, int32_t label, int32_t score_255, uint8_t kind) {
+  uint8_t payload[ES_PROTO_DETECTION_BYTES];
+  es_put_u32(payload, inferences);
+  es_put_u32(payload + 4, timestamp);
+  es_put_u16(payload + 8, (uint16_t)(int16_t)label);
+  payload[10] = (uint8_t)(score_255 < 0 ? 0 : score_255 > 255 ? 255 : score_255);
+  payload[11] = kind;
+  link_send(ES_PROTO_DETECTION, payload, sizeof payload);
+}
+
+static void send_features(const es_tensor *input) {
+  static uint8_t payload[ES_PROTO_MAX_PAYLOAD];
+  const size_t room = ES_PROTO_MAX_PAYLOAD - ES_PROTO_FEATURES_HEADER_BYTES;
+  for (size_t offset = 0; offset < input->bytes; offset += room) {
+    size_t n = input->bytes - offset < room ? input->bytes - offset : room;
+    es_put_u32(payload, inferences);
+    es_put_u32(payload + 4, (uint32_t)offset);
+    memcpy(payload + ES_PROTO_FEATURES_HEADER_BYTES, (const uint8_t *)input->data + offset, n);
+    link_send(ES_PROTO_FEATURES, payload, ES_PROTO_FEATURES_HEADER_BYTES + n);
+  }
+}
+
+es_status app_infer(uint32_t timestamp, const char **detail) {
+  es_tensor *input = es_model_input(&model, 0);
+  es_tensor *output = es_model_output(&model, 0);
+  if (config_flags & ES_PROTO_CFG_FEATURES) send_features(input);
+
+  app_stage_begin(ES_PROTO_STAGE_INVOKE);
+  es_status status = es_model_invoke(&model);
+  app_stage_end(ES_PROTO_STAGE_INVOKE);
+  if (status != ES_OK) {
+    *detail = model.error.detail;
+    return status;
+  }
+
+  uint8_t payload[ES_PROTO_SCORES_HEADER_BYTES + 64];
+  size_t n = output->bytes < 64 ? output->bytes : 64;
+  es_put_u32(payload, inferences);
+  es_put_u32(payload + 4, timestamp);
+  memcpy(payload + ES_PROTO_SCORES_HEADER_BYTES, output->data, n);
+  link_send(ES_PROTO_SCORES, payload, ES_PROTO_SCORES_HEADER_BYTES + n);
+
+  app_stage_begin(ES_PROTO_STAGE_POSTPROCESS);
+  status = app_postprocess((const int8_t *)output->data, timestamp, detail);
+  app_stage_end(ES_PROTO_STAGE_POSTPROCESS);
+
+  board_mark_stage(BOARD_MARK_REPORT);
+  if (config_flags & ES_PROTO_CFG_STATS) {
+    uint8_t stats[ES_PROTO_STATS_BYTES];
+    es_put_u32(stats, inferences);
+    for (uint32_t s = 0; s < ES_PROTO_STAGE_COUNT; ++s) es_put_u32(stats + 4 + 4 * s, stage_total[s]);
+    es_put_u32(stats + 4 + 4 * ES_PROTO_STAGE_COUNT, board_stack_high_water());
+    link_send(ES_PROTO_STATS, stats, sizeof stats);
+  }
+  memset(stage_total, 0, sizeof stage_total);
+  inferences++;
+  return status;
+}
+
+static void send_hello(void) {
+  uint8_t hello[ES_PROTO_HELLO_BYTES] = {0};
+  hello[0] = FW_APP_ID;
+  hello[1] = board_id();
+  es_put_u32(hello + 4, (uint32_t)(es_model_end - es_model_data));
+  es_put_u32(hello + 8, (uint32_t)model.arena_used);
+  es_tensor *input = es_model_input(&model, 0);
+  es_put_u32(hello + 12, input ? (uint32_t)input->bytes : 0);
+  es_put_u32(hello + 16, (uint32_t)model.output_count);
+  link_send(ES_PROTO_HELLO, hello, sizeof hello);
+}
+
+static void send_end(void) {
+  uint8_t end[ES_PROTO_END_BYTES];
+  es_put_u32(end, inferences);
+  es_put_u32(end + 4, link_rejected());
+  es_put_u32(end + 8, link_skipped());
+  es_put_u32(end + 12, board_stack_high_water());
+  link_send(ES_PROTO_END, end, sizeof end);
+}
+
+static void handle(const es_proto_frame *frame) {
+  const char *detail = "";
+  es_status status = ES_OK;
+  current_seq = frame->seq;
+  switch (frame->type) {
+    case ES_PROTO_CONFIG:
+      if (frame->length != ES_PROTO_CONFIG_BYTES) {
+        link_send_error(ES_ERR_PROTOCOL, ES_PROTO_STAGE_PROTOCOL, frame->seq, "CONFIG payload must be 4 bytes");
+        return;
+      }
+      config_flags = es_get_u32(frame->payload);
+      inferences = 0;
+      memset(stage_total, 0, sizeof stage_total);
+      app_reset();
+      send_hello();
+      return;
+    case ES_PROTO_END:
+      send_end();
+      return;
+    case ES_PROTO_AUDIO:
+    case ES_PROTO_IMAGE:
+    case ES_PROTO_IMU:
+    case ES_PROTO_STROKE:
+      status = app_on_frame(frame, &detail);
+      break;
+    default:
+      link_send_error(ES_ERR_PROTOCOL, ES_PROTO_STAGE_PROTOCOL, frame->seq, "frame type not accepted by the device");
+      return;
+  }
+  if (status != ES_OK) link_send_error((uint16_t)status, ES_PROTO_STAGE_PREPROCESS, current_seq, detail);
+}
+
+int main(void) {
+  board_init();
+  es_status status = es_model_load(&model, &es_all_ops, es_model_data, (size_t)(es_model_end - es_model_data),
+                                   es_arena, sizeof es_arena);
+  const char *detail = model.error.detail;
+  if (status == ES_OK) status = app_init(&model, &detail);
+  if (status != ES_OK) {
+    link_send_error((uint16_t)status, ES_PROTO_STAGE_INVOKE, 0, detail);
+    return ES_PROTO_EXIT_ERROR;
+  }
+  send_hello();
+  es_proto_frame frame;
+#ifdef FW_INPUT_SENSORS
+  /* On-board sensors (nano33ble): the same frames, made on the device. */
+  while (sensor_input_next(&frame)) handle(&frame);
+#else
+  while (link_receive(&frame)) handle(&frame);
+#endif
+  return ES_PROTO_EXIT_OK;
+}

@@ -1,0 +1,156 @@
+/* Arduino Nano 33 BLE (Sense) core: clocks, UARTE0 on the header pins
+ * (TX P1.03, RX P1.10 - "Serial1"), DWT cycle counter.  The on-board
+ * sensors live in sensors/ and override the weak board_sensor_* hooks.
+ *
+ * Reception never loses bytes while the app computes: EasyDMA writes into
+ * a RAM ring continuously (the ENDRX->STARTRX short restarts it at the ring
+ * start), and TIMER1, counting RXDRDY events through a PPI channel, says
+ * how many bytes have landed - the scheme of Nordic's libuarte.
+ */
+#include <string.h>
+
+#include "board.h"
+#include "edgesim/protocol.h"
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+
+#define CLOCK_BASE 0x40000000u
+#define CLOCK_TASKS_HFCLKSTART REG(CLOCK_BASE + 0x000u)
+#define CLOCK_EVENTS_HFCLKSTARTED REG(CLOCK_BASE + 0x100u)
+
+#define UARTE0 0x40002000u
+#define UARTE_TASKS_STARTRX REG(UARTE0 + 0x000u)
+#define UARTE_TASKS_STARTTX REG(UARTE0 + 0x008u)
+#define UARTE_EVENTS_RXDRDY_ADDR (UARTE0 + 0x108u)
+#define UARTE_EVENTS_ENDRX REG(UARTE0 + 0x110u)
+#define UARTE_EVENTS_ENDTX REG(UARTE0 + 0x120u)
+#define UARTE_SHORTS REG(UARTE0 + 0x200u)
+#define UARTE_ENABLE REG(UARTE0 + 0x500u)
+#define UARTE_PSEL_RTS REG(UARTE0 + 0x508u)
+#define UARTE_PSEL_TXD REG(UARTE0 + 0x50Cu)
+#define UARTE_PSEL_CTS REG(UARTE0 + 0x510u)
+#define UARTE_PSEL_RXD REG(UARTE0 + 0x514u)
+#define UARTE_BAUDRATE REG(UARTE0 + 0x524u)
+#define UARTE_RXD_PTR REG(UARTE0 + 0x534u)
+#define UARTE_RXD_MAXCNT REG(UARTE0 + 0x538u)
+#define UARTE_TXD_PTR REG(UARTE0 + 0x544u)
+#define UARTE_TXD_MAXCNT REG(UARTE0 + 0x548u)
+#define UARTE_CONFIG REG(UARTE0 + 0x56Cu)
+#define UARTE_ENABLE_UARTE 8u
+#define UARTE_BAUD_115200 0x01D60000u
+#define UARTE_SHORT_ENDRX_STARTRX (1u << 5)
+#define PSEL_DISCONNECTED 0xFFFFFFFFu
+#define PIN(port, pin) (((port) << 5) | (pin))
+
+#define TIMER1 0x40009000u
+#define TIMER_TASKS_START REG(TIMER1 + 0x000u)
+#define TIMER_TASKS_COUNT_ADDR (TIMER1 + 0x008u)
+#define TIMER_TASKS_CLEAR REG(TIMER1 + 0x00Cu)
+#define TIMER_TASKS_CAPTURE0 REG(TIMER1 + 0x040u)
+#define TIMER_MODE REG(TIMER1 + 0x504u)
+#define TIMER_BITMODE REG(TIMER1 + 0x508u)
+#define TIMER_CC0 REG(TIMER1 + 0x540u)
+#define TIMER_MODE_LOW_POWER_COUNTER 2u
+#define TIMER_BITMODE_32 3u
+
+#define PPI_BASE 0x4001F000u
+#define PPI_CHENSET REG(PPI_BASE + 0x504u)
+#define PPI_CH_EEP(n) REG(PPI_BASE + 0x510u + 8u * (n))
+#define PPI_CH_TEP(n) REG(PPI_BASE + 0x514u + 8u * (n))
+#define PPI_CHANNEL 0u
+
+#define DEMCR REG(0xE000EDFCu)
+#define DWT_CTRL REG(0xE0001000u)
+#define DWT_CYCCNT REG(0xE0001004u)
+
+/* Line quiet time after which a partial frame is garbage: 20 ms at 64 MHz
+ * (USB-serial adapters deliver a frame's bytes far closer together). */
+#define IDLE_CYCLES (64000000u / 50u)
+
+#define RX_RING_BYTES 2048u
+static uint8_t rx_ring[RX_RING_BYTES]; /* EasyDMA target: must be in RAM */
+static uint32_t rx_consumed;
+static uint8_t tx_bounce[256];         /* EasyDMA cannot read flash */
+
+void board_init(void) {
+  CLOCK_EVENTS_HFCLKSTARTED = 0;
+  CLOCK_TASKS_HFCLKSTART = 1; /* crystal: accurate baud rate */
+  while (CLOCK_EVENTS_HFCLKSTARTED == 0) {
+  }
+  DEMCR |= 1u << 24; /* TRCENA */
+  DWT_CYCCNT = 0;
+  DWT_CTRL |= 1u;
+
+  UARTE_ENABLE = 0;
+  UARTE_PSEL_TXD = PIN(1u, 3u);
+  UARTE_PSEL_RXD = PIN(1u, 10u);
+  UARTE_PSEL_RTS = PSEL_DISCONNECTED;
+  UARTE_PSEL_CTS = PSEL_DISCONNECTED;
+  UARTE_BAUDRATE = UARTE_BAUD_115200;
+  UARTE_CONFIG = 0; /* 8N1, no flow control */
+  UARTE_ENABLE = UARTE_ENABLE_UARTE;
+
+  TIMER_MODE = TIMER_MODE_LOW_POWER_COUNTER;
+  TIMER_BITMODE = TIMER_BITMODE_32;
+  TIMER_TASKS_CLEAR = 1;
+  TIMER_TASKS_START = 1;
+  PPI_CH_EEP(PPI_CHANNEL) = UARTE_EVENTS_RXDRDY_ADDR;
+  PPI_CH_TEP(PPI_CHANNEL) = TIMER_TASKS_COUNT_ADDR;
+  PPI_CHENSET = 1u << PPI_CHANNEL;
+
+  UARTE_RXD_PTR = (uint32_t)(uintptr_t)rx_ring;
+  UARTE_RXD_MAXCNT = RX_RING_BYTES;
+  UARTE_SHORTS = UARTE_SHORT_ENDRX_STARTRX;
+  UARTE_TASKS_STARTRX = 1;
+}
+
+static uint32_t rx_received(void) {
+  TIMER_TASKS_CAPTURE0 = 1;
+  return TIMER_CC0;
+}
+
+size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
+  uint32_t start = DWT_CYCCNT;
+  uint32_t available;
+  while ((available = rx_received() - rx_consumed) == 0) {
+    if (return_when_idle && DWT_CYCCNT - start > IDLE_CYCLES) return BOARD_LINK_IDLE;
+  }
+  if (available > RX_RING_BYTES) {
+    /* Overrun: the oldest bytes were overwritten; skip to what is intact
+     * (the frame decoder's CRC rejects the damaged frame). */
+    rx_consumed += available - RX_RING_BYTES;
+    available = RX_RING_BYTES;
+  }
+  size_t n = available < capacity ? available : capacity;
+  for (size_t i = 0; i < n; ++i) data[i] = rx_ring[(rx_consumed + i) % RX_RING_BYTES];
+  rx_consumed += (uint32_t)n;
+  return n;
+}
+
+void board_link_write(const uint8_t *data, size_t length) {
+  while (length > 0) {
+    size_t n = length < sizeof tx_bounce ? length : sizeof tx_bounce;
+    memcpy(tx_bounce, data, n);
+    UARTE_EVENTS_ENDTX = 0;
+    UARTE_TXD_PTR = (uint32_t)(uintptr_t)tx_bounce;
+    UARTE_TXD_MAXCNT = n;
+    UARTE_TASKS_STARTTX = 1;
+    while (UARTE_EVENTS_ENDTX == 0) {
+    }
+    data += n;
+    length -= n;
+  }
+}
+
+/* DWT CYCCNT: CPU cycles at 64 MHz (the M4 retires about one instruction
+ * per cycle in this code; flash wait states make it somewhat less). */
+uint32_t board_instructions(void) { return DWT_CYCCNT; }
+uint32_t board_counter_resolution(void) { return 1u; }
+uint8_t board_id(void) { return ES_PROTO_BOARD_NANO33BLE; }
+
+/* No host to exit to: stop here with interrupts off. */
+void board_exit(uint32_t code) {
+  (void)code;
+  __asm volatile("cpsid i");
+  for (;;) __asm volatile("wfi");
+}

@@ -1,0 +1,12 @@
+/* The drivers' last failure, for the error frame sensor_input.c sends. */
+#include "sensors.h"
+
+static const char *last_error;
+
+void sensors_fail(const char *detail) { last_error = detail; }
+
+const char *sensors_error(void) {
+  const char *error = last_error;
+  last_error = NULL;
+  return error;
+}

@@ -1,0 +1,270 @@
+"""Renode scripts, robot files, the target's no-Renode path and the profiler metrics parser + plots.
+
+Renode (dotnet >= 6) cannot be installed here: real runs skip with that reason,
+everything else (generation, parsing, plotting, messages) is tested.
+"""
+from __future__ import annotations
+
+import shutil
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edgesim import renode
+from edgesim.errors import TargetError
+from edgesim.renode_metrics import read_metrics, plot_metrics
+
+REPO = Path(__file__).resolve().parent.parent
+HAVE_RENODE = shutil.which("renode") is not None
+
+
+def test_checked_in_scripts_equal_the_generator(tmp_path: Path) -> None:
+    """renode/*.resc|robot are generated: they cannot drift from edgesim.renode."""
+    for path in renode.write_static_scripts(tmp_path):
+        assert (REPO / "renode" / path.name).read_text() == path.read_text(), f"regenerate renode/{path.name}"
+
+
+@pytest.mark.parametrize("app, feed", [
+    ("wake_word", "sysbus.pdm SetInputFile $input"),
+    ("person_detection", "sysbus.spi2.camera ImageSource $input"),
+    ("gesture", "sysbus.twi0.lsm9ds1_imu MaxFifoDepth 32"),
+])
+def test_app_scripts_use_the_board_and_its_models(app: str, feed: str) -> None:
+    resc = (REPO / "renode" / f"{app}.resc").read_text()
+    assert "machine LoadPlatformDescription @platforms/boards/arduino_nano_33_ble.repl" in resc
+    assert feed in resc
+    assert "connector Connect sysbus.uart0 edgesim_uart" in resc
+    robot = (REPO / "renode" / f"{app}.robot").read_text()
+    assert "Resource                      ${RENODEKEYWORDS}" in robot
+    assert f"Wait For Detection        {app}" in robot
+
+
+def test_generated_script_feeds_each_sensor_model(tmp_path: Path) -> None:
+    imu = np.array([[0.0, 0.5, 1.0, 15.0, -30.0, 0.0]], np.float32)
+    script = renode.RenodeScript(app="gesture", elf=Path("/fw/gesture.elf"), uart_port=4567, imu=imu,
+                                 audio_raw=Path("/in/a.s16le"), image=Path("/in/f.jpg"),
+                                 profile=Path("/out/g.dump"))
+    lines = script.render().splitlines()
+    assert lines[3:6] == ['mach create "nano33ble"',
+                          "machine LoadPlatformDescription @platforms/boards/arduino_nano_33_ble.repl",
+                          "sysbus LoadELF @/fw/gesture.elf"]
+    assert "sysbus.pdm SetInputFile @/in/a.s16le" in lines
+    assert "sysbus.spi2.camera ImageSource @/in/f.jpg" in lines
+    assert "sysbus.twi0.lsm9ds1_imu FeedAccelerationSample 0 0.5 1" in lines
+    # 15 deg/s is fed as 16.384 (the model's 15 LSB/dps vs the driver's 32768/2000 LSB/dps)
+    assert "sysbus.twi0.lsm9ds1_imu FeedAngularRateSample 16.384 -32.768 0" in lines
+    assert 'emulation CreateServerSocketTerminal 4567 "edgesim_uart" false' in lines
+    assert lines[-2:] == ["machine EnableProfiler @/out/g.dump", "start"]
+
+
+def test_audio_raw_is_s16le(tmp_path: Path) -> None:
+    path = renode.write_audio_raw(np.array([1, -2, 32767], np.int16), tmp_path / "a.s16le")
+    assert path.read_bytes() == struct.pack("<3h", 1, -2, 32767)
+
+
+def test_missing_renode_is_one_clear_message(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match=r"Renode not found: set \$RENODE.*dotnet >= 6"):
+        renode.find_renode({"PATH": str(tmp_path)})
+    with pytest.raises(TargetError, match=r"\$RENODE is '/nope/renode', which is not an executable file"):
+        renode.find_renode({"RENODE": "/nope/renode", "PATH": str(tmp_path)})
+
+
+def test_renode_from_env_variable(tmp_path: Path) -> None:
+    exe = tmp_path / "renode"
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    assert renode.find_renode({"RENODE": str(exe), "PATH": ""}) == exe
+    (tmp_path / "renode-test").write_text("#!/bin/sh\n")
+    assert renode.find_renode_test({"RENODE": str(exe), "PATH": ""}) == tmp_path / "renode-test"
+
+
+def test_target_without_renode_fails_before_building(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from apps import load_app
+    from edgesim.targets import create_target
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("RENODE", raising=False)
+    with create_target("renode") as target:
+        with pytest.raises(TargetError, match="Renode not found"):
+            target.open(load_app("wake_word"))
+        assert target.image is None
+
+
+def test_cli_test_command_without_renode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture) -> None:
+    from edgesim.cli import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("RENODE", raising=False)
+    assert main(["test", "--target", "renode"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("edgesim: Renode not found")
+
+
+# ---- profiler metrics --------------------------------------------------------
+
+def write_metrics(path: Path) -> None:
+    """A dump in Renode's metrics format (see edgesim/renode_metrics.py), built by hand."""
+    out = bytearray()
+    out += struct.pack("<i", 1) + struct.pack("<ii", 0, 3) + b"cpu"
+    peripherals = [("sysbus.uart0", 0x40002000, 0x40002FFF), ("sysbus.pdm", 0x4001D000, 0x4001DFFF)]
+    out += struct.pack("<i", len(peripherals))
+    for name, start, end in peripherals:
+        out += struct.pack("<i", len(name)) + name.encode() + struct.pack("<QQ", start, end)
+
+    def entry(tick: int, ms: float, kind: int, body: bytes) -> bytes:
+        return struct.pack("<qdB", tick, ms, kind) + body
+
+    for i in range(1, 6):
+        out += entry(1000 + i * 10_000, i * 1.0, 0, struct.pack("<BQ", 0, i * 64_000))
+    out += entry(2000, 0.5, 1, bytes([2])) + entry(2001, 0.6, 1, bytes([2])) + entry(2002, 0.7, 1, bytes([3]))
+    out += entry(3000, 1.5, 2, struct.pack("<BQ", 1, 0x40002508))   # uart0 write
+    out += entry(3001, 1.6, 2, struct.pack("<BQ", 0, 0x4001D108))   # pdm read
+    out += entry(3002, 1.7, 2, struct.pack("<BQ", 0, 0x4001D108))
+    out += entry(3003, 1.8, 2, struct.pack("<BQ", 0, 0x50000000))   # outside every peripheral
+    out += entry(4000, 2.0, 3, struct.pack("<Q", 15)) + entry(4001, 3.0, 3, struct.pack("<Q", 15))
+    out += entry(4002, 3.5, 3, struct.pack("<Q", 45))
+    path.write_bytes(bytes(out))
+
+
+def test_metrics_parser_reads_every_entry_kind(tmp_path: Path) -> None:
+    dump = tmp_path / "m.dump"
+    write_metrics(dump)
+    metrics = read_metrics(dump)
+    assert metrics.cpus == {0: "cpu"}
+    assert metrics.instructions["cpu"] == [(float(i), i * 64_000) for i in range(1, 6)]
+    assert metrics.summary() == {
+        "instructions": {"cpu": 320_000},
+        "memory_reads": 2, "memory_writes": 1,
+        "peripheral_reads": {"sysbus.pdm": 2, "0x50000000": 1},
+        "peripheral_writes": {"sysbus.uart0": 1},
+        "exceptions": {15: 2, 45: 1},
+    }
+    assert metrics.real_time_ms == pytest.approx((51000 - 2000) / 10_000)
+
+
+def test_truncated_or_foreign_metrics_are_rejected(tmp_path: Path) -> None:
+    dump = tmp_path / "m.dump"
+    write_metrics(dump)
+    data = dump.read_bytes()
+    (tmp_path / "cut.dump").write_bytes(data[:-3])
+    with pytest.raises(TargetError, match="truncated"):
+        read_metrics(tmp_path / "cut.dump")
+    (tmp_path / "png.dump").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
+    with pytest.raises(TargetError, match="not a Renode metrics file"):
+        read_metrics(tmp_path / "png.dump")
+    bad_kind = bytearray(data)
+    first_entry = data.index(struct.pack("<q", 11000))
+    bad_kind[first_entry + 16] = 9
+    (tmp_path / "kind.dump").write_bytes(bytes(bad_kind))
+    with pytest.raises(TargetError, match="unknown entry type 9"):
+        read_metrics(tmp_path / "kind.dump")
+
+
+def test_metrics_plots_are_pngs(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    dump = tmp_path / "m.dump"
+    write_metrics(dump)
+    paths = plot_metrics(read_metrics(dump), tmp_path / "plots")
+    assert [p.name for p in paths] == ["instructions.png", "memory.png", "peripherals.png", "exceptions.png"]
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+
+
+@pytest.mark.skipif(not HAVE_RENODE, reason="Renode is not installed (needs dotnet >= 6, not reachable here)")
+def test_real_renode_runs_the_wake_word_robot_test() -> None:
+    from edgesim.renode_tests import run_robot_tests
+
+    (result,) = run_robot_tests(["wake_word"])
+    assert result.passed, f"see {result.log}"
+
+
+def test_cli_run_on_renode_without_renode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture) -> None:
+    from edgesim.cli import main
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("RENODE", raising=False)
+    assert main(["run", "wake_word", "--target", "renode", "--source", "synthetic:tone"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("edgesim: Renode not found")
+
+
+STAND_IN = '''#!{python}
+"""A stand-in for renode: records its arguments, serves the script's UART socket, answers like firmware."""
+import json, os, re, socket, struct, sys
+sys.path.insert(0, {repo!r})
+from edgesim import protocol as p
+
+args = sys.argv[1:]
+script = open(args[-1]).read()
+with open(os.environ["RENODE_STANDIN_LOG"], "w") as log:
+    json.dump({{"args": args, "script": script}}, log)
+port = int(re.search(r"CreateServerSocketTerminal (\\d+)", script).group(1))
+server = socket.create_server(("127.0.0.1", port))
+conn, _ = server.accept()
+hello = struct.pack("<BBHIIII", p.APP_IDS["wake_word"], p.BOARD_IDS["nano33ble"], 0, 18712, 6836, 1960, 1)
+seq = 0
+def send(kind, payload=b""):
+    global seq
+    conn.sendall(p.encode_frame(kind, seq, payload))
+    seq += 1
+send(p.HELLO, hello)
+decoder = p.FrameDecoder()
+while True:
+    data = conn.recv(4096)
+    if not data:
+        break
+    for frame in decoder.feed(data):
+        if frame.type == p.CONFIG:
+            send(p.HELLO, hello)
+        elif frame.type == p.END:
+            send(p.END, struct.pack("<IIII", 0, 0, 0, 1234))
+'''
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs gcc-arm-none-eabi")
+def test_target_drives_renode_through_its_uart_socket(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The target's whole Renode path (script, process, socket, handshake, END, teardown) against a stand-in."""
+    import json
+    import sys
+
+    from apps import load_app
+    from conftest import shared_path
+    from edgesim.targets.renode import RenodeTarget
+
+    monkeypatch.setenv("EDGESIM_MODELS", str(shared_path("models")))
+    stand_in = tmp_path / "renode"
+    stand_in.write_text(STAND_IN.format(python=sys.executable, repo=str(REPO)))
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("RENODE", str(stand_in))
+    monkeypatch.setenv("RENODE_STANDIN_LOG", str(tmp_path / "standin.json"))
+    with RenodeTarget(timeout=20) as target:
+        target.open(load_app("wake_word"))
+        assert target.hello.app == 1 and target.hello.output_count == 1
+        assert target.finish() == []
+        assert target.stack_used == 1234
+        process = target.machine.process
+    assert process.poll() is not None, "Renode is stopped when the target closes"
+    record = json.loads((tmp_path / "standin.json").read_text())
+    assert record["args"][:2] == ["--disable-gui", "--plain"]
+    assert f"sysbus LoadELF @{target.image.elf}" in record["script"]
+    assert "connector Connect sysbus.uart0 edgesim_uart" in record["script"]
+
+
+def test_robot_inputs_are_in_the_models_formats(testdata_dir: Path, tmp_path: Path) -> None:
+    from edgesim import jpeg
+    from edgesim.renode_tests import IMU_RATE_HZ, prepare_inputs
+    from edgesim.sources.wav import read_wav
+
+    audio = prepare_inputs("wake_word", tmp_path).read_bytes()
+    yes = read_wav(testdata_dir / "micro_speech" / "yes_1000ms.wav").samples
+    samples = np.frombuffer(audio, "<i2")
+    assert np.array_equal(samples[8000:8000 + len(yes)], yes) and not samples[:8000].any()
+    frame = prepare_inputs("person_detection", tmp_path).read_bytes()
+    assert jpeg.info(frame) == (160, 120, 3) and frame[:2] == b"\xff\xd8"
+    feed = prepare_inputs("gesture", tmp_path).read_text().splitlines()
+    assert len(feed) == 2 * int(2.0 * IMU_RATE_HZ)  # an accel and a gyro line per sample, 2 s of samples
+    assert all(line.startswith("sysbus.twi0.lsm9ds1_imu Feed") for line in feed)
