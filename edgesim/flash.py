@@ -7,9 +7,10 @@
 Two ways onto the board:
 
 * **bossac over USB** (no extra hardware): the board is found by USB VID:PID
-  (Arduino 0x2341; 0x805A while a sketch runs, 0x005A in the bootloader).
-  Opening its port at 1200 baud and closing it ("1200-baud touch") makes the
-  running firmware jump to the bootloader, which enumerates as a new port;
+  (Arduino 0x2341; 0x805A while a sketch or edgesim firmware runs, 0x005A in
+  the bootloader).  Opening its port at 1200 baud and closing it ("1200-baud
+  touch") makes the running firmware (edgesim's USB stack as Arduino's
+  sketches) jump to the bootloader, which enumerates as a new port;
   Arduino's bossac then writes the image, which the bootloader places at
   0x10000, behind its own 64 KiB.  Only Arduino's fork of bossac (1.9.1-arduino2 or later, in the
   Arduino15 tools folder) speaks to the nRF52840 bootloader; Debian's
@@ -271,7 +272,7 @@ def flash_image(image: Path, elf: Path | None = None, port: str | None = None, t
                                   "plugged in?)")
             raise TargetError(f"no Arduino Nano 33 BLE found on USB (VID 0x{ARDUINO_VID:04x}, PID "
                               f"0x{min(NANO33BLE_APP_PIDS):04x} or 0x{min(NANO33BLE_BOOTLOADER_PIDS):04x}) "
-                              "and no SWD probe attached; plug the board in (a board running edgesim firmware "
+                              "and no SWD probe attached; plug the board in (firmware built with --console uart "
                               "shows no USB port: double-tap reset to start its bootloader), or pass --port")
         if elf is None:
             raise TargetError("flashing over SWD needs the ELF image")
@@ -289,8 +290,8 @@ def flash_image(image: Path, elf: Path | None = None, port: str | None = None, t
         chosen = boards[0]
     else:
         raise TargetError(f"no Arduino Nano 33 BLE found on USB (VID 0x{ARDUINO_VID:04x}); plug it in "
-                          "(a data cable, not a charge-only one). A board already running edgesim firmware "
-                          "has no USB serial port (the firmware talks on Serial1): double-tap its reset "
+                          "(a data cable, not a charge-only one). A board running firmware built with --console uart "
+                          "(or a crashed one) has no USB serial port: double-tap its reset "
                           "button to start the bootloader (the orange LED pulses) and run again")
     if not chosen.in_bootloader:
         steps.append(f"1200-baud touch on {chosen.device}")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edgesim import constants
 from edgesim.errors import TargetError
 from edgesim.renode import APP_INPUT, RenodeScript, find_renode_test, write_audio_raw
 
@@ -25,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_TESTDATA = REPO_ROOT.parent / "shared" / "testdata"
 BUILD = REPO_ROOT / "build" / "renode"
 CAMERA_SIZE = (160, 120)  # the ArduCAM resolution the person detection sketch uses
-IMU_RATE_HZ = 119
+IMU_RATE_HZ: int = constants.IMU_SAMPLE_RATE_HZ
 
 
 @dataclass
@@ -100,7 +101,7 @@ def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
     for app in apps or list(APP_INPUT):
         if app not in APP_INPUT:
             raise TargetError(f"no robot test for app {app!r}; choose from {', '.join(APP_INPUT)}")
-        image = build_app(app, board="nano33ble", sensors=True)
+        image = build_app(app, board="nano33ble", sensors=True, console="uart")  # frames on uart0
         BUILD.mkdir(parents=True, exist_ok=True)
         elf = BUILD / f"{app}.elf"
         elf.write_bytes(image.elf.read_bytes())

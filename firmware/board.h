@@ -2,9 +2,10 @@
  * firmware/boards/<board>/.
  *
  * app_main.c and the fault handler talk to the host only through
- * board_link_read/board_link_write, a byte stream that is the UART on every
- * board and, on mps2-an386 under QEMU, optionally a pair of semihosting files
- * (the bulk channel: same frames, same app code, ~10^4 x the UART's speed).
+ * board_link_read/board_link_write, a byte stream: the UART on mps2-an386
+ * (optionally a pair of semihosting files under QEMU, the bulk channel: same
+ * frames, same app code, ~10^4 x the UART's speed); on nano33ble the native
+ * USB serial port (boards/nano33ble/usb/), or UARTE0 with FW_CONSOLE_UART.
  */
 #ifndef EDGESIM_FIRMWARE_BOARD_H
 #define EDGESIM_FIRMWARE_BOARD_H

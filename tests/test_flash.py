@@ -206,12 +206,17 @@ def test_port_in_use_during_touch(tmp_path: Path, image: Path) -> None:
                           env=tool_env(tmp_path, tmp_path / "bin"), probes=lambda: [])
 
 
-def test_device_port_is_the_one_usb_serial_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
-    """edgesim firmware talks on Serial1: the device target picks the adapter, never the board's USB port."""
+def test_device_port_is_the_boards_usb_port_else_the_one_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The firmware's console is the native USB port; --console uart firmware is reached through an adapter."""
     from edgesim.targets import device
 
     monkeypatch.setattr(flash, "serial_ports", lambda: [APP, OTHER])
+    assert device.find_device_port() == APP.device
+    monkeypatch.setattr(flash, "serial_ports", lambda: [OTHER])
     assert device.find_device_port() == OTHER.device
-    monkeypatch.setattr(flash, "serial_ports", lambda: [APP])
-    with pytest.raises(TargetError, match="Serial1 .*USB-serial adapter and pass --port .*found: none"):
+    monkeypatch.setattr(flash, "serial_ports", lambda: [LOADER])
+    with pytest.raises(TargetError, match="in its bootloader"):
+        device.find_device_port()
+    monkeypatch.setattr(flash, "serial_ports", lambda: [])
+    with pytest.raises(TargetError, match="2341:805A.*--console uart.*adapter and pass --port .*found: none"):
         device.find_device_port()

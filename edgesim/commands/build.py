@@ -20,6 +20,11 @@ the stack high-water mark after processing silence/blank input.
 Boards:
   mps2-an386   QEMU's Cortex-M4F board (what 'edgesim run --target emulator' runs)
   nano33ble    Arduino Nano 33 BLE (Sense), app at 0x10000 above the bootloader
+
+Consoles (the protocol's channel; nano33ble):
+  usb          the board's native USB serial port (CDC-ACM, 2341:805A; default)
+  uart         Serial1 (TX D1 = P1.03, RX D0 = P1.10, 115200 baud): a 3.3 V
+               USB-serial adapter, or Renode's uart0
 """
 
 EXAMPLES = """\
@@ -29,6 +34,7 @@ examples:
   edgesim build gesture --model my_wand.tflite --json
   edgesim build wake_word --measure-stack
   edgesim build gesture --board nano33ble --sensors   on-board IMU instead of host frames
+  edgesim build wake_word --board nano33ble --console uart   protocol on Serial1, not USB
 """
 
 
@@ -47,6 +53,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--sensors", action="store_true",
                         help="nano33ble: read the board's own microphone/IMU/camera instead of host frames")
+    parser.add_argument("--console", choices=("usb", "uart"),
+                        help="protocol channel: nano33ble 'usb' (default, native USB port) or 'uart' (Serial1)")
     parser.set_defaults(func=run)
 
 
@@ -56,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     app = load_app(args.app)
     image = build_app(app, args.board, model=args.model, stack_bytes=args.stack or DEFAULT_STACK_BYTES,
-                      sensors=args.sensors)
+                      sensors=args.sensors, console=args.console)
     size = image.size
     if args.measure_stack:
         size = size.with_stack_used(_measure_stack(app, image, args.board))

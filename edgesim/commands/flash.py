@@ -31,6 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="bossac over USB or pyocd over SWD (default: whichever finds a board)")
     parser.add_argument("--sensors", action="store_true",
                         help="read the board's own microphone/IMU/camera instead of data sent over USB")
+    parser.add_argument("--console", choices=("usb", "uart"), default="usb",
+                        help="protocol on the native USB port (default) or on Serial1 pins via a USB-serial "
+                             "adapter (uart: the board then shows no USB port; re-flash after a reset double-tap)")
     parser.set_defaults(func=run)
 
 
@@ -38,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from edgesim.firmware.build import build_app
     from edgesim.flash import flash_image
 
-    image = build_app(args.app, board="nano33ble", sensors=args.sensors)
+    image = build_app(args.app, board="nano33ble", sensors=args.sensors, console=args.console)
     print(image.size.report())
     result = flash_image(image.binary, image.elf, port=args.port, tool=args.tool)
     for step in result.steps:

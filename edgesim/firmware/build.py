@@ -52,6 +52,14 @@ class Board:
     name: str
     sources: tuple[str, ...]
     description: str
+    consoles: tuple[str, ...] = ("uart",)  # protocol channels; the first is the default
+
+    def console_defines(self, console: str | None) -> dict[str, str]:
+        """-D macros selecting the console; TargetError for one the board lacks."""
+        chosen = console or self.consoles[0]
+        if chosen not in self.consoles:
+            raise TargetError(f"board {self.name!r} has no {chosen!r} console (available: {', '.join(self.consoles)})")
+        return {"FW_CONSOLE_UART": "1"} if chosen == "uart" and "usb" in self.consoles else {}
 
     @property
     def folder(self) -> Path:
@@ -60,7 +68,8 @@ class Board:
 
 BOARDS: dict[str, Board] = {b.name: b for b in (
     Board("mps2-an386", ("board.c",), "QEMU's Cortex-M4F board (CMSDK UART0, semihosting)"),
-    Board("nano33ble", ("board.c",), "Arduino Nano 33 BLE (Sense): nRF52840, app at 0x10000 above the bootloader"),
+    Board("nano33ble", ("board.c", "usb/usbd.c", "usb/descriptors.c", "usb/cdc_acm.c"),
+          "Arduino Nano 33 BLE (Sense): nRF52840, app at 0x10000 above the bootloader", ("usb", "uart")),
 )}
 
 # Firmware files every image links (the app loop is added by build_app).
@@ -298,22 +307,25 @@ def model_arena_bytes(model_path: Path) -> int:
 
 
 def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | None = None,
-              stack_bytes: int = DEFAULT_STACK_BYTES, sensors: bool = False) -> FirmwareImage:
+              stack_bytes: int = DEFAULT_STACK_BYTES, sensors: bool = False,
+              console: str | None = None) -> FirmwareImage:
     """Build (or fetch from the cache) the firmware image of an app for a board.
 
     app: an App or an app name/path (apps/); model: overrides the app's model
     (a path or a store name); the model is resolved through edgesim.store.
     sensors: read the board's own microphone/IMU/camera instead of host frames
     (nano33ble only; firmware/boards/nano33ble/sensors/, FW_INPUT_SENSORS).
+    console: the protocol's channel, default the board's first: nano33ble
+    "usb" (native USB serial port) or "uart" (Serial1 pins, what Renode models).
     """
     from apps import load_app
     from edgesim.store import resolve_model
 
+    defines = get_board(board).console_defines(console)
     app_def = load_app(app) if isinstance(app, str) else app
     model_path = Path(resolve_model(str(model) if model is not None else app_def.model))
     header = app_config_header(app_def, model_arena_bytes(model_path))
     sources = ["firmware/app_main.c", APP_GLUE[app_def.preprocess.kernel]]
-    defines: dict[str, str] = {}
     if sensors:
         if board != "nano33ble":
             raise TargetError(f"on-board sensor input exists for the nano33ble board only, not {board!r}")

@@ -9,9 +9,12 @@
         events = target.process(chunk) + target.finish()
 
 It speaks exactly the emulator's protocol session (EmulatorTarget), only over
-pyserial instead of QEMU's socket.  The firmware's link is the board's Serial1
-(UARTE0 on pins D1/D0, 115200 baud), reached through a 3.3 V USB-serial
-adapter; when the port is not given, the one adapter plugged in is used.  Every read has a timeout.  When the board disappears (unplugged,
+pyserial instead of QEMU's socket.  The firmware's link is the board's native
+USB serial port (CDC-ACM, VID:PID 2341:805A), found by VID:PID when the port
+is not given.  Firmware built with ``--console uart`` talks on Serial1 instead
+(UARTE0 on pins D1/D0, 115200 baud) through a 3.3 V USB-serial adapter; with
+no board port present, the one adapter plugged in is used.  Every read has a
+timeout.  When the board disappears (unplugged,
 reset), the target waits up to ``reconnect`` seconds for the port to come
 back, handshakes again and continues with the next chunk; what was in flight
 is lost and listed in ``stats()["warnings"]``.  If it does not come back,
@@ -102,17 +105,28 @@ def config_handshake(target: EmulatorTarget, waiting_for: str) -> None:
 
 
 def find_device_port() -> str:
-    """The only USB serial adapter present (edgesim firmware talks on the board's Serial1 pins)."""
+    """The Nano 33 BLE's USB serial port, else the only USB-serial adapter (firmware built with --console uart)."""
     from edgesim import flash
 
     ports = flash.serial_ports()
-    arduino = {b.device for b in flash.find_boards(lambda: ports)}
+    boards = flash.find_boards(lambda: ports)
+    running = [b.device for b in boards if not b.in_bootloader]
+    if len(running) == 1:
+        return running[0]
+    if len(running) > 1:
+        raise TargetError(f"several Arduino Nano 33 BLE boards are plugged in ({', '.join(running)}); "
+                          "pass --port")
+    if any(b.in_bootloader for b in boards):
+        raise TargetError("the Nano 33 BLE is in its bootloader (orange LED pulsing), not running the app: "
+                          "flash it with `edgesim flash APP` or press reset once")
+    arduino = {b.device for b in boards}
     adapters = [p.device for p in ports if getattr(p, "vid", None) and p.device not in arduino]
     if len(adapters) != 1:
         found = ", ".join(adapters) or "none"
-        raise TargetError("edgesim firmware talks on the Nano 33 BLE's Serial1 (TX D1 = P1.03, RX D0 = P1.10), "
-                          "not on its USB port: connect a 3.3 V USB-serial adapter and pass --port "
-                          f"(USB serial adapters found: {found})")
+        raise TargetError("no Arduino Nano 33 BLE running edgesim firmware on USB (VID:PID 2341:805A): plug it "
+                          "in with a data cable and flash the app (`edgesim flash APP`); firmware built with "
+                          "--console uart talks on Serial1 (TX D1 = P1.03, RX D0 = P1.10) instead: connect a "
+                          f"3.3 V USB-serial adapter and pass --port (USB serial adapters found: {found})")
     return adapters[0]
 
 
@@ -122,7 +136,8 @@ class DeviceTarget(EmulatorTarget):
     name = "device"
     description = "an Arduino Nano 33 BLE (Sense) flashed with the app (edgesim flash), over USB serial"
     options = {
-        "port": "serial port of the USB-serial adapter on the board's Serial1 (default: the only one)",
+        "port": "the board's USB serial port, or the adapter on Serial1 for --console uart firmware "
+                "(default: found by VID:PID, else the only adapter)",
         "board": "board the firmware was built for (nano33ble)",
         "timeout": "seconds without an answer before the board counts as hung (default 30)",
         "reconnect": f"seconds to wait for an unplugged board to come back (default {DEFAULT_RECONNECT_S:.0f})",

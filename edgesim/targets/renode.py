@@ -67,6 +67,9 @@ class RenodeTarget(EmulatorTarget):
             raise TargetError(f"Renode's model here is the Arduino Nano 33 BLE Sense (board nano33ble), "
                               f"not {self.board!r}")
 
+    def _build(self, build_app: Any, app: App, model_path: Any) -> Any:
+        return build_app(app, self.board, model=model_path, console="uart")  # Renode models UARTE0, not USBD
+
     def open(self, app: App) -> None:
         self.renode = find_renode()  # one clear message before anything is built
         if self.plots_dir is not None and self.profile is None:
@@ -84,16 +87,11 @@ class RenodeTarget(EmulatorTarget):
         machine.start()
         return machine
 
-    def _boot(self) -> None:
+    def _handshake(self) -> None:
         """The script starts the firmware before we connect: its boot HELLO may be lost."""
         from edgesim.targets.device import config_handshake
 
-        self.machine = self._connect()
-        try:
-            config_handshake(self, "the firmware's HELLO in answer to CONFIG (Renode)")
-        except BaseException:
-            self.close()
-            raise
+        config_handshake(self, "the firmware's HELLO in answer to CONFIG (Renode)")
 
     def close(self) -> None:
         super().close()

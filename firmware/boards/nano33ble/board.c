@@ -1,8 +1,13 @@
-/* Arduino Nano 33 BLE (Sense) core: clocks, UARTE0 on the header pins
- * (TX P1.03, RX P1.10 - "Serial1"), DWT cycle counter.  The on-board
- * sensors live in sensors/ and override the weak board_sensor_* hooks.
+/* Arduino Nano 33 BLE (Sense) core: clocks, the console, DWT cycle counter.
+ * The on-board sensors live in sensors/ and override the weak
+ * board_sensor_* hooks.
  *
- * Reception never loses bytes while the app computes: EasyDMA writes into
+ * The console (board_link_*) is the board's native USB serial port (usb/,
+ * CDC-ACM, VID:PID 2341:805A) unless built with FW_CONSOLE_UART
+ * (`edgesim build APP --board nano33ble --console uart`): then it is UARTE0
+ * on the header pins (TX P1.03, RX P1.10 - "Serial1"), as Renode models it.
+ *
+ * UART reception never loses bytes while the app computes: EasyDMA writes into
  * a RAM ring continuously (the ENDRX->STARTRX short restarts it at the ring
  * start), and TIMER1, counting RXDRDY events through a PPI channel, says
  * how many bytes have landed - the scheme of Nordic's libuarte.
@@ -11,6 +16,9 @@
 
 #include "board.h"
 #include "edgesim/protocol.h"
+#ifndef FW_CONSOLE_UART
+#include "usb/usb_console.h"
+#endif
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
@@ -67,20 +75,29 @@
  * (USB-serial adapters deliver a frame's bytes far closer together). */
 #define IDLE_CYCLES (64000000u / 50u)
 
+#ifdef FW_CONSOLE_UART
 #define RX_RING_BYTES 2048u
 static uint8_t rx_ring[RX_RING_BYTES]; /* EasyDMA target: must be in RAM */
 static uint32_t rx_consumed;
 static uint8_t tx_bounce[256];         /* EasyDMA cannot read flash */
+static void console_init(void);
+#else
+#define console_init usb_console_init
+#endif
 
 void board_init(void) {
   CLOCK_EVENTS_HFCLKSTARTED = 0;
-  CLOCK_TASKS_HFCLKSTART = 1; /* crystal: accurate baud rate */
+  CLOCK_TASKS_HFCLKSTART = 1; /* crystal: accurate baud rate; the USBD runs only on HFXO */
   while (CLOCK_EVENTS_HFCLKSTARTED == 0) {
   }
   DEMCR |= 1u << 24; /* TRCENA */
   DWT_CYCCNT = 0;
   DWT_CTRL |= 1u;
+  console_init();
+}
 
+#ifdef FW_CONSOLE_UART
+static void console_init(void) {
   UARTE_ENABLE = 0;
   UARTE_PSEL_TXD = PIN(1u, 3u);
   UARTE_PSEL_RXD = PIN(1u, 10u);
@@ -141,6 +158,18 @@ void board_link_write(const uint8_t *data, size_t length) {
     length -= n;
   }
 }
+#else
+size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
+  uint32_t start = DWT_CYCCNT;
+  size_t n;
+  while ((n = usb_console_read(data, capacity)) == 0) {
+    if (return_when_idle && DWT_CYCCNT - start > IDLE_CYCLES) return BOARD_LINK_IDLE;
+  }
+  return n;
+}
+
+void board_link_write(const uint8_t *data, size_t length) { (void)usb_console_write(data, length); }
+#endif
 
 /* DWT CYCCNT: CPU cycles at 64 MHz (the M4 retires about one instruction
  * per cycle in this code; flash wait states make it somewhat less). */
