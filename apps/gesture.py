@@ -6,11 +6,12 @@ detection with the digit and its confidence when a stroke completes.
 Mouse-drawn strokes and stroke CSV files skip segmentation.
 """
 from edgesim.app import App, Sensor, Stage
+from edgesim.constants import IMU_SAMPLE_RATE_HZ
 
 APP = App(
     name="gesture",
     description="Magic wand: recognizes digits 0-9 drawn with the IMU (or the mouse).",
-    sensor=Sensor(kind="imu", rate_hz=119, shape=(6,), format="float32", accepts=("stroke",)),
+    sensor=Sensor(kind="imu", rate_hz=IMU_SAMPLE_RATE_HZ, shape=(6,), format="float32", accepts=("stroke",)),
     preprocess=Stage("imu_stroke", {}),
     model="magic_wand",
     labels=("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),

@@ -5,11 +5,12 @@ Frame (any size, gray/RGB/BGR) -> centre crop, area downscale to 96x96 int8
 detection when a person appears (label "person") or leaves ("notperson").
 """
 from edgesim.app import App, Sensor, Stage
+from edgesim.constants import IMAGE_SIDE
 
 APP = App(
     name="person_detection",
     description="Person detection on 96x96 grayscale camera frames.",
-    sensor=Sensor(kind="camera", rate_hz=5, shape=(96, 96), format="gray8"),
+    sensor=Sensor(kind="camera", rate_hz=5, shape=(IMAGE_SIDE, IMAGE_SIDE), format="gray8"),
     preprocess=Stage("image", {"resize": "area"}),
     model="person_detect",
     labels=("notperson", "person"),

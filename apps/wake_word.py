@@ -5,13 +5,14 @@ newest 49 frames (~1 s) every 2 frames -> the command recognizer (upstream's
 RecognizeCommands settings) -> a detection for each heard "yes" or "no".
 """
 from edgesim.app import App, Sensor, Stage
+from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_SAMPLE_RATE_HZ
 
 APP = App(
     name="wake_word",
     description='Keyword spotting: detects "yes" and "no" in 16 kHz audio.',
-    sensor=Sensor(kind="audio", rate_hz=16000, shape=(1,), format="int16"),
+    sensor=Sensor(kind="audio", rate_hz=AUDIO_SAMPLE_RATE_HZ, shape=(1,), format="int16"),
     preprocess=Stage("audio_frontend", {
-        "window_frames": 49,        # classifier input: 49 x 40 features
+        "window_frames": AUDIO_FEATURE_FRAMES,  # classifier input: 49 x 40 features
         "infer_every_frames": 2,    # one inference per 40 ms of audio
     }),
     model="micro_speech_quantized",

@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 from apps import load_app  # noqa: E402
 from edgesim.pipeline import Runner  # noqa: E402
 from edgesim.sources import open_source  # noqa: E402
+from edgesim.sources.wav import write_wav  # noqa: E402
 from edgesim.targets.host import HostTarget  # noqa: E402
 
 SHARED = REPO.parent / "shared"
@@ -43,11 +44,7 @@ def wake_word_stream(folder: Path) -> Path:
 
     gap = np.tile(read(testdata / "micro_speech" / "silence_1000ms.wav"), 2)
     out = folder / "stream.wav"
-    with wave.open(str(out), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(16000)
-        handle.writeframes(np.concatenate([part for clip in clips for part in (gap, read(clip))]).tobytes())
+    write_wav(out, np.concatenate([part for clip in clips for part in (gap, read(clip))]))
     return out
 
 

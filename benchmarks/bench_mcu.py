@@ -32,6 +32,7 @@ SHARED = REPO.parent / "shared"
 
 from apps import load_app  # noqa: E402
 from edgesim import protocol as p  # noqa: E402
+from edgesim.constants import AUDIO_SAMPLE_RATE_HZ  # noqa: E402
 from edgesim.firmware.build import build_app  # noqa: E402
 from edgesim.qemu import run_bulk  # noqa: E402
 
@@ -55,7 +56,7 @@ def wake_word_frames() -> tuple[list[tuple[int, bytes]], float]:
         clip = np.frombuffer(w.readframes(w.getnframes()), "<i2")
     noise = (np.random.default_rng(1).normal(0, 200, 48000)).astype(np.int16)
     audio = np.concatenate([clip, noise])
-    return [(p.AUDIO, payload) for payload in p.audio_payloads(audio)], len(audio) / 16000
+    return [(p.AUDIO, payload) for payload in p.audio_payloads(audio)], len(audio) / AUDIO_SAMPLE_RATE_HZ
 
 
 def person_frames() -> list[tuple[int, bytes]]:

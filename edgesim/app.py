@@ -5,18 +5,19 @@ the same App and runs the same C kernels, so the definition never changes
 between targets.  Kernel names and parameters are plain strings and numbers
 that the firmware can receive too.
 
-Usage (this is all of apps/wake_word.py, minus comments):
+Usage (apps/wake_word.py, minus its comments and examples):
 
     from edgesim.app import App, Sensor, Stage
+    from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_SAMPLE_RATE_HZ
 
     APP = App(
         name="wake_word",
-        description="Keyword spotting: hears 'yes' and 'no'.",
-        sensor=Sensor(kind="audio", rate_hz=16000, shape=(1,), format="int16"),
-        preprocess=Stage("audio_frontend", {"window_frames": 49, "infer_every_frames": 2}),
+        description='Keyword spotting: detects "yes" and "no" in 16 kHz audio.',
+        sensor=Sensor(kind="audio", rate_hz=AUDIO_SAMPLE_RATE_HZ, shape=(1,), format="int16"),
+        preprocess=Stage("audio_frontend", {"window_frames": AUDIO_FEATURE_FRAMES, "infer_every_frames": 2}),
         model="micro_speech_quantized",
         labels=("silence", "unknown", "yes", "no"),
-        postprocess=Stage("recognize_commands", {"average_window_ms": 1000, "detection_threshold": 200,
+        postprocess=Stage("recognize_commands", {"average_window_ms": 1000, "detection_threshold": 160,
                                                  "suppression_ms": 1500, "minimum_count": 3,
                                                  "report": ["yes", "no"]}),
         default_source="mic",

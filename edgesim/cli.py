@@ -19,13 +19,26 @@ from edgesim.errors import EdgesimError
 # Order here is the order in `edgesim --help`.
 COMMANDS: list[str] = ["apps", "run", "eval", "models", "info", "invoke", "flash", "test", "build"]
 
+EPILOG = """\
+examples:
+  edgesim apps                                          the apps and what they need
+  edgesim run wake_word                                 listen on the microphone for "yes"/"no"
+  edgesim run gesture --source mouse                    draw digits with the mouse
+  edgesim run wake_word --source clip.wav --target emulator   same app on the emulated Cortex-M4
+  edgesim eval person_detection photos/ --json          accuracy on a folder of images
+  edgesim info person_detect.tflite                     a model's tensors, ops and arena size
+  edgesim flash wake_word                               build and flash an Arduino Nano 33 BLE Sense
+
+Run 'edgesim COMMAND --help' for the options and examples of each command."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edgesim",
         description="Run TinyML apps (wake word, person detection, gesture) on the host, "
         "an emulated Cortex-M4 or an Arduino Nano 33 BLE Sense, from one copy of C kernels.",
-        epilog="Run 'edgesim COMMAND --help' for the options and examples of each command.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"edgesim {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -22,12 +22,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import wave
 from pathlib import Path
 
 import numpy as np
 
+from edgesim.constants import AUDIO_SAMPLE_RATE_HZ
 from edgesim.errors import EdgesimError
+from edgesim.sources.wav import write_wav
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
@@ -56,14 +57,6 @@ def have_microphone() -> bool:
         return False
 
 
-def write_wav(path: Path, samples: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as handle:
-        handle.setnchannels(1)
-        handle.setsampwidth(2)
-        handle.setframerate(16000)
-        handle.writeframes(samples.astype(np.int16).tobytes())
-
-
 def read_clip(path: Path) -> np.ndarray:
     from edgesim.sources.wav import read_wav
 
@@ -72,10 +65,11 @@ def read_clip(path: Path) -> np.ndarray:
 
 def one_second(samples: np.ndarray) -> np.ndarray:
     """A word as the model was trained on it: trimmed of silence, starting 250 ms into a 1 s clip."""
+    rate = AUDIO_SAMPLE_RATE_HZ
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > 300)
-    word = samples[loud[0]:loud[-1] + 1][:12000] if loud.size else samples[:0]
-    clip = np.zeros(16000, np.int16)
-    clip[4000:4000 + len(word)] = word
+    word = samples[loud[0]:loud[-1] + 1][:rate * 3 // 4] if loud.size else samples[:0]
+    clip = np.zeros(rate, np.int16)
+    clip[rate // 4:rate // 4 + len(word)] = word
     return clip
 
 

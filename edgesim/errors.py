@@ -2,7 +2,16 @@
 
 Every message says what is wrong and, where there is one, what to do about
 it.  The CLI prints `edgesim: <message>` and exits non-zero; nothing below
-the CLI prints.
+the CLI prints.  The C bindings raise these too (edgesim/_native/common.h).
+
+Usage:
+
+    from edgesim.errors import EdgesimError, SourceError
+
+    try:
+        source = open_source("clip.wav", "audio")
+    except SourceError as error:      # or EdgesimError: anything edgesim raises on purpose
+        print(f"cannot use this input: {error}")
 """
 
 

@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgesim import _image
+from edgesim import _image, constants
 from edgesim.errors import KernelError
 
 #: Side of the model input, from config.h.
-SIDE: int = _image.SIDE
+SIDE: int = constants.IMAGE_SIDE
 #: Largest accepted frame width or height, from config.h.
-MAX_DIM: int = _image.MAX_DIM
+MAX_DIM: int = constants.IMAGE_MAX_DIM
 
 PIXEL_FORMATS: dict[str, int] = {
     "gray8": _image.PIXEL_GRAY8,

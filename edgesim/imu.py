@@ -24,18 +24,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from edgesim import _imu
+from edgesim import _imu, constants
 from edgesim.errors import KernelError
 
 #: Gyroscope sample rate the sketch assumes (config.h).
-SAMPLE_RATE_HZ: int = _imu.SAMPLE_RATE_HZ
+SAMPLE_RATE_HZ: int = constants.IMU_SAMPLE_RATE_HZ
 #: Most points a segmented stroke has (every second of at most 320 samples).
-STROKE_MAX_POINTS: int = _imu.STROKE_MAX_POINTS
-RASTER_SHAPE: tuple[int, int, int] = (_imu.RASTER_SIDE, _imu.RASTER_SIDE, _imu.RASTER_CHANNELS)
+STROKE_MAX_POINTS: int = constants.STROKE_MAX_POINTS
+RASTER_SHAPE: tuple[int, int, int] = (constants.RASTER_SIDE, constants.RASTER_SIDE, constants.RASTER_CHANNELS)
 #: Default raster half-extent in stroke units (0.6) in Q12.
-RASTER_RANGE_Q12: int = _imu.RASTER_RANGE_Q12
+RASTER_RANGE_Q12: int = constants.RASTER_RANGE_Q12
 #: Most points :func:`rasterize` accepts.
-RASTER_MAX_POINTS: int = _imu.RASTER_MAX_POINTS
+RASTER_MAX_POINTS: int = constants.RASTER_MAX_POINTS
 
 
 class StrokeSegmenter:

@@ -132,7 +132,7 @@ class RenodeScript:
             f":description: {self.app} firmware; results as edgesim protocol frames on uart0 "
             f"(server socket terminal on port {self.uart_port})",
             "",
-            f'mach create "nano33ble"',
+            'mach create "nano33ble"',
             f"machine LoadPlatformDescription @{PLATFORM}",
             f"sysbus LoadELF @{self.elf}",
             *self.input_commands(),

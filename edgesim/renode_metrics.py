@@ -27,7 +27,7 @@ import struct
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from edgesim.errors import TargetError
 
@@ -168,10 +168,10 @@ def plot_metrics(metrics: Metrics, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
 
-    def cumulative(ax, times: list[float], label: str) -> None:
+    def cumulative(ax: Any, times: list[float], label: str) -> None:
         ax.step(times, range(1, len(times) + 1), where="post", marker=".", label=label)
 
-    def save(fig, name: str, title: str) -> None:
+    def save(fig: Any, name: str, title: str) -> None:
         fig.suptitle(title)
         for ax in fig.axes:
             ax.set_xlabel("virtual time [ms]")

@@ -9,6 +9,7 @@
 #ifndef EDGESIM_FIRMWARE_APP_H
 #define EDGESIM_FIRMWARE_APP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "edgesim/model.h"
@@ -27,6 +28,11 @@ es_status app_on_frame(const es_proto_frame *frame, const char **detail);
 es_status app_postprocess(const int8_t *scores, uint32_t timestamp, const char **detail);
 
 /* ---- provided by app_main.c ---- */
+
+/* For app_init: the model's input 0, or NULL unless it is int8 of exactly
+ * input_bytes and output 0 is int8 with one score per label
+ * (FW_LABEL_COUNT).  The glue names the expected shape in its error. */
+es_tensor *app_model_input(es_model *model, size_t input_bytes);
 
 /* The model input is filled: run it and report (timestamp: see SCORES in
  * protocol.h). */

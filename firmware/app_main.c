@@ -37,6 +37,15 @@ static uint16_t current_seq;
 static uint32_t stage_start[ES_PROTO_STAGE_COUNT];
 static uint32_t stage_total[ES_PROTO_STAGE_COUNT];
 
+es_tensor *app_model_input(es_model *m, size_t input_bytes) {
+  es_tensor *input = es_model_input(m, 0);
+  const es_tensor *output = es_model_output(m, 0);
+  if (input == NULL || output == NULL || input->type != ES_INT8 || input->bytes != input_bytes ||
+      output->type != ES_INT8 || es_tensor_elements(output) != FW_LABEL_COUNT)
+    return NULL;
+  return input;
+}
+
 void app_stage_begin(uint32_t stage) {
   board_mark_stage(stage);
   stage_start[stage] = board_instructions();

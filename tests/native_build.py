@@ -15,6 +15,12 @@ Usage (from a test)::
 
     fuzzer = build_harness("fuzz_model", ["tests/fuzz/fuzz_model.c", ...], fuzzer=True)
 
+    # or, with the checks every such test makes:
+    out = run_harness(exe, "selftest")                     # exit 0, returns stdout
+    run_fuzzer("fuzz_post", ["tests/fuzz/fuzz_post.c", *kernel_sources("post")],
+               tmp_path, seconds=10, max_len=2048)
+    assert_compiles_warning_free(kernel_sources("post"), tmp_path)   # gcc and Cortex-M4
+
 Paths may be absolute or relative to the repository root.  A missing compiler
 skips the calling test with a message naming it (require_compiler).
 """
@@ -37,6 +43,11 @@ BUILD_DIR = REPO_ROOT / "build" / "native-tests"
 SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 COMMON_FLAGS = ["-std=c99", "-g", "-O1", "-Wall", "-Wextra", "-ffp-contract=off", "-fno-strict-aliasing"]
 FUZZER_COMPILERS = ("clang-14", "clang")
+# The kernels' portability bar (team rules): no diagnostics with these flags,
+# on the host compiler and on the firmware's Cortex-M4 compiler.
+STRICT_FLAGS = ["-std=c99", "-Wall", "-Wextra", "-ffp-contract=off", "-O2"]
+M4_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+WARNING_FREE_TARGETS = (("gcc", ()), ("arm-none-eabi-gcc", tuple(M4_FLAGS)))
 # Environment for running sanitizer builds: fail loudly on the first report.
 SANITIZER_ENV = {
     "ASAN_OPTIONS": "abort_on_error=0:detect_leaks=0:allocator_may_return_null=1",
@@ -116,3 +127,58 @@ def build_harness(
 def sanitizer_env() -> dict[str, str]:
     """os.environ plus the ASan/UBSan options the harnesses expect."""
     return {**os.environ, **SANITIZER_ENV}
+
+
+def run_harness(exe: str | os.PathLike, *args: str | os.PathLike, timeout: float = 120,
+                cwd: str | os.PathLike | None = None) -> str:
+    """Run a sanitizer harness; assert it exits 0 and return its stdout.
+
+    The assertion message carries stdout and stderr (where the harness and the
+    sanitizers report), so a failure shows what went wrong.
+    """
+    result = subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                            env=sanitizer_env(), cwd=cwd)
+    assert result.returncode == 0, f"{Path(exe).name} {' '.join(map(str, args))} exited {result.returncode}:\n" \
+                                   f"{result.stdout[-2000:]}{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def run_fuzzer(name: str, sources: Sequence[str | os.PathLike], work_dir: Path, *, seconds: int = 15,
+               max_len: int = 4096, timeout_per_input: int = 5, seeds: dict[str, bytes] | None = None,
+               extra_args: Sequence[str] = ()) -> None:
+    """Build the libFuzzer target `name` from `sources` and run it for `seconds`.
+
+    Skips the test when no clang is installed.  seeds: file name -> bytes of a
+    starting corpus (written under work_dir/corpus).  Asserts the run ends
+    cleanly (no crash, sanitizer report, leak or per-input timeout).
+    """
+    require_compiler(*FUZZER_COMPILERS)
+    fuzzer = build_harness(name, sources, fuzzer=True)
+    args = [str(fuzzer), f"-max_total_time={seconds}", f"-max_len={max_len}", f"-timeout={timeout_per_input}",
+            *extra_args]
+    if seeds:
+        corpus = work_dir / "corpus"
+        corpus.mkdir(exist_ok=True)
+        for seed_name, data in seeds.items():
+            (corpus / seed_name).write_bytes(data)
+        args.append(str(corpus))
+    result = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 165, env=sanitizer_env(),
+                            cwd=work_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Done" in result.stderr, result.stderr[-3000:]
+
+
+def assert_compiles_warning_free(sources: Sequence[Path], work_dir: Path,
+                                 targets: Sequence[tuple[str, Sequence[str]]] = WARNING_FREE_TARGETS) -> None:
+    """Each kernel source compiles with STRICT_FLAGS and prints nothing, for every (compiler, flags) target.
+
+    A missing compiler skips the test, naming it.
+    """
+    assert sources, "no sources to compile"
+    for compiler, target_flags in targets:
+        cc = require_compiler(compiler)
+        for source in sources:
+            cmd = [cc, *STRICT_FLAGS, *target_flags, f"-I{KERNELS / 'include'}", "-c", str(source),
+                   "-o", str(work_dir / f"{source.stem}.o")]
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            assert result.returncode == 0 and not result.stderr, f"{' '.join(cmd)}\n{result.stderr}"

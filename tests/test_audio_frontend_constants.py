@@ -71,6 +71,9 @@ def test_window_coefficients_and_shift(graph: list[dict]) -> None:
     assert window["options"] == {"shift": _audio.WINDOW_SHIFT}
     np.testing.assert_array_equal(table("window"), window["inputs"][1])
     assert len(table("window")) == _audio.WINDOW_SAMPLES
+    # the fast path's copy: even-indexed coefficients, then odd-indexed
+    np.testing.assert_array_equal(table("window_planar"), np.concatenate([table("window")[0::2],
+                                                                          table("window")[1::2]]))
 
 
 def test_fft_and_energy_range(graph: list[dict]) -> None:

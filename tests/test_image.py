@@ -13,7 +13,8 @@ import pytest
 
 from edgesim.errors import KernelError
 from edgesim.image import MAX_DIM, SIDE, preprocess, preprocess_buffer
-from native_build import build_harness, kernel_sources, require_compiler, sanitizer_env
+from native_build import (assert_compiles_warning_free, build_harness, kernel_sources, run_fuzzer, run_harness,
+                          sanitizer_env)
 
 FORMATS = ["gray8", "rgb888", "bgr888", "rgb565", "rgb565le", "yuyv"]
 METHODS = ["area", "bilinear"]
@@ -236,8 +237,7 @@ def image_harness() -> Path:
 
 def test_c_kernels_under_sanitizers_match_the_binding(tmp_path: Path) -> None:
     exe = image_harness()
-    result = subprocess.run([exe, "selftest"], capture_output=True, text=True, timeout=120, env=sanitizer_env())
-    assert result.returncode == 0 and result.stdout.startswith("ok"), result.stderr
+    assert run_harness(exe, "selftest").startswith("ok")
     codes = {"gray8": 0, "rgb888": 1, "bgr888": 2, "rgb565": 3, "rgb565le": 4, "yuyv": 5}
     rng = np.random.default_rng(11)
     for pixel_format in FORMATS:
@@ -245,10 +245,8 @@ def test_c_kernels_under_sanitizers_match_the_binding(tmp_path: Path) -> None:
             frame = random_frame(rng, pixel_format, width, height)
             (tmp_path / "frame").write_bytes(frame.tobytes())
             for m, method in enumerate(METHODS):
-                args = [exe, "run", str(width), str(height), "0", str(codes[pixel_format]), str(m),
-                        tmp_path / "frame", tmp_path / "out"]
-                result = subprocess.run(args, capture_output=True, text=True, timeout=60, env=sanitizer_env())
-                assert result.returncode == 0, result.stderr
+                run_harness(exe, "run", str(width), str(height), "0", str(codes[pixel_format]), str(m),
+                            tmp_path / "frame", tmp_path / "out", timeout=60)
                 got = np.frombuffer((tmp_path / "out").read_bytes(), np.int8).reshape(SIDE, SIDE)
                 np.testing.assert_array_equal(got, preprocess(frame, pixel_format, method))
     # A frame one byte short: an error status with a reason, no over-read.
@@ -263,32 +261,13 @@ def image_sources() -> list[Path]:
     return [p for p in kernel_sources("common", "dsp/image") if not p.name.startswith("jpeg")]
 
 
-def cross_compile_warning_free(sources: list[Path], tmp_path: Path) -> None:
-    """Each source compiles for the firmware's Cortex-M4 with no diagnostics at all."""
-    cc = require_compiler("arm-none-eabi-gcc")
-    root = Path(__file__).resolve().parent.parent
-    flags = ["-std=c99", "-Wall", "-Wextra", "-ffp-contract=off", "-mcpu=cortex-m4", "-mthumb",
-             "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-O2", f"-I{root / 'edgesim' / 'kernels' / 'include'}"]
-    assert sources
-    for source in sources:
-        result = subprocess.run([cc, *flags, "-c", str(source), "-o", str(tmp_path / "kernel.o")],
-                                capture_output=True, text=True, timeout=120)
-        assert result.returncode == 0 and result.stderr == "", f"{source.name}:\n{result.stderr}"
-
-
-def test_kernels_compile_warning_free_for_cortex_m4(tmp_path: Path) -> None:
-    cross_compile_warning_free([p for p in image_sources() if "dsp" in p.parts], tmp_path)
+def test_kernels_compile_warning_free_for_x86_and_cortex_m4(tmp_path: Path) -> None:
+    assert_compiles_warning_free([p for p in image_sources() if "dsp" in p.parts], tmp_path)
 
 
 def test_libfuzzer_target_runs_clean_for_a_bounded_time(tmp_path: Path) -> None:
-    require_compiler("clang-14", "clang")
-    fuzzer = build_harness("fuzz_image", ["tests/fuzz/fuzz_image.c", *image_sources()], fuzzer=True)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     frame = np.random.default_rng(0).integers(0, 256, 40 * 30 * 2, dtype=np.uint8).tobytes()
-    (corpus / "rgb565").write_bytes(bytes([40, 0, 30, 0, 0, 3, 0, 0]) + frame)
-    (corpus / "yuyv_strided").write_bytes(bytes([40, 0, 0, 0, 9, 5, 1, 1]) + frame)
-    result = subprocess.run([fuzzer, "-max_total_time=15", "-max_len=20000", "-timeout=10", str(corpus)],
-                            capture_output=True, text=True, timeout=180, env=sanitizer_env(), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Done" in result.stderr
+    seeds = {"rgb565": bytes([40, 0, 30, 0, 0, 3, 0, 0]) + frame,
+             "yuyv_strided": bytes([40, 0, 0, 0, 9, 5, 1, 1]) + frame}
+    run_fuzzer("fuzz_image", ["tests/fuzz/fuzz_image.c", *image_sources()], tmp_path,
+               seconds=15, max_len=20000, timeout_per_input=10, seeds=seeds)

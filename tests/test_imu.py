@@ -4,7 +4,6 @@ upstream sketch, streaming behaviour, bad input, sanitizers and fuzzing."""
 from __future__ import annotations
 
 import csv
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +12,8 @@ import pytest
 from edgesim.errors import KernelError
 from edgesim.imu import RASTER_MAX_POINTS, STROKE_MAX_POINTS, StrokeSegmenter, rasterize, stroke_from_floats
 from imu_reference import SketchModel, rasterize_reference, synthetic_circle_stream
-from native_build import build_harness, kernel_sources, require_compiler, sanitizer_env
-from test_image import cross_compile_warning_free
+from native_build import (assert_compiles_warning_free, build_harness, kernel_sources, require_compiler, run_fuzzer,
+                          run_harness)
 
 # testdata/README.md: int8 outputs of magic_wand.tflite for the synthetic digits
 DIGIT_OUTPUTS = {
@@ -210,15 +209,12 @@ def imu_sources() -> list[Path]:
 
 def test_c_kernels_under_sanitizers_match_the_binding(tmp_path: Path, testdata_dir: Path) -> None:
     exe = build_harness("test_imu", ["tests/c/test_imu.c", *imu_sources()])
-    result = subprocess.run([exe, "selftest"], capture_output=True, text=True, timeout=120, env=sanitizer_env())
-    assert result.returncode == 0 and result.stdout.startswith("ok"), result.stderr
+    assert run_harness(exe, "selftest").startswith("ok")
 
     samples = np.concatenate([synthetic_circle_stream(seed=3), synthetic_circle_stream(seed=4, radius_deg=25.0)])
     samples[150, 4] = np.nan  # rejected by the harness too, and skipped
     (tmp_path / "stream").write_bytes(samples.astype("<f4").tobytes())
-    result = subprocess.run([exe, "segment", tmp_path / "stream", tmp_path / "out"],
-                            capture_output=True, text=True, timeout=120, env=sanitizer_env())
-    assert result.returncode == 0, result.stderr
+    run_harness(exe, "segment", tmp_path / "stream", tmp_path / "out")
     expected = b""
     segmenter = StrokeSegmenter()
     for start in range(0, len(samples)):
@@ -231,28 +227,19 @@ def test_c_kernels_under_sanitizers_match_the_binding(tmp_path: Path, testdata_d
     for path in sorted((testdata_dir / "magic_wand").glob("stroke_digit*.csv")):
         points = load_stroke(path)
         (tmp_path / "points").write_bytes(points.tobytes())
-        result = subprocess.run([exe, "raster", tmp_path / "points", tmp_path / "raster"],
-                                capture_output=True, text=True, timeout=60, env=sanitizer_env())
-        assert result.returncode == 0, result.stderr
+        run_harness(exe, "raster", tmp_path / "points", tmp_path / "raster", timeout=60)
         assert (tmp_path / "raster").read_bytes() == rasterize(points).tobytes()
 
 
-def test_kernels_compile_warning_free_for_cortex_m4(tmp_path: Path) -> None:
-    cross_compile_warning_free(kernel_sources("dsp/imu"), tmp_path)
+def test_kernels_compile_warning_free_for_x86_and_cortex_m4(tmp_path: Path) -> None:
+    assert_compiles_warning_free(kernel_sources("dsp/imu"), tmp_path)
 
 
 def test_libfuzzer_target_runs_clean_for_a_bounded_time(tmp_path: Path) -> None:
-    require_compiler("clang-14", "clang")
-    fuzzer = build_harness("fuzz_imu", ["tests/fuzz/fuzz_imu.c", *imu_sources()], fuzzer=True)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     stream = synthetic_circle_stream()[::2].astype("<f4").tobytes()
-    (corpus / "stream").write_bytes(b"\x00\x63" + stream)
-    (corpus / "points").write_bytes(b"\x01\x99\x09\x99\x09" + load_points_seed())
-    result = subprocess.run([fuzzer, "-max_total_time=15", "-max_len=20000", "-timeout=10", str(corpus)],
-                            capture_output=True, text=True, timeout=180, env=sanitizer_env(), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Done" in result.stderr
+    seeds = {"stream": b"\x00\x63" + stream, "points": b"\x01\x99\x09\x99\x09" + load_points_seed()}
+    run_fuzzer("fuzz_imu", ["tests/fuzz/fuzz_imu.c", *imu_sources()], tmp_path,
+               seconds=15, max_len=20000, timeout_per_input=10, seeds=seeds)
 
 
 def test_emulated_cortex_m4_segments_and_rasterizes_bit_identically(models_dir: Path) -> None:

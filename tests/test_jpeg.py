@@ -7,7 +7,6 @@ and restart intervals below.  So the documented tolerance is exact equality.
 """
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ cv2 = pytest.importorskip("cv2")
 
 from edgesim import jpeg  # noqa: E402
 from edgesim.errors import SourceError  # noqa: E402
-from native_build import build_harness, kernel_sources, require_compiler, sanitizer_env  # noqa: E402
+from native_build import build_harness, kernel_sources, run_fuzzer, run_harness  # noqa: E402
 
 SAMPLINGS = {
     "444": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
@@ -141,30 +140,19 @@ def test_truncations_and_mutations_under_sanitizers(small_bgr: np.ndarray, tmp_p
     for seed, (name, data) in enumerate(files.items(), start=1):
         path = tmp_path / f"{name}.jpg"
         path.write_bytes(data)
-        result = subprocess.run([exe, path, "3000", str(seed)], capture_output=True, text=True,
-                                timeout=300, env=sanitizer_env())
-        assert result.returncode == 0, result.stderr[-3000:]
-        ok, _checksum, truncations, mutations, accepted = result.stdout.split()
+        ok, _checksum, truncations, mutations, accepted = run_harness(exe, path, "3000", str(seed),
+                                                                      timeout=300).split()
         assert ok == "ok" and int(truncations) == len(data) and int(mutations) == 3000
         # most mutations must be caught; those accepted only changed entropy-coded pixels
         assert int(accepted) < 1500
 
 
 def test_libfuzzer_target_runs_clean_for_a_bounded_time(small_bgr: np.ndarray, tmp_path: Path) -> None:
-    require_compiler("clang-14", "clang")
-    fuzzer = build_harness("fuzz_jpeg", ["tests/fuzz/fuzz_jpeg.c", *kernel_sources("common", "dsp/image")],
-                           fuzzer=True)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     tiny = cv2.resize(small_bgr, (17, 9))
     seeds = [encode(tiny, cv2.IMWRITE_JPEG_SAMPLING_FACTOR, s) for s in SAMPLINGS.values()]
     seeds += [encode(tiny, cv2.IMWRITE_JPEG_RST_INTERVAL, 1), encode(cv2.cvtColor(tiny, cv2.COLOR_BGR2GRAY))]
-    for i, seed in enumerate(seeds):
-        (corpus / f"seed{i}").write_bytes(bytes([i & 1]) + seed)
-    result = subprocess.run([fuzzer, "-max_total_time=15", "-max_len=4096", "-timeout=5", str(corpus)],
-                            capture_output=True, text=True, timeout=180, env=sanitizer_env(), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Done" in result.stderr
+    run_fuzzer("fuzz_jpeg", ["tests/fuzz/fuzz_jpeg.c", *kernel_sources("common", "dsp/image")], tmp_path,
+               seconds=15, max_len=4096, seeds={f"seed{i}": bytes([i & 1]) + seed for i, seed in enumerate(seeds)})
 
 
 def test_stray_bytes_before_eoi_are_skipped_but_eoi_is_required(small_bgr: np.ndarray) -> None:

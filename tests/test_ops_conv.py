@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from edgesim.errors import ModelError
-from oplib import TensorSpec, conv2d_options, depthwise_conv2d_options, mismatch, run_edgesim, run_tflm, single_op_model
-from oplib.cases import CASES
+from oplib import (TensorSpec, assert_random_cases_equal_tflm, conv2d_options, depthwise_conv2d_options, mismatch,
+                   run_edgesim, run_tflm, single_op_model)
 
 pytest.importorskip("tflite_micro")
 CASES_PER_OP = 250
@@ -21,10 +21,7 @@ CASES_PER_OP = 250
 
 @pytest.mark.parametrize("op", ["CONV_2D", "DEPTHWISE_CONV_2D"])
 def test_random_models_equal_tflm(op: str) -> None:
-    rng = np.random.default_rng(20261121)
-    failures = [f for f in (mismatch(c.model, c.inputs, c.description)
-                            for c in (CASES[op](rng) for _ in range(CASES_PER_OP))) if f]
-    assert not failures, f"{len(failures)} of {CASES_PER_OP} cases differ:\n" + "\n".join(failures[:10])
+    assert_random_cases_equal_tflm(op, seed=20261121, count=CASES_PER_OP)
 
 
 def _conv_model(in_shape, filter_shape, out_shape, options, *, depthwise=False, per_channel=True, bias=True,

@@ -10,18 +10,15 @@ import numpy as np
 import pytest
 
 from edgesim.errors import ModelError
-from oplib import TensorSpec, fully_connected_options, mismatch, run_edgesim, single_op_model
-from oplib.cases import CASES
+from oplib import (TensorSpec, assert_random_cases_equal_tflm, fully_connected_options, mismatch, run_edgesim,
+                   single_op_model)
 
 pytest.importorskip("tflite_micro")
 CASES_PER_OP = 250
 
 
 def test_random_models_equal_tflm() -> None:
-    rng = np.random.default_rng(20261122)
-    failures = [f for f in (mismatch(c.model, c.inputs, c.description)
-                            for c in (CASES["FULLY_CONNECTED"](rng) for _ in range(CASES_PER_OP))) if f]
-    assert not failures, f"{len(failures)} of {CASES_PER_OP} cases differ:\n" + "\n".join(failures[:10])
+    assert_random_cases_equal_tflm("FULLY_CONNECTED", seed=20261122, count=CASES_PER_OP)
 
 
 def _fc(depth: int, rows: int, *, bias_scale: float | None, weights_zp: int = 0, activation: str = "NONE") -> bytes:

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from edgesim.errors import ModelError
-from oplib import TensorSpec, mismatch, pool2d_options, run_edgesim, single_op_model
-from oplib.cases import CASES
+from oplib import TensorSpec, assert_random_cases_equal_tflm, mismatch, pool2d_options, run_edgesim, single_op_model
 
 pytest.importorskip("tflite_micro")
 CASES_PER_OP = 200
@@ -14,10 +13,7 @@ CASES_PER_OP = 200
 
 @pytest.mark.parametrize("op", ["AVERAGE_POOL_2D", "MAX_POOL_2D"])
 def test_random_models_equal_tflm(op: str) -> None:
-    rng = np.random.default_rng(20261124)
-    failures = [f for f in (mismatch(c.model, c.inputs, c.description)
-                            for c in (CASES[op](rng) for _ in range(CASES_PER_OP))) if f]
-    assert not failures, f"{len(failures)} of {CASES_PER_OP} cases differ:\n" + "\n".join(failures[:10])
+    assert_random_cases_equal_tflm(op, seed=20261124, count=CASES_PER_OP)
 
 
 def test_person_detect_average_pool_and_rounding_ties() -> None:

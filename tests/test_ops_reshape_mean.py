@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from edgesim.errors import ModelError
-from oplib import TensorSpec, mismatch, reducer_options, reshape_options, run_edgesim, single_op_model
-from oplib.cases import CASES
+from oplib import (TensorSpec, assert_random_cases_equal_tflm, mismatch, reducer_options, reshape_options,
+                   run_edgesim, single_op_model)
 
 pytest.importorskip("tflite_micro")
 CASES_PER_OP = 200
@@ -14,10 +14,7 @@ CASES_PER_OP = 200
 
 @pytest.mark.parametrize("op", ["RESHAPE", "MEAN"])
 def test_random_models_equal_tflm(op: str) -> None:
-    rng = np.random.default_rng(20261125)
-    failures = [f for f in (mismatch(c.model, c.inputs, c.description)
-                            for c in (CASES[op](rng) for _ in range(CASES_PER_OP))) if f]
-    assert not failures, f"{len(failures)} of {CASES_PER_OP} cases differ:\n" + "\n".join(failures[:10])
+    assert_random_cases_equal_tflm(op, seed=20261125, count=CASES_PER_OP)
 
 
 @pytest.mark.parametrize("in_scale,out_scale", [(0.02, 0.02), (0.02, 0.013), (1.0, 1e-3), (1e-3, 1.0)])

@@ -5,18 +5,14 @@ import numpy as np
 import pytest
 
 from edgesim.errors import ModelError
-from oplib import TensorSpec, mismatch, run_edgesim, single_op_model, softmax_options
-from oplib.cases import CASES
+from oplib import TensorSpec, assert_random_cases_equal_tflm, mismatch, run_edgesim, single_op_model, softmax_options
 
 pytest.importorskip("tflite_micro")
 CASES_PER_OP = 250
 
 
 def test_random_models_equal_tflm() -> None:
-    rng = np.random.default_rng(20261123)
-    failures = [f for f in (mismatch(c.model, c.inputs, c.description)
-                            for c in (CASES["SOFTMAX"](rng) for _ in range(CASES_PER_OP))) if f]
-    assert not failures, f"{len(failures)} of {CASES_PER_OP} cases differ:\n" + "\n".join(failures[:10])
+    assert_random_cases_equal_tflm("SOFTMAX", seed=20261123, count=CASES_PER_OP)
 
 
 def _softmax(depth: int, input_scale: float, beta: float, output_scale: float = 1 / 256, output_zp: int = -128) -> bytes:

@@ -1,20 +1,17 @@
 """The firmware's C frame codec: golden frames under ASan/UBSan, the binding, and a bounded libFuzzer run."""
 from __future__ import annotations
 
-import subprocess
 import zlib
 from pathlib import Path
 
-from native_build import build_harness, kernel_sources, require_compiler, sanitizer_env
+from native_build import build_harness, kernel_sources, run_fuzzer, run_harness
 
 GOLDEN = Path(__file__).with_name("protocol_golden.txt")
 
 
 def test_c_codec_matches_golden_frames_under_sanitizers() -> None:
     exe = build_harness("test_protocol", ["tests/c/test_protocol.c", *kernel_sources("protocol")])
-    result = subprocess.run([exe, GOLDEN], capture_output=True, text=True, timeout=60, env=sanitizer_env())
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ok ")
+    assert run_harness(exe, GOLDEN, timeout=60).startswith("ok ")
 
 
 def test_binding_encodes_and_decodes_like_the_golden_file() -> None:
@@ -32,13 +29,7 @@ def test_binding_encodes_and_decodes_like_the_golden_file() -> None:
 
 
 def test_libfuzzer_target_runs_clean_for_a_bounded_time(tmp_path: Path) -> None:
-    require_compiler("clang-14", "clang")
-    fuzzer = build_harness("fuzz_protocol", ["tests/fuzz/fuzz_protocol.c", *kernel_sources("protocol")], fuzzer=True)
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for i, line in enumerate(GOLDEN.read_text().splitlines()):
-        (corpus / f"seed{i}").write_bytes(bytes([255]) + bytes.fromhex(line.split()[4]))
-    result = subprocess.run([fuzzer, "-max_total_time=15", "-max_len=9000", "-timeout=5", str(corpus)],
-                            capture_output=True, text=True, timeout=120, env=sanitizer_env(), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Done" in result.stderr
+    seeds = {f"seed{i}": bytes([255]) + bytes.fromhex(line.split()[4])
+             for i, line in enumerate(GOLDEN.read_text().splitlines())}
+    run_fuzzer("fuzz_protocol", ["tests/fuzz/fuzz_protocol.c", *kernel_sources("protocol")], tmp_path,
+               seconds=15, max_len=9000, seeds=seeds)

@@ -11,23 +11,72 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdarg.h>
 
 #include "edgesim/status.h"
+
+/* Raise edgesim.errors.<family> with a printf-style message (PyErr_Format
+ * syntax), for messages that need numbers:
+ *
+ *   return es_py_raise_format("KernelError", "sample %zu is not finite", i);
+ *
+ * Always returns NULL.  If edgesim.errors cannot be imported, that
+ * ImportError/AttributeError is what the caller sees. */
+static inline PyObject *es_py_raise_format(const char *family, const char *format, ...) {
+  PyObject *errors = PyImport_ImportModule("edgesim.errors");
+  PyObject *cls = errors ? PyObject_GetAttrString(errors, family) : NULL;
+  Py_XDECREF(errors);
+  if (cls == NULL) return NULL;
+  va_list args;
+  va_start(args, format);
+  PyObject *message = PyUnicode_FromFormatV(format, args);
+  va_end(args);
+  if (message != NULL) {
+    PyErr_SetObject(cls, message);
+    Py_DECREF(message);
+  }
+  Py_DECREF(cls);
+  return NULL;
+}
 
 /* Raise edgesim.errors.<family>("<context>: <status text>[: detail]").
  * Always returns NULL so callers can `return es_py_raise(...)`. */
 static inline PyObject *es_py_raise(const char *family, es_status status, const char *context,
                                     const char *detail) {
-  PyObject *errors = PyImport_ImportModule("edgesim.errors");
-  PyObject *cls = errors ? PyObject_GetAttrString(errors, family) : NULL;
-  Py_XDECREF(errors);
-  if (cls == NULL) return NULL; /* ImportError/AttributeError already set */
   if (detail != NULL && detail[0] != '\0')
-    PyErr_Format(cls, "%s: %s: %s", context, es_status_str(status), detail);
-  else
-    PyErr_Format(cls, "%s: %s", context, es_status_str(status));
-  Py_DECREF(cls);
-  return NULL;
+    return es_py_raise_format(family, "%s: %s: %s", context, es_status_str(status), detail);
+  return es_py_raise_format(family, "%s: %s", context, es_status_str(status));
+}
+
+/* One integer module attribute, e.g. {"SIDE", ES_IMAGE_SIDE}. */
+typedef struct {
+  const char *name;
+  long value;
+} es_py_int_constant;
+
+/* Add every constant of table[0..count) to module m; returns 0, or -1 with
+ * the Python error set.  Usage in PyInit_<stem>:
+ *
+ *   static const es_py_int_constant constants[] = {{"SIDE", ES_IMAGE_SIDE}};
+ *   if (es_py_add_int_constants(m, constants, ES_PY_COUNT(constants)) != 0) goto fail;
+ */
+#define ES_PY_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+static inline int es_py_add_int_constants(PyObject *m, const es_py_int_constant *table, size_t count) {
+  for (size_t i = 0; i < count; ++i)
+    if (PyModule_AddIntConstant(m, table[i].name, table[i].value) != 0) return -1;
+  return 0;
+}
+
+/* PyType_Ready(type) and add it to module m as `name`; returns 0, or -1 with
+ * the Python error set (the module keeps no reference on failure). */
+static inline int es_py_add_type(PyObject *m, const char *name, PyTypeObject *type) {
+  if (PyType_Ready(type) < 0) return -1;
+  Py_INCREF(type);
+  if (PyModule_AddObject(m, name, (PyObject *)type) != 0) {
+    Py_DECREF(type);
+    return -1;
+  }
+  return 0;
 }
 
 #endif /* EDGESIM_NATIVE_COMMON_H */

@@ -43,29 +43,25 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim._image",
                                     "Camera frame preprocessing kernels (edgesim/image.h).", -1, methods,
                                     NULL, NULL, NULL, NULL};
 
+static const es_py_int_constant constants[] = {
+    {"SIDE", ES_IMAGE_SIDE},
+    {"MAX_DIM", ES_IMAGE_MAX_DIM},
+    {"PIXEL_GRAY8", ES_PIXEL_GRAY8},
+    {"PIXEL_RGB888", ES_PIXEL_RGB888},
+    {"PIXEL_BGR888", ES_PIXEL_BGR888},
+    {"PIXEL_RGB565", ES_PIXEL_RGB565},
+    {"PIXEL_RGB565LE", ES_PIXEL_RGB565LE},
+    {"PIXEL_YUYV", ES_PIXEL_YUYV},
+    {"RESIZE_AREA", ES_RESIZE_AREA},
+    {"RESIZE_BILINEAR", ES_RESIZE_BILINEAR},
+};
+
 PyMODINIT_FUNC PyInit__image(void) {
   PyObject *m = PyModule_Create(&module);
   if (m == NULL) return NULL;
-  const struct {
-    const char *name;
-    long value;
-  } constants[] = {
-      {"SIDE", ES_IMAGE_SIDE},
-      {"MAX_DIM", ES_IMAGE_MAX_DIM},
-      {"PIXEL_GRAY8", ES_PIXEL_GRAY8},
-      {"PIXEL_RGB888", ES_PIXEL_RGB888},
-      {"PIXEL_BGR888", ES_PIXEL_BGR888},
-      {"PIXEL_RGB565", ES_PIXEL_RGB565},
-      {"PIXEL_RGB565LE", ES_PIXEL_RGB565LE},
-      {"PIXEL_YUYV", ES_PIXEL_YUYV},
-      {"RESIZE_AREA", ES_RESIZE_AREA},
-      {"RESIZE_BILINEAR", ES_RESIZE_BILINEAR},
-  };
-  for (size_t i = 0; i < sizeof constants / sizeof constants[0]; ++i) {
-    if (PyModule_AddIntConstant(m, constants[i].name, constants[i].value) != 0) {
-      Py_DECREF(m);
-      return NULL;
-    }
+  if (es_py_add_int_constants(m, constants, ES_PY_COUNT(constants)) != 0) {
+    Py_DECREF(m);
+    return NULL;
   }
   return m;
 }

@@ -55,15 +55,9 @@ static PyObject *segmenter_push(PyObject *self, PyObject *args) {
     memcpy(sample, bytes + i * sample_bytes, sample_bytes); /* buffer may be unaligned */
     if (es_imu_check_sample(sample) != ES_OK) {
       PyBuffer_Release(&data);
-      PyObject *errors = PyImport_ImportModule("edgesim.errors");
-      PyObject *cls = errors ? PyObject_GetAttrString(errors, "KernelError") : NULL;
-      Py_XDECREF(errors);
-      if (cls != NULL) {
-        PyErr_Format(cls, "StrokeSegmenter.push: %s: sample %zu has a NaN, infinite or |value| > 1e6 "
-                     "(expected g and degrees per second)", es_status_str(ES_ERR_INPUT_DATA), i);
-        Py_DECREF(cls);
-      }
-      return NULL;
+      return es_py_raise_format("KernelError",
+                                "StrokeSegmenter.push: %s: sample %zu has a NaN, infinite or |value| > 1e6 "
+                                "(expected g and degrees per second)", es_status_str(ES_ERR_INPUT_DATA), i);
     }
   }
   PyObject *strokes = PyList_New(0);
@@ -156,39 +150,29 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim._imu",
                                     "Magic wand IMU kernels (edgesim/imu.h).", -1, methods,
                                     NULL, NULL, NULL, NULL};
 
+static const es_py_int_constant constants[] = {
+    {"SAMPLE_RATE_HZ", ES_IMU_SAMPLE_RATE_HZ},
+    {"STROKE_MAX_POINTS", ES_STROKE_MAX_POINTS},
+    {"STROKE_MAX_SAMPLES", ES_STROKE_MAX_SAMPLES},
+    {"HISTORY_SAMPLES", ES_IMU_HISTORY_SAMPLES},
+    {"RASTER_SIDE", ES_RASTER_SIDE},
+    {"RASTER_CHANNELS", ES_RASTER_CHANNELS},
+    {"RASTER_RANGE_Q12", ES_RASTER_RANGE_Q12},
+    {"RASTER_MIN_RANGE_Q12", ES_RASTER_MIN_RANGE_Q12},
+    {"RASTER_MAX_RANGE_Q12", ES_RASTER_MAX_RANGE_Q12},
+    {"RASTER_MAX_POINTS", ES_RASTER_MAX_POINTS},
+    {"STATE_WAITING", ES_STROKE_WAITING},
+    {"STATE_DRAWING", ES_STROKE_DRAWING},
+    {"STATE_DONE", ES_STROKE_DONE},
+};
+
 PyMODINIT_FUNC PyInit__imu(void) {
-  if (PyType_Ready(&SegmenterType) < 0) return NULL;
   PyObject *m = PyModule_Create(&module);
   if (m == NULL) return NULL;
-  Py_INCREF(&SegmenterType);
-  if (PyModule_AddObject(m, "Segmenter", (PyObject *)&SegmenterType) != 0) {
-    Py_DECREF(&SegmenterType);
+  if (es_py_add_type(m, "Segmenter", &SegmenterType) != 0 ||
+      es_py_add_int_constants(m, constants, ES_PY_COUNT(constants)) != 0) {
     Py_DECREF(m);
     return NULL;
-  }
-  const struct {
-    const char *name;
-    long value;
-  } constants[] = {
-      {"SAMPLE_RATE_HZ", ES_IMU_SAMPLE_RATE_HZ},
-      {"STROKE_MAX_POINTS", ES_STROKE_MAX_POINTS},
-      {"STROKE_MAX_SAMPLES", ES_STROKE_MAX_SAMPLES},
-      {"HISTORY_SAMPLES", ES_IMU_HISTORY_SAMPLES},
-      {"RASTER_SIDE", ES_RASTER_SIDE},
-      {"RASTER_CHANNELS", ES_RASTER_CHANNELS},
-      {"RASTER_RANGE_Q12", ES_RASTER_RANGE_Q12},
-      {"RASTER_MIN_RANGE_Q12", ES_RASTER_MIN_RANGE_Q12},
-      {"RASTER_MAX_RANGE_Q12", ES_RASTER_MAX_RANGE_Q12},
-      {"RASTER_MAX_POINTS", ES_RASTER_MAX_POINTS},
-      {"STATE_WAITING", ES_STROKE_WAITING},
-      {"STATE_DRAWING", ES_STROKE_DRAWING},
-      {"STATE_DONE", ES_STROKE_DONE},
-  };
-  for (size_t i = 0; i < sizeof constants / sizeof constants[0]; ++i) {
-    if (PyModule_AddIntConstant(m, constants[i].name, constants[i].value) != 0) {
-      Py_DECREF(m);
-      return NULL;
-    }
   }
   return m;
 }

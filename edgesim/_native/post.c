@@ -14,19 +14,11 @@
 #include "common.h"
 #include "edgesim/post.h"
 
-#include <stdlib.h>
-
 /* Parameter ranges are checked by the kernels; this only keeps Python ints
  * inside int32 so that an absurd value is an error message, not a wrap. */
 static int to_int32(long long value, const char *what, int32_t *out) {
   if (value < INT32_MIN || value > INT32_MAX) {
-    PyObject *errors = PyImport_ImportModule("edgesim.errors");
-    PyObject *cls = errors ? PyObject_GetAttrString(errors, "KernelError") : NULL;
-    Py_XDECREF(errors);
-    if (cls != NULL) {
-      PyErr_Format(cls, "%s must fit in a 32-bit signed integer, got %lld", what, value);
-      Py_DECREF(cls);
-    }
+    es_py_raise_format("KernelError", "%s must fit in a 32-bit signed integer, got %lld", what, value);
     return 0;
   }
   *out = (int32_t)value;
@@ -103,19 +95,11 @@ static PyObject *Recognizer_process(RecognizerObject *self, PyObject *args) {
   }
   status = es_recognizer_process(&self->params, &self->state, (const int8_t *)scores.buf, time32, &out);
   PyBuffer_Release(&scores);
-  if (status == ES_ERR_INPUT_DATA) {
-    PyObject *errors = PyImport_ImportModule("edgesim.errors");
-    PyObject *cls = errors ? PyObject_GetAttrString(errors, "KernelError") : NULL;
-    Py_XDECREF(errors);
-    if (cls != NULL) {
-      PyErr_Format(cls,
-                   "recognizer: results must come in time order, but %d ms is earlier than the previous result "
-                   "at %d ms",
-                   (int)time32, (int)self->state.newest_time_ms);
-      Py_DECREF(cls);
-    }
-    return NULL;
-  }
+  if (status == ES_ERR_INPUT_DATA)
+    return es_py_raise_format("KernelError",
+                              "recognizer: results must come in time order, but %d ms is earlier than the previous "
+                              "result at %d ms",
+                              (int)time32, (int)self->state.newest_time_ms);
   if (status != ES_OK) return es_py_raise("KernelError", status, "recognizer", NULL);
   return Py_BuildValue("(iiOO)", (int)out.top, (int)out.score, out.is_new ? Py_True : Py_False,
                        out.is_reliable ? Py_True : Py_False);
@@ -248,13 +232,10 @@ static struct PyModuleDef post_module = {
 };
 
 PyMODINIT_FUNC PyInit__post(void) {
-  if (PyType_Ready(&RecognizerType) < 0 || PyType_Ready(&HysteresisType) < 0) return NULL;
   PyObject *module = PyModule_Create(&post_module);
   if (module == NULL) return NULL;
-  Py_INCREF(&RecognizerType);
-  Py_INCREF(&HysteresisType);
-  if (PyModule_AddObject(module, "Recognizer", (PyObject *)&RecognizerType) < 0 ||
-      PyModule_AddObject(module, "Hysteresis", (PyObject *)&HysteresisType) < 0) {
+  if (es_py_add_type(module, "Recognizer", &RecognizerType) != 0 ||
+      es_py_add_type(module, "Hysteresis", &HysteresisType) != 0) {
     Py_DECREF(module);
     return NULL;
   }

@@ -1,6 +1,7 @@
 /* edgesim._protocol: the frame codec of edgesim/kernels/protocol and the
  * protocol constants of edgesim/protocol.h as module attributes (prefix
- * ES_PROTO_ removed, e.g. _protocol.MAGIC, _protocol.SCORES).
+ * ES_PROTO_ removed, e.g. _protocol.MAGIC, _protocol.SCORES), and the es_status
+ * codes of status.h as STATUS_<name> (ES_ERR_SHAPE -> STATUS_SHAPE).
  *
  * edgesim/protocol.py is the host's codec; this module gives it the ids and
  * sizes, and lets tests check it against the firmware's C codec:
@@ -101,6 +102,23 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim._protocol",
                                     "C frame codec and protocol constants (edgesim/protocol.h).", -1,
                                     methods, NULL, NULL, NULL, NULL};
 
+/* es_status codes (status.h), for naming the status of the firmware's ERROR frames. */
+static const es_py_int_constant status_codes[] = {
+    {"STATUS_OK", ES_OK},
+    {"STATUS_ARGUMENT", ES_ERR_ARGUMENT},
+    {"STATUS_MODEL_FORMAT", ES_ERR_MODEL_FORMAT},
+    {"STATUS_UNSUPPORTED_OP", ES_ERR_UNSUPPORTED_OP},
+    {"STATUS_UNSUPPORTED", ES_ERR_UNSUPPORTED},
+    {"STATUS_ARENA_TOO_SMALL", ES_ERR_ARENA_TOO_SMALL},
+    {"STATUS_SHAPE", ES_ERR_SHAPE},
+    {"STATUS_QUANTIZATION", ES_ERR_QUANTIZATION},
+    {"STATUS_INPUT_DATA", ES_ERR_INPUT_DATA},
+    {"STATUS_BUFFER_FULL", ES_ERR_BUFFER_FULL},
+    {"STATUS_PROTOCOL", ES_ERR_PROTOCOL},
+    {"STATUS_STATE", ES_ERR_STATE},
+    {"STATUS_IMAGE_FORMAT", ES_ERR_IMAGE_FORMAT},
+};
+
 #define EXPORT(name) \
   if (PyModule_AddIntConstant(m, #name, (long)ES_PROTO_##name) != 0) goto fail
 
@@ -121,6 +139,7 @@ PyMODINIT_FUNC PyInit__protocol(void) {
   EXPORT(STAGE_PREPROCESS); EXPORT(STAGE_INVOKE); EXPORT(STAGE_POSTPROCESS); EXPORT(STAGE_COUNT);
   EXPORT(STATS_BYTES); EXPORT(STAGE_PROTOCOL); EXPORT(ERROR_HEADER_BYTES); EXPORT(END_BYTES);
   EXPORT(FAULT_BYTES); EXPORT(EXIT_OK); EXPORT(EXIT_ERROR); EXPORT(EXIT_FAULT);
+  if (es_py_add_int_constants(m, status_codes, ES_PY_COUNT(status_codes)) != 0) goto fail;
   return m;
 fail:
   Py_DECREF(m);

@@ -22,37 +22,21 @@ Usage:
 """
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Iterator, Union
 
 import numpy as np
 
+from edgesim import constants
 from edgesim.errors import SourceError
 
-_CONFIG_H = Path(__file__).resolve().parent.parent / "kernels" / "include" / "edgesim" / "config.h"
-
-
-@lru_cache(maxsize=None)
-def config_constant(name: str) -> int:
-    """An integer constant from edgesim/kernels/include/edgesim/config.h, the one source of truth.
-
-    >>> config_constant("ES_AUDIO_SAMPLE_RATE_HZ")
-    16000
-    """
-    match = re.search(rf"^#define\s+{re.escape(name)}\s+(\d+)\b", _CONFIG_H.read_text(), re.MULTILINE)
-    if match is None:
-        raise KeyError(f"{name} is not defined in {_CONFIG_H}")
-    return int(match.group(1))
-
-
-AUDIO_RATE_HZ = config_constant("ES_AUDIO_SAMPLE_RATE_HZ")
-AUDIO_CHUNK_SAMPLES = config_constant("ES_AUDIO_HOP_SAMPLES")
-IMU_RATE_HZ = config_constant("ES_IMU_SAMPLE_RATE_HZ")
-STROKE_MAX_POINTS = config_constant("ES_STROKE_MAX_POINTS")
+# The rates and sizes the kernels expect (config.h via edgesim.constants).
+AUDIO_RATE_HZ: int = constants.AUDIO_SAMPLE_RATE_HZ
+# Audio chunks are one front end hop long, so each chunk completes one feature frame.
+AUDIO_CHUNK_SAMPLES: int = constants.AUDIO_HOP_SAMPLES
+IMU_RATE_HZ: int = constants.IMU_SAMPLE_RATE_HZ
+STROKE_MAX_POINTS: int = constants.STROKE_MAX_POINTS
 
 # Pixel formats an ImageFrame may carry (names shared with edgesim.app.Sensor.format).
 PIXEL_FORMATS = ("gray8", "bgr888", "rgb888")

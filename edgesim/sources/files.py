@@ -83,23 +83,36 @@ def read_image(path: Path) -> tuple[np.ndarray, str]:
     return frame_format(pixels)
 
 
-class ImageFilesSource(Source):
-    """Image files as frames, one per file, in the given order, STILL_INTERVAL_MS apart."""
+class _OneChunkPerFile(Source):
+    """Files read one at a time as one chunk each, in the given order, STILL_INTERVAL_MS apart.
 
-    kind = "camera"
+    Subclasses set ``kind`` and implement _read(index, t_ms, path); a file is
+    read only when iteration reaches it, so a bad file late in a folder fails there.
+    """
 
     def __init__(self, paths: list[Path], description: str) -> None:
         super().__init__(description)
         self.paths = paths
         self.total_chunks = len(paths)
 
-    def __iter__(self) -> Iterator[ImageFrame]:
+    def __iter__(self) -> Iterator[Chunk]:
         for index, path in enumerate(self.paths):
             if self.closed:
                 return
-            pixels, pixel_format = read_image(path)
-            yield ImageFrame(t_ms=index * STILL_INTERVAL_MS, pixels=pixels, pixel_format=pixel_format, origin=str(path),
-                             index=index)
+            yield self._read(index, index * STILL_INTERVAL_MS, path)
+
+    def _read(self, index: int, t_ms: float, path: Path) -> Chunk:
+        raise NotImplementedError
+
+
+class ImageFilesSource(_OneChunkPerFile):
+    """Image files as frames, one per file (BMP, PNG, JPEG)."""
+
+    kind = "camera"
+
+    def _read(self, index: int, t_ms: float, path: Path) -> ImageFrame:
+        pixels, pixel_format = read_image(path)
+        return ImageFrame(t_ms=t_ms, pixels=pixels, pixel_format=pixel_format, origin=str(path), index=index)
 
 
 def _csv_rows(path: Path, what: str) -> list[tuple[int, list[str]]]:
@@ -161,21 +174,13 @@ def read_imu_csv(path: Path) -> np.ndarray:
     return samples.astype(np.float32)
 
 
-class StrokeFilesSource(Source):
-    """Stroke CSV files, one StrokeChunk per file, STILL_INTERVAL_MS apart."""
+class StrokeFilesSource(_OneChunkPerFile):
+    """Stroke CSV files, one StrokeChunk per file."""
 
     kind = "stroke"
 
-    def __init__(self, paths: list[Path], description: str) -> None:
-        super().__init__(description)
-        self.paths = paths
-        self.total_chunks = len(paths)
-
-    def __iter__(self) -> Iterator[StrokeChunk]:
-        for index, path in enumerate(self.paths):
-            if self.closed:
-                return
-            yield StrokeChunk(t_ms=index * STILL_INTERVAL_MS, points=read_stroke_csv(path), origin=str(path))
+    def _read(self, index: int, t_ms: float, path: Path) -> StrokeChunk:
+        return StrokeChunk(t_ms=t_ms, points=read_stroke_csv(path), origin=str(path))
 
 
 class ImuFileSource(Source):

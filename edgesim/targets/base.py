@@ -43,6 +43,7 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Iterator, Mapping
 
 from edgesim.app import App
+from edgesim.constants import AUDIO_SAMPLE_RATE_HZ
 from edgesim.errors import TargetError
 from edgesim.events import Event
 
@@ -144,3 +145,14 @@ class Target(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def require_audio_rate(chunk: Any) -> None:
+    """Raise TargetError unless an audio chunk is at the front end's rate (config.h).
+
+    Sources resample to that rate, so a mismatch means a chunk built by hand.
+    """
+    rate = int(getattr(chunk, "rate_hz", AUDIO_SAMPLE_RATE_HZ))
+    if rate != AUDIO_SAMPLE_RATE_HZ:
+        raise TargetError(f"audio chunk at {rate} Hz; the wake word front end needs {AUDIO_SAMPLE_RATE_HZ} Hz "
+                          f"(edgesim's sources resample for you: open the audio with edgesim.sources.open_source)")

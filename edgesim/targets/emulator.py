@@ -23,24 +23,30 @@ firmware fault raises TargetError with the fault registers; silence beyond
 from __future__ import annotations
 
 import bisect
+import subprocess
 from typing import Any
 
 import numpy as np
 
+from edgesim import _protocol
 from edgesim import protocol as p
 from edgesim.app import App
 from edgesim.errors import KernelError, ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
-from edgesim.targets.base import Target
+from edgesim.targets.base import Target, require_audio_rate
 
 # Instruction counts become durations at the Nano 33 BLE's clock (one
 # instruction per cycle is the approximation; QEMU does not model cycles).
 DEVICE_CLOCK_HZ = 64_000_000
 DEFAULT_TIMEOUT_S = 30.0
 _KIND_TO_FRAME = {"audio": p.AUDIO, "camera": p.IMAGE, "imu": p.IMU, "stroke": p.STROKE}
-# es_status (status.h) -> exception family of the firmware's ERROR frames.
-_STATUS_FAMILY = {2: ModelError, 3: ModelError, 4: ModelError, 5: ModelError, 6: ModelError, 7: ModelError,
-                  8: KernelError, 12: KernelError}
+# es_status (status.h) of the firmware's ERROR frames -> exception family; others are TargetError.
+_STATUS_FAMILY: dict[int, type[Exception]] = {
+    **dict.fromkeys((_protocol.STATUS_MODEL_FORMAT, _protocol.STATUS_UNSUPPORTED_OP, _protocol.STATUS_UNSUPPORTED,
+                     _protocol.STATUS_ARENA_TOO_SMALL, _protocol.STATUS_SHAPE, _protocol.STATUS_QUANTIZATION),
+                    ModelError),
+    **dict.fromkeys((_protocol.STATUS_INPUT_DATA, _protocol.STATUS_IMAGE_FORMAT), KernelError),
+}
 
 
 class EmulatorTarget(Target):
@@ -109,15 +115,28 @@ class EmulatorTarget(Target):
         return QemuMachine(self.image.elf)
 
     def _boot(self) -> None:
+        """Connect, then _handshake(); nothing stays open when either fails."""
         self.machine = self._connect()
-        self.link = p.Link(self.machine, timeout=self.timeout)
         try:
-            self._expect_hello(self._receive("the firmware's HELLO after boot"))
-            self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=True))
-            self._expect_hello(self._receive("HELLO in answer to CONFIG"))
+            self._handshake()
         except BaseException:
             self.close()
             raise
+
+    def _handshake(self) -> None:
+        """Open the protocol session on a fresh machine: its boot HELLO, our CONFIG, its HELLO.
+
+        Targets that connect to firmware already running (Renode, a board)
+        override this with edgesim.targets.device.config_handshake.
+        """
+        self.link = p.Link(self.machine, timeout=self.timeout)
+        self._expect_hello(self._receive("the firmware's HELLO after boot"))
+        self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=True))
+        self._expect_hello(self._receive("HELLO in answer to CONFIG"))
+
+    def _hang_error(self, error: p.ProtocolError) -> TargetError:
+        """The error for firmware that stopped answering (the machine is already closed)."""
+        return TargetError(f"firmware hang? {error}; QEMU was killed")
 
     def _start_stream(self) -> None:
         self._bulk = []
@@ -197,16 +216,21 @@ class EmulatorTarget(Target):
         except p.ProtocolError as error:
             if "timed out" in str(error):
                 self.close()
-                raise TargetError(f"firmware hang? {error}; QEMU was killed") from None
+                raise self._hang_error(error) from None
             raise
-        except TargetError:
-            if self.machine is not None:  # a fault: let the firmware's exit complete, then clean up
-                try:
-                    self.machine.process.wait(timeout=2)
-                except Exception:
-                    pass
-            self.close()
+        except TargetError as error:
+            self._on_link_error(error)
             raise
+
+    def _on_link_error(self, error: TargetError) -> None:
+        """Clean up after the link reported a firmware fault or a lost connection; the caller re-raises `error`."""
+        process = getattr(self.machine, "process", None)
+        if process is not None:  # a fault: let the firmware's exit complete before close() kills it
+            try:
+                process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
+        self.close()
 
     def _drain_until(self, kind: type, waiting_for: str) -> list[p.Message]:
         seen = []
@@ -253,11 +277,7 @@ class EmulatorTarget(Target):
             raise TargetError(f"app {self.app.name!r} takes {' or '.join(accepted)} input, "
                               f"but the source gave {kind!r} data")
         if kind == "audio":
-            from edgesim import _audio
-
-            if int(getattr(chunk, "rate_hz", _audio.SAMPLE_RATE_HZ)) != _audio.SAMPLE_RATE_HZ:
-                raise TargetError(f"audio chunk at {chunk.rate_hz} Hz; the wake word front end needs "
-                                  f"{_audio.SAMPLE_RATE_HZ} Hz (sources resample for you)")
+            require_audio_rate(chunk)
             return p.AUDIO, p.audio_payloads(np.asarray(chunk.samples))
         if kind == "camera":
             from edgesim.image import PIXEL_FORMATS
@@ -322,11 +342,8 @@ class EmulatorTarget(Target):
         raise p.ProtocolError(f"unexpected {type(message).__name__} from the firmware")
 
     def _raise_device_error(self, error: p.DeviceError) -> None:
-        from edgesim import _protocol
-
-        stage = {v: k for k, v in zip(p.STAGE_NAMES, range(len(p.STAGE_NAMES)))}.get(error.stage, "protocol")
-        if error.stage == _protocol.STAGE_PROTOCOL:
-            stage = "protocol"
+        # Stages are numbered in STAGE_NAMES order; STAGE_PROTOCOL and anything unknown count as "protocol".
+        stage = dict(enumerate(p.STAGE_NAMES)).get(error.stage, "protocol")
         family = _STATUS_FAMILY.get(error.status, TargetError)
         raise family(f"firmware {stage} error (status {error.status}) on frame {error.seq}: {error.detail}")
 

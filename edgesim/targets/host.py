@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from edgesim import _audio
+from edgesim.constants import (AUDIO_FEATURE_CHANNELS, AUDIO_FEATURE_FRAMES, AUDIO_HOP_SAMPLES, AUDIO_SAMPLE_RATE_HZ,
+                               AUDIO_WINDOW_SAMPLES)
 from edgesim.app import App
 from edgesim.errors import ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
 from edgesim.post import PostProcessor
-from edgesim.targets.base import Target
+from edgesim.targets.base import Target, require_audio_rate
 
 
 def _expect_kind(chunk: Any, kinds: tuple[str, ...], app: App) -> str:
@@ -47,27 +48,25 @@ class AudioFeeder:
         from edgesim.frontend import AudioFrontend
 
         self.app = app
-        self.window_frames = int(app.preprocess.param("window_frames", _audio.FEATURE_FRAMES))
+        self.window_frames = int(app.preprocess.param("window_frames", AUDIO_FEATURE_FRAMES))
         self.infer_every = int(app.preprocess.param("infer_every_frames", 1))
         if self.window_frames < 1 or self.infer_every < 1:
             raise TargetError(f"app {app.name!r}: window_frames and infer_every_frames must be at least 1")
-        if int(app.sensor.rate_hz) != _audio.SAMPLE_RATE_HZ:
-            raise TargetError(f"app {app.name!r}: the audio front end runs at {_audio.SAMPLE_RATE_HZ} Hz, "
+        if int(app.sensor.rate_hz) != AUDIO_SAMPLE_RATE_HZ:
+            raise TargetError(f"app {app.name!r}: the audio front end runs at {AUDIO_SAMPLE_RATE_HZ} Hz, "
                               f"the app declares {app.sensor.rate_hz} Hz")
         self.frontend = AudioFrontend()
-        self.input_elements = self.window_frames * _audio.FEATURE_CHANNELS
+        self.input_elements = self.window_frames * AUDIO_FEATURE_CHANNELS
         self.reset()
 
     def reset(self) -> None:
         self.frontend.reset()
-        self.window = np.zeros((self.window_frames, _audio.FEATURE_CHANNELS), np.int8)
+        self.window = np.zeros((self.window_frames, AUDIO_FEATURE_CHANNELS), np.int8)
         self.frames = 0
 
     def push(self, chunk: Any) -> list[tuple[int, np.ndarray]]:
         _expect_kind(chunk, ("audio",), self.app)
-        if int(getattr(chunk, "rate_hz", _audio.SAMPLE_RATE_HZ)) != _audio.SAMPLE_RATE_HZ:
-            raise TargetError(f"audio chunk at {chunk.rate_hz} Hz; the wake word front end needs "
-                              f"{_audio.SAMPLE_RATE_HZ} Hz (sources resample for you)")
+        require_audio_rate(chunk)
         ready_inputs = []
         for frame in self.frontend.process(chunk.samples):
             self.window = np.roll(self.window, -1, axis=0)
@@ -75,14 +74,15 @@ class AudioFeeder:
             self.frames += 1
             ready = self.frames >= self.window_frames and (self.frames - self.window_frames) % self.infer_every == 0
             if ready:
-                end_sample = (self.frames - 1) * _audio.HOP_SAMPLES + _audio.WINDOW_SAMPLES
-                ready_inputs.append((end_sample * 1000 // _audio.SAMPLE_RATE_HZ, self.window.reshape(-1).copy()))
+                end_sample = (self.frames - 1) * AUDIO_HOP_SAMPLES + AUDIO_WINDOW_SAMPLES
+                ready_inputs.append((end_sample * 1000 // AUDIO_SAMPLE_RATE_HZ, self.window.reshape(-1).copy()))
         return ready_inputs
 
     def pending(self) -> list[str]:
         if 0 < self.frames < self.window_frames:
+            needed_ms = self.window_frames * AUDIO_HOP_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
             return [f"the audio was too short for one inference: {self.frames} feature frames, the model needs "
-                    f"{self.window_frames} (about {self.window_frames * _audio.HOP_SAMPLES * 1000 // _audio.SAMPLE_RATE_HZ} ms)"]
+                    f"{self.window_frames} (about {needed_ms} ms)"]
         return []
 
 
@@ -128,7 +128,8 @@ class StrokeFeeder:
         kind = _expect_kind(chunk, ("imu",) + self.app.sensor.accepts, self.app)
         if kind == "stroke":
             return [(int(chunk.t_ms), rasterize(chunk.points).reshape(-1))]
-        end_ms = int(chunk.t_ms + len(chunk.samples) * 1000.0 / float(getattr(chunk, "rate_hz", self.app.sensor.rate_hz)))
+        rate_hz = float(getattr(chunk, "rate_hz", self.app.sensor.rate_hz))
+        end_ms = int(chunk.t_ms + len(chunk.samples) * 1000.0 / rate_hz)
         return [(end_ms, rasterize(stroke).reshape(-1)) for stroke in self.segmenter.push(chunk.samples)]
 
     def pending(self) -> list[str]:

@@ -36,10 +36,8 @@ static int32_t recognizer_times[RECOGNIZER_CAPACITY];
 static int8_t recognizer_scores[RECOGNIZER_CAPACITY * FW_LABEL_COUNT];
 
 es_status app_init(es_model *model, const char **detail) {
-  input = es_model_input(model, 0);
-  es_tensor *output = es_model_output(model, 0);
-  if (input == NULL || output == NULL || input->type != ES_INT8 || input->bytes != WINDOW_BYTES ||
-      output->type != ES_INT8 || es_tensor_elements(output) != FW_LABEL_COUNT) {
+  input = app_model_input(model, WINDOW_BYTES);
+  if (input == NULL) {
     *detail = "model input must be int8 window_frames x 40 and output int8, one score per label";
     return ES_ERR_SHAPE;
   }

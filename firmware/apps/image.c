@@ -22,10 +22,8 @@ static const es_hysteresis_params hysteresis_params = {FW_HYST_ON_THRESHOLD, FW_
 static es_hysteresis_state hysteresis;
 
 es_status app_init(es_model *model, const char **detail) {
-  input = es_model_input(model, 0);
-  es_tensor *output = es_model_output(model, 0);
-  if (input == NULL || output == NULL || input->type != ES_INT8 || input->bytes != ES_IMAGE_SIDE * ES_IMAGE_SIDE ||
-      output->type != ES_INT8 || es_tensor_elements(output) != FW_LABEL_COUNT) {
+  input = app_model_input(model, ES_IMAGE_SIDE * ES_IMAGE_SIDE);
+  if (input == NULL) {
     *detail = "model input must be int8 96x96x1 and output int8, one score per label";
     return ES_ERR_SHAPE;
   }

@@ -21,10 +21,8 @@ static const es_raster_params raster_params = {FW_RASTER_RANGE_Q12, FW_RASTER_RA
 static const es_classify_params classify_params = {FW_LABEL_COUNT, FW_CLASSIFY_MIN_SCORE};
 
 es_status app_init(es_model *model, const char **detail) {
-  input = es_model_input(model, 0);
-  es_tensor *output = es_model_output(model, 0);
-  if (input == NULL || output == NULL || input->type != ES_INT8 || input->bytes != ES_RASTER_BYTES ||
-      output->type != ES_INT8 || es_tensor_elements(output) != FW_LABEL_COUNT) {
+  input = app_model_input(model, ES_RASTER_BYTES);
+  if (input == NULL) {
     *detail = "model input must be int8 32x32x3 and output int8, one score per label";
     return ES_ERR_SHAPE;
   }

@@ -156,7 +156,8 @@ static int seen_before(seen_set *set, uint64_t key) {
 /* Independent check of the memory plan: tensors alive at the same time
  * (same lifetime rule as the planner: model inputs from node 0, model outputs
  * to the end) and each node's scratch never share bytes, unless they are the
- * very same range (an alias); all activations lie inside the used arena. */
+ * very same range (an alias) or an input/output pair placed as its node
+ * allowed (overlap_allowed); all activations lie inside the used arena. */
 static void lifetimes(const es_model *m, int32_t *first, int32_t *last) {
   for (int32_t t = 0; t < m->tensor_count; ++t) first[t] = INT32_MAX, last[t] = -1;
 #define TOUCH(t, n) do { if ((n) < first[t]) first[t] = (n); if ((n) > last[t]) last[t] = (n); } while (0)
@@ -168,8 +169,31 @@ static void lifetimes(const es_model *m, int32_t *first, int32_t *last) {
 #undef TOUCH
 }
 
+/* Node n's output 0 was placed over its input 0 as the op allowed
+ * (es_op_allow_output_overlap): the input dies and the output is born at n,
+ * and the output starts exactly the declared offset from the input. */
+static int overlap_in_use(const es_model *m, const int32_t *first, const int32_t *last, int32_t n) {
+  const es_node *node = &m->nodes[n];
+  if (!(node->flags & ES_NODE_OUTPUT_OVERLAP) || node->input_count < 1 || node->output_count < 1) return 0;
+  const int32_t x = node->io[0], y = node->io[node->input_count];
+  if (x < 0 || y < 0 || x == y || m->tensors[x].is_constant || m->tensors[y].is_constant) return 0;
+  if (last[x] != n || first[y] != n || m->tensors[x].bytes == 0 || m->tensors[y].bytes == 0) return 0;
+  return (const uint8_t *)m->tensors[y].data - (const uint8_t *)m->tensors[x].data == node->overlap_offset;
+}
+
+/* Whether tensors a and b may share bytes: an overlap some node allowed. */
+static int overlap_allowed(const es_model *m, const int32_t *first, const int32_t *last, int32_t a, int32_t b) {
+  for (int32_t n = 0; n < m->node_count; ++n) {
+    if (!overlap_in_use(m, first, last, n)) continue;
+    const int32_t x = m->nodes[n].io[0], y = m->nodes[n].io[m->nodes[n].input_count];
+    if ((a == x && b == y) || (a == y && b == x)) return 1;
+  }
+  return 0;
+}
+
 /* No plan can use less than the bytes alive at its busiest node (aliases
- * counted once, sizes rounded to the arena alignment like the planner). */
+ * counted once, sizes rounded to the arena alignment like the planner; an
+ * overlapped input/output pair counted as the bytes their union spans). */
 static size_t plan_lower_bound(const es_model *m) {
   int32_t *first = malloc(sizeof(int32_t) * (size_t)(m->tensor_count + 1));
   int32_t *last = malloc(sizeof(int32_t) * (size_t)(m->tensor_count + 1));
@@ -185,6 +209,14 @@ static size_t plan_lower_bound(const es_model *m) {
         alias = !m->tensors[u].is_constant && first[u] <= n && last[u] >= n && m->tensors[u].data == tensor->data &&
                 tensor->bytes > 0;
       if (!alias) live += es_align_up(tensor->bytes);
+    }
+    if (n < m->node_count && overlap_in_use(m, first, last, n)) {
+      const es_node *node = &m->nodes[n];
+      const int64_t in = (int64_t)es_align_up(m->tensors[node->io[0]].bytes);
+      const int64_t out = (int64_t)es_align_up(m->tensors[node->io[node->input_count]].bytes);
+      const int64_t off = node->overlap_offset;
+      const int64_t low = off < 0 ? off : 0, high = off + out > in ? off + out : in;
+      if (in + out > high - low) live -= (size_t)(in + out - (high - low));
     }
     if (live > best) best = live;
   }
@@ -213,6 +245,7 @@ static int plan_is_valid(const es_model *m) {
       if (first[a] > last[b] || first[b] > last[a]) continue;
       const uint8_t *pb = tb->data;
       if (pa == pb && ta->bytes == tb->bytes) continue; /* alias */
+      if (overlap_allowed(m, first, last, a, b)) continue;
       if (pa < pb + tb->bytes && pb < pa + ta->bytes) {
         fprintf(stderr, "case %ld: tensors %d and %d are alive together and overlap\n", g_current_index, a, b);
         ok = 0;

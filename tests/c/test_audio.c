@@ -2,7 +2,9 @@
  * under ASan + UBSan).
  *
  *   test_audio                        unit checks: statuses, wrap behaviour,
- *                                     extreme signals, chunking invariance
+ *                                     extreme signals, chunking invariance,
+ *                                     the fused fast path against the
+ *                                     stages composed one by one
  *   test_audio PCM.raw FEATURES.int8  streams the raw little-endian int16
  *                                     file through a fresh front end and
  *                                     compares every feature byte
@@ -182,6 +184,52 @@ static void test_extreme_signals_and_chunking(void) {
   }
 }
 
+/* es_audio_frontend_process_window fuses stages (shift applied inside the
+ * FFT, split fused with |X|^2, vectorizable/M4-specific arithmetic); it must
+ * give exactly what the public stages give composed one by one, the way the
+ * model runs them, on windows of every amplitude and the MaxAbs16 quirk. */
+static void test_fast_path_equals_the_stage_composition(void) {
+  static int16_t window[ES_AUDIO_WINDOW_SAMPLES], frame[ES_AUDIO_FFT_LENGTH], work[ES_AUDIO_FFT_LENGTH];
+  static es_cpx16 spectrum[ES_AUDIO_SPECTRUM_BINS];
+  static uint32_t energy[ES_AUDIO_SPECTRUM_BINS], signal[CH], noise[CH];
+  static uint64_t channels[CH + 1];
+  static int16_t logs[CH];
+  int8_t expected[CH], got[CH];
+  es_audio_frontend_init(&fe);
+  memset(noise, 0, sizeof noise);
+  int mismatches = 0;
+  for (int w = 0; w < 3000; ++w) {
+    const int kind = w % 5, bits = (int)(rnd() % 16);
+    for (int i = 0; i < ES_AUDIO_WINDOW_SAMPLES; ++i) {
+      const int32_t r = (int32_t)(rnd() & 0xFFFF) - 32768;
+      switch (kind) {
+        case 0: window[i] = (int16_t)(r >> bits); break;                         /* noise, every level */
+        case 1: window[i] = (int16_t)((i * (1 + w % 61)) % 97 < 48 ? 32767 : -32768); break; /* rails */
+        case 2: window[i] = (int16_t)((rnd() % 50) ? r >> 15 : -32768); break;    /* rare -32768: quirk */
+        case 3: window[i] = (int16_t)(r >> 14); break;                            /* near silence */
+        default: window[i] = (int16_t)r; break;                                   /* full scale */
+      }
+    }
+    int32_t scale = 0;
+    CHECK(es_audio_window_apply(window, es_audio_window_coeffs, ES_AUDIO_WINDOW_SAMPLES, ES_AUDIO_WINDOW_SHIFT,
+                                frame) == ES_OK, "window");
+    memset(frame + ES_AUDIO_WINDOW_SAMPLES, 0, sizeof(int16_t) * (ES_AUDIO_FFT_LENGTH - ES_AUDIO_WINDOW_SAMPLES));
+    CHECK(es_audio_fft_auto_scale(frame, ES_AUDIO_WINDOW_SAMPLES, &scale) == ES_OK, "auto scale");
+    CHECK(es_audio_rfft(frame, work, spectrum) == ES_OK, "rfft");
+    CHECK(es_audio_energy(spectrum, ES_AUDIO_SPECTRUM_BINS, ES_AUDIO_SPECTRUM_START, ES_AUDIO_SPECTRUM_END,
+                          energy) == ES_OK, "energy");
+    CHECK(es_audio_filterbank(energy, channels) == ES_OK, "filterbank");
+    CHECK(es_audio_filterbank_sqrt(channels + 1, CH, scale, signal) == ES_OK, "sqrt");
+    CHECK(es_audio_noise_reduction(signal, noise) == ES_OK, "noise reduction");
+    CHECK(es_audio_pcan(signal, noise) == ES_OK, "pcan");
+    CHECK(es_audio_log_scale(signal, CH, logs) == ES_OK, "log");
+    CHECK(es_audio_feature_quantize(logs, CH, expected) == ES_OK, "quantize");
+    CHECK(es_audio_frontend_process_window(&fe, &scratch, window, got) == ES_OK, "process window");
+    if (memcmp(expected, got, CH) != 0 || memcmp(noise, fe.noise_estimate, sizeof noise) != 0) ++mismatches;
+  }
+  CHECK(mismatches == 0, "%d of 3000 windows differ", mismatches);
+}
+
 static int compare_file(const char *pcm_path, const char *features_path) {
   FILE *f = fopen(pcm_path, "rb"), *g = fopen(features_path, "rb");
   if (!f || !g) {
@@ -216,6 +264,7 @@ int main(int argc, char **argv) {
   test_stage_values();
   test_frontend_argument_checks();
   test_extreme_signals_and_chunking();
+  test_fast_path_equals_the_stage_composition();
   if (failures == 0) printf("ok audio\n");
   return failures;
 }

@@ -6,17 +6,8 @@
 #include <string.h>
 
 #include "edgesim/post.h"
+#include "harness.h"
 
-static int failures = 0;
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      failures++;                                          \
-      printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-      printf(__VA_ARGS__);                                 \
-      printf("\n");                                        \
-    }                                                      \
-  } while (0)
 
 enum { CATS = 4, CAP = 64 };
 static const int8_t SILENCE[CATS] = {127, -128, -128, -128};
@@ -34,14 +25,14 @@ static void make(recognizer *r, int32_t capacity) {
   es_recognizer_params p = {CATS, 1000, 200, 1500, 3};
   r->params = p;
   es_status s = es_recognizer_init(&r->params, r->times, r->scores, capacity, &r->state);
-  CHECK(s == ES_OK, "init status %d", (int)s);
+  CHECK_MSG(s == ES_OK, "init status %d", (int)s);
 }
 
 static es_recognizer_output feed(recognizer *r, const int8_t *scores, int32_t t) {
   es_recognizer_output out;
   memset(&out, 0xAB, sizeof out);
   es_status s = es_recognizer_process(&r->params, &r->state, scores, t, &out);
-  CHECK(s == ES_OK, "process at %d: status %d", (int)t, (int)s);
+  CHECK_MSG(s == ES_OK, "process at %d: status %d", (int)t, (int)s);
   return out;
 }
 
@@ -51,12 +42,12 @@ static void test_warmup_and_first_detection(void) {
   /* 3 results needed, spanning >= 250 ms: 0, 100, 200 are unreliable. */
   for (int32_t t = 0; t <= 200; t += 100) {
     es_recognizer_output o = feed(&r, YES, t);
-    CHECK(!o.is_reliable && !o.is_new && o.score == 0 && o.top == 0, "t=%d reliable=%d", (int)t, o.is_reliable);
+    CHECK_MSG(!o.is_reliable && !o.is_new && o.score == 0 && o.top == 0, "t=%d reliable=%d", (int)t, o.is_reliable);
   }
   es_recognizer_output o = feed(&r, YES, 300);
-  CHECK(o.is_reliable && o.is_new && o.top == 2 && o.score == 255, "t=300 new=%d top=%d score=%d", o.is_new,
+  CHECK_MSG(o.is_reliable && o.is_new && o.top == 2 && o.score == 255, "t=300 new=%d top=%d score=%d", o.is_new,
         (int)o.top, (int)o.score);
-  CHECK(r.state.starved_count == 3 && r.state.results_count == 4, "starved %u", (unsigned)r.state.starved_count);
+  CHECK_MSG(r.state.starved_count == 3 && r.state.results_count == 4, "starved %u", (unsigned)r.state.starved_count);
 }
 
 static void test_suppression(void) {
@@ -72,7 +63,7 @@ static void test_suppression(void) {
     }
   }
   /* 300, then suppressed while (t - 300) <= 1500, so next at 1900. */
-  CHECK(detections == 2 && first == 300 && second == 1900, "detections %d at %d, %d", detections, (int)first,
+  CHECK_MSG(detections == 2 && first == 300 && second == 1900, "detections %d at %d, %d", detections, (int)first,
         (int)second);
 }
 
@@ -86,9 +77,9 @@ static void test_new_label_is_not_suppressed(void) {
   for (int32_t t = 400; t <= 1500; t += 100) {
     es_recognizer_output o = feed(&r, NO, t);
     if (o.is_new && no_at < 0) no_at = t;
-    CHECK(!o.is_new || o.top == 3, "t=%d new top %d", (int)t, (int)o.top);
+    CHECK_MSG(!o.is_new || o.top == 3, "t=%d new top %d", (int)t, (int)o.top);
   }
-  CHECK(no_at > 0 && no_at <= 1400, "no detected at %d", (int)no_at);
+  CHECK_MSG(no_at > 0 && no_at <= 1400, "no detected at %d", (int)no_at);
 }
 
 static void test_threshold_is_strict_and_average_truncates(void) {
@@ -100,9 +91,9 @@ static void test_threshold_is_strict_and_average_truncates(void) {
   feed(&r, a, 0);
   feed(&r, a, 150);
   es_recognizer_output o = feed(&r, b, 300);
-  CHECK(o.is_reliable && o.score == 200 && !o.is_new, "score %d new %d", (int)o.score, o.is_new);
+  CHECK_MSG(o.is_reliable && o.score == 200 && !o.is_new, "score %d new %d", (int)o.score, o.is_new);
   o = feed(&r, b, 310); /* 200+200+202+202 = 804/4 = 201 > 200 */
-  CHECK(o.score == 201 && o.is_new && o.top == 2, "score %d new %d", (int)o.score, o.is_new);
+  CHECK_MSG(o.score == 201 && o.is_new && o.top == 2, "score %d new %d", (int)o.score, o.is_new);
 }
 
 static void test_ties_and_zero_keep_lowest_index(void) {
@@ -113,13 +104,13 @@ static void test_ties_and_zero_keep_lowest_index(void) {
   feed(&r, zero, 0);
   feed(&r, zero, 200);
   es_recognizer_output o = feed(&r, zero, 400);
-  CHECK(o.is_reliable && o.top == 0 && o.score == 0, "top %d", (int)o.top);
+  CHECK_MSG(o.is_reliable && o.top == 0 && o.score == 0, "top %d", (int)o.top);
   recognizer r2;
   make(&r2, CAP);
   feed(&r2, tie, 0);
   feed(&r2, tie, 200);
   o = feed(&r2, tie, 400);
-  CHECK(o.top == 1 && o.score == 128, "top %d score %d", (int)o.top, (int)o.score);
+  CHECK_MSG(o.top == 1 && o.score == 128, "top %d score %d", (int)o.top, (int)o.score);
 }
 
 static void test_out_of_order_is_rejected_without_state_change(void) {
@@ -131,10 +122,10 @@ static void test_out_of_order_is_rejected_without_state_change(void) {
   es_recognizer_state before = r.state;
   es_recognizer_output out;
   es_status s = es_recognizer_process(&r.params, &r.state, YES, 99, &out);
-  CHECK(s == ES_ERR_INPUT_DATA, "status %d", (int)s);
-  CHECK(memcmp(&before, &r.state, sizeof before) == 0, "state changed by a rejected result");
+  CHECK_MSG(s == ES_ERR_INPUT_DATA, "status %d", (int)s);
+  CHECK_MSG(memcmp(&before, &r.state, sizeof before) == 0, "state changed by a rejected result");
   es_recognizer_output o = feed(&r, YES, 300);
-  CHECK(o.is_new && r.state.results_count == 4, "results %u", (unsigned)r.state.results_count);
+  CHECK_MSG(o.is_new && r.state.results_count == 4, "results %u", (unsigned)r.state.results_count);
 }
 
 static void test_timestamps_in_samples_starve(void) {
@@ -144,9 +135,9 @@ static void test_timestamps_in_samples_starve(void) {
   make(&r, CAP);
   for (int32_t i = 0; i < 50; ++i) {
     es_recognizer_output o = feed(&r, YES, i * 1600);
-    CHECK(!o.is_reliable && !o.is_new, "i=%d", (int)i);
+    CHECK_MSG(!o.is_reliable && !o.is_new, "i=%d", (int)i);
   }
-  CHECK(r.state.starved_count == 50 && r.state.count == 1, "starved %u count %d", (unsigned)r.state.starved_count,
+  CHECK_MSG(r.state.starved_count == 50 && r.state.count == 1, "starved %u count %d", (unsigned)r.state.starved_count,
         (int)r.state.count);
 }
 
@@ -154,7 +145,7 @@ static void test_capacity_eviction(void) {
   recognizer r;
   make(&r, 8);
   for (int32_t t = 0; t < 200; t += 10) feed(&r, YES, t);
-  CHECK(r.state.count == 8 && r.state.evicted_count == 12, "count %d evicted %u", (int)r.state.count,
+  CHECK_MSG(r.state.count == 8 && r.state.evicted_count == 12, "count %d evicted %u", (int)r.state.count,
         (unsigned)r.state.evicted_count);
 }
 
@@ -162,9 +153,9 @@ static void test_reset_and_bad_arguments(void) {
   recognizer r;
   make(&r, CAP);
   for (int32_t t = 0; t <= 300; t += 100) feed(&r, YES, t);
-  CHECK(es_recognizer_reset(&r.state) == ES_OK, "reset");
+  CHECK_MSG(es_recognizer_reset(&r.state) == ES_OK, "reset");
   es_recognizer_output o = feed(&r, YES, 0); /* time may restart after reset */
-  CHECK(!o.is_reliable && r.state.results_count == 1, "after reset");
+  CHECK_MSG(!o.is_reliable && r.state.results_count == 1, "after reset");
 
   es_recognizer_state st;
   int32_t times[4];
@@ -174,15 +165,15 @@ static void test_reset_and_bad_arguments(void) {
       {4, 1000, -1, 1500, 3},  {4, 1000, 200, -1, 3}, {4, 1000, 200, 1500, 0},
   };
   for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; ++i)
-    CHECK(es_recognizer_init(&bad[i], times, scores, 4, &st) == ES_ERR_ARGUMENT, "bad params %u accepted", i);
+    CHECK_MSG(es_recognizer_init(&bad[i], times, scores, 4, &st) == ES_ERR_ARGUMENT, "bad params %u accepted", i);
   es_recognizer_params good = {4, 1000, 200, 1500, 3};
-  CHECK(es_recognizer_init(&good, NULL, scores, 4, &st) == ES_ERR_ARGUMENT, "NULL times");
-  CHECK(es_recognizer_init(&good, times, scores, 0, &st) == ES_ERR_ARGUMENT, "zero capacity");
-  CHECK(es_recognizer_init(&good, times, scores, 4, &st) == ES_OK, "good init");
-  CHECK(es_recognizer_process(&good, &st, NULL, 0, &o) == ES_ERR_ARGUMENT, "NULL scores");
-  CHECK(es_recognizer_process(&good, &st, YES, 0, NULL) == ES_ERR_ARGUMENT, "NULL output");
+  CHECK_MSG(es_recognizer_init(&good, NULL, scores, 4, &st) == ES_ERR_ARGUMENT, "NULL times");
+  CHECK_MSG(es_recognizer_init(&good, times, scores, 0, &st) == ES_ERR_ARGUMENT, "zero capacity");
+  CHECK_MSG(es_recognizer_init(&good, times, scores, 4, &st) == ES_OK, "good init");
+  CHECK_MSG(es_recognizer_process(&good, &st, NULL, 0, &o) == ES_ERR_ARGUMENT, "NULL scores");
+  CHECK_MSG(es_recognizer_process(&good, &st, YES, 0, NULL) == ES_ERR_ARGUMENT, "NULL output");
   st.count = 99; /* corrupted state is detected, not trusted */
-  CHECK(es_recognizer_process(&good, &st, YES, 0, &o) == ES_ERR_STATE, "corrupt state");
+  CHECK_MSG(es_recognizer_process(&good, &st, YES, 0, &o) == ES_ERR_STATE, "corrupt state");
 }
 
 static void test_extreme_times_do_not_overflow(void) {
@@ -191,56 +182,56 @@ static void test_extreme_times_do_not_overflow(void) {
   feed(&r, YES, INT32_MIN);
   feed(&r, YES, INT32_MIN + 500);
   es_recognizer_output o = feed(&r, YES, INT32_MIN + 900);
-  CHECK(o.is_new, "near INT32_MIN");
+  CHECK_MSG(o.is_new, "near INT32_MIN");
   feed(&r, YES, INT32_MAX - 10);
   o = feed(&r, SILENCE, INT32_MAX);
-  CHECK(r.state.count == 2, "window across the full range: count %d", (int)r.state.count);
+  CHECK_MSG(r.state.count == 2, "window across the full range: count %d", (int)r.state.count);
 }
 
 static void test_hysteresis(void) {
   es_hysteresis_params p = {160, 96, 2, 3};
   es_hysteresis_state s;
   es_hysteresis_output o;
-  CHECK(es_hysteresis_init(&p, &s) == ES_OK, "init");
+  CHECK_MSG(es_hysteresis_init(&p, &s) == ES_OK, "init");
   /* q + 128: 200 200 -> on at the 2nd; 120 (dead band) keeps it on; 50 50 120 50 50 50 -> off at the 3rd 50
    * after the streak broken by 120. */
   const int8_t seq[] = {72, 72, -8, -78, -78, -8, -78, -78, -78};
   const uint8_t active[] = {0, 1, 1, 1, 1, 1, 1, 1, 0};
   const uint8_t changed[] = {0, 1, 0, 0, 0, 0, 0, 0, 1};
   for (unsigned i = 0; i < sizeof seq; ++i) {
-    CHECK(es_hysteresis_process(&p, &s, seq[i], &o) == ES_OK, "process");
-    CHECK(o.active == active[i] && o.changed == changed[i], "step %u: active %d changed %d", i, o.active,
+    CHECK_MSG(es_hysteresis_process(&p, &s, seq[i], &o) == ES_OK, "process");
+    CHECK_MSG(o.active == active[i] && o.changed == changed[i], "step %u: active %d changed %d", i, o.active,
           o.changed);
   }
   es_hysteresis_params edge = {160, 96, 1, 1};
-  CHECK(es_hysteresis_reset(&s) == ES_OK, "reset");
+  CHECK_MSG(es_hysteresis_reset(&s) == ES_OK, "reset");
   es_hysteresis_process(&edge, &s, 160 - 128, &o);
-  CHECK(o.active == 1, "on threshold is inclusive");
+  CHECK_MSG(o.active == 1, "on threshold is inclusive");
   es_hysteresis_process(&edge, &s, 96 - 128, &o);
-  CHECK(o.active == 1, "off threshold is exclusive");
+  CHECK_MSG(o.active == 1, "off threshold is exclusive");
   es_hysteresis_process(&edge, &s, 95 - 128, &o);
-  CHECK(o.active == 0, "below off threshold");
+  CHECK_MSG(o.active == 0, "below off threshold");
   es_hysteresis_params bad[] = {{100, 101, 1, 1}, {256, 0, 1, 1}, {100, -1, 1, 1}, {100, 50, 0, 1}, {100, 50, 1, 0}};
   for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; ++i)
-    CHECK(es_hysteresis_init(&bad[i], &s) == ES_ERR_ARGUMENT, "bad hysteresis params %u", i);
-  CHECK(es_hysteresis_process(&p, &s, 0, NULL) == ES_ERR_ARGUMENT, "NULL output");
+    CHECK_MSG(es_hysteresis_init(&bad[i], &s) == ES_ERR_ARGUMENT, "bad hysteresis params %u", i);
+  CHECK_MSG(es_hysteresis_process(&p, &s, 0, NULL) == ES_ERR_ARGUMENT, "NULL output");
 }
 
 static void test_classify(void) {
   es_classify_params p = {4, 0};
   es_classify_output o;
   const int8_t tie[4] = {-5, 7, 7, -128};
-  CHECK(es_classify_process(&p, tie, &o) == ES_OK && o.top == 1 && o.score == 135 && o.is_accepted, "tie");
+  CHECK_MSG(es_classify_process(&p, tie, &o) == ES_OK && o.top == 1 && o.score == 135 && o.is_accepted, "tie");
   p.min_score = 136;
-  CHECK(es_classify_process(&p, tie, &o) == ES_OK && !o.is_accepted, "below min");
+  CHECK_MSG(es_classify_process(&p, tie, &o) == ES_OK && !o.is_accepted, "below min");
   p.min_score = 135;
-  CHECK(es_classify_process(&p, tie, &o) == ES_OK && o.is_accepted, "min inclusive");
+  CHECK_MSG(es_classify_process(&p, tie, &o) == ES_OK && o.is_accepted, "min inclusive");
   es_classify_params bad = {0, 0};
-  CHECK(es_classify_process(&bad, tie, &o) == ES_ERR_ARGUMENT, "zero categories");
+  CHECK_MSG(es_classify_process(&bad, tie, &o) == ES_ERR_ARGUMENT, "zero categories");
   bad.category_count = 4;
   bad.min_score = 256;
-  CHECK(es_classify_process(&bad, tie, &o) == ES_ERR_ARGUMENT, "min_score range");
-  CHECK(es_classify_process(&p, NULL, &o) == ES_ERR_ARGUMENT, "NULL scores");
+  CHECK_MSG(es_classify_process(&bad, tie, &o) == ES_ERR_ARGUMENT, "min_score range");
+  CHECK_MSG(es_classify_process(&p, NULL, &o) == ES_ERR_ARGUMENT, "NULL scores");
 }
 
 int main(void) {

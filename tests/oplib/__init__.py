@@ -19,10 +19,11 @@ from oplib.model import (
     single_op_model,
     softmax_options,
 )
-from oplib.runners import mismatch, run_edgesim, run_tflm
+from oplib.runners import assert_random_cases_equal_tflm, mismatch, run_edgesim, run_tflm
 
 __all__ = [
     "TensorSpec",
+    "assert_random_cases_equal_tflm",
     "conv2d_options",
     "depthwise_conv2d_options",
     "fully_connected_options",

@@ -66,3 +66,16 @@ def mismatch(model: bytes, inputs: Sequence[np.ndarray], description: str = "") 
             diff = np.abs(e.astype(np.int64) - a.astype(np.int64))
             return f"{description}: output {i} differs in {int((diff > 0).sum())} of {diff.size} values (max {diff.max()})"
     return None
+
+
+def assert_random_cases_equal_tflm(op: str, seed: int, count: int) -> None:
+    """Run `count` random single-op models of `op` (oplib.cases.CASES) on both runtimes; assert equal outputs.
+
+    The seed fixes the cases, so a failure is reproducible; the message lists the first ten that differ.
+    """
+    from oplib.cases import CASES
+
+    rng = np.random.default_rng(seed)
+    failures = [f for f in (mismatch(c.model, c.inputs, c.description) for c in (CASES[op](rng) for _ in range(count)))
+                if f]
+    assert not failures, f"{len(failures)} of {count} cases differ:\n" + "\n".join(failures[:10])

@@ -55,4 +55,17 @@ static inline uint32_t es_pixel_luma(int32_t pixel_format, const uint8_t *row, i
   }
 }
 
+/* Argument checks shared by the resize stages: a readable view, a crop
+ * inside the limits of image.h and an output side they can handle.  The crop
+ * lying inside the frame is the caller's contract (es_image_preprocess
+ * derives it from the validated frame). */
+static inline es_status es_resize_check_args(const es_image_view *view, const es_image_rect *rect,
+                                             int32_t out_side, const uint8_t *out) {
+  if (view == NULL || rect == NULL || out == NULL || view->data == NULL) return ES_ERR_ARGUMENT;
+  if (out_side < 1 || out_side > ES_IMAGE_MAX_OUT_SIDE || rect->side < 1 ||
+      rect->side > ES_IMAGE_MAX_DIM || rect->left < 0 || rect->top < 0)
+    return ES_ERR_ARGUMENT;
+  return ES_OK;
+}
+
 #endif /* EDGESIM_DSP_IMAGE_PIXEL_H */

@@ -24,10 +24,8 @@ static void source_position(int32_t o, int32_t s, int32_t d, int32_t *index, uin
 
 es_status es_image_resize_bilinear(const es_image_view *view, const es_image_rect *rect,
                                    int32_t out_side, uint8_t *out) {
-  if (view == NULL || rect == NULL || out == NULL || view->data == NULL) return ES_ERR_ARGUMENT;
-  if (out_side < 1 || out_side > ES_IMAGE_MAX_OUT_SIDE || rect->side < 1 ||
-      rect->side > ES_IMAGE_MAX_DIM || rect->left < 0 || rect->top < 0)
-    return ES_ERR_ARGUMENT;
+  const es_status status = es_resize_check_args(view, rect, out_side, out);
+  if (status != ES_OK) return status;
   const int32_t s = rect->side;
   const int32_t d = out_side;
   const uint32_t unit = (uint32_t)(2 * d);

@@ -1,8 +1,11 @@
 /* The one place for constants that host and firmware must agree on.
  *
- * Python reads these through the extension modules (each binding exports the
- * constants of its concern as module attributes), and the firmware includes
- * this header; nothing is restated elsewhere.
+ * The firmware includes this header.  Python reads it through
+ * edgesim/constants.py, which parses the `#define ES_<NAME> <value>` lines
+ * (so keep them to numbers and simple arithmetic of earlier names); the
+ * extension modules also export the values of their concern as module
+ * attributes, and tests/test_constants.py checks that both agree.  Nothing is
+ * restated elsewhere.
  */
 #ifndef EDGESIM_CONFIG_H
 #define EDGESIM_CONFIG_H
