@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/bench_frontend.py [--seconds 60] [--repeat 3]
 
 Both run on the same audio (the shared wavs concatenated, or noise when
-../shared is absent) in one process; the best of --repeat runs is kept.
+../shared is absent) in one process.  Cost is CPU time of this process
+(time.process_time: other processes on a busy machine do not count), in
+--repeat rounds that alternate the contenders; each one's best round is kept.
 TFLM is fed the way an app must feed it: one [1, 480] window per invoke
 (set_input + invoke + get_output).  edgesim is measured twice: one process()
 call for the whole stream (the C cost) and one call per 20 ms hop (a live
@@ -43,19 +45,22 @@ def load_audio(seconds: int) -> np.ndarray:
     return np.tile(audio, reps)[: seconds * _audio.SAMPLE_RATE_HZ]
 
 
-def best_of(repeat: int, run) -> tuple[float, np.ndarray]:
-    best, out = float("inf"), None
+def best_rounds(repeat: int, contenders: list) -> list[tuple[float, np.ndarray]]:
+    """(best CPU seconds, output) of each callable over `repeat` alternating rounds."""
+    best = [(float("inf"), None)] * len(contenders)
     for _ in range(repeat):
-        start = time.perf_counter()
-        out = run()
-        best = min(best, time.perf_counter() - start)
-    return best, out
+        for i, run in enumerate(contenders):
+            start = time.process_time()
+            out = run()
+            elapsed = time.process_time() - start
+            best[i] = (min(best[i][0], elapsed), out)
+    return best
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=60, help="audio length (default 60)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per contender, best kept (default 3)")
+    parser.add_argument("--seconds", type=int, default=30, help="audio length (default 30)")
+    parser.add_argument("--repeat", type=int, default=7, help="rounds per contender, best kept (default 7)")
     args = parser.parse_args()
     from tflite_micro import runtime
 
@@ -80,9 +85,7 @@ def main() -> int:
         fe = edgesim.AudioFrontend()
         return np.concatenate([fe.process(audio[s:s + hop]) for s in range(0, len(audio), hop)])
 
-    t_ref, ref = best_of(args.repeat, tflm)
-    t_bulk, bulk = best_of(args.repeat, edgesim_bulk)
-    t_hop, per_hop = best_of(args.repeat, edgesim_per_hop)
+    (t_ref, ref), (t_bulk, bulk), (t_hop, per_hop) = best_rounds(args.repeat, [tflm, edgesim_bulk, edgesim_per_hop])
     frames = len(ref)
     if not (np.array_equal(ref, bulk) and np.array_equal(ref, per_hop)):
         print("FEATURES DIFFER from the TFLM preprocessor", file=sys.stderr)

@@ -2,14 +2,20 @@
  *
  * Frontend() holds one streaming front end (state + scratch); process()
  * takes a buffer of native int16 samples and returns the int8 features of
- * every completed frame as a bytearray (FEATURE_CHANNELS per frame).  The ES_AUDIO_*
- * constants of config.h are module attributes without the prefix.
- * edgesim/frontend.py is the numpy face:
+ * every completed frame as a bytearray (FEATURE_CHANNELS per frame);
+ * frames_for(n) + process_into(samples, out) do the same into a caller's
+ * writable buffer (edgesim/frontend.py passes a fresh numpy array: one
+ * allocation, no copy - what a live app calling once per 20 ms hop pays).
+ * The ES_AUDIO_* constants of config.h are module attributes without the
+ * prefix.  edgesim/frontend.py is the numpy face:
  *
  *   >>> import array; from edgesim import _audio
  *   >>> fe = _audio.Frontend()
  *   >>> len(fe.process(array.array("h", [0] * 800)))   # 800 samples -> 2 frames
  *   80
+ *   >>> out = bytearray(_audio.FEATURE_CHANNELS * fe.frames_for(320))
+ *   >>> fe.process_into(array.array("h", [0] * 320), out)   # 160 buffered + 320
+ *   1
  */
 #include "common.h"
 
@@ -49,35 +55,75 @@ static int get_samples(PyObject *obj, Py_buffer *view) {
   return 0;
 }
 
+/* Frames `count` more samples complete, or -1 with KernelError set. */
+static Py_ssize_t frames_for(FrontendObject *o, size_t count) {
+  size_t frames = 0;
+  es_status status = count == 0 ? ES_ERR_ARGUMENT : es_audio_frontend_frames_for(&o->fe, count, &frames);
+  if (status != ES_OK) {
+    es_py_raise("KernelError", status, "audio frontend",
+                count == 0 ? "no samples given" : "too many samples in one call (max 2^30)");
+    return -1;
+  }
+  return (Py_ssize_t)frames;
+}
+
+/* Pushes the samples of `view`, writing `frames` rows to dst. */
+static int push(FrontendObject *o, const Py_buffer *view, int8_t *dst, size_t frames) {
+  size_t produced = 0;
+  /* Room for one row even when no frame completes: the kernel wants a buffer. */
+  int8_t spare[ES_AUDIO_FEATURE_CHANNELS];
+  es_status status = es_audio_frontend_push(&o->fe, &o->scratch, (const int16_t *)view->buf,
+                                            (size_t)view->len / 2, frames ? dst : spare, frames, &produced);
+  if (status != ES_OK || produced != frames) {
+    es_py_raise("KernelError", status == ES_OK ? ES_ERR_STATE : status, "audio frontend", "");
+    return -1;
+  }
+  return 0;
+}
+
 static PyObject *frontend_process(PyObject *self, PyObject *arg) {
   FrontendObject *o = (FrontendObject *)self;
   Py_buffer view;
   if (get_samples(arg, &view) != 0) return NULL;
-  const size_t count = (size_t)view.len / 2;
-  size_t frames = 0;
-  es_status status = count == 0 ? ES_ERR_ARGUMENT : es_audio_frontend_frames_for(&o->fe, count, &frames);
-  if (status != ES_OK) {
-    PyBuffer_Release(&view);
-    return es_py_raise("KernelError", status, "audio frontend",
-                       count == 0 ? "no samples given" : "too many samples in one call (max 2^30)");
-  }
-  PyObject *out = PyByteArray_FromStringAndSize(NULL, (Py_ssize_t)(frames * ES_AUDIO_FEATURE_CHANNELS));
-  if (out == NULL) {
-    PyBuffer_Release(&view);
+  const Py_ssize_t frames = frames_for(o, (size_t)view.len / 2);
+  PyObject *out = frames < 0 ? NULL : PyByteArray_FromStringAndSize(NULL, frames * ES_AUDIO_FEATURE_CHANNELS);
+  if (out != NULL && push(o, &view, (int8_t *)PyByteArray_AS_STRING(out), (size_t)frames) != 0) Py_CLEAR(out);
+  PyBuffer_Release(&view);
+  return out;
+}
+
+static PyObject *frontend_frames_for(PyObject *self, PyObject *arg) {
+  const Py_ssize_t count = PyLong_AsSsize_t(arg);
+  if (count == -1 && PyErr_Occurred()) return NULL;
+  if (count < 0) return es_py_raise("KernelError", ES_ERR_ARGUMENT, "audio frontend", "negative sample count");
+  const Py_ssize_t frames = frames_for((FrontendObject *)self, (size_t)count);
+  return frames < 0 ? NULL : PyLong_FromSsize_t(frames);
+}
+
+static PyObject *frontend_process_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+  FrontendObject *o = (FrontendObject *)self;
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "process_into(samples, out) takes 2 arguments");
     return NULL;
   }
-  size_t produced = 0;
-  /* Room for one row even when no frame completes: the kernel wants a buffer. */
-  int8_t spare[ES_AUDIO_FEATURE_CHANNELS];
-  int8_t *dst = frames ? (int8_t *)PyByteArray_AS_STRING(out) : spare;
-  status = es_audio_frontend_push(&o->fe, &o->scratch, (const int16_t *)view.buf, count, dst, frames,
-                                  &produced);
-  PyBuffer_Release(&view);
-  if (status != ES_OK || produced != frames) {
-    Py_DECREF(out);
-    return es_py_raise("KernelError", status == ES_OK ? ES_ERR_STATE : status, "audio frontend", "");
+  Py_buffer view, out;
+  if (get_samples(args[0], &view) != 0) return NULL;
+  if (PyObject_GetBuffer(args[1], &out, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) {
+    PyBuffer_Release(&view);
+    PyErr_Clear();
+    return es_py_raise("KernelError", ES_ERR_ARGUMENT, "audio frontend",
+                       "out must be a writable, C-contiguous buffer (np.empty((frames, FEATURE_CHANNELS), np.int8))");
   }
-  return out;
+  Py_ssize_t frames = frames_for(o, (size_t)view.len / 2);
+  if (frames >= 0 && out.len < frames * ES_AUDIO_FEATURE_CHANNELS) {
+    es_py_raise("KernelError", ES_ERR_BUFFER_FULL, "audio frontend",
+                "out is too small: it needs frames_for(len(samples)) * FEATURE_CHANNELS bytes");
+    frames = -1;
+  }
+  if (frames >= 0 && push(o, &view, (int8_t *)out.buf, (size_t)frames) != 0) frames = -1;
+  PyBuffer_Release(&out);
+  PyBuffer_Release(&view);
+  return frames < 0 ? NULL : PyLong_FromSsize_t(frames);
 }
 
 static PyObject *frontend_reset(PyObject *self, PyObject *noargs) {
@@ -95,6 +141,11 @@ static PyMethodDef frontend_methods[] = {
     {"process", frontend_process, METH_O,
      "process(samples) -> bytearray\n\nPush int16 samples; returns FEATURE_CHANNELS int8 bytes per "
      "completed frame."},
+    {"frames_for", frontend_frames_for, METH_O,
+     "frames_for(count) -> int\n\nFrames that pushing count more samples would complete."},
+    {"process_into", (PyCFunction)(void (*)(void))frontend_process_into, METH_FASTCALL,
+     "process_into(samples, out) -> int\n\nLike process(), writing the rows into the writable buffer out "
+     "(at least frames_for(len(samples)) * FEATURE_CHANNELS bytes); returns the number of frames."},
     {"reset", frontend_reset, METH_NOARGS, "reset()\n\nDrop buffered samples and the noise estimate."},
     {NULL, NULL, 0, NULL},
 };
@@ -125,6 +176,7 @@ static PyObject *py_tables(PyObject *self, PyObject *noargs) {
     size_t bytes;
   } tables[] = {
       {"window", es_audio_window_coeffs, sizeof es_audio_window_coeffs},
+      {"window_planar", es_audio_window_coeffs_planar, sizeof es_audio_window_coeffs_planar},
       {"fft_twiddles", es_audio_fft_twiddles, sizeof es_audio_fft_twiddles},
       {"rfft_twiddles", es_audio_rfft_twiddles, sizeof es_audio_rfft_twiddles},
       {"fb_weights", es_audio_fb_weights, sizeof es_audio_fb_weights},

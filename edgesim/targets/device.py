@@ -79,31 +79,6 @@ class SerialTransport:
             pass
 
 
-def config_handshake(target: EmulatorTarget, waiting_for: str) -> None:
-    """Start a session with firmware that is already running: CONFIG, then its HELLO.
-
-    The firmware may have sent its boot HELLO (always sequence 0) and other
-    frames before we connected, or we may have caught the tail of them: all
-    of that is skipped up to the first HELLO that is not the boot one, which
-    is the answer to our CONFIG.
-    """
-    target.link = p.Link(target.machine, timeout=target.timeout)
-    target.link.send(p.CONFIG, p.config_payload(target.want_features, send_stats=True))
-    while True:
-        try:
-            frame = target.link.receive_frame(waiting_for=waiting_for)
-        except p.ProtocolError as error:
-            if "timed out" in str(error):
-                raise TargetError(f"no answer to CONFIG: {error}") from None
-            raise
-        message = p.decode_message(frame)
-        if isinstance(message, p.Fault):
-            raise TargetError(message.describe())
-        if isinstance(message, p.Hello) and frame.seq != 0:
-            target._expect_hello(message)
-            return
-
-
 def find_device_port() -> str:
     """The Nano 33 BLE's USB serial port, else the only USB-serial adapter (firmware built with --console uart)."""
     from edgesim import flash
@@ -165,29 +140,17 @@ class DeviceTarget(EmulatorTarget):
             self.port = find_device_port()
         return SerialTransport(self.port)
 
-    def _boot(self) -> None:
-        self.machine = self._connect()
-        try:
-            config_handshake(self, f"HELLO from the board on {self.port} (is edgesim firmware flashed? "
-                                   f"`edgesim flash {self.app.name if self.app else 'APP'}`)")
-        except BaseException:
-            self.close()
-            raise
+    def _handshake(self) -> None:
+        self._config_handshake(f"HELLO from the board on {self.port} (is edgesim firmware flashed? "
+                               f"`edgesim flash {self.app.name if self.app else 'APP'}`)")
 
-    def _receive(self, waiting_for: str) -> p.Message:
-        assert self.link is not None
-        try:
-            return self.link.receive(waiting_for=waiting_for)
-        except p.ProtocolError as error:
-            if "timed out" in str(error):
-                self.close()
-                raise TargetError(f"the board on {self.port} stopped answering: {error}") from None
-            raise
-        except DeviceGone:
-            raise
-        except TargetError:
-            self.close()
-            raise
+    def _hang_error(self, error: p.ProtocolError) -> TargetError:
+        return TargetError(f"the board on {self.port} stopped answering: {error}")
+
+    def _on_link_error(self, error: TargetError) -> None:
+        if isinstance(error, DeviceGone):
+            return  # process() waits for the board to come back
+        super()._on_link_error(error)
 
     def process(self, chunk: Any) -> list[Event]:
         try:

@@ -127,12 +127,36 @@ class EmulatorTarget(Target):
         """Open the protocol session on a fresh machine: its boot HELLO, our CONFIG, its HELLO.
 
         Targets that connect to firmware already running (Renode, a board)
-        override this with edgesim.targets.device.config_handshake.
+        override this with _config_handshake().
         """
         self.link = p.Link(self.machine, timeout=self.timeout)
         self._expect_hello(self._receive("the firmware's HELLO after boot"))
         self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=True))
         self._expect_hello(self._receive("HELLO in answer to CONFIG"))
+
+    def _config_handshake(self, waiting_for: str) -> None:
+        """Start a session with firmware that is already running: CONFIG, then its HELLO.
+
+        The firmware may have sent its boot HELLO (always sequence 0) and other
+        frames before we connected, or we may have caught the tail of them: all
+        of that is skipped up to the first HELLO that is not the boot one, which
+        is the answer to our CONFIG.
+        """
+        self.link = p.Link(self.machine, timeout=self.timeout)
+        self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=True))
+        while True:
+            try:
+                frame = self.link.receive_frame(waiting_for=waiting_for)
+            except p.ProtocolError as error:
+                if "timed out" in str(error):
+                    raise TargetError(f"no answer to CONFIG: {error}") from None
+                raise
+            message = p.decode_message(frame)
+            if isinstance(message, p.Fault):
+                raise TargetError(message.describe())
+            if isinstance(message, p.Hello) and frame.seq != 0:
+                self._expect_hello(message)
+                return
 
     def _hang_error(self, error: p.ProtocolError) -> TargetError:
         """The error for firmware that stopped answering (the machine is already closed)."""

@@ -89,9 +89,7 @@ class RenodeTarget(EmulatorTarget):
 
     def _handshake(self) -> None:
         """The script starts the firmware before we connect: its boot HELLO may be lost."""
-        from edgesim.targets.device import config_handshake
-
-        config_handshake(self, "the firmware's HELLO in answer to CONFIG (Renode)")
+        self._config_handshake("the firmware's HELLO in answer to CONFIG (Renode)")
 
     def close(self) -> None:
         super().close()

@@ -5,6 +5,15 @@
 
 #include <stdint.h>
 
+/* Loops written as small inline helpers must be inlined into each caller,
+ * where their trip counts and strides become constants the vectorizer (and
+ * the M4's addressing modes) can use. */
+#if defined(__GNUC__)
+#define ES_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ES_ALWAYS_INLINE inline
+#endif
+
 /* int -> int16 modulo 2^16, what upstream's implicit narrowing does.  The
  * conversion is implementation-defined in C99; GCC, Clang and Arm Compiler
  * all define it as modulo 2^16 (one SXTH on the M4), and

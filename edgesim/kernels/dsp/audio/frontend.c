@@ -6,6 +6,8 @@
 
 #include "edgesim/audio_frontend.h"
 
+#include "fft_fixed.h"
+
 #define OVERLAP (ES_AUDIO_WINDOW_SAMPLES - ES_AUDIO_HOP_SAMPLES)
 
 #if OVERLAP <= 0
@@ -29,21 +31,20 @@ es_status es_audio_frontend_init(es_audio_frontend *fe) { return es_audio_fronte
 es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scratch *scratch,
                                            const int16_t *window, int8_t *features) {
   if (fe == NULL || scratch == NULL || window == NULL || features == NULL) return ES_ERR_ARGUMENT;
-  int16_t *frame = scratch->a.fft_input;
+  /* The stages' fast forms: the window writes the FFT's planar complex
+   * input, the auto-scale shift is only computed (the FFT's first pass
+   * applies it), and the real FFT's split goes straight to |X|^2.  Buffers
+   * ping-pong between the two unions: each stage's output overwrites an
+   * input that is no longer needed. */
+  int16_t *even = scratch->a.fft_input, *odd = scratch->a.fft_input + ES_FFT_NCFFT;
   int32_t scale_bits = 0;
-  TRY(es_audio_window_apply(window, es_audio_window_coeffs, ES_AUDIO_WINDOW_SAMPLES,
-                            ES_AUDIO_WINDOW_SHIFT, frame));
-  TRY(es_audio_fft_auto_scale(frame, ES_AUDIO_WINDOW_SAMPLES, &scale_bits));
-  memset(frame + ES_AUDIO_WINDOW_SAMPLES, 0,
-         sizeof(int16_t) * (ES_AUDIO_FFT_LENGTH - ES_AUDIO_WINDOW_SAMPLES));
-  /* Buffers ping-pong between the two unions: each stage's output
-   * overwrites an input that is no longer needed. */
-  TRY(es_audio_rfft(frame, scratch->b.fft_work, scratch->a.spectrum));
-  TRY(es_audio_energy(scratch->a.spectrum, ES_AUDIO_SPECTRUM_BINS, ES_AUDIO_SPECTRUM_START,
-                      ES_AUDIO_SPECTRUM_END, scratch->b.energy));
-  TRY(es_audio_filterbank(scratch->b.energy, scratch->a.channels));
+  TRY(es_audio_window_planar(window, even, odd));
+  TRY(es_audio_fft_scale_bits(even, odd, &scale_bits));
+  TRY(es_fft_complex(even, odd, scale_bits, scratch->b.fft_output));
+  TRY(es_audio_spectrum_energy(scratch->b.fft_output, scratch->a.energy));
+  TRY(es_audio_filterbank(scratch->a.energy, scratch->b.channels));
   /* channels[0] only feeds channel 1's lower slope; features are 1..40. */
-  TRY(es_audio_filterbank_sqrt(scratch->a.channels + 1, ES_AUDIO_FEATURE_CHANNELS, scale_bits,
+  TRY(es_audio_filterbank_sqrt(scratch->b.channels + 1, ES_AUDIO_FEATURE_CHANNELS, scale_bits,
                                scratch->signal));
   TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate));
   TRY(es_audio_pcan(scratch->signal, fe->noise_estimate));
@@ -72,13 +73,27 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
   TRY(es_audio_frontend_frames_for(fe, count, &needed));
   if (needed > max_frames) return ES_ERR_BUFFER_FULL;
   *frames = 0;
-  while (count > 0) {
+  size_t pos = 0; /* samples consumed */
+  while (pos < count) {
+    if (fe->fill == OVERLAP && pos >= OVERLAP) {
+      /* The buffer holds samples[pos - OVERLAP, pos) (its last copy had at
+       * least OVERLAP samples): every further window lies whole in
+       * `samples` and is read in place; only the tail is kept. */
+      size_t start = pos - OVERLAP;
+      for (; count - start >= ES_AUDIO_WINDOW_SAMPLES; start += ES_AUDIO_HOP_SAMPLES) {
+        TRY(es_audio_frontend_process_window(fe, scratch, samples + start,
+                                             features + *frames * ES_AUDIO_FEATURE_CHANNELS));
+        ++*frames;
+      }
+      fe->fill = (uint32_t)(count - start); /* OVERLAP .. WINDOW - 1 */
+      memcpy(fe->window, samples + start, fe->fill * sizeof(int16_t));
+      return ES_OK;
+    }
     size_t take = ES_AUDIO_WINDOW_SAMPLES - fe->fill;
-    if (take > count) take = count;
-    memcpy(fe->window + fe->fill, samples, take * sizeof(int16_t));
+    if (take > count - pos) take = count - pos;
+    memcpy(fe->window + fe->fill, samples + pos, take * sizeof(int16_t));
     fe->fill += (uint32_t)take;
-    samples += take;
-    count -= take;
+    pos += take;
     if (fe->fill == ES_AUDIO_WINDOW_SAMPLES) {
       TRY(es_audio_frontend_process_window(fe, scratch, fe->window,
                                            features + *frames * ES_AUDIO_FEATURE_CHANNELS));

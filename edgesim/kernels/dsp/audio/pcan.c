@@ -15,8 +15,11 @@ static uint32_t pcan_gain(uint32_t x) {
   if (x <= 2) return (uint32_t)(int32_t)es_audio_pcan_gain_lut[x];
   const int32_t octave = (int32_t)es_msb32(x);
   const int16_t *seg = es_audio_pcan_gain_lut + (4 * octave - 6); /* max 122: 3 entries left */
-  const int32_t frac =
-      (int32_t)(((octave < 11) ? (x << (11 - octave)) : (x >> (octave - 11))) & 0x3FFu);
+  /* x << (11 - octave) below octave 11, x >> (octave - 11) above, without a
+   * branch: one of the two shifts is by 0 (and x < 2^octave, so the left
+   * shift loses nothing). */
+  const int32_t up = octave < 11 ? 11 - octave : 0, down = octave > 11 ? octave - 11 : 0;
+  const int32_t frac = (int32_t)(((x << up) >> down) & 0x3FFu);
   /* Upstream computes this in int32; its operands keep it in range, and
    * uint32 arithmetic gives the same bits without signed overflow. */
   int32_t r = ((int32_t)seg[2] * frac) >> 5;

@@ -16,6 +16,16 @@
  *   feature_quantize.c  to the classifier's int8 input
  *   frontend.c        composition + 480/320 sample framing (streaming)
  *
+ * Speed: frontend.c runs the stages' fused forms - the window writes the
+ * FFT's input as planar (even, odd) halves, the auto-scale only computes its
+ * shift (the FFT's first pass applies it), and the real FFT's split goes
+ * straight to |X|^2 (energy.c) - while the public stage functions below stay
+ * the plain composition the model runs; tests/c/test_audio.c checks that both
+ * give the same bits.  The fixed-point FFT arithmetic (fft_fixed.h) has two
+ * exact forms: int16-lane expressions that compilers vectorize on the host,
+ * and the Cortex-M4 DSP extension's dual 16-bit instructions on packed
+ * (re, im) words (#if __ARM_FEATURE_DSP).
+ *
  * Integer arithmetic (documented once, here): every stage reproduces the
  * upstream C++ integer expressions, including where they wrap.  Values that
  * upstream stores into int16_t from a wider int are reduced modulo 2^16
@@ -67,6 +77,18 @@ es_status es_audio_window_apply(const int16_t *input, const int16_t *coeffs, siz
  * receives the shift (0..14). */
 es_status es_audio_fft_auto_scale(int16_t *data, size_t count, int32_t *scale_bits);
 
+/* Window stage of the front end's fused path: the ES_AUDIO_WINDOW_SAMPLES
+ * samples windowed (Q12 Hann, ES_AUDIO_WINDOW_SHIFT) into planar (even, odd)
+ * halves of ES_AUDIO_FFT_LENGTH / 2 int16 each - the real FFT's complex
+ * input - zero-padded. */
+es_status es_audio_window_planar(const int16_t *samples, int16_t *even, int16_t *odd);
+
+/* The auto-scale shift of the window whose sample 2s is even[s] and 2s+1
+ * is odd[s] (s < ES_AUDIO_WINDOW_SAMPLES / 2), exactly as
+ * es_audio_fft_auto_scale computes it; the data is not modified (the FFT
+ * applies the shift). */
+es_status es_audio_fft_scale_bits(const int16_t *even, const int16_t *odd, int32_t *scale_bits);
+
 /* ES_AUDIO_FFT_LENGTH real samples -> ES_AUDIO_SPECTRUM_BINS complex bins,
  * scaled by 1/ES_AUDIO_FFT_LENGTH as kissfft's fixed point does.  work holds
  * ES_AUDIO_FFT_LENGTH int16 and must not overlap the others; spectrum may
@@ -111,13 +133,12 @@ typedef struct es_audio_frontend {
 /* Working memory of one frame; contents need not survive between calls. */
 typedef struct es_audio_scratch {
   union { /* each stage's output replaces the input of the stage before */
-    int16_t fft_input[ES_AUDIO_FFT_LENGTH];
-    es_cpx16 spectrum[ES_AUDIO_SPECTRUM_BINS];
-    uint64_t channels[ES_AUDIO_FEATURE_CHANNELS + 1];
+    int16_t fft_input[ES_AUDIO_FFT_LENGTH]; /* windowed (even, odd) planar */
+    uint32_t energy[ES_AUDIO_SPECTRUM_BINS];
   } a;
   union {
-    int16_t fft_work[ES_AUDIO_FFT_LENGTH];
-    uint32_t energy[ES_AUDIO_SPECTRUM_BINS];
+    int16_t fft_output[ES_AUDIO_FFT_LENGTH]; /* complex FFT output */
+    uint64_t channels[ES_AUDIO_FEATURE_CHANNELS + 1];
   } b;
   uint32_t signal[ES_AUDIO_FEATURE_CHANNELS];
   int16_t log_features[ES_AUDIO_FEATURE_CHANNELS];

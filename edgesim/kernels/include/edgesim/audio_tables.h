@@ -14,11 +14,24 @@
 
 /* Hann window, Q12. */
 extern const int16_t es_audio_window_coeffs[480];
+/* The same, even-indexed coefficients first, then odd-indexed: the window
+ * stage writes the FFT's planar (even, odd) input with contiguous loads. */
+extern const int16_t es_audio_window_coeffs_planar[480];
 /* Twiddles (Q15) of the 256-point complex FFT's radix-4 stages, per stage
  * m = 1, 4, 16, 64 at offset 2 * (m - 1): for legs 1..3, m real parts then
- * m imaginary parts; and of the real-FFT split, interleaved (re, im). */
+ * m imaginary parts; and of the real-FFT split (128 real parts, then
+ * 128 imaginary parts). */
 extern const int16_t es_audio_fft_twiddles[ES_AUDIO_FFT_STAGE_TWIDDLES];
 extern const int16_t es_audio_rfft_twiddles[2 * 128];
+/* The same as packed words (re | im << 16) for the Cortex-M4's dual 16-bit
+ * multiplies: stages m = 4, 16, 64 (per k, legs 1..3), and the split. */
+extern const uint32_t es_audio_fft_twiddles_packed[252];
+/* kissfft's C_FIXDIV multipliers 32767 / 2 and 32767 / 4 (Q15), read from
+ * memory so that compilers keep them as variables: a multiply by a variable
+ * in the rounding pattern becomes one SIMD rounding multiply (x86 pmulhrsw),
+ * while a literal constant gets strength-reduced into a slower sequence. */
+extern const int16_t es_audio_fft_fixdiv_q15[2];
+extern const uint32_t es_audio_rfft_twiddles_packed[128];
 /* Mel filter bank: channel c (0..40, 0 is the lower half of channel 1)
  * covers bins freq_starts[c] .. + widths[c] with weights from weight_starts[c]. */
 extern const int16_t es_audio_fb_weights[ES_AUDIO_FILTERBANK_WEIGHT_COUNT];
@@ -26,6 +39,61 @@ extern const int16_t es_audio_fb_unweights[ES_AUDIO_FILTERBANK_WEIGHT_COUNT];
 extern const int16_t es_audio_fb_freq_starts[41];
 extern const int16_t es_audio_fb_weight_starts[41];
 extern const int16_t es_audio_fb_widths[41];
+
+/* The same filter bank as straight-line code for filterbank.c: the channels'
+ * actual bin ranges tile [ES_AUDIO_SPECTRUM_START, ES_AUDIO_SPECTRUM_END), so
+ * BIN(b, weight, unweight) for every bin in order, END(c) after channel c's
+ * last bin, adds exactly upstream's products minus its zero-weight padding.
+ * Constant bins and weights: no loop, no table loads (immediate operands). */
+#define ES_AUDIO_FILTERBANK_PROGRAM(BIN, END) \
+  BIN(5, 1377, 2718) END(0) BIN(6, 2851, 1244) BIN(7, 321, 3774) END(1) BIN(8, 1971, 2124) \
+  END(2) BIN(9, 3700, 395) BIN(10, 1408, 2687) END(3) BIN(11, 3281, 814) BIN(12, 1123, 2972) \
+  END(4) BIN(13, 3124, 971) BIN(14, 1087, 3008) END(5) BIN(15, 3201, 894) BIN(16, 1271, 2824) \
+  END(6) BIN(17, 3487, 608) BIN(18, 1655, 2440) END(7) BIN(19, 3963, 132) BIN(20, 2217, 1878) \
+  BIN(21, 513, 3582) END(8) BIN(22, 2943, 1152) BIN(23, 1314, 2781) END(9) BIN(24, 3817, 278) \
+  BIN(25, 2257, 1838) BIN(26, 731, 3364) END(10) BIN(27, 3331, 764) BIN(28, 1866, 2229) BIN(29, 429, 3666) \
+  END(11) BIN(30, 3116, 979) BIN(31, 1734, 2361) BIN(32, 377, 3718) END(12) BIN(33, 3141, 954) \
+  BIN(34, 1833, 2262) BIN(35, 547, 3548) END(13) BIN(36, 3380, 715) BIN(37, 2139, 1956) BIN(38, 918, 3177) \
+  END(14) BIN(39, 3813, 282) BIN(40, 2632, 1463) BIN(41, 1469, 2626) BIN(42, 325, 3770) END(15) \
+  BIN(43, 3294, 801) BIN(44, 2184, 1911) BIN(45, 1091, 3004) BIN(46, 14, 4081) END(16) BIN(47, 3049, 1046) \
+  BIN(48, 2003, 2092) BIN(49, 971, 3124) END(17) BIN(50, 4050, 45) BIN(51, 3047, 1048) BIN(52, 2057, 2038) \
+  BIN(53, 1081, 3014) BIN(54, 118, 3977) END(18) BIN(55, 3263, 832) BIN(56, 2324, 1771) BIN(57, 1397, 2698) \
+  BIN(58, 482, 3613) END(19) BIN(59, 3674, 421) BIN(60, 2781, 1314) BIN(61, 1899, 2196) BIN(62, 1027, 3068) \
+  BIN(63, 166, 3929) END(20) BIN(64, 3411, 684) BIN(65, 2569, 1526) BIN(66, 1737, 2358) BIN(67, 915, 3180) \
+  BIN(68, 101, 3994) END(21) BIN(69, 3393, 702) BIN(70, 2597, 1498) BIN(71, 1810, 2285) BIN(72, 1031, 3064) \
+  BIN(73, 261, 3834) END(22) BIN(74, 3594, 501) BIN(75, 2839, 1256) BIN(76, 2092, 2003) BIN(77, 1353, 2742) \
+  BIN(78, 621, 3474) END(23) BIN(79, 3992, 103) BIN(80, 3275, 820) BIN(81, 2564, 1531) BIN(82, 1860, 2235) \
+  BIN(83, 1163, 2932) BIN(84, 472, 3623) END(24) BIN(85, 3884, 211) BIN(86, 3207, 888) BIN(87, 2535, 1560) \
+  BIN(88, 1870, 2225) BIN(89, 1210, 2885) BIN(90, 557, 3538) END(25) BIN(91, 4005, 90) BIN(92, 3363, 732) \
+  BIN(93, 2727, 1368) BIN(94, 2096, 1999) BIN(95, 1470, 2625) BIN(96, 850, 3245) BIN(97, 235, 3860) END(26) \
+  BIN(98, 3721, 374) BIN(99, 3116, 979) BIN(100, 2516, 1579) BIN(101, 1921, 2174) BIN(102, 1331, 2764) BIN(103, 745, 3350) \
+  BIN(104, 165, 3930) END(27) BIN(105, 3684, 411) BIN(106, 3113, 982) BIN(107, 2545, 1550) BIN(108, 1982, 2113) \
+  BIN(109, 1424, 2671) BIN(110, 869, 3226) BIN(111, 319, 3776) END(28) BIN(112, 3869, 226) BIN(113, 3327, 768) \
+  BIN(114, 2789, 1306) BIN(115, 2255, 1840) BIN(116, 1724, 2371) BIN(117, 1198, 2897) BIN(118, 675, 3420) BIN(119, 156, 3939) \
+  END(29) BIN(120, 3737, 358) BIN(121, 3225, 870) BIN(122, 2717, 1378) BIN(123, 2212, 1883) BIN(124, 1711, 2384) \
+  BIN(125, 1213, 2882) BIN(126, 719, 3376) BIN(127, 228, 3867) END(30) BIN(128, 3836, 259) BIN(129, 3351, 744) \
+  BIN(130, 2870, 1225) BIN(131, 2391, 1704) BIN(132, 1916, 2179) BIN(133, 1444, 2651) BIN(134, 975, 3120) BIN(135, 509, 3586) \
+  BIN(136, 46, 4049) END(31) BIN(137, 3682, 413) BIN(138, 3224, 871) BIN(139, 2770, 1325) BIN(140, 2318, 1777) \
+  BIN(141, 1869, 2226) BIN(142, 1423, 2672) BIN(143, 980, 3115) BIN(144, 539, 3556) BIN(145, 101, 3994) END(32) \
+  BIN(146, 3761, 334) BIN(147, 3328, 767) BIN(148, 2898, 1197) BIN(149, 2470, 1625) BIN(150, 2045, 2050) BIN(151, 1622, 2473) \
+  BIN(152, 1201, 2894) BIN(153, 783, 3312) BIN(154, 367, 3728) END(33) BIN(155, 4050, 45) BIN(156, 3639, 456) \
+  BIN(157, 3230, 865) BIN(158, 2824, 1271) BIN(159, 2419, 1676) BIN(160, 2017, 2078) BIN(161, 1618, 2477) BIN(162, 1220, 2875) \
+  BIN(163, 824, 3271) BIN(164, 431, 3664) BIN(165, 40, 4055) END(34) BIN(166, 3747, 348) BIN(167, 3359, 736) \
+  BIN(168, 2974, 1121) BIN(169, 2591, 1504) BIN(170, 2210, 1885) BIN(171, 1831, 2264) BIN(172, 1454, 2641) BIN(173, 1079, 3016) \
+  BIN(174, 706, 3389) BIN(175, 334, 3761) END(35) BIN(176, 4061, 34) BIN(177, 3693, 402) BIN(178, 3327, 768) \
+  BIN(179, 2963, 1132) BIN(180, 2601, 1494) BIN(181, 2241, 1854) BIN(182, 1882, 2213) BIN(183, 1525, 2570) BIN(184, 1170, 2925) \
+  BIN(185, 816, 3279) BIN(186, 465, 3630) BIN(187, 115, 3980) END(36) BIN(188, 3862, 233) BIN(189, 3516, 579) \
+  BIN(190, 3170, 925) BIN(191, 2827, 1268) BIN(192, 2485, 1610) BIN(193, 2145, 1950) BIN(194, 1806, 2289) BIN(195, 1469, 2626) \
+  BIN(196, 1133, 2962) BIN(197, 799, 3296) BIN(198, 467, 3628) BIN(199, 136, 3959) END(37) BIN(200, 3902, 193) \
+  BIN(201, 3574, 521) BIN(202, 3247, 848) BIN(203, 2922, 1173) BIN(204, 2599, 1496) BIN(205, 2276, 1819) BIN(206, 1955, 2140) \
+  BIN(207, 1636, 2459) BIN(208, 1318, 2777) BIN(209, 1001, 3094) BIN(210, 686, 3409) BIN(211, 372, 3723) BIN(212, 59, 4036) \
+  END(38) BIN(213, 3844, 251) BIN(214, 3534, 561) BIN(215, 3225, 870) BIN(216, 2918, 1177) BIN(217, 2612, 1483) \
+  BIN(218, 2307, 1788) BIN(219, 2003, 2092) BIN(220, 1701, 2394) BIN(221, 1400, 2695) BIN(222, 1100, 2995) BIN(223, 802, 3293) \
+  BIN(224, 504, 3591) BIN(225, 208, 3887) END(39) BIN(226, 4009, 86) BIN(227, 3715, 380) BIN(228, 3423, 672) \
+  BIN(229, 3131, 964) BIN(230, 2841, 1254) BIN(231, 2552, 1543) BIN(232, 2264, 1831) BIN(233, 1977, 2118) BIN(234, 1691, 2404) \
+  BIN(235, 1406, 2689) BIN(236, 1123, 2972) BIN(237, 840, 3255) BIN(238, 559, 3536) BIN(239, 279, 3816) BIN(240, 0, 4096) \
+  END(40)
+
 /* PCAN gain: piecewise quadratic of the noise estimate, 4 entries per octave. */
 extern const int16_t es_audio_pcan_gain_lut[ES_AUDIO_PCAN_LUT_SIZE];
 /* log2(1 + f) - f in Q16 at f = i/128 (plus a guard entry). */
