@@ -23,8 +23,12 @@ else
 	$(PY) setup.py -q build_ext --inplace
 endif
 
+# Speed and memory ratios against the references (TFLM, LiteRT, OpenCV, TFLM
+# on the emulated M4), each measured in one run; a few minutes in all.
+BENCHMARKS := bench_inference bench_frontend bench_mcu bench_jpeg bench_apps
 bench:
-	$(PY) benchmarks/run_all.py
+	@export EDGESIM_MODELS=$${EDGESIM_MODELS:-$(CURDIR)/../shared/models}; \
+	for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit 1; echo; done
 
 clean:
 	rm -rf build *.egg-info edgesim/*.so
