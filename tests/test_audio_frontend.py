@@ -237,6 +237,10 @@ def test_module_exports_the_config_constants() -> None:
     (np.zeros(480, np.uint16), "int16"),
     (np.zeros((2, 480), np.int16), "1-D"),
     (np.zeros(960, np.int16)[::2], "contiguous"),
+    (np.zeros(960, np.int16)[::-1], "contiguous"),
+    (np.zeros(480, ">i2"), "int16"),
+    (np.array(3, np.int16), "1-D"),
+    (None, "numpy"),
     ([0] * 480, "numpy"),
     (b"\0" * 960, "numpy"),
 ])

@@ -3,19 +3,18 @@
  * Frontend() holds one streaming front end (state + scratch); process()
  * takes a buffer of native int16 samples and returns the int8 features of
  * every completed frame as a bytearray (FEATURE_CHANNELS per frame);
- * frames_for(n) + process_into(samples, out) do the same into a caller's
- * writable buffer (edgesim/frontend.py passes a fresh numpy array: one
- * allocation, no copy - what a live app calling once per 20 ms hop pays).
- * The ES_AUDIO_* constants of config.h are module attributes without the
- * prefix.  edgesim/frontend.py is the numpy face:
+ * features(samples) takes a 1-D int16 numpy array and returns a fresh
+ * (frames, FEATURE_CHANNELS) int8 numpy array - edgesim/frontend.py's
+ * AudioFrontend.process, done in one call because a live app pays it every
+ * 20 ms hop.  The ES_AUDIO_* constants of config.h are module attributes
+ * without the prefix.  edgesim/frontend.py is the numpy face:
  *
- *   >>> import array; from edgesim import _audio
+ *   >>> import array, numpy as np; from edgesim import _audio
  *   >>> fe = _audio.Frontend()
  *   >>> len(fe.process(array.array("h", [0] * 800)))   # 800 samples -> 2 frames
  *   80
- *   >>> out = bytearray(_audio.FEATURE_CHANNELS * fe.frames_for(320))
- *   >>> fe.process_into(array.array("h", [0] * 320), out)   # 160 buffered + 320
- *   1
+ *   >>> fe.frames_for(320), fe.features(np.zeros(320, np.int16)).shape   # 160 buffered + 320
+ *   (1, (1, 40))
  */
 #include "common.h"
 
@@ -100,30 +99,76 @@ static PyObject *frontend_frames_for(PyObject *self, PyObject *arg) {
   return frames < 0 ? NULL : PyLong_FromSsize_t(frames);
 }
 
-static PyObject *frontend_process_into(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+/* numpy pieces features() uses, looked up once at import (numpy is imported
+ * anyway by whoever calls it; the kernels never see them). */
+static PyTypeObject *ndarray_type;
+static PyObject *numpy_empty, *int8_dtype, *one_row_shape;
+
+/* KernelError naming what is wrong with a numpy array `samples` whose
+ * buffer `view` (strides and format) features() cannot use, or 0. */
+static int check_numpy_samples(PyObject *samples, const Py_buffer *view) {
+  const char *fmt = view->format ? view->format : "B";
+  if (fmt[0] == '@' || fmt[0] == '=' || fmt[0] == '<') ++fmt;
+  if (view->itemsize != 2 || strcmp(fmt, "h") != 0) {
+    PyObject *dtype = PyObject_GetAttrString(samples, "dtype");
+    if (dtype != NULL)
+      es_py_raise_format("KernelError",
+                         "AudioFrontend.process: samples must be int16 PCM, got dtype %S "
+                         "(scale float audio by 32767 and convert with .astype(np.int16))",
+                         dtype);
+    Py_XDECREF(dtype);
+    return -1;
+  }
+  if (view->ndim != 1) {
+    PyObject *shape = PyObject_GetAttrString(samples, "shape");
+    if (shape != NULL)
+      es_py_raise_format("KernelError", "AudioFrontend.process: samples must be 1-D mono, got shape %S", shape);
+    Py_XDECREF(shape);
+    return -1;
+  }
+  if (view->len == 0) {
+    es_py_raise_format("KernelError", "AudioFrontend.process: no samples given (pass at least one sample)");
+    return -1;
+  }
+  if (view->shape[0] > 1 && view->strides[0] != 2) {
+    es_py_raise_format("KernelError",
+                       "AudioFrontend.process: samples must be contiguous (use np.ascontiguousarray(samples))");
+    return -1;
+  }
+  return 0;
+}
+
+static PyObject *frontend_features(PyObject *self, PyObject *samples) {
   FrontendObject *o = (FrontendObject *)self;
-  if (nargs != 2) {
-    PyErr_SetString(PyExc_TypeError, "process_into(samples, out) takes 2 arguments");
-    return NULL;
+  if (!PyObject_TypeCheck(samples, ndarray_type))
+    return es_py_raise_format("KernelError", "AudioFrontend.process: expected a numpy int16 array, got %s",
+                              Py_TYPE(samples)->tp_name);
+  Py_buffer view, out_view;
+  /* Strides and format: succeeds for any array, so that the checks can say
+   * exactly what is wrong. */
+  if (PyObject_GetBuffer(samples, &view, PyBUF_RECORDS_RO) != 0) return NULL;
+  PyObject *out = NULL;
+  const Py_ssize_t frames = check_numpy_samples(samples, &view) != 0 ? -1 : frames_for(o, (size_t)view.len / 2);
+  if (frames >= 0) {
+    /* One row per hop is the live case: its shape tuple is reused. */
+    PyObject *shape = frames == 1 ? (Py_INCREF(one_row_shape), one_row_shape)
+                                  : Py_BuildValue("(nn)", frames, (Py_ssize_t)ES_AUDIO_FEATURE_CHANNELS);
+    if (shape != NULL) {
+      PyObject *args[] = {shape, int8_dtype};
+      out = PyObject_Vectorcall(numpy_empty, args, 2, NULL);
+      Py_DECREF(shape);
+    }
   }
-  Py_buffer view, out;
-  if (get_samples(args[0], &view) != 0) return NULL;
-  if (PyObject_GetBuffer(args[1], &out, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) {
-    PyBuffer_Release(&view);
-    PyErr_Clear();
-    return es_py_raise("KernelError", ES_ERR_ARGUMENT, "audio frontend",
-                       "out must be a writable, C-contiguous buffer (np.empty((frames, FEATURE_CHANNELS), np.int8))");
+  if (out != NULL) {
+    if (PyObject_GetBuffer(out, &out_view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) {
+      Py_CLEAR(out);
+    } else {
+      if (push(o, &view, (int8_t *)out_view.buf, (size_t)frames) != 0) Py_CLEAR(out);
+      PyBuffer_Release(&out_view);
+    }
   }
-  Py_ssize_t frames = frames_for(o, (size_t)view.len / 2);
-  if (frames >= 0 && out.len < frames * ES_AUDIO_FEATURE_CHANNELS) {
-    es_py_raise("KernelError", ES_ERR_BUFFER_FULL, "audio frontend",
-                "out is too small: it needs frames_for(len(samples)) * FEATURE_CHANNELS bytes");
-    frames = -1;
-  }
-  if (frames >= 0 && push(o, &view, (int8_t *)out.buf, (size_t)frames) != 0) frames = -1;
-  PyBuffer_Release(&out);
   PyBuffer_Release(&view);
-  return frames < 0 ? NULL : PyLong_FromSsize_t(frames);
+  return out;
 }
 
 static PyObject *frontend_reset(PyObject *self, PyObject *noargs) {
@@ -143,9 +188,10 @@ static PyMethodDef frontend_methods[] = {
      "completed frame."},
     {"frames_for", frontend_frames_for, METH_O,
      "frames_for(count) -> int\n\nFrames that pushing count more samples would complete."},
-    {"process_into", (PyCFunction)(void (*)(void))frontend_process_into, METH_FASTCALL,
-     "process_into(samples, out) -> int\n\nLike process(), writing the rows into the writable buffer out "
-     "(at least frames_for(len(samples)) * FEATURE_CHANNELS bytes); returns the number of frames."},
+    {"features", frontend_features, METH_O,
+     "features(samples) -> numpy.ndarray\n\nPush a 1-D, contiguous int16 numpy array; returns a new "
+     "(frames, FEATURE_CHANNELS) int8 array, one row per completed frame.  KernelError names what is wrong "
+     "with any other input."},
     {"reset", frontend_reset, METH_NOARGS, "reset()\n\nDrop buffered samples and the noise estimate."},
     {NULL, NULL, 0, NULL},
 };
@@ -211,7 +257,25 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim._audio",
                                     "Wake word audio front end kernels (edgesim/audio_frontend.h).", -1,
                                     methods, NULL, NULL, NULL, NULL};
 
+/* The numpy objects features() needs; -1 with the import error set. */
+static int import_numpy_pieces(void) {
+  PyObject *numpy = PyImport_ImportModule("numpy");
+  if (numpy == NULL) return -1;
+  ndarray_type = (PyTypeObject *)PyObject_GetAttrString(numpy, "ndarray");
+  numpy_empty = PyObject_GetAttrString(numpy, "empty");
+  int8_dtype = PyObject_CallMethod(numpy, "dtype", "s", "int8");
+  one_row_shape = Py_BuildValue("(ii)", 1, ES_AUDIO_FEATURE_CHANNELS);
+  Py_DECREF(numpy);
+  if (ndarray_type == NULL || numpy_empty == NULL || int8_dtype == NULL || one_row_shape == NULL) return -1;
+  if (!PyType_Check((PyObject *)ndarray_type)) {
+    PyErr_SetString(PyExc_ImportError, "numpy.ndarray is not a type");
+    return -1;
+  }
+  return 0;
+}
+
 PyMODINIT_FUNC PyInit__audio(void) {
+  if (import_numpy_pieces() != 0) return NULL;
   if (PyType_Ready(&FrontendType) < 0) return NULL;
   PyObject *m = PyModule_Create(&module);
   if (m == NULL) return NULL;
