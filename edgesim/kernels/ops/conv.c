@@ -118,6 +118,11 @@ static es_status conv_prepare(es_op_context *ctx) {
     st = es_op_request_scratch(ctx, (((size_t)d->depth * 2u * sizeof(int16_t) + 3u) & ~(size_t)3u) +
                                         (size_t)out_c * 2u * sizeof(int32_t));
     if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: cannot reserve im2col scratch");
+    /* conv_invoke walks pixels in order and gathers a pair's columns before
+     * writing its outputs: the output may overlap the input's consumed part. */
+    int32_t overlap;
+    if (batches == 1 && es_op_forward_overlap(in_h, in_w, in_c, out_h, out_w, out_c, d->stride_h, d->pad_h, &overlap))
+      es_op_allow_output_overlap(ctx, overlap);
   }
   es_op_set_data(ctx, d);
   return ES_OK;
@@ -145,6 +150,19 @@ static void im2col(const conv_data *d, const int8_t *image, int32_t in_h, int32_
         memset(col, 0, (size_t)in_c * sizeof(int16_t));
       } else {
         const int8_t *px = row + (size_t)ix * (size_t)in_c;
+#if ES_OPS_MCU_LOOPS
+        if ((in_c & 3) == 0) {
+          /* Four channels per word, already in pair_for_sxtb16's order:
+           * SXTB16 gives (x0, x2) and (x1, x3), SADD16 adds the offset. */
+          const int32_t off_pair = (int32_t)(((uint32_t)(uint16_t)offset) * 0x10001u);
+          for (int32_t i = 0; i < in_c; i += 4) {
+            const uint32_t w = es_load_u32(px + i);
+            const int32_t even = es_sadd16(es_sxtb16(w), off_pair), odd = es_sadd16(es_sxtb16_ror8(w), off_pair);
+            memcpy(col + i, &even, sizeof even);
+            memcpy(col + i + 2, &odd, sizeof odd);
+          }
+        } else
+#endif
         for (int32_t i = 0; i < in_c; ++i) col[i] = (int16_t)(px[i] + offset);
       }
       col += in_c;
@@ -171,30 +189,72 @@ static inline int32_t add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_
 /* acc[0..3] = dot(f0, x0), dot(f0, x1), dot(f1, x0), dot(f1, x1) over n
  * elements, columns paired by pair_for_sxtb16(): per four elements, two
  * filter words expanded with SXTB16 feed eight SMLADs (16 multiply-adds). */
-static void dot_2x2(const int8_t *f0, const int8_t *f1, const int16_t *x0, const int16_t *x1, int32_t n,
-                    int32_t *acc) {
+static ES_OP_NOINLINE void dot_2x2(const int8_t *f0, const int8_t *f1, const int16_t *x0, const int16_t *x1,
+                                   int32_t n, int32_t *acc) {
   int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
-  int32_t k = 0;
-  for (; k + 4 <= n; k += 4) {
-    const uint32_t w0 = es_load_u32(f0 + k), w1 = es_load_u32(f1 + k);
-    const int32_t f0_even = es_sxtb16(w0), f0_odd = es_sxtb16(es_ror8(w0));
-    const int32_t f1_even = es_sxtb16(w1), f1_odd = es_sxtb16(es_ror8(w1));
-    const int32_t x0_even = (int32_t)es_load_u32(x0 + k), x0_odd = (int32_t)es_load_u32(x0 + k + 2);
-    const int32_t x1_even = (int32_t)es_load_u32(x1 + k), x1_odd = (int32_t)es_load_u32(x1 + k + 2);
-    a00 = es_smlad(f0_even, x0_even, a00);
-    a00 = es_smlad(f0_odd, x0_odd, a00);
-    a01 = es_smlad(f0_even, x1_even, a01);
-    a01 = es_smlad(f0_odd, x1_odd, a01);
-    a10 = es_smlad(f1_even, x0_even, a10);
-    a10 = es_smlad(f1_odd, x0_odd, a10);
-    a11 = es_smlad(f1_even, x1_even, a11);
-    a11 = es_smlad(f1_odd, x1_odd, a11);
+  int32_t k = n >> 2;
+  /* Both filters expanded first (four registers), then each column word
+   * loaded just before its two SMLADs: with four accumulators, four pointers
+   * and the count this fits the Cortex-M4's registers without spilling (in
+   * a function of its own: inlined, the caller's values crowd it). */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  /* The same steps in assembly: gcc keeps accumulators on the stack here
+   * whatever the C looks like.  LDR allows the filter's any alignment;
+   * columns are 4-byte aligned. */
+  for (; k > 0; --k) {
+    uint32_t w0, w1, e0, e1, x;
+    __asm__(
+        "ldr    %[w0], [%[f0]], #4\n\t"
+        "ldr    %[w1], [%[f1]], #4\n\t"
+        "sxtb16 %[e0], %[w0]\n\t"
+        "sxtb16 %[w0], %[w0], ror #8\n\t"
+        "sxtb16 %[e1], %[w1]\n\t"
+        "sxtb16 %[w1], %[w1], ror #8\n\t"
+        "ldr    %[x], [%[x0]], #4\n\t"
+        "smlad  %[a00], %[e0], %[x], %[a00]\n\t"
+        "smlad  %[a10], %[e1], %[x], %[a10]\n\t"
+        "ldr    %[x], [%[x0]], #4\n\t"
+        "smlad  %[a00], %[w0], %[x], %[a00]\n\t"
+        "smlad  %[a10], %[w1], %[x], %[a10]\n\t"
+        "ldr    %[x], [%[x1]], #4\n\t"
+        "smlad  %[a01], %[e0], %[x], %[a01]\n\t"
+        "smlad  %[a11], %[e1], %[x], %[a11]\n\t"
+        "ldr    %[x], [%[x1]], #4\n\t"
+        "smlad  %[a01], %[w0], %[x], %[a01]\n\t"
+        "smlad  %[a11], %[w1], %[x], %[a11]"
+        : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [f0] "+r"(f0), [f1] "+r"(f1),
+          [x0] "+r"(x0), [x1] "+r"(x1), [w0] "=&r"(w0), [w1] "=&r"(w1), [e0] "=&r"(e0), [e1] "=&r"(e1), [x] "=&r"(x)
+        :
+        : "memory");
   }
-  for (; k < n; ++k) { /* the last n % 4 values are in natural order */
-    a00 += f0[k] * x0[k];
-    a01 += f0[k] * x1[k];
-    a10 += f1[k] * x0[k];
-    a11 += f1[k] * x1[k];
+#endif
+  while (k-- > 0) {
+    const uint32_t w0 = es_load_u32(f0), w1 = es_load_u32(f1);
+    const int32_t f0_even = es_sxtb16(w0), f0_odd = es_sxtb16_ror8(w0);
+    const int32_t f1_even = es_sxtb16(w1), f1_odd = es_sxtb16_ror8(w1);
+    f0 += 4;
+    f1 += 4;
+    int32_t x = (int32_t)es_load_u32(x0);
+    a00 = es_smlad(f0_even, x, a00);
+    a10 = es_smlad(f1_even, x, a10);
+    x = (int32_t)es_load_u32(x0 + 2);
+    a00 = es_smlad(f0_odd, x, a00);
+    a10 = es_smlad(f1_odd, x, a10);
+    x0 += 4;
+    x = (int32_t)es_load_u32(x1);
+    a01 = es_smlad(f0_even, x, a01);
+    a11 = es_smlad(f1_even, x, a11);
+    x = (int32_t)es_load_u32(x1 + 2);
+    a01 = es_smlad(f0_odd, x, a01);
+    a11 = es_smlad(f1_odd, x, a11);
+    x1 += 4;
+  }
+  for (k = n & 3; k > 0; --k) { /* the last n % 4 values are in natural order */
+    const int32_t w0 = *f0++, w1 = *f1++, v0 = *x0++, v1 = *x1++;
+    a00 += w0 * v0;
+    a01 += w0 * v1;
+    a10 += w1 * v0;
+    a11 += w1 * v1;
   }
   acc[0] = a00;
   acc[1] = a01;
@@ -325,8 +385,10 @@ static es_status conv_invoke(es_op_context *ctx) {
       im2col(d, image, in_h, in_w, in_c, k_h, k_w, p / out_w, p % out_w, col0);
       im2col(d, image, in_h, in_w, in_c, k_h, k_w, (p + 1) / out_w, (p + 1) % out_w, col1);
 #if ES_OPS_MCU_LOOPS
-      pair_for_sxtb16(col0, d->depth);
-      pair_for_sxtb16(col1, d->depth);
+      if (in_c & 3) {
+        pair_for_sxtb16(col0, d->depth);
+        pair_for_sxtb16(col1, d->depth);
+      }
 #endif
       conv_columns(d, w, bias, out_c, col0, col1, sum0, sum1, out, out + out_c);
       out += 2 * out_c;
@@ -334,7 +396,7 @@ static es_status conv_invoke(es_op_context *ctx) {
     if (p < pixels) {
       im2col(d, image, in_h, in_w, in_c, k_h, k_w, p / out_w, p % out_w, col0);
 #if ES_OPS_MCU_LOOPS
-      pair_for_sxtb16(col0, d->depth);
+      if (in_c & 3) pair_for_sxtb16(col0, d->depth);
 #endif
       conv_columns(d, w, bias, out_c, col0, 0, sum0, sum1, out, 0);
       out += out_c;

@@ -119,6 +119,11 @@ static es_status dw_prepare(es_op_context *ctx) {
   /* One int32 row of raw sums per output pixel, requantized in one loop. */
   st = es_op_request_scratch(ctx, (size_t)out_c * sizeof(int32_t));
   if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: cannot reserve scratch for channel sums");
+  /* dw_invoke walks pixels in order and sums a pixel's window into scratch
+   * before writing it: the output may overlap the input's consumed part. */
+  int32_t overlap;
+  if (batches == 1 && es_op_forward_overlap(in_h, in_w, in_c, out_h, out_w, out_c, d->stride_h, d->pad_h, &overlap))
+    es_op_allow_output_overlap(ctx, overlap);
   es_op_set_data(ctx, d);
   return ES_OK;
 }
@@ -142,8 +147,9 @@ typedef struct window {
 
 #if ES_OPS_MCU_LOOPS
 /* depth_multiplier == 1: output channel c reads input channel c. */
-static void dw_pixel_m1(const dw_data *d, const window *w, const int8_t *image, int32_t in_w, int32_t channels,
-                        int32_t k_w, const int8_t *filter, int32_t *sum) {
+/* Not inlined: inside dw_invoke's loop nest gcc spills the tap loop. */
+static ES_OP_NOINLINE void dw_pixel_m1(const dw_data *d, const window *w, const int8_t *image, int32_t in_w,
+                                       int32_t channels, int32_t k_w, const int8_t *filter, int32_t *sum) {
   const int32_t off = d->input_offset;
   /* The input offset in both int16 halves, added two channels at a time. */
   const int32_t off_pair = (int32_t)(((uint32_t)off & 0xFFFFu) | ((uint32_t)off << 16));
@@ -161,8 +167,8 @@ static void dw_pixel_m1(const dw_data *d, const window *w, const int8_t *image, 
       for (int32_t n = taps_x; n > 0; --n) {
         const uint32_t xw = es_load_u32(x), fw = es_load_u32(f);
         const int32_t x_even = es_sadd16(es_sxtb16(xw), off_pair);
-        const int32_t x_odd = es_sadd16(es_sxtb16(es_ror8(xw)), off_pair);
-        const int32_t f_even = es_sxtb16(fw), f_odd = es_sxtb16(es_ror8(fw));
+        const int32_t x_odd = es_sadd16(es_sxtb16_ror8(xw), off_pair);
+        const int32_t f_even = es_sxtb16(fw), f_odd = es_sxtb16_ror8(fw);
         a0 = es_smlabb(f_even, x_even, a0);
         a2 = es_smlatt(f_even, x_even, a2);
         a1 = es_smlabb(f_odd, x_odd, a1);
@@ -215,8 +221,8 @@ static void dw_pixel_mn(const dw_data *d, const window *w, const int8_t *image, 
         for (int32_t n = w->kx1 - w->kx0; n > 0; --n) {
           const int32_t xv = *x + off;
           const uint32_t lo = es_load_u32(f), hi = es_load_u32(f + 4);
-          const int32_t lo_even = es_sxtb16(lo), lo_odd = es_sxtb16(es_ror8(lo));
-          const int32_t hi_even = es_sxtb16(hi), hi_odd = es_sxtb16(es_ror8(hi));
+          const int32_t lo_even = es_sxtb16(lo), lo_odd = es_sxtb16_ror8(lo);
+          const int32_t hi_even = es_sxtb16(hi), hi_odd = es_sxtb16_ror8(hi);
           a0 = es_smlabb(lo_even, xv, a0);
           a2 = es_smlatb(lo_even, xv, a2);
           a1 = es_smlabb(lo_odd, xv, a1);

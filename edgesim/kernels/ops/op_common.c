@@ -1,6 +1,8 @@
 /* Shared geometry and requantization helpers of the op kernels. */
 #include "op_common.h"
 
+#include "edgesim/model.h" /* ES_ARENA_ALIGN */
+
 es_status es_op_conv_geometry(int32_t padding, int32_t in_size, int32_t filter_size, int32_t stride,
                               int32_t dilation, int32_t *out_size, int32_t *pad_before) {
   if (in_size < 1 || in_size > ES_OP_MAX_SPATIAL || filter_size < 1 || filter_size > ES_OP_MAX_SPATIAL ||
@@ -95,14 +97,68 @@ static inline void requantize_right_shift(const int32_t *acc, const int32_t *bia
     const int32_t high = (int32_t)(((int64_t)a * (int64_t)multiplier + ((int64_t)1 << 30)) >> 31);
     const int32_t mask = (int32_t)((1u << right) - 1u);
     const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-    const int32_t v = (high >> right) + ((high & mask) > threshold ? 1 : 0) + zero_point;
+    const int32_t v = (int32_t)((uint32_t)(high >> right) + (uint32_t)((high & mask) > threshold ? 1 : 0) +
+                                (uint32_t)zero_point); /* wraps like es_requantize_int8 */
     out[c] = full_range ? clamp_to_int8(v, -128, 127) : clamp_to_int8(v, act_min, act_max);
   }
 }
 
+#if ES_OPS_MCU_LOOPS
+/* Right shifts for which requantize_dsp() is exact. */
+#define DSP_MIN_RIGHT 1
+#define DSP_MAX_RIGHT 21
+
+/* The right-shift-only loop with Cortex-M4 DSP instructions, equal to
+ * es_requantize_int8() for every int32 accumulator when every channel's right
+ * shift is in [DSP_MIN_RIGHT, DSP_MAX_RIGHT] (tests/test_requant_dsp.py
+ * checks this exhaustively at the boundaries and on random values):
+ *  - high = SMMULR(QADD(a, a), m).  For -2^30 <= a < 2^30, 2a is exact and
+ *    (2a * m + 2^31) >> 32 == (a * m + 2^30) >> 31, TFLM's rounding doubling
+ *    high multiply (m in [2^30, 2^31) never saturates it).
+ *  - RoundingDivideByPOT(high, e), ties away from zero, is
+ *    (high + 2^(e-1) - (high < 0)) >> e; here |high| <= 2^30, so the sum
+ *    cannot overflow and QADD is exact.
+ *  - For a >= 2^30 both TFLM's high and SMMULR(INT32_MAX, m) are >= 2^29, so
+ *    both results are >= 2^(29-e) >= 256 for e <= 21 and clamp to act_max
+ *    (<= 127) after adding any zero point >= -128; symmetrically for
+ *    a < -2^30 both are <= -256 and clamp to act_min.
+ * Per value: two loads, QADD, SMMULR, three ALU ops for the rounding, SSAT
+ * or two compares: about half the instructions of the 64-bit form. */
+static inline void requantize_dsp(const int32_t *acc, const int32_t *bias, const uint32_t *words, int32_t base_right,
+                                  int32_t n, int32_t zero_point, int32_t act_min, int32_t act_max, int8_t *out,
+                                  const int has_bias, const int full_range) {
+  for (int32_t c = 0; c < n; ++c) {
+    int32_t a = acc[c];
+    if (has_bias) a = (int32_t)((uint32_t)a + (uint32_t)es_op_load_i32(bias, c));
+    const uint32_t word = words[c];
+    const int32_t multiplier = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
+    const int right = base_right - (int)(word >> 30);
+    const int32_t high = es_smmulr(es_qadd(a, a), multiplier);
+    const int32_t rounded = es_qadd(high + (high >> 31), (int32_t)(1u << (right - 1)));
+    const int32_t v = (rounded >> right) + zero_point;
+    out[c] = full_range ? (int8_t)es_ssat8(v) : clamp_to_int8(v, act_min, act_max);
+  }
+}
+#endif
+
 void es_op_requantize_row(const int32_t *acc, const int32_t *bias, const es_channel_requant *rq, int32_t n,
                           int32_t zero_point, int32_t act_min, int32_t act_max, int8_t *out) {
   const es_channel_requant r = *rq;
+#if ES_OPS_MCU_LOOPS
+  if (r.packed && r.stride == 1 && -r.base_shift - 3 >= DSP_MIN_RIGHT && -r.base_shift <= DSP_MAX_RIGHT) {
+    const uint32_t *words = (const uint32_t *)r.table;
+    const int full_range = act_min == -128 && act_max == 127;
+    if (bias != 0 && full_range)
+      requantize_dsp(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 1, 1);
+    else if (bias != 0)
+      requantize_dsp(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 1, 0);
+    else if (full_range)
+      requantize_dsp(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 0, 1);
+    else
+      requantize_dsp(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 0, 0);
+    return;
+  }
+#endif
   if (r.packed && r.stride == 1 && r.base_shift + 3 <= 0) {
     /* Every shift <= 0: MultiplyByQuantizedMultiplier is the doubling high
      * multiply and a rounding right shift (see quant.h). */
@@ -174,4 +230,23 @@ es_status es_op_prepare_pool(es_op_context *ctx, int is_average, es_pool_params 
   es_op_set_data(ctx, p);
   *out = p;
   return ES_OK;
+}
+
+int es_op_forward_overlap(int32_t in_h, int32_t in_w, int32_t in_c, int32_t out_h, int32_t out_w, int32_t out_c,
+                          int32_t stride_h, int32_t pad_h, int32_t *offset) {
+  const int64_t in_row = (int64_t)in_w * in_c, out_row = (int64_t)out_w * out_c;
+  const int64_t out_bytes = out_row * out_h;
+  int64_t lead = 0; /* bytes the output must start before the input */
+  for (int32_t r = 0; r < out_h; ++r) {
+    int64_t first_row = (int64_t)r * stride_h - pad_h;
+    if (first_row < 0) first_row = 0;
+    if (first_row > in_h) first_row = in_h;
+    const int64_t need = ((int64_t)(r + 1) * out_row - out_c) - first_row * in_row;
+    if (need > lead) lead = need;
+    if (lead >= out_bytes) return 0;
+  }
+  lead = (lead + (int64_t)ES_ARENA_ALIGN - 1) & ~(int64_t)(ES_ARENA_ALIGN - 1);
+  if (lead >= out_bytes || lead > INT32_MAX) return 0;
+  *offset = (int32_t)-lead;
+  return 1;
 }

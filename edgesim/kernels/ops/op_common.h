@@ -48,6 +48,24 @@ static inline int32_t es_smlatb(int32_t a, int32_t b, int32_t acc) { return __sm
 /* SMLATT: acc + hi(a) * hi(b).  SADD16: two independent int16 additions. */
 static inline int32_t es_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 static inline int32_t es_sadd16(int32_t a, int32_t b) { return (int32_t)__sadd16((int16x2_t)a, (int16x2_t)b); }
+/* SSAT #8: v clamped to [-128, 127]. */
+static inline int32_t es_ssat8(int32_t v) { return __ssat(v, 8); }
+/* QADD: a + b saturated to int32. */
+static inline int32_t es_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
+/* SMMULR: (a * b + 2^31) >> 32, the rounded high word (ACLE has no
+ * intrinsic for it). */
+static inline int32_t es_smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+/* SXTB16 of x rotated right by 8: bytes 1 and 3, in one instruction (gcc
+ * does not fold the rotation into __sxtb16 by itself). */
+static inline int32_t es_sxtb16_ror8(uint32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
 #else
 static inline int32_t es_sxtb16(uint32_t x) {
   const uint32_t lo = (uint32_t)(uint16_t)(int16_t)(int8_t)(uint8_t)x;
@@ -76,10 +94,16 @@ static inline int32_t es_sadd16(int32_t a, int32_t b) {
   const uint32_t hi = (((uint32_t)a >> 16) + ((uint32_t)b >> 16)) & 0xFFFFu;
   return (int32_t)(lo | (hi << 16));
 }
+static inline int32_t es_ssat8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
+static inline int32_t es_qadd(int32_t a, int32_t b) {
+  const int64_t s = (int64_t)a + (int64_t)b;
+  return s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
+}
+static inline int32_t es_smmulr(int32_t a, int32_t b) {
+  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+}
+static inline int32_t es_sxtb16_ror8(uint32_t x) { return es_sxtb16((x >> 8) | (x << 24)); }
 #endif
-/* Rotate right by 8: with es_sxtb16 it extracts bytes 1 and 3 (compilers
- * fold it into SXTB16's rotate operand). */
-static inline uint32_t es_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 /* 32-bit load from any alignment (Cortex-M4 LDR allows it). */
 static inline uint32_t es_load_u32(const void *p) {
   uint32_t v;
@@ -98,6 +122,20 @@ enum { ES_PADDING_SAME = 0, ES_PADDING_VALID = 1 };
 /* Output size and leading padding of one spatial dimension. */
 es_status es_op_conv_geometry(int32_t padding, int32_t in_size, int32_t filter_size, int32_t stride,
                               int32_t dilation, int32_t *out_size, int32_t *pad_before);
+
+/* In-place placement for convolution-like kernels (es_op_allow_output_overlap).
+ * For a kernel that walks the output pixels of one image (NHWC, batch 1) in
+ * memory order, and reads the whole receptive field of a pixel - or of a
+ * block of consecutive pixels - before writing their outputs, returns in
+ * *offset the output's placement relative to the input (<= 0: output starts
+ * -*offset bytes before the input, a multiple of ES_ARENA_ALIGN) such that no
+ * write reaches input bytes a later pixel still reads, and 1; 0 when the
+ * placement would save nothing.  Reasoning, per output row r: when the first
+ * not yet processed pixel q lies in row r, writes so far end before byte
+ * q * out_c <= ((r + 1) * out_w - 1) * out_c of the output, and pixels from
+ * q on read input rows >= max(0, r * stride_h - pad_h) only. */
+int es_op_forward_overlap(int32_t in_h, int32_t in_w, int32_t in_c, int32_t out_h, int32_t out_w, int32_t out_c,
+                          int32_t stride_h, int32_t pad_h, int32_t *offset);
 
 /* An int8 activation tensor with per-tensor affine quantization: one finite
  * positive scale and a zero point in [-128, 127]. */

@@ -209,6 +209,12 @@ es_status es_op_request_scratch(es_op_context *ctx, size_t bytes) {
   return ES_OK;
 }
 
+void es_op_allow_output_overlap(es_op_context *ctx, int32_t output_offset) {
+  if (!ctx->preparing) return;
+  ctx->node->overlap_offset = output_offset;
+  ctx->node->flags |= ES_NODE_OUTPUT_OVERLAP;
+}
+
 void es_op_set_data(es_op_context *ctx, void *data) { ctx->node->data = data; }
 
 void *es_op_data(const es_op_context *ctx) { return ctx->node->data; }

@@ -275,11 +275,11 @@ static es_status resolve_op(loader *ld, const es_op_set *ops, int32_t index, uin
     return es_model_fail(m, ES_ERR_UNSUPPORTED_OP, "operator %d: unsupported op %s version %d", index,
                          es_schema_op_name(builtin), version);
   }
-  if (version < 1 || version > found->max_version)
+  if (version < 1 || version > found->max_version || version > 255)
     return es_model_fail(m, ES_ERR_UNSUPPORTED_OP, "operator %d: %s version %d not supported (max %d)", index, found->name,
                          version, found->max_version);
   node->op = found;
-  node->version = version;
+  node->version = (uint8_t)version; /* 1..max_version, checked above */
   return ES_OK;
 }
 

@@ -20,12 +20,16 @@ struct es_node {
   void *scratch;            /* valid during invoke */
   uint32_t options;         /* flatbuffer position of the builtin options table, 0 = none */
   uint32_t scratch_bytes;
-  int32_t version;
+  int32_t overlap_offset;   /* es_op_allow_output_overlap(): output 0 at input 0 + this */
+  uint8_t version;          /* <= the kernel's max_version (checked by the loader) */
   uint8_t input_count;
   uint8_t output_count;
   uint8_t options_type;     /* BuiltinOptions union type */
-  uint8_t reserved;
+  uint8_t flags;            /* ES_NODE_* */
 };
+
+/* es_node.flags */
+#define ES_NODE_OUTPUT_OVERLAP 0x1u /* overlap_offset is valid */
 
 struct es_op_context {
   es_model *model;

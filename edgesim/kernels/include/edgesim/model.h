@@ -94,7 +94,9 @@ es_status es_model_arena_required(es_model *model, const es_op_set *ops, const u
                                   size_t size, void *work, size_t work_size, size_t *required);
 
 /* Run every operator once, in order.  Inputs are read from, and outputs
- * written to, the tensors' data in the arena. */
+ * written to, the tensors' data in the arena.  Input tensors are not
+ * preserved: once consumed, their memory holds other activations (as in
+ * TFLM), so write the inputs again before every invoke. */
 es_status es_model_invoke(es_model *model);
 
 /* Subgraph inputs/outputs; NULL when i is out of range. */

@@ -61,6 +61,17 @@ int32_t es_op_version(const es_op_context *ctx);
 void *es_op_alloc_persistent(es_op_context *ctx, size_t bytes);
 /* prepare() only: ask for scratch memory valid during this node's invoke. */
 es_status es_op_request_scratch(es_op_context *ctx, size_t bytes);
+/* prepare() only: declare that invoke() stays correct when output 0's data
+ * starts `output_offset` bytes after input 0's data (negative: before it), the
+ * two buffers overlapping as far as their sizes make them.  The planner may
+ * then use that placement (it needs no memory of its own beyond the union of
+ * the two) when input 0 is an activation read by no later operator and by no
+ * other input of this node; otherwise the buffers stay disjoint, so invoke()
+ * must be correct both ways.  Typical use: a kernel that walks output pixels
+ * in memory order and reads a pixel's whole receptive field before writing
+ * its outputs (es_op_forward_overlap() in ops/op_common.h computes the
+ * offset).  Model inputs are not preserved across invoke (as in TFLM). */
+void es_op_allow_output_overlap(es_op_context *ctx, int32_t output_offset);
 /* prepare() stores its persistent data here; invoke() reads it back. */
 void es_op_set_data(es_op_context *ctx, void *data);
 void *es_op_data(const es_op_context *ctx);

@@ -108,7 +108,10 @@ static inline int8_t es_requantize_int8(int32_t acc, int32_t multiplier, int shi
   /* RoundingDivideByPOT(high, right) in gemmlowp's 32-bit mask form. */
   const int32_t mask = (int32_t)((1u << right) - 1u);
   const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-  int32_t v = (high >> right) + ((high & mask) > threshold ? 1 : 0) + output_zero_point;
+  /* Wrapping adds: with no right shift, an extreme accumulator plus the zero
+   * point leaves int32 (TFLM's int32 addition wraps there too). */
+  int32_t v = (int32_t)((uint32_t)(high >> right) + (uint32_t)((high & mask) > threshold ? 1 : 0) +
+                        (uint32_t)output_zero_point);
   v = v < act_min ? act_min : v;
   v = v > act_max ? act_max : v;
   return (int8_t)v;
