@@ -11,10 +11,8 @@ the M4 decodes a frame bit-identically to the host build.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -23,15 +21,10 @@ import pytest
 unicorn = pytest.importorskip("unicorn")
 from unicorn import arm_const  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols  # noqa: E402
+
 SENSORS = REPO / "firmware" / "boards" / "nano33ble" / "sensors"
-KERNELS = REPO / "edgesim" / "kernels"
-BUILD = REPO / "build" / "native-tests"
-FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-std=c99", "-O2",
-         "-Wall", "-Wextra", "-Werror", "-ffp-contract=off"]
 DRIVERS = ["sensors.c", "twi.c", "spi.c", "pdm.c", "lsm9ds1.c", "arducam.c"]
-RAM, RAM_SIZE = 0x20000000, 256 * 1024
-STOP = 0x000FFF00  # a `b .` the called function returns to
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
                                 reason="needs gcc-arm-none-eabi (tools/bootstrap.sh dev)")
@@ -41,35 +34,7 @@ pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
 def elf() -> Path:
     sources = [SENSORS / f for f in DRIVERS] + sorted((KERNELS / "dsp" / "image").glob("jpeg*.c"))
     sources.append(KERNELS / "common" / "status.c")
-    ld = REPO / "tests" / "c" / "unicorn_m4.ld"
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in [*sources, ld, *sorted(SENSORS.glob("*.h")),
-                                                               *sorted((KERNELS / "include").rglob("*.h"))]))
-    out = BUILD / f"sensors-m4-{digest.hexdigest()[:16]}.elf"
-    if not out.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        cmd = ["arm-none-eabi-gcc", *FLAGS, f"-I{KERNELS / 'include'}", f"-I{REPO / 'firmware'}",
-               "-nostartfiles", "--specs=nano.specs", f"-T{ld}", "-Wl,--no-warn-rwx-segments",
-               *map(str, sources), "-lm", "-o", str(out)]
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-    return out
-
-
-def elf_symbols(path: Path) -> dict[str, int]:
-    text = subprocess.run(["arm-none-eabi-nm", str(path)], capture_output=True, text=True, check=True).stdout
-    return {p[2]: int(p[0], 16) for p in (line.split() for line in text.splitlines()) if len(p) == 3}
-
-
-def elf_segments(path: Path) -> list[tuple[int, bytes]]:
-    data = path.read_bytes()
-    phoff, = struct.unpack_from("<I", data, 28)
-    phentsize, phnum = struct.unpack_from("<HH", data, 42)
-    segments = []
-    for i in range(phnum):
-        p_type, p_offset, p_vaddr, _, p_filesz = struct.unpack_from("<IIIII", data, phoff + i * phentsize)
-        if p_type == 1 and p_filesz:
-            segments.append((p_vaddr, data[p_offset:p_offset + p_filesz]))
-    return segments
+    return build_m4_elf("sensors-m4", sources, headers=sorted(SENSORS.glob("*.h")))
 
 
 # ---- peripheral models (semantics of Renode's models) -----------------------------------

@@ -18,7 +18,6 @@ misreading of the specification with the firmware.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import struct
 import subprocess
@@ -29,14 +28,9 @@ import pytest
 unicorn = pytest.importorskip("unicorn")
 from unicorn import arm_const  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols  # noqa: E402
+
 BOARD = REPO / "firmware" / "boards" / "nano33ble"
-KERNELS = REPO / "edgesim" / "kernels"
-BUILD = REPO / "build" / "native-tests"
-FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-std=c99", "-O2",
-         "-Wall", "-Wextra", "-Werror"]
-RAM, RAM_SIZE = 0x20000000, 256 * 1024
-STOP = 0x000FFF00
 DEVICE_ID = (0x89ABCDEF, 0x01234567)  # FICR DEVICEID[0], DEVICEID[1]
 
 pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
@@ -47,38 +41,10 @@ pytestmark = pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
 def elf() -> Path:
     sources = [BOARD / "board.c", *sorted((BOARD / "usb").glob("*.c")), REPO / "firmware" / "link.c",
                *sorted((KERNELS / "protocol").glob("*.c")), KERNELS / "common" / "status.c"]
-    ld = REPO / "tests" / "c" / "unicorn_m4.ld"
-    headers = [*sorted((BOARD / "usb").glob("*.h")), *sorted((KERNELS / "include").rglob("*.h")),
-               REPO / "firmware" / "board.h", REPO / "firmware" / "link.h"]
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in [*sources, ld, *headers]))
-    out = BUILD / f"usb-m4-{digest.hexdigest()[:16]}.elf"
-    if not out.exists():
-        out.parent.mkdir(parents=True, exist_ok=True)
-        # board_mark_stage / board_stack_high_water / board_exit live in cortex_m4.c (reset code):
-        # not linked here, nothing in this image calls them.
-        cmd = ["arm-none-eabi-gcc", *FLAGS, f"-I{KERNELS / 'include'}", f"-I{REPO / 'firmware'}", f"-I{BOARD}",
-               "-nostartfiles", "--specs=nano.specs", f"-T{ld}", "-Wl,--no-warn-rwx-segments", "-Wl,-e,0",
-               *map(str, sources), "-o", str(out)]
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-    return out
-
-
-def elf_symbols(path: Path) -> dict[str, int]:
-    text = subprocess.run(["arm-none-eabi-nm", str(path)], capture_output=True, text=True, check=True).stdout
-    return {p[2]: int(p[0], 16) for p in (line.split() for line in text.splitlines()) if len(p) == 3}
-
-
-def elf_segments(path: Path) -> list[tuple[int, bytes]]:
-    data = path.read_bytes()
-    phoff, = struct.unpack_from("<I", data, 28)
-    phentsize, phnum = struct.unpack_from("<HH", data, 42)
-    segments = []
-    for i in range(phnum):
-        p_type, p_offset, p_vaddr, _, p_filesz = struct.unpack_from("<IIIII", data, phoff + i * phentsize)
-        if p_type == 1 and p_filesz:
-            segments.append((p_vaddr, data[p_offset:p_offset + p_filesz]))
-    return segments
+    headers = [*sorted((BOARD / "usb").glob("*.h")), REPO / "firmware" / "board.h", REPO / "firmware" / "link.h"]
+    # board_mark_stage / board_stack_high_water / board_exit live in cortex_m4.c (reset code):
+    # not linked here, nothing in this image calls them.
+    return build_m4_elf("usb-m4", sources, headers, extra_args=[f"-I{BOARD}", "-Wl,-e,0"])
 
 
 class Stall(Exception):
