@@ -13,10 +13,13 @@
  * kissfft's operations, but on separate re/im arrays, and the first two
  * stages work on the unpermuted input ("s-space", s = rev(j)) where their
  * legs are 64 (stage 1) or 16 (stage 2) apart and the twiddle is the same
- * across each run of contiguous butterflies; one digit-reversing copy then
- * puts the data in kissfft's order for the last two stages, whose twiddles
- * are contiguous.  Every stage is a loop over contiguous int16 lanes with a
- * constant trip count, which the compiler vectorizes on the host.
+ * across each run of contiguous butterflies; the last two stages need the
+ * other two digits as their legs, so the data is reordered in between - not
+ * by one digit-reversing copy (a gather/scatter: scalar code) but by two
+ * 4-way interleaves, one fused into stage 2's stores and one pass of its own,
+ * then stage 4 writes out of place in natural order.  Every stage is a loop
+ * over contiguous int16 lanes with a constant trip count, and interleaved
+ * stores vectorize too, so the whole FFT vectorizes on the host.
  *
  * On the Cortex-M4 (ES_FFT_INTERLEAVED, fft_fixed.h) there is nothing to
  * vectorize but two halves of a word: the data stays in kissfft's order and
@@ -91,6 +94,34 @@ static ES_ALWAYS_INLINE void bfly4_twiddled(int16_t *restrict re, int16_t *restr
   }
 }
 
+/* The butterflies of bfly4_identity (twiddled = 0) or bfly4_twiddled out of
+ * place: lane i reads its legs at in + i + q * in_stride and writes them at
+ * out + i * out_lane + q * out_stride. */
+static ES_ALWAYS_INLINE void bfly4_to(const int16_t *restrict in_re, const int16_t *restrict in_im, size_t in_stride,
+                                      int16_t *restrict out_re, int16_t *restrict out_im, size_t out_lane,
+                                      size_t out_stride, size_t count, int twiddled, const int16_t *restrict tw,
+                                      size_t tstride, size_t tstep) {
+  for (size_t i = 0; i < count; ++i) {
+    const int16_t *r = in_re + i, *m = in_im + i;
+    const int16_t a0r = es_fft_div4(r[0]), a0i = es_fft_div4(m[0]);
+    int16_t a1r = es_fft_div4(r[in_stride]), a1i = es_fft_div4(m[in_stride]);
+    int16_t a2r = es_fft_div4(r[2 * in_stride]), a2i = es_fft_div4(m[2 * in_stride]);
+    int16_t a3r = es_fft_div4(r[3 * in_stride]), a3i = es_fft_div4(m[3 * in_stride]);
+    if (twiddled) {
+      const int16_t *t = tw + i * tstep;
+      const int16_t t1r = t[0], t1i = t[tstride], t2r = t[2 * tstride], t2i = t[3 * tstride];
+      const int16_t t3r = t[4 * tstride], t3i = t[5 * tstride];
+      const int16_t s0r = es_fft_cmul_re(a1r, a1i, t1r, t1i), s0i = es_fft_cmul_im(a1r, a1i, t1r, t1i);
+      const int16_t s1r = es_fft_cmul_re(a2r, a2i, t2r, t2i), s1i = es_fft_cmul_im(a2r, a2i, t2r, t2i);
+      const int16_t s2r = es_fft_cmul_re(a3r, a3i, t3r, t3i), s2i = es_fft_cmul_im(a3r, a3i, t3r, t3i);
+      a1r = s0r, a1i = s0i, a2r = s1r, a2i = s1i, a3r = s2r, a3i = s2i;
+    }
+    int16_t *o = out_re + i * out_lane, *n = out_im + i * out_lane;
+    BFLY4_OUT(a0r, a0i, a1r, a1i, a2r, a2i, a3r, a3i, o[0], n[0], o[out_stride], n[out_stride],
+              o[2 * out_stride], n[2 * out_stride], o[3 * out_stride], n[3 * out_stride]);
+  }
+}
+
 #endif
 
 #if ES_FFT_INTERLEAVED
@@ -145,30 +176,42 @@ es_status es_fft_complex(int16_t *restrict re, int16_t *restrict im, int32_t shi
   if (shift < 0 || shift > 15) return ES_ERR_ARGUMENT;
   int16_t *restrict out_re = out, *restrict out_im = out + ES_FFT_NCFFT;
   const int16_t *tw = es_audio_fft_twiddles; /* stage m's table at tw + 2 * (m - 1) */
-  /* Auto-scale shift, applied as the data enters the FFT. */
-  if (shift > 0)
+  /* Auto-scale shift, applied as the data enters the FFT: x * 2^shift
+   * wrapped to int16 is the low 16 bits of the product, which depend only on
+   * the factors' low 16 bits - written so, the compiler keeps 16-bit lanes
+   * (pmullw) instead of widening to int32 and packing back. */
+  if (shift > 0) {
+    const uint16_t scale = (uint16_t)(1u << shift);
     for (size_t s = 0; s < ES_FFT_NCFFT; ++s) {
-      re[s] = es_wrap16((int32_t)re[s] * (1 << shift));
-      im[s] = es_wrap16((int32_t)im[s] * (1 << shift));
+      re[s] = es_wrap16((uint16_t)((uint16_t)re[s] * scale));
+      im[s] = es_wrap16((uint16_t)((uint16_t)im[s] * scale));
     }
+  }
   /* Stage m = 1 in s-space: legs s = r + 64q, twiddle index 0. */
   bfly4_identity(re, im, 64, 64);
-  /* Stage m = 4 in s-space: leg q at +16q, twiddle index k at +64k. */
-  bfly4_identity(re, im, 16, 16);
-  for (size_t k = 1; k < 4; ++k) bfly4_twiddled(re + 64 * k, im + 64 * k, 16, 16, tw + 2 * 3 + k, 4, 0);
-  /* To kissfft's order: j = (d0 d1 d2 d3) base 4 takes s = (d3 d2 d1 d0). */
-  for (size_t d0 = 0; d0 < 4; ++d0)
-    for (size_t d1 = 0; d1 < 4; ++d1)
-      for (size_t d2 = 0; d2 < 4; ++d2)
-        for (size_t d3 = 0; d3 < 4; ++d3) {
-          const size_t j = 64 * d0 + 16 * d1 + 4 * d2 + d3, s = d0 + 4 * d1 + 16 * d2 + 64 * d3;
-          out_re[j] = re[s];
-          out_im[j] = im[s];
-        }
-  /* Stages m = 16 (four groups of 64) and m = 64: contiguous twiddles. */
-  for (size_t g = 0; g < ES_FFT_NCFFT; g += 64)
-    bfly4_twiddled(out_re + g, out_im + g, 16, 16, tw + 2 * 15, 16, 1);
-  bfly4_twiddled(out_re, out_im, 64, 64, tw + 2 * 63, 64, 1);
+  /* Stage m = 4 in s-space: leg q at +16q, twiddle index k at +64k; written
+   * to out with the legs interleaved (leg q of lane i at 4i + q). */
+  bfly4_to(re, im, 16, out_re, out_im, 4, 1, 16, 0, tw, 0, 0);
+  for (size_t k = 1; k < 4; ++k)
+    bfly4_to(re + 64 * k, im + 64 * k, 16, out_re + 64 * k, out_im + 64 * k, 4, 1, 16, 1, tw + 2 * 3 + k, 4, 0);
+  /* Toward kissfft's order.  With j = (a b c d) base 4 (a most significant),
+   * the input sits at s = (d c b a); stages 16 and 64 need their legs (b,
+   * then a) 16 or more apart and lanes (c d) contiguous.  Two 4-way
+   * interleaves move the digits: stage 2 above stored (d c b a) as
+   * (d b a c), this pass makes it (b a c d). */
+  for (size_t i = 0; i < 64; ++i)
+    for (size_t d = 0; d < 4; ++d) {
+      re[4 * i + d] = out_re[64 * d + i];
+      im[4 * i + d] = out_im[64 * d + i];
+    }
+  /* Stage m = 16 at (b a c d): legs b 64 apart, group a at +16a, twiddle
+   * index 4c + d contiguous. */
+  for (size_t a = 0; a < 4; ++a) bfly4_twiddled(re + 16 * a, im + 16 * a, 16, 64, tw + 2 * 15, 16, 1);
+  /* Stage m = 64: legs a 16 apart, twiddle index 16b + 4c + d; written to
+   * out in natural order (a b c d). */
+  for (size_t b = 0; b < 4; ++b)
+    bfly4_to(re + 64 * b, im + 64 * b, 16, out_re + 16 * b, out_im + 16 * b, 1, 64, 16, 1, tw + 2 * 63 + 16 * b,
+             64, 1);
   return ES_OK;
 }
 #endif
