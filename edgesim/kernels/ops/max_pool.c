@@ -27,13 +27,11 @@ static es_status max_pool_invoke(es_op_context *ctx) {
   for (int32_t b = 0; b < batches; ++b) {
     const int8_t *image = in + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)channels;
     for (int32_t oy = 0; oy < out_h; ++oy) {
-      const int32_t y0 = oy * p->stride_h - p->pad_h;
-      const int32_t fy0 = y0 < 0 ? -y0 : 0;
-      const int32_t fy1 = in_h - y0 < p->filter_h ? in_h - y0 : p->filter_h;
+      int32_t y0, fy0, fy1;
+      es_pool_window(oy, p->stride_h, p->pad_h, p->filter_h, in_h, &y0, &fy0, &fy1);
       for (int32_t ox = 0; ox < out_w; ++ox) {
-        const int32_t x0 = ox * p->stride_w - p->pad_w;
-        const int32_t fx0 = x0 < 0 ? -x0 : 0;
-        const int32_t fx1 = in_w - x0 < p->filter_w ? in_w - x0 : p->filter_w;
+        int32_t x0, fx0, fx1;
+        es_pool_window(ox, p->stride_w, p->pad_w, p->filter_w, in_w, &x0, &fx0, &fx1);
         for (int32_t c = 0; c < channels; ++c) out[c] = -128;
         for (int32_t fy = fy0; fy < fy1; ++fy) {
           const int8_t *row = image + ((size_t)(y0 + fy) * (size_t)in_w + (size_t)(x0 + fx0)) * (size_t)channels;

@@ -141,21 +141,25 @@ static inline void requantize_dsp(const int32_t *acc, const int32_t *bias, const
 }
 #endif
 
+/* Calls a requantization loop with its has_bias and full_range flags as
+ * literal constants, so the compiler emits four variants with those branches
+ * removed from the inner loop. */
+#define CALL_WITH_CONSTANT_FLAGS(loop, acc, bias, words, right, n, zp, lo, hi, out)   \
+  do {                                                                               \
+    const int full_range_ = (lo) == -128 && (hi) == 127;                             \
+    if ((bias) != 0 && full_range_) loop(acc, bias, words, right, n, zp, lo, hi, out, 1, 1); \
+    else if ((bias) != 0) loop(acc, bias, words, right, n, zp, lo, hi, out, 1, 0);   \
+    else if (full_range_) loop(acc, bias, words, right, n, zp, lo, hi, out, 0, 1);   \
+    else loop(acc, bias, words, right, n, zp, lo, hi, out, 0, 0);                    \
+  } while (0)
+
 void es_op_requantize_row(const int32_t *acc, const int32_t *bias, const es_channel_requant *rq, int32_t n,
                           int32_t zero_point, int32_t act_min, int32_t act_max, int8_t *out) {
   const es_channel_requant r = *rq;
 #if ES_OPS_MCU_LOOPS
   if (r.packed && r.stride == 1 && -r.base_shift - 3 >= DSP_MIN_RIGHT && -r.base_shift <= DSP_MAX_RIGHT) {
     const uint32_t *words = (const uint32_t *)r.table;
-    const int full_range = act_min == -128 && act_max == 127;
-    if (bias != 0 && full_range)
-      requantize_dsp(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 1, 1);
-    else if (bias != 0)
-      requantize_dsp(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 1, 0);
-    else if (full_range)
-      requantize_dsp(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 0, 1);
-    else
-      requantize_dsp(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 0, 0);
+    CALL_WITH_CONSTANT_FLAGS(requantize_dsp, acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out);
     return;
   }
 #endif
@@ -163,15 +167,7 @@ void es_op_requantize_row(const int32_t *acc, const int32_t *bias, const es_chan
     /* Every shift <= 0: MultiplyByQuantizedMultiplier is the doubling high
      * multiply and a rounding right shift (see quant.h). */
     const uint32_t *words = (const uint32_t *)r.table;
-    const int full_range = act_min == -128 && act_max == 127;
-    if (bias != 0 && full_range)
-      requantize_right_shift(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 1, 1);
-    else if (bias != 0)
-      requantize_right_shift(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 1, 0);
-    else if (full_range)
-      requantize_right_shift(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 0, 1);
-    else
-      requantize_right_shift(acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out, 0, 0);
+    CALL_WITH_CONSTANT_FLAGS(requantize_right_shift, acc, bias, words, -r.base_shift, n, zero_point, act_min, act_max, out);
     return;
   }
   for (int32_t c = 0; c < n; ++c) {

@@ -188,6 +188,17 @@ typedef struct es_pool_params {
   int32_t act_min, act_max;
 } es_pool_params;
 
+/* One axis of a pooling window: output index `o` reads input indices
+ * start + [first, last), the taps of the `filter`-wide window (moved by
+ * `stride`, shifted by `pad`) that fall inside the input's `in` entries. */
+static inline void es_pool_window(int32_t o, int32_t stride, int32_t pad, int32_t filter, int32_t in,
+                                  int32_t *start, int32_t *first, int32_t *last) {
+  const int32_t s = o * stride - pad;
+  *start = s;
+  *first = s < 0 ? -s : 0;
+  *last = in - s < filter ? in - s : filter;
+}
+
 /* Validates a Pool2DOptions op (int8, NHWC, same quantization in and out as
  * TFLM requires) and fills persistent es_pool_params; on failure calls
  * es_op_fail() with `op_name`-prefixed details chosen from a fixed table. */
