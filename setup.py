@@ -13,7 +13,7 @@ import os
 import platform
 from pathlib import Path
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 ROOT = Path(__file__).parent
 KERNELS = Path("edgesim") / "kernels"
@@ -68,4 +68,10 @@ extensions = [
     for stem in stems
 ]
 
-setup(ext_modules=extensions)
+# The repository keeps apps/ at the top (one declarative file per app); the
+# installed package carries them as edgesim.apps so nothing but `edgesim` is
+# installed top-level.
+PACKAGES = find_packages(include=["edgesim", "edgesim.*"]) + ["edgesim.apps"]
+PACKAGE_DIR = {"edgesim.apps": "apps"}
+
+setup(ext_modules=extensions, packages=PACKAGES, package_dir=PACKAGE_DIR)

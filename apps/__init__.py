@@ -5,7 +5,7 @@ change its name, model and labels, and it shows up in ``edgesim apps`` and
 ``edgesim run my_app``.  ``edgesim run path/to/my_app.py`` runs an app file
 kept anywhere else.
 
-    >>> from apps import app_names, load_app
+    >>> from edgesim.apps import app_names, load_app
     >>> "wake_word" in app_names()
     True
     >>> load_app("wake_word").labels

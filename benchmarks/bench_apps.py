@@ -25,7 +25,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from apps import load_app  # noqa: E402
+from edgesim.apps import load_app  # noqa: E402
 from edgesim.pipeline import Runner  # noqa: E402
 from edgesim.sources import open_source  # noqa: E402
 from edgesim.sources.wav import write_wav  # noqa: E402

@@ -4,7 +4,7 @@
 
 The frame is ../shared/testdata/person_detection/person.jpg resized to the
 camera's 160x120 and re-encoded (baseline 4:2:0, quality 85), as the
-ArduCAM delivers it.  Host: best-of-repeat wall time of edgesim.jpeg.decode
+ArduCAM delivers it.  Host: best-of-repeat wall time of edgesim.compute.jpeg.decode
 (gray) vs cv2.imdecode(IMREAD_GRAYSCALE), and their ratio.  Cortex-M4: the
 kernel compiled with arm-none-eabi-gcc -O2 (the firmware's flags) and run in
 unicorn, counting executed instructions; the time at the Nano 33 BLE's

@@ -30,11 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared"
 
-from apps import load_app  # noqa: E402
+from edgesim.apps import load_app  # noqa: E402
 from edgesim import protocol as p  # noqa: E402
 from edgesim.constants import AUDIO_SAMPLE_RATE_HZ  # noqa: E402
-from edgesim.firmware.build import build_app  # noqa: E402
-from edgesim.qemu import run_bulk  # noqa: E402
+from edgesim.mcu.firmware_builder import build_app  # noqa: E402
+from edgesim.mcu.qemu import run_bulk  # noqa: E402
 
 CLOCK_HZ = 64_000_000
 # Invoke() instructions on QEMU mps2-an386 (platform-notes.md) and the real-board cycles.

@@ -10,18 +10,18 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
-    "AudioFrontend": "edgesim.frontend",
-    "Model": "edgesim.model",
+    "AudioFrontend": "edgesim.compute.frontend",
+    "Model": "edgesim.compute.model",
     "ModelStore": "edgesim.store",
     "open_source": "edgesim.sources",
     "resolve_model": "edgesim.store",
-    "StrokeSegmenter": "edgesim.imu",
-    "flash_image": "edgesim.flash",
-    "read_metrics": "edgesim.renode_metrics",
+    "StrokeSegmenter": "edgesim.compute.imu",
+    "flash_image": "edgesim.mcu.flash",
+    "read_metrics": "edgesim.mcu.renode_metrics",
     "App": "edgesim.app",
     "Runner": "edgesim.pipeline",
     "create_target": "edgesim.targets",
-    "CommandRecognizer": "edgesim.post",
+    "CommandRecognizer": "edgesim.compute.post",
 }
 
 

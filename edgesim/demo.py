@@ -95,7 +95,7 @@ def run_live(spec: str, realtime: bool = False) -> None:
 
 
 def classify_clips(clips: list[Path]) -> None:
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.evaluation import last_inference, run_stream
     from edgesim.targets.host import HostTarget
 
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     say("edgesim demo: the wake word app (micro_speech: 'yes' / 'no') on the host, through the C kernels.")
     use_shared_models()
     try:
-        from apps import load_app
+        from edgesim.apps import load_app
         from edgesim.store import resolve_model
 
         say(f"model: {resolve_model(load_app('wake_word').model)}")

@@ -2,7 +2,7 @@
 
 One runner drives every target (host, emulator, Renode, device):
 
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.pipeline import Runner
     from edgesim.sources import open_source
     from edgesim.targets import create_target

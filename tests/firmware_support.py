@@ -17,7 +17,7 @@ def require_firmware_tools() -> None:
 
 def selftest_image(board: str = "mps2-an386"):
     """The board self-test firmware (firmware/selftest/selftest_main.c), built and cached."""
-    from edgesim.firmware.build import link_image
+    from edgesim.mcu.firmware_builder import link_image
 
     require_firmware_tools()
     return link_image("selftest", board, ["firmware/selftest/selftest_main.c"])

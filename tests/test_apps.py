@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from apps import APPS_DIR, all_apps, app_names, load_app
+from edgesim.apps import APPS_DIR, all_apps, app_names, load_app
 from edgesim.app import App, AppError, Sensor, Stage
 from edgesim.cli import main
 

@@ -15,7 +15,7 @@ import pytest
 
 import edgesim
 from edgesim.errors import KernelError
-from edgesim.frontend import FEATURE_CHANNELS, HOP_SAMPLES, SAMPLE_RATE_HZ, WINDOW_SAMPLES
+from edgesim.compute.frontend import FEATURE_CHANNELS, HOP_SAMPLES, SAMPLE_RATE_HZ, WINDOW_SAMPLES
 
 from conftest import shared_path
 

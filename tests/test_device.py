@@ -39,7 +39,7 @@ class PtyBoard:
         self.thread: threading.Thread | None = None
 
     def plug(self) -> "PtyBoard":
-        from edgesim.qemu import QemuMachine
+        from edgesim.mcu.qemu import QemuMachine
 
         self.master, self.slave = pty.openpty()
         tty.setraw(self.slave)  # no line discipline: bytes pass unchanged, as on a USB CDC port
@@ -89,7 +89,7 @@ def shared_models():
 
 @pytest.fixture(scope="module")
 def wake_word_elf() -> Path:
-    from edgesim.firmware.build import build_app
+    from edgesim.mcu.firmware_builder import build_app
 
     return build_app("wake_word", board="mps2-an386").elf
 
@@ -112,7 +112,7 @@ def run_stream(target, chunks) -> list:
 
 
 def test_serial_path_gives_the_emulators_events(wake_word_elf: Path, yes_chunks: list, tmp_path: Path) -> None:
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.targets.device import DeviceTarget
     from edgesim.targets.emulator import EmulatorTarget
 
@@ -133,7 +133,7 @@ def test_serial_path_gives_the_emulators_events(wake_word_elf: Path, yes_chunks:
 
 
 def test_unplug_then_replug_resumes_with_a_warning(wake_word_elf: Path, yes_chunks: list, tmp_path: Path) -> None:
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.targets.device import DeviceTarget
 
     board = PtyBoard(wake_word_elf, tmp_path / "ttyACM0").plug()
@@ -156,7 +156,7 @@ def test_unplug_then_replug_resumes_with_a_warning(wake_word_elf: Path, yes_chun
 
 
 def test_unplugged_for_good_is_a_clear_error(wake_word_elf: Path, yes_chunks: list, tmp_path: Path) -> None:
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.targets.device import DeviceTarget
 
     board = PtyBoard(wake_word_elf, tmp_path / "ttyACM0").plug()
@@ -175,7 +175,7 @@ def test_unplugged_for_good_is_a_clear_error(wake_word_elf: Path, yes_chunks: li
 
 def test_silent_port_times_out_cleanly(tmp_path: Path) -> None:
     """A port with no edgesim firmware behind it: a clear timeout, not a hang."""
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.targets.device import DeviceTarget
 
     master, slave = pty.openpty()
@@ -192,7 +192,7 @@ def test_silent_port_times_out_cleanly(tmp_path: Path) -> None:
 
 
 def test_missing_port_is_named(tmp_path: Path) -> None:
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.targets.device import DeviceTarget
 
     with DeviceTarget(port=str(tmp_path / "ttyACM9"), timeout=1) as device:

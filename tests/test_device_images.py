@@ -37,8 +37,8 @@ def symbols(elf: Path) -> dict[str, str]:
 def test_sensor_image_builds_and_fits(app: str) -> None:
     if not (REPO / "firmware" / "boards" / "nano33ble" / "board.c").exists():
         pytest.skip("the nano33ble board layer (firmware/boards/nano33ble/board.c) is not in this tree yet")
-    from edgesim.firmware.build import build_app
-    from edgesim.flash import APP_OFFSET, FLASH_BYTES, RAM_BYTES
+    from edgesim.mcu.firmware_builder import build_app
+    from edgesim.mcu.flash import APP_OFFSET, FLASH_BYTES, RAM_BYTES
 
     image = build_app(app, board="nano33ble", sensors=True)
     size = image.size
@@ -53,7 +53,7 @@ def test_sensor_image_builds_and_fits(app: str) -> None:
 
 def test_sensor_input_is_refused_for_other_boards() -> None:
     from edgesim.errors import TargetError
-    from edgesim.firmware.build import build_app
+    from edgesim.mcu.firmware_builder import build_app
 
     with pytest.raises(TargetError, match="on-board sensor input exists for the nano33ble board only"):
         build_app("wake_word", board="mps2-an386", sensors=True)

@@ -356,7 +356,7 @@ def test_pdm_driver_delivers_the_samples_in_order(elf: Path, renode_order: bool)
 
 
 def test_lsm9ds1_driver_reads_the_fifo_in_g_and_dps(elf: Path) -> None:
-    from edgesim.renode import GYRO_FEED_SCALE
+    from edgesim.mcu.renode import GYRO_FEED_SCALE
 
     rng = np.random.default_rng(5)
     accel = rng.uniform(-3.9, 3.9, (50, 3)).round(3)
@@ -384,8 +384,8 @@ def test_lsm9ds1_absent_is_reported(elf: Path) -> None:
 
 def test_camera_jpeg_decodes_on_the_m4_exactly_as_on_the_host(elf: Path, testdata_dir: Path,
                                                               tmp_path: Path) -> None:
-    from edgesim import jpeg
-    from edgesim.renode_tests import camera_jpeg
+    from edgesim.compute import jpeg
+    from edgesim.mcu.renode_tests import camera_jpeg
 
     frame = camera_jpeg(testdata_dir / "person_detection" / "person.jpg", tmp_path / "frame.jpg")
     data = b"\x00\x00" + frame.read_bytes() + b"\x00" * 5  # FIFO filler around the JPEG, as on the module
@@ -411,7 +411,7 @@ def test_camera_missing_is_reported(elf: Path) -> None:
 
 
 def test_corrupt_camera_frame_is_reported_not_decoded(elf: Path, testdata_dir: Path, tmp_path: Path) -> None:
-    from edgesim.renode_tests import camera_jpeg
+    from edgesim.mcu.renode_tests import camera_jpeg
 
     frame = camera_jpeg(testdata_dir / "person_detection" / "person.jpg", tmp_path / "frame.jpg").read_bytes()
     camera = ArduCam(frame[:len(frame) // 2])  # the FIFO holds half a JPEG

@@ -471,7 +471,7 @@ def test_enumeration_returns_the_descriptors(elf: Path) -> None:
     (length, kind, bcd_usb, cls, sub, proto, ep0, vid, pid, _, i_man, i_prod, i_serial,
      configs) = struct.unpack("<BBHBBBBHHHBBBB", dev)
     assert (length, kind, bcd_usb, cls, ep0, configs) == (18, 1, 0x0200, 2, 64, 1)
-    assert (vid, pid) == (0x2341, 0x805A)  # what edgesim/flash.py and Arduino tools look for
+    assert (vid, pid) == (0x2341, 0x805A)  # what edgesim/mcu/flash.py and Arduino tools look for
     config = got["config"]
     assert len(config) == 67 == struct.unpack_from("<H", config, 2)[0]  # two EP0 packets: 64 + 3
     endpoints, interfaces, pos = [], [], 0
@@ -649,8 +649,8 @@ def image_symbols(elf_path: Path) -> set[str]:
 @pytest.mark.parametrize("console", [None, "uart"], ids=["usb-default", "uart"])
 def test_nano33ble_images_link_the_chosen_console(console: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
     from conftest import shared_path
-    from edgesim.firmware.build import build_app
-    from edgesim.flash import APP_OFFSET, FLASH_BYTES, RAM_BYTES
+    from edgesim.mcu.firmware_builder import build_app
+    from edgesim.mcu.flash import APP_OFFSET, FLASH_BYTES, RAM_BYTES
 
     monkeypatch.setenv("EDGESIM_MODELS", str(shared_path("models")))
     image = build_app("gesture", board="nano33ble", sensors=True, console=console)
@@ -665,7 +665,7 @@ def test_nano33ble_images_link_the_chosen_console(console: str | None, monkeypat
 
 def test_console_choice_is_checked_per_board() -> None:
     from edgesim.errors import TargetError
-    from edgesim.firmware.build import build_app
+    from edgesim.mcu.firmware_builder import build_app
 
     with pytest.raises(TargetError, match="board 'mps2-an386' has no 'usb' console"):
         build_app("wake_word", board="mps2-an386", console="usb")

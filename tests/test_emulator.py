@@ -27,7 +27,7 @@ def environment():
 
 
 def load(name: str):
-    from apps import load_app
+    from edgesim.apps import load_app
 
     return load_app(name)
 

@@ -16,8 +16,8 @@ from firmware_support import selftest_image
 @pytest.fixture
 def target(monkeypatch):
     """An emulator target whose 'app image' is the board self-test firmware."""
-    import edgesim.firmware.build as build
-    from apps import load_app
+    import edgesim.mcu.firmware_builder as build
+    from edgesim.apps import load_app
     from edgesim.targets.emulator import EmulatorTarget
 
     image = selftest_image()

@@ -21,7 +21,7 @@ def elf():
 
 
 def boot(elf, timeout: float = 5.0):
-    from edgesim.qemu import QemuMachine
+    from edgesim.mcu.qemu import QemuMachine
 
     machine = QemuMachine(elf)
     link = p.Link(machine, timeout=timeout)
@@ -95,7 +95,7 @@ def test_a_hang_times_out_and_qemu_is_killed(elf) -> None:
 
 
 def test_timer_counts_instructions_and_plugin_counts_them_exactly(elf, tmp_path) -> None:
-    from edgesim.qemu import QemuMachine, parse_counts, plugin_argument
+    from edgesim.mcu.qemu import QemuMachine, parse_counts, plugin_argument
 
     exact = []
     for run in range(2):
@@ -119,7 +119,7 @@ def test_timer_counts_instructions_and_plugin_counts_them_exactly(elf, tmp_path)
 
 
 def test_semihosting_channel_carries_the_same_frames_fast(elf) -> None:
-    from edgesim.qemu import run_bulk
+    from edgesim.mcu.qemu import run_bulk
 
     payloads = [bytes([i]) * 4000 for i in range(200)]  # 800 kB: ~50 s over the UART
     frames = b"".join(p.encode_frame(p.AUDIO, i, data) for i, data in enumerate(payloads))

@@ -25,8 +25,8 @@ def models():
 @pytest.mark.parametrize("board", BOARDS)
 @pytest.mark.parametrize("app", APPS)
 def test_every_app_links_for_every_board_within_nrf52840_limits(app: str, board: str) -> None:
-    from edgesim.firmware.build import build_app
-    from edgesim.firmware.size import FLASH_LIMIT, RAM_LIMIT
+    from edgesim.mcu.firmware_builder import build_app
+    from edgesim.mcu.size import FLASH_LIMIT, RAM_LIMIT
 
     image = build_app(app, board)
     size = image.size
@@ -48,7 +48,7 @@ def test_firmware_compiles_the_same_kernel_files_as_the_extension() -> None:
     compiled by an extension module (setup.py MODULE_KERNELS), and firmware/ holds no kernel copies."""
     import ast
 
-    from edgesim.firmware.build import KERNELS, kernel_sources
+    from edgesim.mcu.firmware_builder import KERNELS, kernel_sources
 
     tree = ast.parse((REPO_ROOT / "setup.py").read_text())
     module_kernels = next(ast.literal_eval(node.value) for node in ast.walk(tree)
@@ -62,7 +62,7 @@ def test_firmware_compiles_the_same_kernel_files_as_the_extension() -> None:
 
 def test_size_limits_are_enforced() -> None:
     from edgesim.errors import TargetError
-    from edgesim.firmware.size import SizeReport
+    from edgesim.mcu.size import SizeReport
 
     with pytest.raises(TargetError, match="RAM"):
         SizeReport({".bss": 300 * 1024}, 0, 0).check_limits()

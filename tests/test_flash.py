@@ -1,4 +1,4 @@
-"""Flashing orchestration (edgesim/flash.py) against a stand-in bossac that records its arguments.
+"""Flashing orchestration (edgesim/mcu/flash.py) against a stand-in bossac that records its arguments.
 
 No board exists here: the USB port list, the 1200-baud touch and the clock are
 faked; bossac is a real executable on PATH (a shell script), run as a real
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from edgesim import flash
+from edgesim.mcu import flash
 from edgesim.errors import TargetError
 
 

@@ -1,4 +1,4 @@
-"""Camera frame preprocessing (edgesim.image, kernels/dsp/image): exact
+"""Camera frame preprocessing (edgesim.compute.image, kernels/dsp/image): exact
 golden values from an independent numpy formulation of the integer
 arithmetic in edgesim/image.h, the reference bitmaps and photos through the
 person detection model, and bad input."""
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from edgesim.errors import KernelError
-from edgesim.image import MAX_DIM, SIDE, preprocess, preprocess_buffer
+from edgesim.compute.image import MAX_DIM, SIDE, preprocess, preprocess_buffer
 from native_build import (assert_compiles_warning_free, build_harness, kernel_sources, run_fuzzer, run_harness,
                           sanitizer_env)
 
@@ -26,7 +26,7 @@ SIZES = [(160, 120), (176, 144), (320, 240), (98, 131), (96, 96), (64, 48), (2, 
 # ---- independent formulation of the documented arithmetic ----
 
 def luma(frame: np.ndarray, pixel_format: str) -> np.ndarray:
-    """Gray levels (int64) of a frame array laid out as edgesim.image documents."""
+    """Gray levels (int64) of a frame array laid out as edgesim.compute.image documents."""
     f = frame.astype(np.int64)
     if pixel_format == "gray8":
         return f

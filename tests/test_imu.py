@@ -1,4 +1,4 @@
-"""Magic wand IMU kernels (edgesim.imu, kernels/dsp/imu): reference rasters
+"""Magic wand IMU kernels (edgesim.compute.imu, kernels/dsp/imu): reference rasters
 and classifications, bit-exact agreement with an independent model of the
 upstream sketch, streaming behaviour, bad input, sanitizers and fuzzing."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from edgesim.errors import KernelError
-from edgesim.imu import RASTER_MAX_POINTS, STROKE_MAX_POINTS, StrokeSegmenter, rasterize, stroke_from_floats
+from edgesim.compute.imu import RASTER_MAX_POINTS, STROKE_MAX_POINTS, StrokeSegmenter, rasterize, stroke_from_floats
 from imu_reference import SketchModel, rasterize_reference, synthetic_circle_stream
 from native_build import (assert_compiles_warning_free, build_harness, kernel_sources, require_compiler, run_fuzzer,
                           run_harness)
@@ -247,7 +247,7 @@ def test_emulated_cortex_m4_segments_and_rasterizes_bit_identically(models_dir: 
     exactly the host's rasters: same strokes, same pixels."""
     require_compiler("arm-none-eabi-gcc")
     require_compiler("qemu-system-arm")
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.sources.base import ImuChunk
     from edgesim.targets.emulator import EmulatorTarget
 

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import numpy as np
 import pytest
 
-from apps import load_app
+from edgesim.apps import load_app
 from edgesim.events import DetectionEvent, Event, InferenceEvent, SummaryEvent
 from edgesim.pipeline import RingBuffer, Runner, chunk_duration_ms
 from edgesim.sources.base import AudioChunk, Source

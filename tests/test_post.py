@@ -1,11 +1,11 @@
-"""The postprocessing faces (edgesim.post) against a Python model of TFLM RecognizeCommands."""
+"""The postprocessing faces (edgesim.compute.post) against a Python model of TFLM RecognizeCommands."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 from edgesim.errors import KernelError
-from edgesim.post import CommandRecognizer, Hysteresis, classify
+from edgesim.compute.post import CommandRecognizer, Hysteresis, classify
 
 LABELS = ("silence", "unknown", "yes", "no")
 YES = np.array([-128, -128, 127, -128], np.int8)

@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edgesim import renode
+from edgesim.mcu import renode
 from edgesim.errors import TargetError
-from edgesim.renode_metrics import read_metrics, plot_metrics
+from edgesim.mcu.renode_metrics import read_metrics, plot_metrics
 
 REPO = Path(__file__).resolve().parent.parent
 HAVE_RENODE = shutil.which("renode") is not None
 
 
 def test_checked_in_scripts_equal_the_generator(tmp_path: Path) -> None:
-    """renode/*.resc|robot are generated: they cannot drift from edgesim.renode."""
+    """renode/*.resc|robot are generated: they cannot drift from edgesim.mcu.renode."""
     for path in renode.write_static_scripts(tmp_path):
         assert (REPO / "renode" / path.name).read_text() == path.read_text(), f"regenerate renode/{path.name}"
 
@@ -81,7 +81,7 @@ def test_renode_from_env_variable(tmp_path: Path) -> None:
 
 
 def test_target_without_renode_fails_before_building(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.targets import create_target
 
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -106,7 +106,7 @@ def test_cli_test_command_without_renode(monkeypatch: pytest.MonkeyPatch, tmp_pa
 # ---- profiler metrics --------------------------------------------------------
 
 def write_metrics(path: Path) -> None:
-    """A dump in Renode's metrics format (see edgesim/renode_metrics.py), built by hand."""
+    """A dump in Renode's metrics format (see edgesim/mcu/renode_metrics.py), built by hand."""
     out = bytearray()
     out += struct.pack("<i", 1) + struct.pack("<ii", 0, 3) + b"cpu"
     peripherals = [("sysbus.uart0", 0x40002000, 0x40002FFF), ("sysbus.pdm", 0x4001D000, 0x4001DFFF)]
@@ -175,7 +175,7 @@ def test_metrics_plots_are_pngs(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not HAVE_RENODE, reason="Renode is not installed (needs dotnet >= 6, not reachable here)")
 def test_real_renode_runs_the_wake_word_robot_test() -> None:
-    from edgesim.renode_tests import run_robot_tests
+    from edgesim.mcu.renode_tests import run_robot_tests
 
     (result,) = run_robot_tests(["wake_word"])
     assert result.passed, f"see {result.log}"
@@ -231,7 +231,7 @@ def test_target_drives_renode_through_its_uart_socket(monkeypatch: pytest.Monkey
     import json
     import sys
 
-    from apps import load_app
+    from edgesim.apps import load_app
     from conftest import shared_path
     from edgesim.targets.renode import RenodeTarget
 
@@ -255,8 +255,8 @@ def test_target_drives_renode_through_its_uart_socket(monkeypatch: pytest.Monkey
 
 
 def test_robot_inputs_are_in_the_models_formats(testdata_dir: Path, tmp_path: Path) -> None:
-    from edgesim import jpeg
-    from edgesim.renode_tests import IMU_RATE_HZ, prepare_inputs
+    from edgesim.compute import jpeg
+    from edgesim.mcu.renode_tests import IMU_RATE_HZ, prepare_inputs
     from edgesim.sources.wav import read_wav
 
     audio = prepare_inputs("wake_word", tmp_path).read_bytes()

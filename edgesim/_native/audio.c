@@ -4,10 +4,10 @@
  * takes a buffer of native int16 samples and returns the int8 features of
  * every completed frame as a bytearray (FEATURE_CHANNELS per frame);
  * features(samples) takes a 1-D int16 numpy array and returns a fresh
- * (frames, FEATURE_CHANNELS) int8 numpy array - edgesim/frontend.py's
+ * (frames, FEATURE_CHANNELS) int8 numpy array - edgesim/compute/frontend.py's
  * AudioFrontend.process, done in one call because a live app pays it every
  * 20 ms hop.  The ES_AUDIO_* constants of config.h are module attributes
- * without the prefix.  edgesim/frontend.py is the numpy face:
+ * without the prefix.  edgesim/compute/frontend.py is the numpy face:
  *
  *   >>> import array, numpy as np; from edgesim import _audio
  *   >>> fe = _audio.Frontend()

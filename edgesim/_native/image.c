@@ -3,7 +3,7 @@
  * A thin binding over edgesim/kernels/dsp/image (see edgesim/image.h for the
  * arithmetic).  Pixel formats and resize methods are exported as module
  * attributes (PIXEL_GRAY8, ..., RESIZE_AREA, RESIZE_BILINEAR), with SIDE and
- * MAX_DIM from config.h; edgesim/image.py is the numpy face:
+ * MAX_DIM from config.h; edgesim/compute/image.py is the numpy face:
  *
  *   >>> from edgesim import _image
  *   >>> len(_image.preprocess(bytes(96 * 96), 96, 96, 0, _image.PIXEL_GRAY8, _image.RESIZE_AREA))

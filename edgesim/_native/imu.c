@@ -2,7 +2,7 @@
  *
  * A thin binding over edgesim/kernels/dsp/imu (see edgesim/imu.h).  Constants
  * from config.h are module attributes (SAMPLE_RATE_HZ, STROKE_MAX_POINTS,
- * RASTER_SIDE, RASTER_CHANNELS, RASTER_RANGE_Q12, ...); edgesim/imu.py is the
+ * RASTER_SIDE, RASTER_CHANNELS, RASTER_RANGE_Q12, ...); edgesim/compute/imu.py is the
  * numpy face:
  *
  *   >>> from edgesim import _imu

@@ -4,7 +4,7 @@
  *   _jpeg.decode(data, rgb=False) -> (width, height, channels, bytes)
  *
  * Corrupt or unsupported data raises edgesim.errors.SourceError naming the
- * problem.  edgesim/jpeg.py wraps the result as a numpy array.
+ * problem.  edgesim/compute/jpeg.py wraps the result as a numpy array.
  */
 #include "common.h"
 

@@ -9,7 +9,7 @@
  *       .process(score: int) -> (active, changed);  .reset();  .active
  *   classify(scores: bytes-like int8, min_score: int) -> (top, score, is_accepted)
  *
- * The Python face is edgesim/post.py.  Kernel statuses become KernelError.
+ * The Python face is edgesim/compute/post.py.  Kernel statuses become KernelError.
  */
 #include "common.h"
 #include "edgesim/post.h"

@@ -10,7 +10,7 @@
  *
  * The model bytes object is kept referenced (constant tensors point into it)
  * and the arena is allocated to the exact size es_model_load reports.  The
- * numpy-facing checks live in edgesim/model.py.
+ * numpy-facing checks live in edgesim/compute/model.py.
  */
 #include "common.h"
 

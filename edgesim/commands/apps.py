@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from apps import all_apps
+    from edgesim.apps import all_apps
 
     found = all_apps()
     if args.json:

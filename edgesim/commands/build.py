@@ -39,7 +39,7 @@ examples:
 
 
 def register(subparsers: Any) -> None:
-    from edgesim.firmware.build import BOARDS
+    from edgesim.mcu.firmware_builder import BOARDS
 
     parser = subparsers.add_parser("build", help="build an app's firmware image for a board",
                                    description=HELP, epilog=EXAMPLES,
@@ -59,8 +59,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from apps import load_app
-    from edgesim.firmware.build import DEFAULT_STACK_BYTES, build_app
+    from edgesim.apps import load_app
+    from edgesim.mcu.firmware_builder import DEFAULT_STACK_BYTES, build_app
 
     app = load_app(args.app)
     image = build_app(app, args.board, model=args.model, stack_bytes=args.stack or DEFAULT_STACK_BYTES,
@@ -83,7 +83,7 @@ def _measure_stack(app: Any, image: Any, board: str) -> int:
 
     from edgesim import protocol as p
     from edgesim.errors import TargetError
-    from edgesim.qemu import run_bulk
+    from edgesim.mcu.qemu import run_bulk
 
     if board != "mps2-an386":
         raise TargetError("--measure-stack runs the image in QEMU, which emulates mps2-an386 only")

@@ -78,7 +78,7 @@ def _differences(ours: dict[str, Any], theirs: dict[str, Any], limit: int = 20) 
 
 
 def run(args: argparse.Namespace) -> int:
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim import evaluation
     from edgesim.commands.run import target_options
     from edgesim.errors import SourceError

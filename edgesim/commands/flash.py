@@ -38,8 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from edgesim.firmware.build import build_app
-    from edgesim.flash import flash_image
+    from edgesim.mcu.firmware_builder import build_app
+    from edgesim.mcu.flash import flash_image
 
     image = build_app(args.app, board="nano33ble", sensors=args.sensors, console=args.console)
     print(image.size.report())

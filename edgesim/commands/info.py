@@ -38,7 +38,7 @@ def _tensor_json(t: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from edgesim.model import Model
+    from edgesim.compute.model import Model
 
     model = Model(args.model)
     if args.json:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from edgesim.errors import SourceError
-    from edgesim.model import Model
+    from edgesim.compute.model import Model
 
     model = Model(args.model)
     inputs, outputs = [Path(p) for p in args.input], [Path(p) for p in args.output]

@@ -70,7 +70,7 @@ def target_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.display import make_display
     from edgesim.pipeline import Runner
     from edgesim.sources import open_source

@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from edgesim.renode_tests import run_robot_tests
+    from edgesim.mcu.renode_tests import run_robot_tests
 
     results = run_robot_tests(args.app or None, plots=Path(args.plots) if args.plots else None)
     for result in results:

@@ -81,7 +81,7 @@ class SerialTransport:
 
 def find_device_port() -> str:
     """The Nano 33 BLE's USB serial port, else the only USB-serial adapter (firmware built with --console uart)."""
-    from edgesim import flash
+    from edgesim.mcu import flash
 
     ports = flash.serial_ports()
     boards = flash.find_boards(lambda: ports)

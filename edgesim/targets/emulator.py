@@ -1,6 +1,6 @@
 """The emulator target: the app's firmware on QEMU's Cortex-M4 (mps2-an386).
 
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.targets.emulator import EmulatorTarget
 
     with EmulatorTarget(board="mps2-an386") as target:
@@ -82,9 +82,9 @@ class EmulatorTarget(Target):
     # ---- life cycle ---------------------------------------------------------
 
     def open(self, app: App) -> None:
-        from edgesim.firmware.build import build_app
-        from edgesim.model import Model
-        from edgesim.post import PostProcessor
+        from edgesim.mcu.firmware_builder import build_app
+        from edgesim.compute.model import Model
+        from edgesim.compute.post import PostProcessor
         from edgesim.store import resolve_model
 
         model = self.option_values.get("model") or app.model
@@ -110,7 +110,7 @@ class EmulatorTarget(Target):
 
     def _connect(self) -> Any:
         """A protocol Transport to the running firmware."""
-        from edgesim.qemu import QemuMachine
+        from edgesim.mcu.qemu import QemuMachine
 
         return QemuMachine(self.image.elf)
 
@@ -265,7 +265,7 @@ class EmulatorTarget(Target):
                 return seen
 
     def _run_bulk(self) -> list[Event]:
-        from edgesim.qemu import run_bulk
+        from edgesim.mcu.qemu import run_bulk
 
         frames = [(p.CONFIG, p.config_payload(self.want_features, send_stats=True)), *self._bulk, (p.END, b"")]
         stream = b"".join(p.encode_frame(t, seq & 0xFFFF, payload) for seq, (t, payload) in enumerate(frames))
@@ -304,7 +304,7 @@ class EmulatorTarget(Target):
             require_audio_rate(chunk)
             return p.AUDIO, p.audio_payloads(np.asarray(chunk.samples))
         if kind == "camera":
-            from edgesim.image import PIXEL_FORMATS
+            from edgesim.compute.image import PIXEL_FORMATS
 
             fmt = PIXEL_FORMATS.get(chunk.pixel_format)
             if fmt is None:

@@ -1,6 +1,6 @@
 """The host target: the app's C kernels on this computer, through the Python extension.
 
-    from apps import load_app
+    from edgesim.apps import load_app
     from edgesim.targets.host import HostTarget
 
     with HostTarget() as target:
@@ -11,7 +11,7 @@
 
 Each preprocess kernel of edgesim.app becomes a feeder below that turns
 chunks into (t_ms, model input) pairs; the model runs on each; the
-postprocessor (edgesim.post, C) turns int8 scores into detections.  The
+postprocessor (edgesim.compute.post, C) turns int8 scores into detections.  The
 firmware's app loop does the same steps with the same kernels, so events
 agree bit for bit across targets.
 """
@@ -26,7 +26,7 @@ from edgesim.constants import (AUDIO_FEATURE_CHANNELS, AUDIO_FEATURE_FRAMES, AUD
 from edgesim.app import App
 from edgesim.errors import ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
-from edgesim.post import PostProcessor
+from edgesim.compute.post import PostProcessor
 from edgesim.targets.base import Target, require_audio_rate
 
 
@@ -45,7 +45,7 @@ class AudioFeeder:
     """
 
     def __init__(self, app: App) -> None:
-        from edgesim.frontend import AudioFrontend
+        from edgesim.compute.frontend import AudioFrontend
 
         self.app = app
         self.window_frames = int(app.preprocess.param("window_frames", AUDIO_FEATURE_FRAMES))
@@ -97,7 +97,7 @@ class ImageFeeder:
         pass
 
     def push(self, chunk: Any) -> list[tuple[int, np.ndarray]]:
-        from edgesim.image import preprocess
+        from edgesim.compute.image import preprocess
 
         _expect_kind(chunk, ("camera",), self.app)
         return [(int(chunk.t_ms), preprocess(chunk.pixels, chunk.pixel_format, self.resize).reshape(-1))]
@@ -114,7 +114,7 @@ class StrokeFeeder:
     """
 
     def __init__(self, app: App) -> None:
-        from edgesim.imu import StrokeSegmenter
+        from edgesim.compute.imu import StrokeSegmenter
 
         self.app = app
         self.segmenter = StrokeSegmenter(app.sensor.rate_hz)
@@ -123,7 +123,7 @@ class StrokeFeeder:
         self.segmenter.reset()
 
     def push(self, chunk: Any) -> list[tuple[int, np.ndarray]]:
-        from edgesim.imu import rasterize
+        from edgesim.compute.imu import rasterize
 
         kind = _expect_kind(chunk, ("imu",) + self.app.sensor.accepts, self.app)
         if kind == "stroke":
@@ -156,7 +156,7 @@ class HostTarget(Target):
         self.model_path = ""
 
     def open(self, app: App) -> None:
-        from edgesim.model import Model
+        from edgesim.compute.model import Model
         from edgesim.store import resolve_model
 
         path = resolve_model(app.model)

@@ -9,7 +9,7 @@
 
 The firmware is the one that goes on the real board (nano33ble build); the
 session is the emulator's protocol over uart0, which Renode exposes as a
-server socket terminal (edgesim.renode.RenodeMachine).  With ``profile`` set,
+server socket terminal (edgesim.mcu.renode.RenodeMachine).  With ``profile`` set,
 ``machine EnableProfiler`` records Renode's metrics and close() plots them
 (instructions per core, memory, peripheral and exception counts) into
 ``plots`` as PNG.  The on-board-sensor variant (Renode's PDM/IMU/camera
@@ -24,7 +24,7 @@ from typing import Any
 
 from edgesim.app import App
 from edgesim.errors import TargetError
-from edgesim.renode import RenodeMachine, RenodeScript, find_renode
+from edgesim.mcu.renode import RenodeMachine, RenodeScript, find_renode
 from edgesim.targets.emulator import EmulatorTarget
 
 DEFAULT_TIMEOUT_S = 120.0  # Renode runs the firmware well below real time
@@ -97,14 +97,14 @@ class RenodeTarget(EmulatorTarget):
             self._workdir.cleanup()
             self._workdir = None
         if self.plots_dir is not None and self.profile is not None and self.profile.exists() and not self.plots:
-            from edgesim.renode_metrics import plot_metrics, read_metrics
+            from edgesim.mcu.renode_metrics import plot_metrics, read_metrics
 
             self.plots = plot_metrics(read_metrics(self.profile), self.plots_dir)
 
     def stats(self) -> dict[str, Any]:
         out = super().stats()
         if self.profile is not None and self.profile.exists():
-            from edgesim.renode_metrics import read_metrics
+            from edgesim.mcu.renode_metrics import read_metrics
 
             out["renode_metrics"] = read_metrics(self.profile).summary()
         if self.plots:

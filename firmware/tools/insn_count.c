@@ -10,7 +10,7 @@
  *     <preprocess> <invoke> <postprocess>
  * to the output file, then starts over.  At exit it writes "total <n>".
  *
- * Usage (edgesim/qemu.py builds and passes this):
+ * Usage (edgesim/mcu/qemu.py builds and passes this):
  *   qemu-system-arm ... -plugin insn_count.so,marks=A0:A1:A2:A3:A4,out=FILE
  * where A0..A4 are the hex addresses of es_mark_preprocess, es_mark_invoke,
  * es_mark_postprocess, es_mark_idle, es_mark_report.

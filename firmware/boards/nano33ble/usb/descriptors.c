@@ -1,7 +1,7 @@
 /* USB descriptors of the edgesim console: one CDC-ACM function (USB CDC
  * 1.2 / PSTN 1.2), full speed.  The Arduino VID:PID of a Nano 33 BLE
  * running a sketch (2341:805A) lets the Arduino tools and edgesim
- * (edgesim/flash.py, edgesim/targets/device.py) find the board.
+ * (edgesim/mcu/flash.py, edgesim/targets/device.py) find the board.
  */
 #include <string.h>
 

@@ -9,7 +9,7 @@ firmware runs, so host and board produce identical bytes.  The arithmetic
 Usage::
 
     import cv2
-    from edgesim.image import preprocess
+    from edgesim.compute.image import preprocess
 
     frame = cv2.imread("person.jpg")                      # (h, w, 3) BGR uint8
     model_input = preprocess(frame, pixel_format="bgr888")  # (96, 96) int8

@@ -2,7 +2,7 @@
 
 Two ways to run an image; QEMU is always killed at the end, whatever happens:
 
-    from edgesim.qemu import QemuMachine, run_bulk
+    from edgesim.mcu.qemu import QemuMachine, run_bulk
     with QemuMachine(elf) as machine:              # UART on a socket: interactive frames
         link = Link(machine, timeout=10)           # QemuMachine is a protocol Transport
         ...
@@ -196,14 +196,14 @@ class QemuMachine:
         self.close()
 
 
-PLUGIN_SOURCE = Path(__file__).resolve().parent.parent / "firmware" / "tools" / "insn_count.c"
+PLUGIN_SOURCE = Path(__file__).resolve().parents[2] / "firmware" / "tools" / "insn_count.c"
 MARK_SYMBOLS = ("es_mark_preprocess", "es_mark_invoke", "es_mark_postprocess", "es_mark_idle", "es_mark_report")
 
 
 def counting_plugin() -> Path:
     """The instruction-counting TCG plugin (firmware/tools/insn_count.c), built
     with the host's gcc on first use and cached by source hash."""
-    from edgesim.firmware.build import cache_root
+    from edgesim.mcu.firmware_builder import cache_root
 
     source = PLUGIN_SOURCE.read_bytes()
     target = cache_root() / "tools" / f"insn_count-{hashlib.sha256(source).hexdigest()[:16]}.so"

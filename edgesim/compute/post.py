@@ -4,7 +4,7 @@ Scores are the model's int8 outputs; thresholds and reported scores use the
 0..255 scale ``q + 128`` exactly as the firmware does.
 
     >>> import numpy as np
-    >>> from edgesim.post import CommandRecognizer
+    >>> from edgesim.compute.post import CommandRecognizer
     >>> recognizer = CommandRecognizer(("silence", "unknown", "yes", "no"))
     >>> yes = np.array([-128, -128, 127, -128], np.int8)
     >>> [recognizer.process(yes, t).is_new for t in (0, 100, 200, 300)]
@@ -162,7 +162,7 @@ class PostProcessor:
     Every target builds detection events through ``detection_event`` so a
     detection reads the same whether the kernel ran here or on a device.
 
-        >>> from apps import load_app
+        >>> from edgesim.apps import load_app
         >>> post = PostProcessor(load_app("gesture"))
         >>> post.process(np.array([-128, 100, -128, -128, -128, -128, -128, -128, -128, -128], np.int8), 1000)[0].label
         '1'

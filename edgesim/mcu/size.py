@@ -1,6 +1,6 @@
 """Size report of a firmware image: flash and RAM per section, model, arena, stack.
 
-    from edgesim.firmware.size import measure
+    from edgesim.mcu.size import measure
     report = measure(Path("wake_word.elf"), stack_bytes=16384)
     print(report.report())
     report.check_limits()   # TargetError when the image does not fit the nRF52840

@@ -10,7 +10,7 @@ code and agree bit for bit.
 Usage::
 
     import numpy as np
-    from edgesim.imu import StrokeSegmenter, rasterize
+    from edgesim.compute.imu import StrokeSegmenter, rasterize
 
     segmenter = StrokeSegmenter()                 # 119 Hz, as the LSM9DS1 FIFO
     for chunk in imu_chunks:                      # (n, 6): ax, ay, az [g], gx, gy, gz [deg/s]

@@ -1,6 +1,6 @@
 """Renode profiler metrics (``machine EnableProfiler @file``): parse and plot, outside Colab.
 
-    from edgesim.renode_metrics import read_metrics, plot_metrics
+    from edgesim.mcu.renode_metrics import read_metrics, plot_metrics
     metrics = read_metrics(Path("wake_word.dump"))
     metrics.instructions["cpu"][-1]          # (virtual_ms, executed instructions so far)
     plot_metrics(metrics, Path("plots/"))    # instructions.png memory.png peripherals.png exceptions.png

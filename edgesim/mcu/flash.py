@@ -1,6 +1,6 @@
 """Flashing firmware onto an Arduino Nano 33 BLE (Sense).
 
-    from edgesim.flash import flash_image
+    from edgesim.mcu.flash import flash_image
     result = flash_image(Path("wake_word.bin"), Path("wake_word.elf"))   # finds the board itself
     print(result.tool, result.port)
 

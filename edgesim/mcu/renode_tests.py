@@ -1,6 +1,6 @@
 """Running renode/<app>.robot with renode-test (what `edgesim test --target renode` does).
 
-    from edgesim.renode_tests import prepare_inputs, run_robot_tests
+    from edgesim.mcu.renode_tests import prepare_inputs, run_robot_tests
     inputs = prepare_inputs("wake_word", Path("build/renode"))   # the file the robot test feeds
     results = run_robot_tests(["wake_word"])                     # needs Renode; TargetError otherwise
 
@@ -20,9 +20,9 @@ import numpy as np
 
 from edgesim import constants
 from edgesim.errors import TargetError
-from edgesim.renode import APP_INPUT, RenodeScript, find_renode_test, write_audio_raw
+from edgesim.mcu.renode import APP_INPUT, RenodeScript, find_renode_test, write_audio_raw
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_TESTDATA = REPO_ROOT.parent / "shared" / "testdata"
 BUILD = REPO_ROOT / "build" / "renode"
 CAMERA_SIZE = (160, 120)  # the ArduCAM resolution the person detection sketch uses
@@ -94,8 +94,8 @@ def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
                     timeout_s: float = 1800.0) -> list[RobotResult]:
     """Build, prepare and run each app's robot file; TargetError when Renode is missing."""
     renode_test = find_renode_test()
-    from edgesim.firmware.build import build_app
-    from edgesim.renode_metrics import plot_metrics, read_metrics
+    from edgesim.mcu.firmware_builder import build_app
+    from edgesim.mcu.renode_metrics import plot_metrics, read_metrics
 
     results = []
     for app in apps or list(APP_INPUT):
