@@ -14,16 +14,34 @@ kept anywhere else.
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 from edgesim.app import App, AppError
 
 APPS_DIR = Path(__file__).resolve().parent
+APP_PATH_VARIABLE = "EDGESIM_APPS"
+
+
+def app_dirs() -> list[Path]:
+    """The app path: the EDGESIM_APPS folders (in order), then the bundled apps."""
+    extra = [Path(d) for d in os.environ.get(APP_PATH_VARIABLE, "").split(os.pathsep) if d]
+    for folder in extra:
+        if not folder.is_dir():
+            raise AppError(f"{APP_PATH_VARIABLE} names {folder}, which is not a folder")
+    return [*extra, APPS_DIR]
+
+
+def _app_files() -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for folder in reversed(app_dirs()):  # earlier folders win
+        files.update({p.stem: p for p in folder.glob("*.py") if not p.stem.startswith("_")})
+    return files
 
 
 def app_names() -> list[str]:
-    """Names of the app files in this folder, sorted."""
-    return sorted(p.stem for p in APPS_DIR.glob("*.py") if not p.stem.startswith("_"))
+    """Names of the apps on the app path, sorted."""
+    return sorted(_app_files())
 
 
 def _load_file(path: Path) -> App:
@@ -44,16 +62,17 @@ def _load_file(path: Path) -> App:
 
 
 def load_app(name_or_path: str) -> App:
-    """An app by name (apps/<name>.py) or by the path of an app file."""
+    """An app by name (on the app path) or by the path of an app file."""
     path = Path(name_or_path)
     if path.suffix == ".py":
         if not path.is_file():
             raise AppError(f"app file {path} does not exist")
         return _load_file(path)
-    if name_or_path not in app_names():
-        raise AppError(f"unknown app {name_or_path!r}; available: {', '.join(app_names())} "
-                       f"(or give the path of an app file)")
-    return _load_file(APPS_DIR / f"{name_or_path}.py")
+    files = _app_files()
+    if name_or_path not in files:
+        raise AppError(f"unknown app {name_or_path!r}; available: {', '.join(sorted(files))} "
+                       f"(or give the path of an app file, or add its folder with --apps DIR)")
+    return _load_file(files[name_or_path])
 
 
 def all_apps() -> list[App]:

@@ -10,6 +10,7 @@ Errors from edgesim (EdgesimError) become one line on stderr and exit code 1.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"edgesim {__version__}")
+    parser.add_argument("--apps", metavar="DIR", action="append", default=[],
+                        help="a folder of your own app files, searched before the bundled apps "
+                        "(repeatable; same as EDGESIM_APPS=DIR)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         import_module(f"edgesim.commands.{name}").register(subparsers)
@@ -53,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return 2
+    if args.apps:  # through the environment, so worker processes see the same apps
+        from edgesim.apps import APP_PATH_VARIABLE
+
+        os.environ[APP_PATH_VARIABLE] = os.pathsep.join(
+            [*args.apps, *filter(None, os.environ.get(APP_PATH_VARIABLE, "").split(os.pathsep))])
     try:
         return int(args.func(args) or 0)
     except EdgesimError as error:

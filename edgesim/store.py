@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from edgesim.resources import cache_dir
 from edgesim.errors import StoreError
 
 TFLM = "https://raw.githubusercontent.com/tensorflow/tflite-micro"
@@ -109,9 +110,9 @@ REGISTRY: dict[str, ModelEntry] = {entry.name: entry for entry in (
 
 
 def default_cache_dir() -> Path:
-    """$XDG_CACHE_HOME/edgesim/models, or ~/.cache/edgesim/models."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "edgesim" / "models"
+    """<edgesim cache>/models: ~/.cache/edgesim/models unless EDGESIM_CACHE or
+    XDG_CACHE_HOME say otherwise (edgesim.resources.cache_dir)."""
+    return cache_dir() / "models"
 
 
 def sha256_of(path: Path) -> str:

@@ -47,13 +47,13 @@ def test_non_identity_palette_is_applied(testdata_dir: Path) -> None:
 
 def test_jpeg_and_png_colour_images(testdata_dir: Path, tmp_path: Path) -> None:
     pixels, pixel_format = read_image(testdata_dir / "person_detection" / "person.jpg")
-    assert pixel_format == "bgr888" and pixels.shape == (606, 517, 3)
+    assert pixel_format == "rgb888" and pixels.shape == (606, 517, 3)
     rgb = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
     Image.fromarray(rgb).save(tmp_path / "c.png")
     Image.fromarray(np.dstack([rgb, np.full((20, 30), 7, np.uint8)])).save(tmp_path / "alpha.png")
     for name in ("c.png", "alpha.png"):
         pixels, pixel_format = read_image(tmp_path / name)
-        assert pixel_format == "bgr888" and np.array_equal(pixels[:, :, ::-1], rgb)
+        assert pixel_format == "rgb888" and np.array_equal(pixels, rgb)
 
 
 def test_image_folder_gives_one_frame_per_file_in_name_order(testdata_dir: Path) -> None:

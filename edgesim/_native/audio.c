@@ -253,7 +253,19 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim._audio",
+/* setup.py builds this binding twice on x86-64: edgesim._audio for any
+ * x86-64 CPU and edgesim._audio_avx2 with -mavx2 (ES_AUDIO_MODULE names it);
+ * edgesim/compute/frontend.py picks one at import.  Integer kernels: both
+ * give the same bits. */
+#ifndef ES_AUDIO_MODULE
+#define ES_AUDIO_MODULE _audio
+#endif
+#define ES_STRINGIFY(x) #x
+#define ES_XSTRINGIFY(x) ES_STRINGIFY(x)
+#define ES_PASTE(a, b) a##b
+#define ES_MODULE_INIT(name) ES_PASTE(PyInit_, name)
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim." ES_XSTRINGIFY(ES_AUDIO_MODULE),
                                     "Wake word audio front end kernels (edgesim/audio_frontend.h).", -1,
                                     methods, NULL, NULL, NULL, NULL};
 
@@ -274,7 +286,7 @@ static int import_numpy_pieces(void) {
   return 0;
 }
 
-PyMODINIT_FUNC PyInit__audio(void) {
+PyMODINIT_FUNC ES_MODULE_INIT(ES_AUDIO_MODULE)(void) {
   if (import_numpy_pieces() != 0) return NULL;
   if (PyType_Ready(&FrontendType) < 0) return NULL;
   PyObject *m = PyModule_Create(&module);

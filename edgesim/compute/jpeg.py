@@ -1,6 +1,6 @@
 """Baseline JPEG decoding through the shared C kernel (the one the firmware uses for the camera).
 
-    >>> from edgesim import jpeg
+    >>> from edgesim.compute import jpeg
     >>> gray = jpeg.decode(open("person.jpg", "rb").read())            # (H, W) uint8
     >>> rgb = jpeg.decode(open("person.jpg", "rb").read(), rgb=True)   # (H, W, 3) uint8
     >>> jpeg.info(data)                                                 # (width, height, components)

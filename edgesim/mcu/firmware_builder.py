@@ -11,7 +11,8 @@ so a second build of the same app is instant::
     image.elf            # Path of the linked ELF (QEMU loads it with -kernel)
     print(image.size.report())
 
-``EDGESIM_FIRMWARE_CACHE`` moves the cache (default: build/firmware in the repository).
+Images are cached under ``<build dir>/firmware`` (``~/.cache/edgesim/build/firmware``;
+``EDGESIM_BUILD_DIR`` or ``EDGESIM_CACHE`` move it, see edgesim.resources).
 """
 from __future__ import annotations
 
@@ -24,15 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
+from edgesim import resources
 from edgesim.errors import TargetError
 from edgesim.mcu.size import SizeReport, measure
 
 if TYPE_CHECKING:
     from edgesim.app import App
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-FIRMWARE = REPO_ROOT / "firmware"
-KERNELS = REPO_ROOT / "edgesim" / "kernels"
+# firmware/ of the checkout or of the installed package (edgesim.resources);
+# sources are named relative to SOURCE_ROOT ("firmware/app_main.c").
+SOURCE_ROOT = resources.data_root()
+FIRMWARE = resources.firmware_dir()
+KERNELS = resources.KERNELS_DIR
 CC = "arm-none-eabi-gcc"
 INSTALL_HINT = ("install the cross compiler: sudo apt-get install --no-install-recommends "
                 "gcc-arm-none-eabi libnewlib-arm-none-eabi")
@@ -112,7 +116,7 @@ def toolchain() -> str:
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("EDGESIM_FIRMWARE_CACHE", REPO_ROOT / "build" / "firmware"))
+    return resources.build_dir() / "firmware"
 
 
 # Kernel folders every image needs (status strings, the frame codec).
@@ -128,15 +132,16 @@ def kernel_sources(*folders: str) -> list[Path]:
 
 def _headers_digest() -> str:
     h = hashlib.sha256()
-    for path in sorted(KERNELS.rglob("*.h")) + sorted(FIRMWARE.rglob("*.h")):
-        h.update(str(path.relative_to(REPO_ROOT)).encode())
+    for root in (KERNELS, FIRMWARE):
+        for path in sorted(root.rglob("*.h")):
+            h.update(str(path.relative_to(root)).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
 
 def _resolve(source: str | Path) -> Path:
     path = Path(source)
-    return path if path.is_absolute() else REPO_ROOT / path
+    return path if path.is_absolute() else SOURCE_ROOT / path
 
 
 def _compile(cc: str, source: Path, flags: Sequence[str], headers: str, out_dir: Path) -> Path:
@@ -148,7 +153,7 @@ def _compile(cc: str, source: Path, flags: Sequence[str], headers: str, out_dir:
     result = subprocess.run([cc, *flags, "-c", str(source), "-o", str(tmp)], capture_output=True, text=True)
     if result.returncode != 0:
         tmp.unlink(missing_ok=True)
-        raise TargetError(f"firmware: compiling {source.relative_to(REPO_ROOT) if source.is_relative_to(REPO_ROOT) else source} "
+        raise TargetError(f"firmware: compiling {source.relative_to(SOURCE_ROOT) if source.is_relative_to(SOURCE_ROOT) else source} "
                           f"failed:\n{result.stderr.strip()}")
     os.replace(tmp, obj)
     return obj

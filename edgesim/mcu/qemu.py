@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from edgesim import resources
 from edgesim.errors import TargetError
 
 QEMU = "qemu-system-arm"
@@ -196,7 +197,7 @@ class QemuMachine:
         self.close()
 
 
-PLUGIN_SOURCE = Path(__file__).resolve().parents[2] / "firmware" / "tools" / "insn_count.c"
+PLUGIN_SOURCE = resources.firmware_dir() / "tools" / "insn_count.c"
 MARK_SYMBOLS = ("es_mark_preprocess", "es_mark_invoke", "es_mark_postprocess", "es_mark_idle", "es_mark_report")
 
 

@@ -34,6 +34,7 @@ from typing import Sequence
 
 import numpy as np
 
+from edgesim import resources
 from edgesim.errors import TargetError
 
 PLATFORM = "platforms/boards/arduino_nano_33_ble.repl"
@@ -330,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     import sys
 
     args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0]) if args else Path(__file__).resolve().parents[2] / "renode"
+    folder = Path(args[0]) if args else resources.renode_dir()
     for path in write_static_scripts(folder):
         print(path)
     return 0

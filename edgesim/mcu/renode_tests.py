@@ -18,13 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from edgesim import constants
+from edgesim import constants, resources
 from edgesim.errors import TargetError
 from edgesim.mcu.renode import APP_INPUT, RenodeScript, find_renode_test, write_audio_raw
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_TESTDATA = REPO_ROOT.parent / "shared" / "testdata"
-BUILD = REPO_ROOT / "build" / "renode"
+SHARED_TESTDATA = resources.PACKAGE_DIR.parent.parent / "shared" / "testdata"
+BUILD = resources.build_dir() / "renode"
 CAMERA_SIZE = (160, 120)  # the ArduCAM resolution the person detection sketch uses
 IMU_RATE_HZ: int = constants.IMU_SAMPLE_RATE_HZ
 
@@ -107,9 +106,9 @@ def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
         elf.write_bytes(image.elf.read_bytes())
         prepare_inputs(app)
         log = BUILD / f"{app}-robot"
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(resources.PACKAGE_DIR.parent),
                                                                           os.environ.get("PYTHONPATH")]))}
-        result = subprocess.run([str(renode_test), str(REPO_ROOT / "renode" / f"{app}.robot"),
+        result = subprocess.run([str(renode_test), str(resources.renode_dir() / f"{app}.robot"),
                                  "--results-dir", str(log)], env=env, timeout=timeout_s)
         outcome = RobotResult(app, result.returncode == 0, log)
         dump = BUILD / f"{app}.dump"

@@ -27,6 +27,7 @@ from edgesim.errors import SourceError
 from edgesim.sources.base import (AUDIO_CHUNK_SAMPLES, AUDIO_RATE_HZ, IMU_RATE_HZ, AudioChunk, Chunk, ImageFrame,
                                   ImuChunk, Source, StrokeChunk, require_kind)
 from edgesim.sources.camera import frame_format, import_cv2, open_video_file, quietly
+from edgesim.sources.still_images import Unsupported, decode_image
 from edgesim.sources.wav import read_wav
 
 AUDIO_SUFFIXES = (".wav",)
@@ -65,14 +66,23 @@ class WavSource(Source):
 
 
 def read_image(path: Path) -> tuple[np.ndarray, str]:
-    """Decode an image file to (pixels, pixel format); palette images go through their palette."""
-    cv2 = import_cv2()
+    """Decode an image file to (pixels, pixel format); palette images go through their palette.
+
+    BMP, PNG and baseline JPEG need no OpenCV (edgesim.sources.still_images);
+    other files and variants go to OpenCV when it is installed."""
     try:
         blob = path.read_bytes()
     except OSError as error:
         raise SourceError(f"{path}: cannot read file ({error.strerror})") from None
     if not blob:
         raise SourceError(f"{path}: file is empty")
+    try:
+        return decode_image(blob, str(path))
+    except Unsupported as reason:
+        try:
+            cv2 = import_cv2()
+        except SourceError:
+            raise SourceError(f"{path}: {reason}; reading it needs OpenCV: pip install 'edgesim[live]'") from None
     pixels = quietly(cv2, lambda: cv2.imdecode(np.frombuffer(blob, dtype=np.uint8), cv2.IMREAD_UNCHANGED))
     if pixels is None or pixels.size == 0:
         raise SourceError(f"{path}: corrupt or unsupported image (could not decode it as BMP, PNG or JPEG)")
