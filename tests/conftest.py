@@ -1,10 +1,20 @@
-"""Shared fixtures: where the reference data lives, skipping clearly when absent."""
+"""Shared fixtures: where the reference data lives, skipping clearly when absent.
+
+With CI=true a skip is a failure unless its reason starts with
+UNAVAILABLE_HERE: in CI the oracle (tflite_micro), ../shared and the built
+extensions must be there, and a test that quietly skips would hide their loss.
+Only what truly cannot exist on the CI machine (Renode, a board, a camera)
+may skip there, and says so with that prefix.
+"""
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
+UNAVAILABLE_HERE = "unavailable here:"
+STRICT = os.environ.get("CI", "").lower() == "true"
 
 
 def shared_path(*parts: str) -> Path:
@@ -23,3 +33,32 @@ def models_dir() -> Path:
 @pytest.fixture
 def testdata_dir() -> Path:
     return shared_path("testdata")
+
+
+def _skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:
+    longrepr = report.longrepr
+    return str(longrepr[2] if isinstance(longrepr, tuple) else longrepr)
+
+
+def _fail_skips_in_ci(report: pytest.TestReport | pytest.CollectReport) -> None:
+    if not (STRICT and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    reason = _skip_reason(report).removeprefix("Skipped: ")
+    if not reason.startswith(UNAVAILABLE_HERE):
+        report.outcome = "failed"
+        report.longrepr = f"CI=true: this test may not skip in CI ({reason})"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    outcome = yield
+    _fail_skips_in_ci(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> object:
+    outcome = yield
+    _fail_skips_in_ci(outcome.get_result())
+
+
+pytest_plugins = ["pytester"]  # tests/test_ci_strictness.py runs pytest on small generated suites

@@ -55,7 +55,7 @@ def test_camera_index_without_a_camera_is_a_clear_error() -> None:
     present = capture.isOpened()
     capture.release()
     if present:
-        pytest.skip("this machine has a camera 0")
+        pytest.skip("unavailable here: this machine has a camera 0, so the no-camera error cannot be produced")
     with pytest.raises(SourceError, match="cannot open camera 0: no such camera"):
         open_source("camera:0", "camera")
     with pytest.raises(SourceError, match="cannot open camera 0"):

@@ -101,7 +101,7 @@ def test_mouse_without_display_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
 def test_mouse_with_headless_opencv_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     cv2 = pytest.importorskip("cv2")
     if not re.search(r"GUI:\s+NONE", cv2.getBuildInformation()):
-        pytest.skip("this OpenCV build has GUI support")
+        pytest.skip("unavailable here: this OpenCV build has GUI support, so the no-GUI error cannot be produced")
     monkeypatch.setenv("DISPLAY", ":99")
     with pytest.raises(SourceError, match="no GUI support"):
         open_source("mouse", "imu")
