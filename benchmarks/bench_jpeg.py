@@ -26,7 +26,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from edgesim import jpeg  # noqa: E402
+from edgesim.compute import jpeg  # noqa: E402
 
 KERNELS = REPO / "edgesim" / "kernels"
 FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-std=c99", "-O2",

@@ -14,7 +14,7 @@ import pytest
 
 cv2 = pytest.importorskip("cv2")
 
-from edgesim import jpeg  # noqa: E402
+from edgesim.compute import jpeg  # noqa: E402
 from edgesim.errors import SourceError  # noqa: E402
 from native_build import build_harness, kernel_sources, run_fuzzer, run_harness  # noqa: E402
 
