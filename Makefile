@@ -3,7 +3,7 @@
 #   make test   installs everything the tests need, builds, runs all tests
 PY := .venv/bin/python
 
-.PHONY: demo test build bench clean
+.PHONY: demo test build bench fuzz clean
 
 demo:
 	tools/bootstrap.sh live
@@ -29,6 +29,12 @@ BENCHMARKS := bench_inference bench_frontend bench_mcu bench_jpeg bench_apps
 bench:
 	@export EDGESIM_MODELS=$${EDGESIM_MODELS:-$(CURDIR)/../shared/models}; \
 	for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit 1; echo; done
+
+# Every C (libFuzzer) and Python (atheris) fuzz target for MINUTES minutes
+# each, from the committed seeds in tests/fuzz/corpus/.
+MINUTES ?= 1
+fuzz:
+	$(PY) tests/fuzz/run_all.py --minutes $(MINUTES)
 
 clean:
 	rm -rf build *.egg-info edgesim/*.so

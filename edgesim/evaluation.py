@@ -51,18 +51,21 @@ class LabelledFile:
 def _read_labels_csv(dataset: Path) -> list[LabelledFile]:
     path = dataset / "labels.csv"
     files = []
-    with open(path, newline="", encoding="utf-8") as handle:
-        for number, row in enumerate(csv.reader(handle), start=1):
-            if not row or row[0].strip().startswith("#"):
-                continue
-            if len(row) < 2:
-                raise SourceError(f"{path}: line {number} needs file,label: {','.join(row)!r}")
-            name, label = row[0].strip(), row[1].strip()
-            if number == 1 and (name, label) == ("file", "label"):
-                continue
-            if not (dataset / name).is_file():
-                raise SourceError(f"{path}: line {number} names {name}, which is not a file in {dataset}")
-            files.append(LabelledFile(dataset / name, label))
+    try:
+        rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise SourceError(f"{path}: cannot read it as UTF-8 CSV ({error})") from None
+    for number, row in enumerate(rows, start=1):
+        if not row or row[0].strip().startswith("#"):
+            continue
+        if len(row) < 2:
+            raise SourceError(f"{path}: line {number} needs file,label: {','.join(row)!r}")
+        name, label = row[0].strip(), row[1].strip()
+        if number == 1 and (name, label) == ("file", "label"):
+            continue
+        if "\0" in name or not (dataset / name).is_file():
+            raise SourceError(f"{path}: line {number} names {name!r}, which is not a file in {dataset}")
+        files.append(LabelledFile(dataset / name, label))
     return files
 
 

@@ -69,6 +69,24 @@ def kernel_sources(*folders: str) -> list[Path]:
     return sorted(p for folder in folders for p in (KERNELS / folder).rglob("*.c"))
 
 
+# Each libFuzzer target tests/fuzz/<name>.c and the kernel folders it links;
+# the tests run them briefly, tests/fuzz/run_all.py (`make fuzz`) for minutes.
+FUZZ_TARGET_KERNELS = {
+    "fuzz_audio": ("common", "dsp/audio"),
+    "fuzz_image": ("common", "dsp/image"),
+    "fuzz_imu": ("common", "dsp/imu"),
+    "fuzz_jpeg": ("common", "dsp/image"),
+    "fuzz_model": ("common", "runtime", "ops", "quant"),
+    "fuzz_post": ("common", "post"),
+    "fuzz_protocol": ("common", "protocol"),
+}
+
+
+def fuzz_target_sources(name: str) -> list[Path]:
+    """The sources of the libFuzzer target `name` (a key of FUZZ_TARGET_KERNELS)."""
+    return [REPO_ROOT / "tests" / "fuzz" / f"{name}.c", *kernel_sources(*FUZZ_TARGET_KERNELS[name])]
+
+
 def _resolve(path: str | os.PathLike) -> Path:
     p = Path(path)
     return p if p.is_absolute() else REPO_ROOT / p

@@ -149,8 +149,9 @@ def _decode_png(blob: bytes) -> tuple[np.ndarray, str]:
     width, height, bits, color_type, _compression, _filter, interlace = struct.unpack(">I I B B B B B",
                                                                                       chunks[b"IHDR"][0][:13])
     channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}.get(color_type)
-    if channels is None or width == 0 or height == 0:
-        raise ValueError(f"color type {color_type}, size {width}x{height}")
+    depths = {0: (1, 2, 4, 8, 16), 3: (1, 2, 4, 8)}.get(color_type, (8, 16))
+    if channels is None or bits not in depths or width == 0 or height == 0:
+        raise ValueError(f"color type {color_type} with {bits}-bit samples, size {width}x{height}")
     if interlace or bits == 16 or (bits < 8 and color_type not in (0, 3)):
         raise Unsupported(f"{'interlaced ' if interlace else ''}PNG with {bits}-bit samples")
     row_bytes = (width * channels * bits + 7) // 8
