@@ -129,9 +129,13 @@ def test_operator_reading_its_own_output() -> None:
     assert "is both an input and an output" in load_error(edited(micro_speech_bytes(), self_loop))
 
 
-def test_float_model_gets_a_clear_kernel_error() -> None:
-    message = load_error(shared_path("models", "magic_wand_legacy_accel.tflite").read_bytes())
-    assert "operator 0" in message
+def test_float_op_with_an_int8_output_gets_a_clear_kernel_error() -> None:
+    def int8_output(model: schema.ModelT) -> None:
+        graph = model.subgraphs[0]
+        graph.tensors[graph.operators[0].outputs[0]].type = schema.TensorType.INT8
+
+    message = load_error(edited(shared_path("models", "magic_wand_legacy_accel.tflite").read_bytes(), int8_output))
+    assert "operator 0" in message and "float32 input needs float32 filter" in message
 
 
 def test_missing_file() -> None:

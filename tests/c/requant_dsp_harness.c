@@ -1,4 +1,4 @@
-/* Checks es_op_requantize_row() against es_requantize_int8() (the per-value
+/* Checks es_requantize_row() against es_requantize_int8() (the per-value
  * TFLM formula of edgesim/quant.h, itself tested against a transcription of
  * TFLM in test_quant.py) for every table layout, with the Cortex-M loops
  * (ES_OPS_FORCE_MCU_LOOPS: on the host the DSP instructions are the
@@ -49,7 +49,7 @@ static int check_row(const int32_t *acc, const int32_t *bias, int32_t n, int bas
   rq.stride = 1;
   rq.count = n;
   int8_t out[ROW];
-  es_op_requantize_row(acc, bias, &rq, n, zp, lo, hi, out);
+  es_requantize_row(acc, bias, &rq, n, zp, lo, hi, out);
   for (int32_t c = 0; c < n; ++c) {
     int32_t a = acc[c];
     if (bias != NULL) a = (int32_t)((uint32_t)a + (uint32_t)bias[c]);

@@ -14,7 +14,7 @@
  * set to 0 (exactly the missing terms), so the inner loop is a plain dot
  * product reused by every output channel.  Two pixels and two channels are
  * computed together (four accumulators) to halve filter and column loads;
- * the raw sums of a pixel go to an int32 row that es_op_requantize_row()
+ * the raw sums of a pixel go to an int32 row that es_requantize_row()
  * turns into int8 in one loop.  The dot product is written twice, same sums:
  * for the host with a 16-multiple main loop that compilers vectorize, and for
  * Cortex-M (ES_OPS_MCU_LOOPS) with SXTB16 + SMLAD, two multiply-adds per
@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "edgesim/nn_conv.h"
 #include "edgesim/op.h"
 #include "edgesim/quant.h"
 #include "op_common.h"
@@ -33,6 +34,9 @@ enum { OPT_PADDING = 0, OPT_STRIDE_W = 1, OPT_STRIDE_H = 2, OPT_ACTIVATION = 3, 
  * depth it could overflow int32. */
 #define CONV_MAX_DEPTH 65536
 
+/* The kernel's working copy of its parameters, with the values derived from
+ * the dims (a local copy also keeps the compiler from reloading parameters
+ * after every int8 store, which could alias them). */
 typedef struct conv_data {
   es_channel_requant rq;
   int32_t input_offset; /* -input zero point */
@@ -42,6 +46,28 @@ typedef struct conv_data {
   int32_t groups;
   int32_t depth; /* filter_h * filter_w * filter input channels */
 } conv_data;
+
+/* What prepare() stores for invoke(): the params of one of the kernels. */
+typedef struct conv_op_data {
+  int is_float;
+  union {
+    es_conv_params s8;
+    es_conv_f32_params f32;
+  } u;
+} conv_op_data;
+
+static es_dims dims_of(const es_tensor *t) {
+  const es_dims d = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
+  return d;
+}
+
+size_t es_conv_s8_scratch_size(const es_dims *in_dims, const es_dims *filter_dims) {
+  if (filter_dims->c < 1 || in_dims->c != filter_dims->c) return 0; /* grouped: no scratch */
+  const size_t depth = (size_t)filter_dims->h * (size_t)filter_dims->w * (size_t)filter_dims->c;
+  /* Two int16 im2col columns (rounded up to 4-byte alignment), then two
+   * int32 rows of raw sums. */
+  return ((depth * 2u * sizeof(int16_t) + 3u) & ~(size_t)3u) + (size_t)filter_dims->n * 2u * sizeof(int32_t);
+}
 
 static es_status conv_prepare(es_op_context *ctx) {
   const int n_in = es_op_input_count(ctx);
@@ -53,16 +79,24 @@ static es_status conv_prepare(es_op_context *ctx) {
   const es_tensor *output = es_op_output(ctx, 0);
   if (input == 0 || filter == 0 || output == 0)
     return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "CONV_2D: missing input, filter or output tensor");
-  if (input->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: input must be int8");
-  if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: filter must be int8");
-  if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: output must be int8");
-  if (bias != 0 && bias->type != ES_INT32)
-    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: bias must be int32");
+  const int is_float = input->type == ES_FLOAT32;
+  if (is_float) {
+    if (filter->type != ES_FLOAT32 || output->type != ES_FLOAT32 || (bias != 0 && bias->type != ES_FLOAT32))
+      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: float32 input needs float32 filter, bias and output");
+    if (!es_op_is_aligned(filter, 4) || !es_op_is_aligned(bias, 4))
+      return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "CONV_2D: float32 filter or bias not 4-byte aligned in the model");
+  } else {
+    if (input->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: input must be int8 or float32");
+    if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: filter must be int8");
+    if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: output must be int8");
+    if (bias != 0 && bias->type != ES_INT32)
+      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: bias must be int32");
+  }
   if (input->rank != 4 || filter->rank != 4 || output->rank != 4)
     return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: input, filter and output must be 4-D (NHWC, OHWI)");
-  if (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output))
+  if (!is_float && (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output)))
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "CONV_2D: input and output need one positive scale and zero point");
-  if (filter->quant.channel_count < 1)
+  if (!is_float && filter->quant.channel_count < 1)
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "CONV_2D: filter is not quantized");
 
   const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
@@ -78,53 +112,58 @@ static es_status conv_prepare(es_op_context *ctx) {
     return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: output batch/channels do not match input batch/filter count");
   if (bias != 0 && es_tensor_elements(bias) != out_c)
     return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: bias length != output channels");
-  if (filter->bytes < (size_t)es_tensor_elements(filter) || (bias != 0 && bias->bytes < (size_t)out_c * 4u))
+  const size_t item = is_float ? 4u : 1u;
+  if (filter->bytes < (size_t)es_tensor_elements(filter) * item || (bias != 0 && bias->bytes < (size_t)out_c * 4u))
     return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: filter or bias data shorter than their shape");
-  if (filter->quant.channel_count != 1 && filter->quant.channel_count != out_c)
+  if (!is_float && filter->quant.channel_count != 1 && filter->quant.channel_count != out_c)
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "CONV_2D: filter needs 1 or output-channels scales");
   if ((int64_t)k_h * k_w * k_c > CONV_MAX_DEPTH)
     return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "CONV_2D: filter too large (int32 accumulator could overflow)");
 
-  conv_data *d = (conv_data *)es_op_alloc_persistent(ctx, sizeof(conv_data));
-  if (d == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "CONV_2D: arena too small for op data");
+  conv_op_data *data = (conv_op_data *)es_op_alloc_persistent(ctx, sizeof(conv_op_data));
+  if (data == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "CONV_2D: arena too small for op data");
+  data->is_float = is_float;
+  es_tile *tile = is_float ? &data->u.f32.tile : &data->u.s8.tile;
   const int32_t padding = es_op_option_int(ctx, OPT_PADDING, ES_PADDING_SAME);
-  d->stride_w = es_op_option_int(ctx, OPT_STRIDE_W, 0);
-  d->stride_h = es_op_option_int(ctx, OPT_STRIDE_H, 0);
-  d->dilation_w = es_op_option_int(ctx, OPT_DILATION_W, 1);
-  d->dilation_h = es_op_option_int(ctx, OPT_DILATION_H, 1);
+  tile->stride_w = es_op_option_int(ctx, OPT_STRIDE_W, 0);
+  tile->stride_h = es_op_option_int(ctx, OPT_STRIDE_H, 0);
+  tile->dilation_w = es_op_option_int(ctx, OPT_DILATION_W, 1);
+  tile->dilation_h = es_op_option_int(ctx, OPT_DILATION_H, 1);
   int32_t out_h = 0, out_w = 0;
-  es_status st = es_op_conv_geometry(padding, in_h, k_h, d->stride_h, d->dilation_h, &out_h, &d->pad_h);
-  if (st == ES_OK) st = es_op_conv_geometry(padding, in_w, k_w, d->stride_w, d->dilation_w, &out_w, &d->pad_w);
+  es_status st = es_op_conv_geometry(padding, in_h, k_h, tile->stride_h, tile->dilation_h, &out_h, &tile->pad_h);
+  if (st == ES_OK) st = es_op_conv_geometry(padding, in_w, k_w, tile->stride_w, tile->dilation_w, &out_w, &tile->pad_w);
   if (st == ES_ERR_UNSUPPORTED)
     return es_op_fail(ctx, st, "CONV_2D: invalid padding, stride or dilation (must be >= 1)");
   if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: filter larger than the input");
   if (output->dims[1] != out_h || output->dims[2] != out_w)
     return es_op_fail(ctx, ES_ERR_SHAPE, "CONV_2D: output height/width do not match padding, stride and dilation");
+  const int32_t activation = es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE);
+  if (is_float) {
+    es_activation_range_f32(activation, &data->u.f32.activation.min, &data->u.f32.activation.max);
+    es_op_set_data(ctx, data);
+    return ES_OK;
+  }
 
-  st = es_activation_range_int8(es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE), output->quant.scale,
-                                output->quant.zero_point, &d->act_min, &d->act_max);
+  es_conv_params *p = &data->u.s8;
+  st = es_activation_range_int8(activation, output->quant.scale, output->quant.zero_point, &p->activation.min,
+                                &p->activation.max);
   if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: unsupported fused activation");
-  st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, out_c, &d->rq);
+  st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, out_c, &p->requant);
   if (st == ES_ERR_ARENA_TOO_SMALL) return es_op_fail(ctx, st, "CONV_2D: arena too small for channel multipliers");
   if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: scales give an unusable output multiplier");
-  d->input_offset = -input->quant.zero_point;
-  d->output_zero_point = output->quant.zero_point;
-  d->groups = groups;
-  d->depth = k_h * k_w * k_c;
+  p->input_offset = -input->quant.zero_point;
+  p->output_offset = output->quant.zero_point;
   if (groups == 1) {
-    /* Two int16 im2col columns. */
-    /* Two int16 im2col columns (rounded up to 4-byte alignment), then two
-     * int32 rows of raw sums. */
-    st = es_op_request_scratch(ctx, (((size_t)d->depth * 2u * sizeof(int16_t) + 3u) & ~(size_t)3u) +
-                                        (size_t)out_c * 2u * sizeof(int32_t));
+    const es_dims in_dims = dims_of(input), filter_dims = dims_of(filter);
+    st = es_op_request_scratch(ctx, es_conv_s8_scratch_size(&in_dims, &filter_dims));
     if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: cannot reserve im2col scratch");
-    /* conv_invoke walks pixels in order and gathers a pair's columns before
+    /* es_conv_s8 walks pixels in order and gathers a pair's columns before
      * writing its outputs: the output may overlap the input's consumed part. */
     int32_t overlap;
-    if (batches == 1 && es_op_forward_overlap(in_h, in_w, in_c, out_h, out_w, out_c, d->stride_h, d->pad_h, &overlap))
+    if (batches == 1 && es_op_forward_overlap(in_h, in_w, in_c, out_h, out_w, out_c, tile->stride_h, tile->pad_h, &overlap))
       es_op_allow_output_overlap(ctx, overlap);
   }
-  es_op_set_data(ctx, d);
+  es_op_set_data(ctx, data);
   return ES_OK;
 }
 
@@ -294,7 +333,7 @@ static ES_OP_NOINLINE void dot_2x2(const int8_t *f0, const int8_t *f1, const int
 /* Output channels [0, out_c) of two pixels whose columns are col0 and col1
  * (col1 == NULL: one pixel, computed as a duplicate rather than branching).
  * Raw sums go to the int32 rows sum0/sum1, then each row is requantized in
- * one tight loop (es_op_requantize_row). */
+ * one tight loop (es_requantize_row). */
 static void conv_columns(const conv_data *d, const int8_t *filter, const int32_t *bias, int32_t out_c,
                          const int16_t *col0, const int16_t *col1, int32_t *sum0, int32_t *sum1, int8_t *out0,
                          int8_t *out1) {
@@ -310,20 +349,17 @@ static void conv_columns(const conv_data *d, const int8_t *filter, const int32_t
     sum0[c_next] = acc[2];
     sum1[c_next] = acc[3];
   }
-  es_op_requantize_row(sum0, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out0);
-  if (col1 != 0) es_op_requantize_row(sum1, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out1);
+  es_requantize_row(sum0, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out0);
+  if (col1 != 0) es_requantize_row(sum1, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out1);
 }
 
 /* Grouped convolution: the reference loop order with hoisted indexing. */
-static void conv_grouped(const conv_data *d, const es_tensor *input, const es_tensor *filter, const int32_t *bias,
-                         es_tensor *output) {
-  const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
-  const int32_t out_c = filter->dims[0], k_h = filter->dims[1], k_w = filter->dims[2], k_c = filter->dims[3];
-  const int32_t out_h = output->dims[1], out_w = output->dims[2];
+static void conv_grouped(const conv_data *d, const es_dims *in_dims, const int8_t *in, const es_dims *filter_dims,
+                         const int8_t *w, const int32_t *bias, const es_dims *out_dims, int8_t *out) {
+  const int32_t batches = in_dims->n, in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+  const int32_t out_c = filter_dims->n, k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c;
+  const int32_t out_h = out_dims->h, out_w = out_dims->w;
   const int32_t per_group = out_c / d->groups;
-  const int8_t *in = (const int8_t *)input->data;
-  const int8_t *w = (const int8_t *)filter->data;
-  int8_t *out = (int8_t *)output->data;
   for (int32_t b = 0; b < batches; ++b) {
     const int8_t *image = in + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
     for (int32_t oy = 0; oy < out_h; ++oy) {
@@ -347,7 +383,7 @@ static void conv_grouped(const conv_data *d, const es_tensor *input, const es_te
           if (bias != 0) acc = add_wrap(acc, es_op_load_i32(bias, c));
           int32_t m;
           int s;
-          es_op_channel_requant(&d->rq, c, &m, &s);
+          es_channel_requant_at(&d->rq, c, &m, &s);
           *out++ = es_requantize_int8(acc, m, s, d->output_zero_point, d->act_min, d->act_max);
         }
       }
@@ -355,24 +391,33 @@ static void conv_grouped(const conv_data *d, const es_tensor *input, const es_te
   }
 }
 
-static es_status conv_invoke(es_op_context *ctx) {
-  const conv_data *d = (const conv_data *)es_op_data(ctx);
-  const es_tensor *input = es_op_input(ctx, 0);
-  const es_tensor *filter = es_op_input(ctx, 1);
-  const es_tensor *bias_t = es_op_input(ctx, 2);
-  es_tensor *output = es_op_output(ctx, 0);
-  const int32_t *bias = bias_t != 0 ? (const int32_t *)bias_t->data : 0;
+es_status es_conv_s8(const es_conv_params *params, const es_dims *in_dims, const int8_t *in,
+                     const es_dims *filter_dims, const int8_t *w, const int32_t *bias,
+                     const es_dims *out_dims, int8_t *out, void *scratch) {
+  if (filter_dims->c < 1 || in_dims->c % filter_dims->c != 0) return ES_ERR_ARGUMENT;
+  conv_data local;
+  local.rq = params->requant;
+  local.input_offset = params->input_offset;
+  local.output_zero_point = params->output_offset;
+  local.act_min = params->activation.min;
+  local.act_max = params->activation.max;
+  local.stride_w = params->tile.stride_w;
+  local.stride_h = params->tile.stride_h;
+  local.dilation_w = params->tile.dilation_w;
+  local.dilation_h = params->tile.dilation_h;
+  local.pad_w = params->tile.pad_w;
+  local.pad_h = params->tile.pad_h;
+  local.groups = in_dims->c / filter_dims->c;
+  local.depth = filter_dims->h * filter_dims->w * filter_dims->c;
+  const conv_data *d = &local;
   if (d->groups != 1) {
-    conv_grouped(d, input, filter, bias, output);
+    conv_grouped(d, in_dims, in, filter_dims, w, bias, out_dims, out);
     return ES_OK;
   }
-  const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
-  const int32_t out_c = filter->dims[0], k_h = filter->dims[1], k_w = filter->dims[2];
-  const int32_t out_h = output->dims[1], out_w = output->dims[2];
-  const int8_t *in = (const int8_t *)input->data;
-  const int8_t *w = (const int8_t *)filter->data;
-  int8_t *out = (int8_t *)output->data;
-  int16_t *col0 = (int16_t *)es_op_scratch(ctx);
+  const int32_t batches = in_dims->n, in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+  const int32_t out_c = filter_dims->n, k_h = filter_dims->h, k_w = filter_dims->w;
+  const int32_t out_h = out_dims->h, out_w = out_dims->w;
+  int16_t *col0 = (int16_t *)scratch;
   int16_t *col1 = col0 + d->depth;
   int32_t *sum0 = (int32_t *)(void *)((uint8_t *)col0 + (((size_t)d->depth * 2u * sizeof(int16_t) + 3u) & ~(size_t)3u));
   int32_t *sum1 = sum0 + out_c;
@@ -405,6 +450,62 @@ static es_status conv_invoke(es_op_context *ctx) {
   return ES_OK;
 }
 
+/* TFLM reference_ops::Conv (float): per output value, the sum over taps
+ * inside the image in (ky, kx, channel) order starting from 0.0f, then
+ * + bias, then the activation clamp. */
+es_status es_conv_f32(const es_conv_f32_params *params, const es_dims *in_dims, const float *input,
+                      const es_dims *filter_dims, const float *filter, const float *bias,
+                      const es_dims *out_dims, float *output) {
+  if (filter_dims->c < 1 || in_dims->c % filter_dims->c != 0) return ES_ERR_ARGUMENT;
+  const es_tile t = params->tile;
+  const float lo = params->activation.min, hi = params->activation.max;
+  const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+  const int32_t out_c = filter_dims->n, k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c;
+  const int32_t per_group = out_c / (in_c / k_c);
+  for (int32_t b = 0; b < in_dims->n; ++b) {
+    const float *image = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
+    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+      const int32_t y0 = oy * t.stride_h - t.pad_h;
+      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+        const int32_t x0 = ox * t.stride_w - t.pad_w;
+        for (int32_t c = 0; c < out_c; ++c) {
+          const int32_t first_in = (c / per_group) * k_c;
+          const float *fc = filter + (size_t)c * (size_t)k_h * (size_t)k_w * (size_t)k_c;
+          float total = 0.0f;
+          for (int32_t ky = 0; ky < k_h; ++ky) {
+            const int32_t iy = y0 + ky * t.dilation_h;
+            if (iy < 0 || iy >= in_h) continue;
+            for (int32_t kx = 0; kx < k_w; ++kx) {
+              const int32_t ix = x0 + kx * t.dilation_w;
+              if (ix < 0 || ix >= in_w) continue;
+              const float *px = image + ((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c + first_in;
+              const float *fk = fc + ((size_t)ky * (size_t)k_w + (size_t)kx) * (size_t)k_c;
+              for (int32_t i = 0; i < k_c; ++i) total += px[i] * fk[i];
+            }
+          }
+          *output++ = es_clamp_f32(total + (bias != 0 ? bias[c] : 0.0f), lo, hi);
+        }
+      }
+    }
+  }
+  return ES_OK;
+}
+
+static es_status conv_invoke(es_op_context *ctx) {
+  const conv_op_data *data = (const conv_op_data *)es_op_data(ctx);
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias = es_op_input(ctx, 2);
+  es_tensor *output = es_op_output(ctx, 0);
+  const es_dims in_dims = dims_of(input), filter_dims = dims_of(filter), out_dims = dims_of(output);
+  if (data->is_float)
+    return es_conv_f32(&data->u.f32, &in_dims, (const float *)input->data, &filter_dims, (const float *)filter->data,
+                       bias != 0 ? (const float *)bias->data : 0, &out_dims, (float *)output->data);
+  return es_conv_s8(&data->u.s8, &in_dims, (const int8_t *)input->data, &filter_dims, (const int8_t *)filter->data,
+                    bias != 0 ? (const int32_t *)bias->data : 0, &out_dims, (int8_t *)output->data,
+                    es_op_scratch(ctx));
+}
+
 const es_op es_op_conv_2d = {
-    3 /* CONV_2D */, "CONV_2D", 6 /* v3 int8, v6 grouped */, 0u, conv_prepare, conv_invoke,
+    3 /* CONV_2D */, "CONV_2D", 6 /* v1 float, v3 int8, v6 grouped */, 0u, conv_prepare, conv_invoke,
 };

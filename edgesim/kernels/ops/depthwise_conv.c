@@ -12,7 +12,7 @@
  *
  * Speed: per output pixel the valid tap window is computed once (no bounds
  * test per tap) and the raw sums of all its channels go to an int32 row in
- * scratch memory that es_op_requantize_row() turns into int8 in one tight
+ * scratch memory that es_requantize_row() turns into int8 in one tight
  * loop.  Loop orders for the sums (same results):
  *  - depth multiplier > 1: channels outer in blocks kept in registers, taps
  *    inner, so each input value is loaded once per block (on Cortex-M blocks
@@ -23,6 +23,7 @@
  *    into the row; the channel loop runs a multiple of 16 iterations so
  *    compilers vectorize it.
  */
+#include "edgesim/nn_conv.h"
 #include "edgesim/op.h"
 #include "edgesim/quant.h"
 #include "op_common.h"
@@ -38,6 +39,7 @@ enum {
   OPT_DILATION_H = 6
 };
 
+/* The kernel's working copy of its parameters (see es_depthwise_conv_s8). */
 typedef struct dw_data {
   es_channel_requant rq;
   int32_t input_offset; /* -input zero point */
@@ -46,6 +48,25 @@ typedef struct dw_data {
   int32_t stride_w, stride_h, dilation_w, dilation_h, pad_w, pad_h;
   int32_t depth_multiplier;
 } dw_data;
+
+/* What prepare() stores for invoke(): the params of one of the kernels. */
+typedef struct dw_op_data {
+  int is_float;
+  union {
+    es_depthwise_conv_params s8;
+    es_depthwise_conv_f32_params f32;
+  } u;
+} dw_op_data;
+
+static es_dims dims_of(const es_tensor *t) {
+  const es_dims d = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
+  return d;
+}
+
+size_t es_depthwise_conv_s8_scratch_size(const es_dims *filter_dims) {
+  /* One int32 row of raw sums per output pixel, requantized in one loop. */
+  return (size_t)filter_dims->c * sizeof(int32_t);
+}
 
 static es_status dw_prepare(es_op_context *ctx) {
   const int n_in = es_op_input_count(ctx);
@@ -58,17 +79,27 @@ static es_status dw_prepare(es_op_context *ctx) {
   const es_tensor *output = es_op_output(ctx, 0);
   if (input == 0 || filter == 0 || output == 0)
     return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "DEPTHWISE_CONV_2D: missing input, filter or output tensor");
-  if (input->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: input must be int8");
-  if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: filter must be int8");
-  if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: output must be int8");
-  if (bias != 0 && bias->type != ES_INT32)
-    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: bias must be int32");
+  const int is_float = input->type == ES_FLOAT32;
+  if (is_float) {
+    if (filter->type != ES_FLOAT32 || output->type != ES_FLOAT32 || (bias != 0 && bias->type != ES_FLOAT32))
+      return es_op_fail(ctx, ES_ERR_UNSUPPORTED,
+                        "DEPTHWISE_CONV_2D: float32 input needs float32 filter, bias and output");
+    if (!es_op_is_aligned(filter, 4) || !es_op_is_aligned(bias, 4))
+      return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "DEPTHWISE_CONV_2D: float32 filter or bias not 4-byte aligned in the model");
+  } else {
+    if (input->type != ES_INT8)
+      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: input must be int8 or float32");
+    if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: filter must be int8");
+    if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: output must be int8");
+    if (bias != 0 && bias->type != ES_INT32)
+      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: bias must be int32");
+  }
   if (input->rank != 4 || filter->rank != 4 || output->rank != 4)
     return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: input, filter and output must be 4-D (NHWC, 1HWC)");
-  if (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output))
+  if (!is_float && (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output)))
     return es_op_fail(ctx, ES_ERR_QUANTIZATION,
                       "DEPTHWISE_CONV_2D: input and output need one positive scale and zero point");
-  if (filter->quant.channel_count < 1)
+  if (!is_float && filter->quant.channel_count < 1)
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "DEPTHWISE_CONV_2D: filter is not quantized");
 
   const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
@@ -83,48 +114,60 @@ static es_status dw_prepare(es_op_context *ctx) {
     return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: output batch/channels do not match input/filter");
   if (bias != 0 && es_tensor_elements(bias) != out_c)
     return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: bias length != output channels");
-  if (filter->bytes < (size_t)es_tensor_elements(filter) || (bias != 0 && bias->bytes < (size_t)out_c * 4u))
+  if (filter->bytes < (size_t)es_tensor_elements(filter) * (is_float ? 4u : 1u) ||
+      (bias != 0 && bias->bytes < (size_t)out_c * 4u))
     return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: filter or bias data shorter than their shape");
-  if (filter->quant.channel_count != 1 && filter->quant.channel_count != out_c)
+  if (!is_float && filter->quant.channel_count != 1 && filter->quant.channel_count != out_c)
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "DEPTHWISE_CONV_2D: filter needs 1 or output-channels scales");
   if ((int64_t)k_h * k_w > 65536)
     return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: filter too large (int32 accumulator could overflow)");
 
-  dw_data *d = (dw_data *)es_op_alloc_persistent(ctx, sizeof(dw_data));
-  if (d == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "DEPTHWISE_CONV_2D: arena too small for op data");
+  dw_op_data *data = (dw_op_data *)es_op_alloc_persistent(ctx, sizeof(dw_op_data));
+  if (data == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "DEPTHWISE_CONV_2D: arena too small for op data");
+  data->is_float = is_float;
+  es_tile *tile = is_float ? &data->u.f32.tile : &data->u.s8.tile;
   const int32_t padding = es_op_option_int(ctx, OPT_PADDING, ES_PADDING_SAME);
-  d->stride_w = es_op_option_int(ctx, OPT_STRIDE_W, 0);
-  d->stride_h = es_op_option_int(ctx, OPT_STRIDE_H, 0);
-  d->dilation_w = es_op_option_int(ctx, OPT_DILATION_W, 1);
-  d->dilation_h = es_op_option_int(ctx, OPT_DILATION_H, 1);
-  d->depth_multiplier = multiplier;
+  tile->stride_w = es_op_option_int(ctx, OPT_STRIDE_W, 0);
+  tile->stride_h = es_op_option_int(ctx, OPT_STRIDE_H, 0);
+  tile->dilation_w = es_op_option_int(ctx, OPT_DILATION_W, 1);
+  tile->dilation_h = es_op_option_int(ctx, OPT_DILATION_H, 1);
+  if (is_float) data->u.f32.depth_multiplier = multiplier;
+  else data->u.s8.depth_multiplier = multiplier;
   int32_t out_h = 0, out_w = 0;
-  es_status st = es_op_conv_geometry(padding, in_h, k_h, d->stride_h, d->dilation_h, &out_h, &d->pad_h);
-  if (st == ES_OK) st = es_op_conv_geometry(padding, in_w, k_w, d->stride_w, d->dilation_w, &out_w, &d->pad_w);
+  es_status st = es_op_conv_geometry(padding, in_h, k_h, tile->stride_h, tile->dilation_h, &out_h, &tile->pad_h);
+  if (st == ES_OK) st = es_op_conv_geometry(padding, in_w, k_w, tile->stride_w, tile->dilation_w, &out_w, &tile->pad_w);
   if (st == ES_ERR_UNSUPPORTED)
     return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: invalid padding, stride or dilation (must be >= 1)");
   if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: filter larger than the input");
   if (output->dims[1] != out_h || output->dims[2] != out_w)
     return es_op_fail(ctx, ES_ERR_SHAPE,
                       "DEPTHWISE_CONV_2D: output height/width do not match padding, stride and dilation");
-  st = es_activation_range_int8(es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE), output->quant.scale,
-                                output->quant.zero_point, &d->act_min, &d->act_max);
+  const int32_t activation = es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE);
+  if (is_float) {
+    es_activation_range_f32(activation, &data->u.f32.activation.min, &data->u.f32.activation.max);
+    es_op_set_data(ctx, data);
+    return ES_OK;
+  }
+  es_depthwise_conv_params *p = &data->u.s8;
+  st = es_activation_range_int8(activation, output->quant.scale, output->quant.zero_point, &p->activation.min,
+                                &p->activation.max);
   if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: unsupported fused activation");
-  st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, out_c, &d->rq);
+  st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, out_c, &p->requant);
   if (st == ES_ERR_ARENA_TOO_SMALL)
     return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: arena too small for channel multipliers");
   if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: scales give an unusable output multiplier");
-  d->input_offset = -input->quant.zero_point;
-  d->output_zero_point = output->quant.zero_point;
-  /* One int32 row of raw sums per output pixel, requantized in one loop. */
-  st = es_op_request_scratch(ctx, (size_t)out_c * sizeof(int32_t));
+  p->input_offset = -input->quant.zero_point;
+  p->output_offset = output->quant.zero_point;
+  const es_dims filter_dims = dims_of(filter);
+  st = es_op_request_scratch(ctx, es_depthwise_conv_s8_scratch_size(&filter_dims));
   if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: cannot reserve scratch for channel sums");
-  /* dw_invoke walks pixels in order and sums a pixel's window into scratch
-   * before writing it: the output may overlap the input's consumed part. */
+  /* es_depthwise_conv_s8 walks pixels in order and sums a pixel's window
+   * into scratch before writing it: the output may overlap the input's
+   * consumed part. */
   int32_t overlap;
-  if (batches == 1 && es_op_forward_overlap(in_h, in_w, in_c, out_h, out_w, out_c, d->stride_h, d->pad_h, &overlap))
+  if (batches == 1 && es_op_forward_overlap(in_h, in_w, in_c, out_h, out_w, out_c, tile->stride_h, tile->pad_h, &overlap))
     es_op_allow_output_overlap(ctx, overlap);
-  es_op_set_data(ctx, d);
+  es_op_set_data(ctx, data);
   return ES_OK;
 }
 
@@ -309,23 +352,28 @@ static void dw_pixel_m1_scratch(const dw_data *d, const window *w, const int8_t 
 }
 #endif
 
-static es_status dw_invoke(es_op_context *ctx) {
-  /* A local copy: the int8 output stores could alias the op data, which
-   * would make the compiler reload every parameter after each store. */
-  const dw_data local = *(const dw_data *)es_op_data(ctx);
+es_status es_depthwise_conv_s8(const es_depthwise_conv_params *params, const es_dims *in_dims, const int8_t *in,
+                               const es_dims *filter_dims, const int8_t *filter, const int32_t *bias,
+                               const es_dims *out_dims, int8_t *out, void *scratch) {
+  if (params->depth_multiplier < 1 || filter_dims->c != in_dims->c * params->depth_multiplier) return ES_ERR_ARGUMENT;
+  dw_data local;
+  local.rq = params->requant;
+  local.input_offset = params->input_offset;
+  local.output_zero_point = params->output_offset;
+  local.act_min = params->activation.min;
+  local.act_max = params->activation.max;
+  local.stride_w = params->tile.stride_w;
+  local.stride_h = params->tile.stride_h;
+  local.dilation_w = params->tile.dilation_w;
+  local.dilation_h = params->tile.dilation_h;
+  local.pad_w = params->tile.pad_w;
+  local.pad_h = params->tile.pad_h;
+  local.depth_multiplier = params->depth_multiplier;
   const dw_data *d = &local;
-  const es_tensor *input = es_op_input(ctx, 0);
-  const es_tensor *filter_t = es_op_input(ctx, 1);
-  const es_tensor *bias_t = es_op_input(ctx, 2);
-  es_tensor *output = es_op_output(ctx, 0);
-  const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
-  const int32_t k_h = filter_t->dims[1], k_w = filter_t->dims[2], out_c = filter_t->dims[3];
-  const int32_t out_h = output->dims[1], out_w = output->dims[2];
-  const int8_t *filter = (const int8_t *)filter_t->data;
-  const int32_t *bias = bias_t != 0 ? (const int32_t *)bias_t->data : 0;
-  const int8_t *in = (const int8_t *)input->data;
-  int8_t *out = (int8_t *)output->data;
-  int32_t *sum = (int32_t *)es_op_scratch(ctx);
+  const int32_t batches = in_dims->n, in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+  const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = filter_dims->c;
+  const int32_t out_h = out_dims->h, out_w = out_dims->w;
+  int32_t *sum = (int32_t *)scratch;
   const size_t image_size = (size_t)in_h * (size_t)in_w * (size_t)in_c;
   for (int32_t b = 0; b < batches; ++b) {
     const int8_t *image = in + (size_t)b * image_size;
@@ -344,7 +392,7 @@ static es_status dw_invoke(es_op_context *ctx) {
 #else
           dw_pixel_m1_scratch(d, &w, image, in_w, in_c, k_w, filter, sum);
 #endif
-        es_op_requantize_row(sum, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out);
+        es_requantize_row(sum, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out);
         out += out_c;
       }
     }
@@ -352,6 +400,61 @@ static es_status dw_invoke(es_op_context *ctx) {
   return ES_OK;
 }
 
+/* TFLM reference_ops::DepthwiseConv (float): per output value, the sum over
+ * taps inside the image in (ky, kx) order from 0.0f, then + bias, then the
+ * activation clamp. */
+es_status es_depthwise_conv_f32(const es_depthwise_conv_f32_params *params, const es_dims *in_dims,
+                                const float *input, const es_dims *filter_dims, const float *filter,
+                                const float *bias, const es_dims *out_dims, float *output) {
+  const int32_t mult = params->depth_multiplier;
+  if (mult < 1 || filter_dims->c != in_dims->c * mult) return ES_ERR_ARGUMENT;
+  const es_tile t = params->tile;
+  const float lo = params->activation.min, hi = params->activation.max;
+  const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+  const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = filter_dims->c;
+  for (int32_t b = 0; b < in_dims->n; ++b) {
+    const float *image = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
+    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+      const int32_t y0 = oy * t.stride_h - t.pad_h;
+      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+        const int32_t x0 = ox * t.stride_w - t.pad_w;
+        for (int32_t oc = 0; oc < out_c; ++oc) {
+          const int32_t ic = oc / mult;
+          float total = 0.0f;
+          for (int32_t ky = 0; ky < k_h; ++ky) {
+            const int32_t iy = y0 + ky * t.dilation_h;
+            if (iy < 0 || iy >= in_h) continue;
+            for (int32_t kx = 0; kx < k_w; ++kx) {
+              const int32_t ix = x0 + kx * t.dilation_w;
+              if (ix < 0 || ix >= in_w) continue;
+              total += image[((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c + (size_t)ic] *
+                       filter[((size_t)ky * (size_t)k_w + (size_t)kx) * (size_t)out_c + (size_t)oc];
+            }
+          }
+          *output++ = es_clamp_f32(total + (bias != 0 ? bias[oc] : 0.0f), lo, hi);
+        }
+      }
+    }
+  }
+  return ES_OK;
+}
+
+static es_status dw_invoke(es_op_context *ctx) {
+  const dw_op_data *data = (const dw_op_data *)es_op_data(ctx);
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias = es_op_input(ctx, 2);
+  es_tensor *output = es_op_output(ctx, 0);
+  const es_dims in_dims = dims_of(input), filter_dims = dims_of(filter), out_dims = dims_of(output);
+  if (data->is_float)
+    return es_depthwise_conv_f32(&data->u.f32, &in_dims, (const float *)input->data, &filter_dims,
+                                 (const float *)filter->data, bias != 0 ? (const float *)bias->data : 0, &out_dims,
+                                 (float *)output->data);
+  return es_depthwise_conv_s8(&data->u.s8, &in_dims, (const int8_t *)input->data, &filter_dims,
+                              (const int8_t *)filter->data, bias != 0 ? (const int32_t *)bias->data : 0, &out_dims,
+                              (int8_t *)output->data, es_op_scratch(ctx));
+}
+
 const es_op es_op_depthwise_conv_2d = {
-    4 /* DEPTHWISE_CONV_2D */, "DEPTHWISE_CONV_2D", 3 /* v3: int8, per-channel */, 0u, dw_prepare, dw_invoke,
+    4 /* DEPTHWISE_CONV_2D */, "DEPTHWISE_CONV_2D", 3 /* v1 float, v3: int8, per-channel */, 0u, dw_prepare, dw_invoke,
 };

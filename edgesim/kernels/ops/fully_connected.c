@@ -13,6 +13,7 @@
  * (equal modulo 2^32, hence bit-exact), so invoke is a plain int8 dot
  * product, four output rows at a time sharing each input load.
  */
+#include "edgesim/nn_conv.h"
 #include "edgesim/op.h"
 #include "edgesim/quant.h"
 #include "op_common.h"
@@ -22,6 +23,7 @@ enum { OPT_ACTIVATION = 0, OPT_WEIGHTS_FORMAT = 1, OPT_KEEP_NUM_DIMS = 2 };
 
 #define FC_MAX_DEPTH 65536 /* keeps every partial sum inside int32 */
 
+/* The kernel's working copy of its parameters (see es_fully_connected_s8). */
 typedef struct fc_data {
   es_channel_requant rq;
   const int32_t *folded_bias; /* per output row; NULL when the filter is not constant */
@@ -31,6 +33,16 @@ typedef struct fc_data {
   int32_t act_min, act_max;
   int32_t batches, depth, rows;
 } fc_data;
+
+/* What prepare() stores for invoke(). */
+typedef struct fc_op_data {
+  int is_float;
+  union {
+    es_fully_connected_params s8;
+    es_fully_connected_f32_params f32;
+  } u;
+  es_dims in_dims, filter_dims, out_dims;
+} fc_op_data;
 
 static inline int32_t add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
 static inline int32_t mul_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a * (uint32_t)b); }
@@ -45,16 +57,25 @@ static es_status fc_prepare(es_op_context *ctx) {
   const es_tensor *output = es_op_output(ctx, 0);
   if (input == 0 || filter == 0 || output == 0)
     return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "FULLY_CONNECTED: missing input, weights or output tensor");
-  if (input->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: input must be int8");
-  if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: weights must be int8");
-  if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: output must be int8");
-  if (bias != 0 && bias->type != ES_INT32)
-    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: bias must be int32");
+  const int is_float = input->type == ES_FLOAT32;
+  if (is_float) {
+    if (filter->type != ES_FLOAT32 || output->type != ES_FLOAT32 || (bias != 0 && bias->type != ES_FLOAT32))
+      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: float32 input needs float32 weights, bias and output");
+    if (!es_op_is_aligned(filter, 4) || !es_op_is_aligned(bias, 4))
+      return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "FULLY_CONNECTED: float32 weights or bias not 4-byte aligned in the model");
+  } else {
+    if (input->type != ES_INT8)
+      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: input must be int8 or float32");
+    if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: weights must be int8");
+    if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: output must be int8");
+    if (bias != 0 && bias->type != ES_INT32)
+      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: bias must be int32");
+  }
   if (es_op_option_int(ctx, OPT_WEIGHTS_FORMAT, 0) != 0)
     return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED: only the DEFAULT weights format is supported");
-  if (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output))
+  if (!is_float && (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output)))
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: input and output need one positive scale and zero point");
-  if (filter->quant.channel_count < 1)
+  if (!is_float && filter->quant.channel_count < 1)
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: weights are not quantized");
   if (filter->rank != 2 || output->rank < 1)
     return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: weights must be 2-D [outputs, depth]");
@@ -69,6 +90,22 @@ static es_status fc_prepare(es_op_context *ctx) {
     return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: output shape != [batches, weight rows]");
   if (bias != 0 && es_tensor_elements(bias) != rows)
     return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: bias length != weight rows");
+  fc_op_data *data = (fc_op_data *)es_op_alloc_persistent(ctx, sizeof(fc_op_data));
+  if (data == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "FULLY_CONNECTED: arena too small for op data");
+  data->is_float = is_float;
+  const es_dims in_dims = {batches, 1, 1, depth}, filter_dims = {rows, 1, 1, depth}, out_dims = {batches, 1, 1, rows};
+  data->in_dims = in_dims;
+  data->filter_dims = filter_dims;
+  data->out_dims = out_dims;
+  if (filter->bytes < (size_t)rows * (size_t)depth * (is_float ? 4u : 1u) || (bias != 0 && bias->bytes < (size_t)rows * 4u))
+    return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: weights or bias data shorter than their shape");
+  const int32_t activation = es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE);
+  if (is_float) {
+    es_activation_range_f32(activation, &data->u.f32.activation.min, &data->u.f32.activation.max);
+    es_op_set_data(ctx, data);
+    return ES_OK;
+  }
+
   const int per_channel = filter->quant.channel_count > 1;
   if (!per_channel && (filter->quant.zero_point < -128 || filter->quant.zero_point > 127))
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: weights zero point outside the int8 range");
@@ -85,53 +122,52 @@ static es_status fc_prepare(es_op_context *ctx) {
       return es_op_fail(ctx, ES_ERR_QUANTIZATION, "FULLY_CONNECTED: bias scale != input scale * weight scale");
   }
 
-  fc_data *d = (fc_data *)es_op_alloc_persistent(ctx, sizeof(fc_data));
-  if (d == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "FULLY_CONNECTED: arena too small for op data");
-  es_status st = es_activation_range_int8(es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE), output->quant.scale,
-                                          output->quant.zero_point, &d->act_min, &d->act_max);
+  es_fully_connected_params *p = &data->u.s8;
+  es_status st = es_activation_range_int8(activation, output->quant.scale, output->quant.zero_point,
+                                          &p->activation.min, &p->activation.max);
   if (st != ES_OK) return es_op_fail(ctx, st, "FULLY_CONNECTED: unsupported fused activation");
   if (per_channel) {
-    st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, rows, &d->rq);
+    st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, rows, &p->requant);
   } else {
     /* TFLM multiplies the two float scales in float before widening. */
     es_tensor product_scale = *filter;
     product_scale.quant.scale = input->quant.scale * filter->quant.scale;
-    st = es_op_prepare_channel_requant(ctx, 1.0f, &product_scale, output->quant.scale, rows, &d->rq);
+    st = es_op_prepare_channel_requant(ctx, 1.0f, &product_scale, output->quant.scale, rows, &p->requant);
   }
   if (st == ES_ERR_ARENA_TOO_SMALL) return es_op_fail(ctx, st, "FULLY_CONNECTED: arena too small for multipliers");
   if (st != ES_OK) return es_op_fail(ctx, st, "FULLY_CONNECTED: scales give an unusable output multiplier");
-  d->input_offset = -input->quant.zero_point;
-  d->filter_offset = per_channel ? 0 : -filter->quant.zero_point;
-  d->output_zero_point = output->quant.zero_point;
-  d->batches = batches;
-  d->depth = depth;
-  d->rows = rows;
-  d->folded_bias = 0;
-  if (filter->bytes < (size_t)rows * (size_t)depth || (bias != 0 && bias->bytes < (size_t)rows * 4u))
-    return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: weights or bias data shorter than their shape");
+  p->input_offset = -input->quant.zero_point;
+  p->filter_offset = per_channel ? 0 : -filter->quant.zero_point;
+  p->output_offset = output->quant.zero_point;
+  p->folded_bias = 0;
   if (filter->is_constant && (bias == 0 || bias->is_constant)) {
     int32_t *folded = (int32_t *)es_op_alloc_persistent(ctx, (size_t)rows * sizeof(int32_t));
     if (folded == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "FULLY_CONNECTED: arena too small for folded bias");
-    const int8_t *w = (const int8_t *)filter->data;
-    const int32_t *b = bias != 0 ? (const int32_t *)bias->data : 0;
-    for (int32_t o = 0; o < rows; ++o) {
-      int32_t sum = 0;
-      for (int32_t k = 0; k < depth; ++k) sum += w[(size_t)o * (size_t)depth + (size_t)k];
-      int32_t v = b != 0 ? es_op_load_i32(b, o) : 0;
-      v = add_wrap(v, mul_wrap(d->input_offset, sum));
-      v = add_wrap(v, mul_wrap(mul_wrap(depth, d->filter_offset), d->input_offset));
-      folded[o] = v;
-    }
-    d->folded_bias = folded;
+    es_fully_connected_s8_fold(p, &filter_dims, (const int8_t *)filter->data,
+                               bias != 0 ? (const int32_t *)bias->data : 0, folded);
+    p->folded_bias = folded;
   }
-  es_op_set_data(ctx, d);
+  es_op_set_data(ctx, data);
   return ES_OK;
+}
+
+void es_fully_connected_s8_fold(const es_fully_connected_params *params, const es_dims *filter_dims,
+                                const int8_t *filter, const int32_t *bias, int32_t *folded) {
+  const int32_t rows = filter_dims->n, depth = filter_dims->c;
+  for (int32_t o = 0; o < rows; ++o) {
+    int32_t sum = 0;
+    for (int32_t k = 0; k < depth; ++k) sum += filter[(size_t)o * (size_t)depth + (size_t)k];
+    int32_t v = bias != 0 ? es_op_load_i32(bias, o) : 0;
+    v = add_wrap(v, mul_wrap(params->input_offset, sum));
+    v = add_wrap(v, mul_wrap(mul_wrap(depth, params->filter_offset), params->input_offset));
+    folded[o] = v;
+  }
 }
 
 static inline int8_t fc_finish(const fc_data *d, int32_t o, int32_t acc) {
   int32_t m;
   int s;
-  es_op_channel_requant(&d->rq, o, &m, &s);
+  es_channel_requant_at(&d->rq, o, &m, &s);
   return es_requantize_int8(acc, m, s, d->output_zero_point, d->act_min, d->act_max);
 }
 
@@ -180,27 +216,67 @@ static void fc_direct(const fc_data *d, const int8_t *x, const int8_t *w, const 
   }
 }
 
-static es_status fc_invoke(es_op_context *ctx) {
-  const fc_data local = *(const fc_data *)es_op_data(ctx); /* see dw_invoke(): no reloads after stores */
+es_status es_fully_connected_s8(const es_fully_connected_params *params, const es_dims *in_dims, const int8_t *x,
+                                const es_dims *filter_dims, const int8_t *w, const int32_t *bias,
+                                const es_dims *out_dims, int8_t *out) {
+  if (in_dims->c != filter_dims->c || out_dims->c != filter_dims->n) return ES_ERR_ARGUMENT;
+  fc_data local; /* see es_depthwise_conv_s8(): no reloads after stores */
+  local.rq = params->requant;
+  local.folded_bias = params->folded_bias;
+  local.input_offset = params->input_offset;
+  local.filter_offset = params->filter_offset;
+  local.output_zero_point = params->output_offset;
+  local.act_min = params->activation.min;
+  local.act_max = params->activation.max;
+  local.batches = in_dims->n;
+  local.depth = in_dims->c;
+  local.rows = filter_dims->n;
   const fc_data *d = &local;
-  const es_tensor *input = es_op_input(ctx, 0);
-  const es_tensor *filter = es_op_input(ctx, 1);
-  const es_tensor *bias_t = es_op_input(ctx, 2);
-  es_tensor *output = es_op_output(ctx, 0);
-  const int8_t *x = (const int8_t *)input->data;
-  const int8_t *w = (const int8_t *)filter->data;
-  int8_t *out = (int8_t *)output->data;
   for (int32_t b = 0; b < d->batches; ++b) {
     if (d->folded_bias != 0)
       fc_folded(d, x, w, out);
     else
-      fc_direct(d, x, w, bias_t != 0 ? (const int32_t *)bias_t->data : 0, out);
+      fc_direct(d, x, w, bias, out);
     x += d->depth;
     out += d->rows;
   }
   return ES_OK;
 }
 
+/* TFLM reference_ops::FullyConnected (float): the dot product in depth order
+ * from 0.0f, then + bias, then the activation clamp. */
+es_status es_fully_connected_f32(const es_fully_connected_f32_params *params, const es_dims *in_dims,
+                                 const float *input, const es_dims *filter_dims, const float *filter,
+                                 const float *bias, const es_dims *out_dims, float *output) {
+  if (in_dims->c != filter_dims->c || out_dims->c != filter_dims->n) return ES_ERR_ARGUMENT;
+  const int32_t depth = in_dims->c, rows = filter_dims->n;
+  const float lo = params->activation.min, hi = params->activation.max;
+  for (int32_t b = 0; b < in_dims->n; ++b, input += depth) {
+    for (int32_t o = 0; o < rows; ++o) {
+      const float *wo = filter + (size_t)o * (size_t)depth;
+      float total = 0.0f;
+      for (int32_t k = 0; k < depth; ++k) total += input[k] * wo[k];
+      *output++ = es_clamp_f32(total + (bias != 0 ? bias[o] : 0.0f), lo, hi);
+    }
+  }
+  return ES_OK;
+}
+
+static es_status fc_invoke(es_op_context *ctx) {
+  const fc_op_data *data = (const fc_op_data *)es_op_data(ctx);
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias = es_op_input(ctx, 2);
+  es_tensor *output = es_op_output(ctx, 0);
+  if (data->is_float)
+    return es_fully_connected_f32(&data->u.f32, &data->in_dims, (const float *)input->data, &data->filter_dims,
+                                  (const float *)filter->data, bias != 0 ? (const float *)bias->data : 0,
+                                  &data->out_dims, (float *)output->data);
+  return es_fully_connected_s8(&data->u.s8, &data->in_dims, (const int8_t *)input->data, &data->filter_dims,
+                               (const int8_t *)filter->data, bias != 0 ? (const int32_t *)bias->data : 0,
+                               &data->out_dims, (int8_t *)output->data);
+}
+
 const es_op es_op_fully_connected = {
-    9 /* FULLY_CONNECTED */, "FULLY_CONNECTED", 6 /* v4 int8, v5 keep_num_dims, v6 no bias */, 0u, fc_prepare, fc_invoke,
+    9 /* FULLY_CONNECTED */, "FULLY_CONNECTED", 6 /* v1 float, v4 int8, v5 keep_num_dims, v6 no bias */, 0u, fc_prepare, fc_invoke,
 };

@@ -1,4 +1,4 @@
-/* MEAN, int8, over any set of axes (constant int32 axis tensor, negative axes
+/* MEAN, int8 or float32, over any set of axes (constant int32 axis tensor, negative axes
  * and duplicates allowed), keep_dims or not.
  *
  * Arithmetic is TFLM's reference QuantizedMeanOrSum (int8, int32 sums):
@@ -17,23 +17,18 @@
  */
 #include <string.h>
 
+#include "edgesim/nn_conv.h"
 #include "edgesim/op.h"
 #include "edgesim/quant.h"
 #include "op_common.h"
 
 enum { OPT_KEEP_DIMS = 0 };
 
-typedef struct mean_data {
-  int32_t multiplier;
-  int32_t shift;
-  int32_t input_zero_point;
-  int32_t output_zero_point;
-  int32_t reduced_count;           /* n */
-  int32_t outputs;
-  int32_t rank;
-  int32_t dims[ES_MAX_DIMS];
-  int32_t out_stride[ES_MAX_DIMS]; /* output index step per input index step; 0 when reduced */
-} mean_data;
+/* What prepare() stores for invoke(). */
+typedef struct mean_op_data {
+  int is_float;
+  es_mean_params params;
+} mean_op_data;
 
 static es_status mean_prepare(es_op_context *ctx) {
   if (es_op_input_count(ctx) != 2 || es_op_output_count(ctx) != 1)
@@ -43,11 +38,12 @@ static es_status mean_prepare(es_op_context *ctx) {
   const es_tensor *output = es_op_output(ctx, 0);
   if (input == 0 || axis == 0 || output == 0)
     return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "MEAN: missing input, axis or output tensor");
-  if (input->type != ES_INT8 || output->type != ES_INT8)
-    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "MEAN: only int8 input and output are supported");
+  const int is_float = input->type == ES_FLOAT32 && output->type == ES_FLOAT32;
+  if (!is_float && (input->type != ES_INT8 || output->type != ES_INT8))
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "MEAN: only int8 or float32 input and output are supported");
   if (axis->type != ES_INT32) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "MEAN: axis must be int32");
   if (!axis->is_constant) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "MEAN: axis must be a constant tensor");
-  if (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output))
+  if (!is_float && (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output)))
     return es_op_fail(ctx, ES_ERR_QUANTIZATION, "MEAN: input and output need one positive scale and zero point");
   const int32_t rank = input->rank;
   if (rank < 1) return es_op_fail(ctx, ES_ERR_SHAPE, "MEAN: input must have at least one dimension");
@@ -82,49 +78,54 @@ static es_status mean_prepare(es_op_context *ctx) {
     return es_op_fail(ctx, ES_ERR_SHAPE, "MEAN: output rank does not match keep_dims");
   if (n > (1 << 23)) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "MEAN: too many reduced elements (int32 sum could overflow)");
 
-  es_qmul q;
-  const double real = (double)input->quant.scale / (double)output->quant.scale;
-  if (es_quantize_multiplier(real, &q) != ES_OK)
-    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "MEAN: input/output scale ratio unusable");
-  /* Fold 1/n into the multiplier, exactly as TFLM does at every Eval. */
-  int k = 0;
-  while (k < 62 && (((int64_t)1 << (k + 1)) <= n)) ++k; /* floor(log2 n) */
-  if (k > 32) k = 32;
-  if (k > 31 + q.shift) k = 31 + q.shift;
-  const int32_t multiplier = (int32_t)(((int64_t)q.multiplier << k) / n);
-  const int32_t shift = q.shift - k;
-
-  mean_data *d = (mean_data *)es_op_alloc_persistent(ctx, sizeof(mean_data));
-  if (d == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "MEAN: arena too small for op data");
-  d->multiplier = multiplier;
-  d->shift = shift;
+  mean_op_data *data = (mean_op_data *)es_op_alloc_persistent(ctx, sizeof(mean_op_data));
+  if (data == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "MEAN: arena too small for op data");
+  data->is_float = is_float;
+  es_mean_params *d = &data->params;
+  d->multiplier = 0;
+  d->shift = 0;
+  if (!is_float) {
+    es_qmul q;
+    const double real = (double)input->quant.scale / (double)output->quant.scale;
+    if (es_quantize_multiplier(real, &q) != ES_OK)
+      return es_op_fail(ctx, ES_ERR_QUANTIZATION, "MEAN: input/output scale ratio unusable");
+    /* Fold 1/n into the multiplier, exactly as TFLM does at every Eval. */
+    int k = 0;
+    while (k < 62 && (((int64_t)1 << (k + 1)) <= n)) ++k; /* floor(log2 n) */
+    if (k > 32) k = 32;
+    if (k > 31 + q.shift) k = 31 + q.shift;
+    d->multiplier = (int32_t)(((int64_t)q.multiplier << k) / n);
+    d->shift = q.shift - k;
+  }
   d->input_zero_point = input->quant.zero_point;
   d->output_zero_point = output->quant.zero_point;
   d->reduced_count = (int32_t)n;
   d->outputs = (int32_t)outputs;
-  d->rank = rank;
+  d->in_shape.rank = rank;
   int32_t stride = 1;
   for (int32_t i = rank - 1; i >= 0; --i) {
-    d->dims[i] = input->dims[i];
+    d->in_shape.d[i] = input->dims[i];
     d->out_stride[i] = reduced[i] ? 0 : stride;
     if (!reduced[i]) stride *= input->dims[i];
   }
-  es_status st = es_op_request_scratch(ctx, (size_t)outputs * sizeof(int32_t));
-  if (st != ES_OK) return es_op_fail(ctx, st, "MEAN: cannot reserve scratch for sums");
-  es_op_set_data(ctx, d);
+  if (!is_float) {
+    const es_status st = es_op_request_scratch(ctx, es_mean_scratch_size(d));
+    if (st != ES_OK) return es_op_fail(ctx, st, "MEAN: cannot reserve scratch for sums");
+  }
+  es_op_set_data(ctx, data);
   return ES_OK;
 }
 
-static es_status mean_invoke(es_op_context *ctx) {
-  const mean_data *d = (const mean_data *)es_op_data(ctx);
-  const int8_t *in = (const int8_t *)es_op_input(ctx, 0)->data;
-  int8_t *out = (int8_t *)es_op_output(ctx, 0)->data;
-  int32_t *sum = (int32_t *)es_op_scratch(ctx);
+size_t es_mean_scratch_size(const es_mean_params *params) { return (size_t)params->outputs * sizeof(int32_t); }
+
+es_status es_mean_s8(const es_mean_params *d, const int8_t *in, int8_t *out, void *scratch) {
+  if (d->in_shape.rank < 1 || d->in_shape.rank > ES_MAX_DIMS) return ES_ERR_ARGUMENT;
+  int32_t *sum = (int32_t *)scratch;
   for (int32_t i = 0; i < d->outputs; ++i) sum[i] = 0;
 
   /* Odometer over the outer dimensions; the innermost one is a vector. */
-  const int32_t last = d->rank - 1;
-  const int32_t inner = d->dims[last];
+  const int32_t last = d->in_shape.rank - 1;
+  const int32_t inner = d->in_shape.d[last];
   const int inner_reduced = d->out_stride[last] == 0;
   int32_t index[ES_MAX_DIMS] = {0};
   int32_t base = 0; /* output index of the current outer position */
@@ -141,8 +142,8 @@ static es_status mean_invoke(es_op_context *ctx) {
     int32_t dim = last - 1;
     for (; dim >= 0; --dim) {
       base += d->out_stride[dim];
-      if (++index[dim] < d->dims[dim]) break;
-      base -= d->out_stride[dim] * d->dims[dim];
+      if (++index[dim] < d->in_shape.d[dim]) break;
+      base -= d->out_stride[dim] * d->in_shape.d[dim];
       index[dim] = 0;
     }
     if (dim < 0) break;
@@ -158,6 +159,44 @@ static es_status mean_invoke(es_op_context *ctx) {
   return ES_OK;
 }
 
+/* TFLM's float Mean: every output's sum accumulated one input value at a
+ * time in input memory order (from 0.0f, in the output itself), then divided
+ * by the reduced count as a float. */
+es_status es_mean_f32(const es_mean_params *d, const float *in, float *out, void *scratch) {
+  (void)scratch;
+  if (d->in_shape.rank < 1 || d->in_shape.rank > ES_MAX_DIMS) return ES_ERR_ARGUMENT;
+  for (int32_t i = 0; i < d->outputs; ++i) out[i] = 0.0f;
+  const int32_t last = d->in_shape.rank - 1;
+  const int32_t inner = d->in_shape.d[last];
+  const int32_t inner_step = d->out_stride[last];
+  int32_t index[ES_MAX_DIMS] = {0};
+  int32_t base = 0;
+  for (;;) {
+    float *o = out + base;
+    for (int32_t c = 0; c < inner; ++c, o += inner_step) *o += in[c];
+    in += inner;
+    int32_t dim = last - 1;
+    for (; dim >= 0; --dim) {
+      base += d->out_stride[dim];
+      if (++index[dim] < d->in_shape.d[dim]) break;
+      base -= d->out_stride[dim] * d->in_shape.d[dim];
+      index[dim] = 0;
+    }
+    if (dim < 0) break;
+  }
+  const float count = (float)d->reduced_count;
+  for (int32_t i = 0; i < d->outputs; ++i) out[i] = out[i] / count;
+  return ES_OK;
+}
+
+static es_status mean_invoke(es_op_context *ctx) {
+  const mean_op_data *data = (const mean_op_data *)es_op_data(ctx);
+  const void *in = es_op_input(ctx, 0)->data;
+  void *out = es_op_output(ctx, 0)->data;
+  if (data->is_float) return es_mean_f32(&data->params, (const float *)in, (float *)out, 0);
+  return es_mean_s8(&data->params, (const int8_t *)in, (int8_t *)out, es_op_scratch(ctx));
+}
+
 const es_op es_op_mean = {
-    40 /* MEAN */, "MEAN", 2 /* v2: int8 */, 0u, mean_prepare, mean_invoke,
+    40 /* MEAN */, "MEAN", 2 /* v1 float, v2 int8 */, 0u, mean_prepare, mean_invoke,
 };

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "edgesim/nn_conv.h"
 #include "edgesim/op.h"
 
 static es_status reshape_prepare(es_op_context *ctx) {
@@ -26,10 +27,13 @@ static es_status reshape_prepare(es_op_context *ctx) {
   return ES_OK;
 }
 
+void es_reshape(const void *input, void *output, size_t bytes) {
+  if (output != input) memmove(output, input, bytes);
+}
+
 static es_status reshape_invoke(es_op_context *ctx) {
-  const es_tensor *input = es_op_input(ctx, 0);
   es_tensor *output = es_op_output(ctx, 0);
-  if (output->data != input->data) memmove(output->data, input->data, output->bytes);
+  es_reshape(es_op_input(ctx, 0)->data, output->data, output->bytes);
   return ES_OK;
 }
 

@@ -2,6 +2,7 @@
  * formulas and why they are the ones TFLite Micro's reference kernels use). */
 #include "edgesim/quant.h"
 
+#include <float.h>
 #include <math.h>
 
 es_status es_quantize_multiplier(double real_multiplier, es_qmul *out) {
@@ -69,6 +70,21 @@ es_status es_activation_range_int8(int32_t activation, float scale, int32_t zero
   *act_min = lo;
   *act_max = hi;
   return ES_OK;
+}
+
+void es_activation_range_f32(int32_t activation, float *act_min, float *act_max) {
+  float lo = -FLT_MAX, hi = FLT_MAX;
+  if (activation == ES_ACT_RELU) {
+    lo = 0.0f;
+  } else if (activation == ES_ACT_RELU6) {
+    lo = 0.0f;
+    hi = 6.0f;
+  } else if (activation == ES_ACT_RELU_N1_TO_1) {
+    lo = -1.0f;
+    hi = 1.0f;
+  }
+  *act_min = lo;
+  *act_max = hi;
 }
 
 /* --- gemmlowp fixed-point exp / reciprocal (used by int8 SOFTMAX) ---------

@@ -31,6 +31,7 @@
 #ifndef EDGESIM_QUANT_H
 #define EDGESIM_QUANT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "edgesim/status.h"
@@ -64,6 +65,18 @@ es_status es_quantize_multiplier(double real_multiplier, es_qmul *out);
  * SIGN_BIT are not fused activations TFLM implements: ES_ERR_UNSUPPORTED. */
 es_status es_activation_range_int8(int32_t activation, float scale, int32_t zero_point,
                                    int32_t *act_min, int32_t *act_max);
+
+/* Float fused-activation clamp range, TFLM CalculateActivationRange<float>:
+ * RELU [0, max], RELU6 [0, 6], RELU_N1_TO_1 [-1, 1], anything else
+ * [lowest, max] (no clamp). */
+void es_activation_range_f32(int32_t activation, float *act_min, float *act_max);
+
+/* TFLM ActivationFunctionWithMinMax: std::min(std::max(x, lo), hi), with
+ * std::max/min's exact comparisons (a NaN x passes through). */
+static inline float es_clamp_f32(float x, float lo, float hi) {
+  const float m = x < lo ? lo : x;
+  return hi < m ? hi : m;
+}
 
 /* ARM VQRDMULH: round(a * b / 2^31), INT32_MIN * INT32_MIN saturates.
  * gemmlowp adds a nudge of +2^30 (or 1 - 2^30 for negative products) and
@@ -116,6 +129,58 @@ static inline int8_t es_requantize_int8(int32_t acc, int32_t multiplier, int shi
   v = v > act_max ? act_max : v;
   return (int8_t)v;
 }
+
+/* --- Per-channel requantization (conv, depthwise, fully connected) -------
+ * One quantized multiplier per output channel, stored compactly in caller
+ * memory.  A quantized multiplier is 0 or in [2^30, 2^31): bit 31 is 0 and
+ * bit 30 is 1, so when every channel's multiplier is non-zero and the shifts
+ * of a layer span at most 4 values, one 32-bit word per channel holds both:
+ *   word = (multiplier & 0x3FFFFFFF) | (shift - base_shift) << 30
+ * (4 bytes per channel).  Otherwise int32 multipliers followed by int8 shifts
+ * (5 bytes per channel).  A per-tensor filter scale stores one entry
+ * (stride 0) for all channels. */
+typedef struct es_channel_requant {
+  const void *table;
+  int16_t base_shift;
+  uint8_t packed; /* 1: 32-bit words as above; 0: multipliers then shifts */
+  uint8_t stride; /* 0 (one shared entry) or 1 */
+  int32_t count;  /* entries in the table */
+} es_channel_requant;
+
+/* The multipliers input_scale * filter_scale[c] / output_scale of `count`
+ * channels (TFLM PopulateConvolutionQuantizationParams, in double).  The
+ * filter scales are `scale0` alone when count == 1, else `count`
+ * little-endian float32s at `scales` (any alignment, as in a model buffer).
+ * es_channel_requant_size() gives the table bytes (4 or 5 per channel);
+ * es_channel_requant_init() fills a table of that size (4-byte aligned).
+ * ES_ERR_QUANTIZATION for negative/NaN scales or unusable multipliers. */
+es_status es_channel_requant_size(float input_scale, float scale0, const uint8_t *scales, int32_t count,
+                                  float output_scale, size_t *bytes);
+es_status es_channel_requant_init(es_channel_requant *rq, void *table, float input_scale, float scale0,
+                                  const uint8_t *scales, int32_t count, float output_scale);
+
+/* Multiplier and shift of one channel. */
+static inline void es_channel_requant_at(const es_channel_requant *rq, int32_t channel, int32_t *multiplier,
+                                         int *shift) {
+  const int32_t i = channel * rq->stride;
+  if (rq->packed) {
+    const uint32_t word = ((const uint32_t *)rq->table)[i];
+    *multiplier = (int32_t)((word & 0x3FFFFFFFu) | 0x40000000u);
+    *shift = rq->base_shift + (int)(word >> 30);
+  } else {
+    *multiplier = ((const int32_t *)rq->table)[i];
+    *shift = ((const int8_t *)rq->table)[(size_t)rq->count * 4u + (size_t)i];
+  }
+}
+
+/* THE requantization primitive of the int8 kernels: out[c] = requantized
+ * (acc[c] + bias[c]) for channels 0..n-1 (bias may be NULL and unaligned),
+ * plus zero_point, clamped to [act_min, act_max]; each value equals
+ * es_requantize_int8().  One tight loop per layout, with the
+ * right-shift-only case (every real model layer) apart, and on Cortex-M4 a
+ * DSP form (SMMULR/QADD/SSAT). */
+void es_requantize_row(const int32_t *acc, const int32_t *bias, const es_channel_requant *rq, int32_t n,
+                       int32_t zero_point, int32_t act_min, int32_t act_max, int8_t *out);
 
 /* gemmlowp exp_on_negative_values() for a Q5.26 input a <= 0; result Q0.31. */
 int32_t es_exp_on_negative_values_q5_26(int32_t a);
