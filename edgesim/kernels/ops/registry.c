@@ -10,6 +10,14 @@ static const es_op *const k_all_ops[] = {
     &es_op_max_pool_2d,
     &es_op_reshape,
     &es_op_mean,
+    &es_op_relu,
+    &es_op_relu6,
+    &es_op_relu_n1_to_1,
+    &es_op_leaky_relu,
+    &es_op_prelu,
+    &es_op_logistic,
+    &es_op_tanh,
+    &es_op_hard_swish,
 };
 
 const es_op_set es_all_ops = {k_all_ops, (int32_t)(sizeof k_all_ops / sizeof k_all_ops[0])};

@@ -27,6 +27,14 @@ extern const es_op es_op_average_pool_2d;
 extern const es_op es_op_max_pool_2d;
 extern const es_op es_op_reshape;
 extern const es_op es_op_mean;
+extern const es_op es_op_relu;
+extern const es_op es_op_relu6;
+extern const es_op es_op_relu_n1_to_1;
+extern const es_op es_op_leaky_relu;
+extern const es_op es_op_prelu;
+extern const es_op es_op_logistic;
+extern const es_op es_op_tanh;
+extern const es_op es_op_hard_swish;
 
 /* Every op above (ops/registry.c). */
 extern const es_op_set es_all_ops;
