@@ -18,6 +18,19 @@ static const es_op *const k_all_ops[] = {
     &es_op_logistic,
     &es_op_tanh,
     &es_op_hard_swish,
+    &es_op_concatenation,
+    &es_op_pad,
+    &es_op_padv2,
+    &es_op_strided_slice,
+    &es_op_slice,
+    &es_op_squeeze,
+    &es_op_expand_dims,
+    &es_op_transpose,
+    &es_op_split,
+    &es_op_split_v,
+    &es_op_pack,
+    &es_op_unpack,
+    &es_op_gather,
 };
 
 const es_op_set es_all_ops = {k_all_ops, (int32_t)(sizeof k_all_ops / sizeof k_all_ops[0])};

@@ -35,6 +35,19 @@ extern const es_op es_op_prelu;
 extern const es_op es_op_logistic;
 extern const es_op es_op_tanh;
 extern const es_op es_op_hard_swish;
+extern const es_op es_op_concatenation;
+extern const es_op es_op_pad;
+extern const es_op es_op_padv2;
+extern const es_op es_op_strided_slice;
+extern const es_op es_op_slice;
+extern const es_op es_op_squeeze;
+extern const es_op es_op_expand_dims;
+extern const es_op es_op_transpose;
+extern const es_op es_op_split;
+extern const es_op es_op_split_v;
+extern const es_op es_op_pack;
+extern const es_op es_op_unpack;
+extern const es_op es_op_gather;
 
 /* Every op above (ops/registry.c). */
 extern const es_op_set es_all_ops;
