@@ -31,6 +31,11 @@ static const es_op *const k_all_ops[] = {
     &es_op_pack,
     &es_op_unpack,
     &es_op_gather,
+    &es_op_resize_nearest_neighbor,
+    &es_op_resize_bilinear,
+    &es_op_reduce_max,
+    &es_op_sum,
+    &es_op_l2_normalization,
 };
 
 const es_op_set es_all_ops = {k_all_ops, (int32_t)(sizeof k_all_ops / sizeof k_all_ops[0])};

@@ -48,6 +48,11 @@ extern const es_op es_op_split_v;
 extern const es_op es_op_pack;
 extern const es_op es_op_unpack;
 extern const es_op es_op_gather;
+extern const es_op es_op_resize_nearest_neighbor;
+extern const es_op es_op_resize_bilinear;
+extern const es_op es_op_reduce_max;
+extern const es_op es_op_sum;
+extern const es_op es_op_l2_normalization;
 
 /* Every op above (ops/registry.c). */
 extern const es_op_set es_all_ops;
