@@ -36,6 +36,7 @@ static const es_op *const k_all_ops[] = {
     &es_op_reduce_max,
     &es_op_sum,
     &es_op_l2_normalization,
+    &es_op_transpose_conv,
 };
 
 const es_op_set es_all_ops = {k_all_ops, (int32_t)(sizeof k_all_ops / sizeof k_all_ops[0])};

@@ -53,6 +53,7 @@ extern const es_op es_op_resize_bilinear;
 extern const es_op es_op_reduce_max;
 extern const es_op es_op_sum;
 extern const es_op es_op_l2_normalization;
+extern const es_op es_op_transpose_conv;
 
 /* Every op above (ops/registry.c). */
 extern const es_op_set es_all_ops;
