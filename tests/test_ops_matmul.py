@@ -1,4 +1,4 @@
-"""TRANSPOSE_CONV through edgesim.Model, int8 and float32, byte-equal to
+"""TRANSPOSE_CONV and BATCH_MATMUL through edgesim.Model, int8 and float32, byte-equal to
 TFLite Micro."""
 from __future__ import annotations
 

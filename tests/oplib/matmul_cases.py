@@ -1,6 +1,7 @@
-"""Random single-op models of TRANSPOSE_CONV, int8 (per-channel and
-per-tensor filter scales, with and without bias, every fused activation)
-and float32.
+"""Random single-op models of TRANSPOSE_CONV (int8 with per-channel and
+per-tensor filter scales, with and without bias, every fused activation) and
+BATCH_MATMUL (adj_x, adj_y, broadcast batch axes, constant or variable rhs),
+int8 and float32.
 
 Usage::
 
@@ -20,6 +21,7 @@ from oplib.shape_cases import _i32
 
 OPS.update({
     "TRANSPOSE_CONV": (schema.BuiltinOperator.TRANSPOSE_CONV, schema.BuiltinOptions.TransposeConvOptions, 3),
+    "BATCH_MATMUL": (schema.BuiltinOperator.BATCH_MATMUL, schema.BuiltinOptions.BatchMatMulOptions, 2),
 })
 
 
@@ -65,6 +67,38 @@ def transpose_conv_case(rng: np.random.Generator, dtype: str) -> Case:
     return Case(model, [_int8(rng, in_shape)], f"TRANSPOSE_CONV int8 {what} per-channel {per_channel}")
 
 
+def batch_matmul_case(rng: np.random.Generator, dtype: str) -> Case:
+    rows, depth, cols = (int(v) for v in rng.integers(1, 7, 3))
+    adj_x, adj_y = bool(rng.integers(0, 2)), bool(rng.integers(0, 2))
+    batch_rank = int(rng.integers(0, 4))
+    batch = [int(v) for v in rng.integers(1, 4, batch_rank)]
+    lhs_batch = [1 if rng.integers(0, 3) == 0 else b for b in batch]
+    rhs_batch = [b if lb == 1 or rng.integers(0, 3) else 1 for b, lb in zip(batch, lhs_batch)]
+    rhs_batch = rhs_batch[int(rng.integers(0, batch_rank + 1)):]  # rhs may have fewer axes
+    out_batch = [max(lb, rb) for lb, rb in zip(lhs_batch, [1] * (len(lhs_batch) - len(rhs_batch)) + rhs_batch)]
+    lhs_shape = tuple(lhs_batch) + ((depth, rows) if adj_x else (rows, depth))
+    rhs_shape = tuple(rhs_batch) + ((cols, depth) if adj_y else (depth, cols))
+    out_shape = tuple(out_batch) + (rows, cols)
+    constant_rhs = bool(rng.integers(0, 2))
+    options = schema.BatchMatMulOptionsT()
+    options.adjX, options.adjY = adj_x, adj_y
+    what = f"{lhs_shape} x {rhs_shape} -> {out_shape} adj {adj_x, adj_y} constant rhs {constant_rhs}"
+    if dtype == "float32":
+        y = rng.normal(0, 1, rhs_shape).astype(np.float32)
+        rhs = TensorSpec(rhs_shape, np.float32, data=y if constant_rhs else None)
+        model = single_op_model("BATCH_MATMUL", [TensorSpec(lhs_shape, np.float32), rhs],
+                                [TensorSpec(out_shape, np.float32)], options)
+        return Case(model, [random_float(rng, lhs_shape, 2.0)] + ([] if constant_rhs else [y]),
+                    f"BATCH_MATMUL float32 {what}")
+    in_scale, (rhs_scale,), out_scale = _requant_scales(rng, "NONE", depth, 1)
+    y = _int8(rng, rhs_shape)
+    rhs = TensorSpec(rhs_shape, data=y if constant_rhs else None, scale=rhs_scale, zero_point=_zero_point(rng))
+    model = single_op_model("BATCH_MATMUL", [TensorSpec(lhs_shape, scale=in_scale, zero_point=_zero_point(rng)), rhs],
+                            [TensorSpec(out_shape, scale=out_scale, zero_point=_zero_point(rng))], options)
+    return Case(model, [_int8(rng, lhs_shape)] + ([] if constant_rhs else [y]), f"BATCH_MATMUL int8 {what}")
+
+
 MATMUL_CASES: dict[str, Callable[[np.random.Generator, str], Case]] = {
     "TRANSPOSE_CONV": transpose_conv_case,
+    "BATCH_MATMUL": batch_matmul_case,
 }

@@ -13,7 +13,7 @@
 #include <float.h>
 #include <string.h>
 
-#include "edgesim/nn_conv_transpose.h"
+#include "edgesim/nn_matmul.h"
 #include "edgesim/op.h"
 #include "edgesim/quant.h"
 #include "op_common.h"

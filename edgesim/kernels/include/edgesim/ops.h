@@ -54,6 +54,7 @@ extern const es_op es_op_reduce_max;
 extern const es_op es_op_sum;
 extern const es_op es_op_l2_normalization;
 extern const es_op es_op_transpose_conv;
+extern const es_op es_op_batch_matmul;
 
 /* Every op above (ops/registry.c). */
 extern const es_op_set es_all_ops;
