@@ -15,7 +15,7 @@ import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from oplib.activation_cases import random_float
-from oplib.cases import ACTIVATIONS, Case, _bias, _int8, _output_zero_point, _requant_scales, _zero_point
+from oplib.cases import ACTIVATIONS, Case, _bias, _int8, _log_uniform, _output_zero_point, _requant_scales, _zero_point
 from oplib.model import ACTIVATION, OPS, PADDING, TensorSpec, single_op_model
 from oplib.shape_cases import _i32
 
@@ -90,12 +90,20 @@ def batch_matmul_case(rng: np.random.Generator, dtype: str) -> Case:
                                 [TensorSpec(out_shape, np.float32)], options)
         return Case(model, [random_float(rng, lhs_shape, 2.0)] + ([] if constant_rhs else [y]),
                     f"BATCH_MATMUL float32 {what}")
-    in_scale, (rhs_scale,), out_scale = _requant_scales(rng, "NONE", depth, 1)
-    y = _int8(rng, rhs_shape)
-    rhs = TensorSpec(rhs_shape, data=y if constant_rhs else None, scale=rhs_scale, zero_point=_zero_point(rng))
-    model = single_op_model("BATCH_MATMUL", [TensorSpec(lhs_shape, scale=in_scale, zero_point=_zero_point(rng)), rhs],
+    in_scale, rhs_scale = _log_uniform(rng, 1e-3, 1.0), _log_uniform(rng, 1e-3, 1.0)
+    x, y = _int8(rng, lhs_shape), _int8(rng, rhs_shape)
+    x_zp, y_zp = _zero_point(rng), _zero_point(rng)
+    # Output scale spreading the actual accumulators over int8; sometimes far
+    # off on purpose (saturation, multipliers flushed to zero).
+    xm = x.astype(np.int64) - x_zp
+    ym = y.astype(np.int64) - y_zp
+    acc = (np.swapaxes(xm, -1, -2) if adj_x else xm) @ (np.swapaxes(ym, -1, -2) if adj_y else ym)
+    out_scale = in_scale * rhs_scale * max(1.0, float(np.abs(acc).max())) / 100 * _log_uniform(rng, 0.7, 1.5)
+    out_scale *= float(rng.choice([1.0] * 6 + [1e-3, 1e4]))
+    rhs = TensorSpec(rhs_shape, data=y if constant_rhs else None, scale=rhs_scale, zero_point=y_zp)
+    model = single_op_model("BATCH_MATMUL", [TensorSpec(lhs_shape, scale=in_scale, zero_point=x_zp), rhs],
                             [TensorSpec(out_shape, scale=out_scale, zero_point=_zero_point(rng))], options)
-    return Case(model, [_int8(rng, lhs_shape)] + ([] if constant_rhs else [y]), f"BATCH_MATMUL int8 {what}")
+    return Case(model, [x] + ([] if constant_rhs else [y]), f"BATCH_MATMUL int8 {what}")
 
 
 MATMUL_CASES: dict[str, Callable[[np.random.Generator, str], Case]] = {
