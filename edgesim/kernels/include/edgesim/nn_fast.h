@@ -1,0 +1,84 @@
+/* Specialized int8 kernels for build-time compiled models (edgesim/schedule.h).
+ *
+ * Each kernel is bit-exact with the TFLM reference kernel of its op for the
+ * cases it accepts (the model compiler, edgesim/mcu/model_compiler.py, only
+ * selects it for those) and takes everything from flash, prepared at build
+ * time:
+ *  - weights pre-packed in the layout the inner loop reads (int16 pairs for
+ *    SMLAD, or int8 in 4-row blocks that SXTB16 widens: --optimize size);
+ *  - bias with the input zero point folded in: sum((x - zp) * w) + b =
+ *    sum(x * w) + [b - zp * sum(w)].  Windows that leave the input read the
+ *    input zero point there (a zero-point-padded border), which contributes
+ *    exactly the 0 that TFLM's skipped taps do;
+ *  - per-channel requantization (multiplier, shift) fused into the kernel.
+ * Kernels keep CMSIS-NN's shape: params and dims structs, caller memory,
+ * status return; no state.
+ */
+#ifndef EDGESIM_NN_FAST_H
+#define EDGESIM_NN_FAST_H
+
+#include <stdint.h>
+
+#include "edgesim/kernel_types.h"
+#include "edgesim/status.h"
+
+/* Largest kernel window (kernel_h * kernel_w, rounded up to even) of
+ * es_fast_dw_1ch_s8: its int16 patch lives on the stack. */
+#define ES_FAST_MAX_PATCH 256
+
+/* Requantization of channel c: acc + bias[c], TFLM's
+ * MultiplyByQuantizedMultiplier(multiplier[c], shift[c]), + output offset,
+ * clamp.  dsp = 1 when every channel's shift is a right shift in [1, 21] with
+ * a non-zero multiplier: then the Cortex-M4 form (QADD, SMMULR, QADD) is
+ * exactly equal (proof at es_fast_requantize in ops/fast/fast_internal.h). */
+typedef struct es_fast_requant {
+  const int32_t *bias;       /* folded bias, one per output channel */
+  const int32_t *multiplier;
+  const int32_t *shift;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+  int32_t dsp;
+} es_fast_requant;
+
+/* A convolution-like operator: input and output dims (NHWC), window, and
+ * packed weights whose layout belongs to the kernel. */
+typedef struct es_fast_conv_params {
+  es_dims input;
+  es_dims output;
+  int32_t kernel_h, kernel_w;
+  es_tile tile;               /* strides and top/left padding; dilation 1 */
+  int32_t input_zero_point;   /* value of the padded border */
+  const void *weights;
+  es_fast_requant requant;
+} es_fast_conv_params;
+
+/* A fully connected operator: batches x input_depth -> batches x output_depth. */
+typedef struct es_fast_fc_params {
+  int32_t batches, input_depth, output_depth;
+  const void *weights;
+  es_fast_requant requant;
+} es_fast_fc_params;
+
+/* Depthwise convolution of a one-channel input with depth multiplier M
+ * (output channels, M % 4 == 0) as a small convolution: per output pixel, the
+ * window becomes an int16 patch, and four channels at a time take SMLAD dot
+ * products with it.  weights: uint32 words, for each group of 4 channels, for
+ * each tap pair j, the 4 channels' (w[2j], w[2j+1]) int16 pairs. */
+es_status es_fast_dw_1ch_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* Fully connected with SMLAD over 4 output rows.  Weights, per block of 4
+ * rows (a last partial block is padded with zero rows), per 4 input columns:
+ * w16: 8 uint32 words, row r's (w[k], w[k+2]) then (w[k+1], w[k+3]) int16
+ *      pairs (the order SXTB16 splits the input word into);
+ * w8:  4 uint32 words, row r's 4 int8 weights (widened with SXTB16).
+ * A depth tail (input_depth % 4) follows each block as int8, row-major. */
+es_status es_fast_fc_s8_w16(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
+es_status es_fast_fc_s8_w8(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
+
+/* 1x1 convolution, stride 1, no padding (a fully connected layer per pixel)
+ * in 4-channel x 2-pixel tiles; weights packed as for es_fast_fc_s8_w16/_w8
+ * with output channels as rows and input channels as depth. */
+es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+es_status es_fast_conv_1x1_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+#endif /* EDGESIM_NN_FAST_H */
