@@ -170,7 +170,11 @@ class _Compiler:
             taps = f.data.reshape(kh * kw, m).T.astype(np.int64)  # channel x tap
             pairs = (kh * kw + 1) // 2
             padded = np.zeros((m, 2 * pairs), np.int64)
-            padded[:, :kh * kw] = taps
+            slots = np.arange(kh * kw)
+            if kw % 4 == 0:  # the kernel's SXTB16 row copy stores each quad of taps as (t0, t2, t1, t3)
+                kx = slots % kw
+                slots = slots - kx + ((kx & ~3) | ((kx & 1) << 1) | ((kx & 2) >> 1))
+            padded[:, slots] = taps
             groups = padded.reshape(m // 4, 4, pairs, 2).transpose(0, 2, 1, 3)  # group, pair, channel, 2
             words = _pair_words(groups[..., 0], groups[..., 1]).reshape(-1)
             arrays, requant = self.requant(i, op, taps, m)

@@ -62,6 +62,7 @@ static es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input, int
       p->tile.pad_h != 0 || p->tile.pad_w != 0 || pixels != p->input.n * p->input.h * p->input.w)
     return ES_ERR_UNSUPPORTED;
   const uint32_t *weights = (const uint32_t *)p->weights;
+  const es_fast_requant rq = p->requant; /* not re-read after each int8 store */
   const int32_t stride = fast_block_words(depth, wide);
   int32_t px = 0;
   for (; px + 1 < pixels; px += 2) {
@@ -72,8 +73,8 @@ static es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input, int
       int32_t acc[8];
       tile_4x2(x0, x0 + depth, depth, weights + (c / 4) * stride, wide, acc);
       for (int32_t i = 0; i < 4 && c + i < channels; ++i) {
-        out0[c + i] = fast_requantize(&p->requant, acc[i], c + i);
-        out1[c + i] = fast_requantize(&p->requant, acc[4 + i], c + i);
+        out0[c + i] = fast_requantize(&rq, acc[i], c + i);
+        out1[c + i] = fast_requantize(&rq, acc[4 + i], c + i);
       }
     }
   }
@@ -83,7 +84,7 @@ static es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input, int
     for (int32_t c = 0; c < channels; c += 4) {
       int32_t acc[4];
       fast_fc_block(x, depth, weights + (c / 4) * stride, wide, acc);
-      for (int32_t i = 0; i < 4 && c + i < channels; ++i) out[c + i] = fast_requantize(&p->requant, acc[i], c + i);
+      for (int32_t i = 0; i < 4 && c + i < channels; ++i) out[c + i] = fast_requantize(&rq, acc[i], c + i);
     }
   }
   return ES_OK;

@@ -6,6 +6,7 @@
 static es_status fc(const es_fast_fc_params *p, const int8_t *input, int8_t *output, int wide) {
   const int32_t depth = p->input_depth, rows = p->output_depth;
   const uint32_t *weights = (const uint32_t *)p->weights;
+  const es_fast_requant rq = p->requant; /* not re-read after each int8 store */
   const int32_t stride = fast_block_words(depth, wide);
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *x = input + (size_t)b * depth;
@@ -13,7 +14,7 @@ static es_status fc(const es_fast_fc_params *p, const int8_t *input, int8_t *out
     for (int32_t r = 0; r < rows; r += 4) {
       int32_t acc[4];
       fast_fc_block(x, depth, weights + (r / 4) * stride, wide, acc);
-      for (int32_t i = 0; i < 4 && r + i < rows; ++i) out[r + i] = fast_requantize(&p->requant, acc[i], r + i);
+      for (int32_t i = 0; i < 4 && r + i < rows; ++i) out[r + i] = fast_requantize(&rq, acc[i], r + i);
     }
   }
   return ES_OK;
