@@ -30,6 +30,7 @@ from edgesim.mcu.tflite_reader import CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTE
 ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6 = 1, 2, 3
 PADDING_SAME = 0
 MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
+DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
@@ -149,6 +150,18 @@ class _Compiler:
             return False
         return len(op.inputs) <= 2 or op.inputs[2] < 0 or self.tensor(op.inputs[2]).dtype == np.int32
 
+    def dw_3x3(self, op: Operator) -> bool:
+        """Whether es_fast_dw_3x3_s8 takes this depthwise operator."""
+        x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
+        if len(x.shape) != 4 or f.shape[1:3] != (3, 3) or f.shape[3] != x.shape[3] or out.shape[3] != x.shape[3]:
+            return False
+        if op.options["dilation_h"] != 1 or op.options["dilation_w"] != 1 or op.options["stride_w"] not in (1, 2):
+            return False
+        stride_w, in_w, out_w = op.options["stride_w"], x.shape[2], out.shape[2]
+        pad = _same_padding(in_w, stride_w, 3, out_w) if op.options["padding"] == PADDING_SAME else 0
+        row_len = (out_w + 1) * stride_w + 3
+        return pad <= 1 and pad + in_w <= row_len <= DW3X3_ROW_CAPACITY
+
     def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str) -> str:
         x, out = self.tensor(op.inputs[0]), self.tensor(op.outputs[0])
         (n, h, w, c), (_, oh, ow, oc) = x.shape, out.shape
@@ -162,6 +175,14 @@ class _Compiler:
         if op.code not in (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) or not self.int8_io(op):
             return None
         x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
+        if op.code == DEPTHWISE_CONV_2D and self.dw_3x3(op):
+            c = f.shape[3]
+            w = f.data.reshape(3, 3, c).astype(np.int64)
+            words = np.stack([_pair_words(w[r, 0], w[r, 1]) if k == 0 else _pair_words(w[r, 1], w[r, 2])
+                              for r in range(3) for k in range(2)], -1)  # channel, 6
+            arrays, requant = self.requant(i, op, w.reshape(9, c).T, c)
+            return _Step("es_fast_dw_3x3_s8", self.conv_params(i, op, 3, 3, f"w{i}", requant), "es_fast_conv_params",
+                         [_words(f"w{i}", words.reshape(-1)), *arrays])
         if op.code == DEPTHWISE_CONV_2D:
             _, kh, kw, m = f.shape
             if (len(x.shape) != 4 or x.shape[3] != 1 or m % 4 or op.options["dilation_h"] != 1

@@ -66,6 +66,12 @@ typedef struct es_fast_fc_params {
  * each tap pair j, the 4 channels' (w[2j], w[2j+1]) int16 pairs. */
 es_status es_fast_dw_1ch_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
+/* 3x3 depthwise convolution, depth multiplier 1, stride 1 or 2, dilation 1,
+ * computed per channel plane from int16 rows with a zero-point-padded
+ * border.  weights: per channel 6 uint32 words, for kernel rows 0..2 the
+ * int16 pairs (w0, w1) and (w1, w2). */
+es_status es_fast_dw_3x3_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
 /* Fully connected with SMLAD over 4 output rows.  Weights, per block of 4
  * rows (a last partial block is padded with zero rows), per 4 input columns:
  * w16: 8 uint32 words, row r's (w[k], w[k+2]) then (w[k+1], w[k+3]) int16
@@ -76,7 +82,7 @@ es_status es_fast_fc_s8_w16(const es_fast_fc_params *params, const int8_t *input
 es_status es_fast_fc_s8_w8(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
 
 /* 1x1 convolution, stride 1, no padding (a fully connected layer per pixel)
- * in 4-channel x 2-pixel tiles; weights packed as for es_fast_fc_s8_w16/_w8
+ * per pixel in 4-channel blocks; weights packed as for es_fast_fc_s8_w16/_w8
  * with output channels as rows and input channels as depth. */
 es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 es_status es_fast_conv_1x1_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);

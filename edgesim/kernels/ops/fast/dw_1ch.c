@@ -76,7 +76,8 @@ static inline void copy_row(int16_t *dst, const int8_t *row, int32_t n, int quad
   }
 }
 
-es_status es_fast_dw_1ch_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
+static inline __attribute__((always_inline)) es_status dw_1ch(const es_fast_conv_params *p, const int8_t *input,
+                                                             int8_t *output, const int dsp) {
   const int32_t kh = p->kernel_h, kw = p->kernel_w, taps = kh * kw;
   const int32_t pairs = (taps + 1) / 2, channels = p->output.c;
   const int32_t in_h = p->input.h, in_w = p->input.w;
@@ -116,14 +117,18 @@ es_status es_fast_dw_1ch_s8(const es_fast_conv_params *p, const int8_t *input, i
         for (int32_t c = 0; c < channels; c += 4) {
           int32_t acc[4];
           w = dot4(patch, w, pairs, acc);
-          output[0] = fast_requantize(&rq, acc[0], c);
-          output[1] = fast_requantize(&rq, acc[1], c + 1);
-          output[2] = fast_requantize(&rq, acc[2], c + 2);
-          output[3] = fast_requantize(&rq, acc[3], c + 3);
+          output[0] = fast_requantize(&rq, acc[0], c, dsp);
+          output[1] = fast_requantize(&rq, acc[1], c + 1, dsp);
+          output[2] = fast_requantize(&rq, acc[2], c + 2, dsp);
+          output[3] = fast_requantize(&rq, acc[3], c + 3, dsp);
           output += 4;
         }
       }
     }
   }
   return ES_OK;
+}
+
+es_status es_fast_dw_1ch_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
+  return p->requant.dsp ? dw_1ch(p, input, output, 1) : dw_1ch(p, input, output, 0);
 }

@@ -18,6 +18,9 @@ static inline int32_t fast_sxtb16_ror8(uint32_t x) {
 }
 static inline int32_t fast_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
 static inline int32_t fast_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
+/* SMLABT: acc + lo(a) * hi(b); SMLATB: acc + hi(a) * lo(b). */
+static inline int32_t fast_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
 static inline int32_t fast_smmulr(int32_t a, int32_t b) {
   int32_t r;
   __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
@@ -33,6 +36,14 @@ static inline int32_t fast_smlad(int32_t a, int32_t b, int32_t acc) {
   const int32_t lo = (int32_t)(int16_t)(uint16_t)(uint32_t)a * (int32_t)(int16_t)(uint16_t)(uint32_t)b;
   const int32_t hi = (int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) * (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16);
   return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline int32_t fast_smlabt(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)(uint32_t)a *
+                                              (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16)));
+}
+static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) *
+                                              (int32_t)(int16_t)(uint16_t)(uint32_t)b));
 }
 static inline int32_t fast_qadd(int32_t a, int32_t b) {
   const int64_t s = (int64_t)a + (int64_t)b;
@@ -61,26 +72,65 @@ static inline uint32_t fast_load_u32(const void *p) {
  *    after >> e (e <= 21) both are beyond +-256 and clamp to the same end.
  * (The interpreter's requantize_dsp in ops/op_common.c uses the same form;
  * tests/test_requant_dsp.py checks it against TFLM's formula.) */
-static inline int8_t fast_requantize(const es_fast_requant *rq, int32_t acc, int32_t c) {
+static inline int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int right, int32_t output_offset,
+                                         int32_t act_min, int32_t act_max) {
+  const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
+  const int32_t rounded = fast_qadd(high + (high >> 31), (int32_t)(1u << (right - 1)));
+  int32_t v = (rounded >> right) + output_offset;
+  v = v < act_min ? act_min : v;
+  return (int8_t)(v > act_max ? act_max : v);
+}
+
+/* dsp: rq->dsp as a literal constant (kernels instantiate both loops, so
+ * the choice is made once per call, not per value). */
+static inline __attribute__((always_inline)) int8_t fast_requantize(const es_fast_requant *rq, int32_t acc, int32_t c,
+                                                                   const int dsp) {
   const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)rq->bias[c]);
-  int32_t v;
-  if (rq->dsp) {
-    const int right = -rq->shift[c];
-    const int32_t high = fast_smmulr(fast_qadd(a, a), rq->multiplier[c]);
-    const int32_t rounded = fast_qadd(high + (high >> 31), (int32_t)(1u << (right - 1)));
-    v = (rounded >> right) + rq->output_offset;
-  } else {
-    return es_requantize_int8(a, rq->multiplier[c], rq->shift[c], rq->output_offset, rq->act_min, rq->act_max);
-  }
-  v = v < rq->act_min ? rq->act_min : v;
-  return (int8_t)(v > rq->act_max ? rq->act_max : v);
+  if (dsp) return fast_requantize_dsp(a, rq->multiplier[c], -rq->shift[c], rq->output_offset, rq->act_min, rq->act_max);
+  return es_requantize_int8(a, rq->multiplier[c], rq->shift[c], rq->output_offset, rq->act_min, rq->act_max);
 }
 
 /* One block of 4 rows over the whole depth; w points at the block. */
-static inline void fast_fc_block(const int8_t *x, int32_t depth, const uint32_t *w, int wide, int32_t acc[4]) {
+static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x, int32_t depth, const uint32_t *w, int wide, int32_t acc[4]) {
   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   const int32_t quads = depth / 4;
-  for (int32_t q = 0; q < quads; ++q) {
+  int32_t q = 0;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  if (wide && quads > 0) {
+    /* 14 instructions per 16 MACs: gcc loads the 8 weight words one LDR at a
+     * time; two LDMs bring 4 each. */
+    register uint32_t w0 __asm__("r4");
+    register uint32_t w1 __asm__("r5");
+    register uint32_t w2 __asm__("r6");
+    register uint32_t w3 __asm__("r8");
+    uint32_t even, odd;
+    const int8_t *xp = x;
+    int32_t n = quads;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[e], [%[x]], #4\n\t"
+        "sxtb16 %[o], %[e], ror #8\n\t"
+        "sxtb16 %[e], %[e]\n\t"
+        "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+        "smlad %[a0], %[e], %[w0], %[a0]\n\t"
+        "smlad %[a0], %[o], %[w1], %[a0]\n\t"
+        "smlad %[a1], %[e], %[w2], %[a1]\n\t"
+        "smlad %[a1], %[o], %[w3], %[a1]\n\t"
+        "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+        "smlad %[a2], %[e], %[w0], %[a2]\n\t"
+        "smlad %[a2], %[o], %[w1], %[a2]\n\t"
+        "smlad %[a3], %[e], %[w2], %[a3]\n\t"
+        "smlad %[a3], %[o], %[w3], %[a3]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
+          [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)
+        :
+        : "cc", "memory");
+    q = quads;
+  }
+#endif
+  for (; q < quads; ++q) {
     const uint32_t word = fast_load_u32(x + 4 * q);
     const int32_t even = fast_sxtb16(word), odd = fast_sxtb16_ror8(word);
     if (wide) {

@@ -3,7 +3,8 @@
  * and (k+1, k+3) int16 pairs and multiplied into 4 rows' accumulators. */
 #include "fast_internal.h"
 
-static es_status fc(const es_fast_fc_params *p, const int8_t *input, int8_t *output, int wide) {
+static inline __attribute__((always_inline)) es_status fc(const es_fast_fc_params *p, const int8_t *input, int8_t *output, const int wide,
+                                                            const int dsp) {
   const int32_t depth = p->input_depth, rows = p->output_depth;
   const uint32_t *weights = (const uint32_t *)p->weights;
   const es_fast_requant rq = p->requant; /* not re-read after each int8 store */
@@ -14,16 +15,16 @@ static es_status fc(const es_fast_fc_params *p, const int8_t *input, int8_t *out
     for (int32_t r = 0; r < rows; r += 4) {
       int32_t acc[4];
       fast_fc_block(x, depth, weights + (r / 4) * stride, wide, acc);
-      for (int32_t i = 0; i < 4 && r + i < rows; ++i) out[r + i] = fast_requantize(&rq, acc[i], r + i);
+      for (int32_t i = 0; i < 4 && r + i < rows; ++i) out[r + i] = fast_requantize(&rq, acc[i], r + i, dsp);
     }
   }
   return ES_OK;
 }
 
 es_status es_fast_fc_s8_w16(const es_fast_fc_params *p, const int8_t *input, int8_t *output) {
-  return fc(p, input, output, 1);
+  return p->requant.dsp ? fc(p, input, output, 1, 1) : fc(p, input, output, 1, 0);
 }
 
 es_status es_fast_fc_s8_w8(const es_fast_fc_params *p, const int8_t *input, int8_t *output) {
-  return fc(p, input, output, 0);
+  return p->requant.dsp ? fc(p, input, output, 0, 1) : fc(p, input, output, 0, 0);
 }
