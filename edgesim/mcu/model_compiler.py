@@ -30,6 +30,7 @@ from edgesim.mcu.tflite_reader import CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTE
 ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6 = 1, 2, 3
 PADDING_SAME = 0
 MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
+MAX_CONV_PATCH = 640  # ES_FAST_MAX_CONV_PATCH
 DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
 
 
@@ -203,13 +204,22 @@ class _Compiler:
                          [_words(f"w{i}", words), *arrays])
         if op.code == CONV_2D:
             oc, kh, kw, ic = f.shape
-            if (kh, kw) != (1, 1) or op.options["stride_h"] != 1 or op.options["stride_w"] != 1 \
-                    or len(x.shape) != 4 or x.shape[3] != ic:
+            if len(x.shape) != 4 or x.shape[3] != ic or op.options["dilation_h"] != 1 or op.options["dilation_w"] != 1:
                 return None
-            w = f.data.reshape(oc, ic)
+            if not self.wide:
+                # int8 weights widened in the loop do not beat the interpreter's
+                # conv loop (measured): --optimize size leaves convolutions to it
+                # and adds no packed copy of their weights to flash.
+                return None
+            pointwise = (kh, kw) == (1, 1) and op.options["stride_h"] == 1 and op.options["stride_w"] == 1
+            if not pointwise and (kh * kw * ic + 3) // 4 * 4 > MAX_CONV_PATCH:
+                return None
+            w = f.data.reshape(oc, kh * kw * ic)
             arrays, requant = self.requant(i, op, w, oc)
-            kernel = "es_fast_conv_1x1_s8_w16" if self.wide else "es_fast_conv_1x1_s8_w8"
-            return _Step(kernel, self.conv_params(i, op, 1, 1, f"w{i}", requant), "es_fast_conv_params",
+            kernel = ("es_fast_conv_1x1_s8" if pointwise else "es_fast_conv_s8") + ("_w16" if self.wide else "_w8")
+            if not pointwise:  # the kernel pads its window patch to whole quads with zero weights
+                w = np.pad(w, ((0, 0), (0, -w.shape[1] % 4)))
+            return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
                          [_words(f"w{i}", _pack_rows(w, self.wide)), *arrays])
         rows, depth = f.shape if len(f.shape) == 2 else (0, 0)
         if rows == 0 or op.options.get("weights_format", 0) != 0 or len(f.scales) != 1:

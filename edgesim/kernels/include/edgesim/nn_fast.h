@@ -25,6 +25,9 @@
 /* Largest kernel window (kernel_h * kernel_w, rounded up to even) of
  * es_fast_dw_1ch_s8: its int16 patch lives on the stack. */
 #define ES_FAST_MAX_PATCH 256
+/* Largest window (kernel_h * kernel_w * input channels) of es_fast_conv_s8_*:
+ * its int8 patch lives on the stack. */
+#define ES_FAST_MAX_CONV_PATCH 640
 
 /* Requantization of channel c: acc + bias[c], TFLM's
  * MultiplyByQuantizedMultiplier(multiplier[c], shift[c]), + output offset,
@@ -86,5 +89,14 @@ es_status es_fast_fc_s8_w8(const es_fast_fc_params *params, const int8_t *input,
  * with output channels as rows and input channels as depth. */
 es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 es_status es_fast_conv_1x1_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* Convolution with any window, stride and padding (dilation 1): per output
+ * pixel an int8 patch of the window (kernel_h x kernel_w x input channels,
+ * at most ES_FAST_MAX_CONV_PATCH bytes, zero-point border), then the 4-row
+ * block dot product; weights packed as for es_fast_fc_s8_w16/_w8 with output
+ * channels as rows and the window (ky, kx, c order, zero-padded to a multiple
+ * of 4) as depth. */
+es_status es_fast_conv_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+es_status es_fast_conv_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
 #endif /* EDGESIM_NN_FAST_H */

@@ -128,6 +128,41 @@ static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x,
         :
         : "cc", "memory");
     q = quads;
+  } else if (!wide && quads > 0) {
+    /* int8 weights widened in the loop: 23 instructions per 16 MACs. */
+    uint32_t even, odd, wa, wb, t;
+    const int8_t *xp = x;
+    int32_t n = quads;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[e], [%[x]], #4\n\t"
+        "sxtb16 %[o], %[e], ror #8\n\t"
+        "sxtb16 %[e], %[e]\n\t"
+        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
+        "sxtb16 %[t], %[wa]\n\t"
+        "smlad %[a0], %[e], %[t], %[a0]\n\t"
+        "sxtb16 %[t], %[wa], ror #8\n\t"
+        "smlad %[a0], %[o], %[t], %[a0]\n\t"
+        "sxtb16 %[t], %[wb]\n\t"
+        "smlad %[a1], %[e], %[t], %[a1]\n\t"
+        "sxtb16 %[t], %[wb], ror #8\n\t"
+        "smlad %[a1], %[o], %[t], %[a1]\n\t"
+        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
+        "sxtb16 %[t], %[wa]\n\t"
+        "smlad %[a2], %[e], %[t], %[a2]\n\t"
+        "sxtb16 %[t], %[wa], ror #8\n\t"
+        "smlad %[a2], %[o], %[t], %[a2]\n\t"
+        "sxtb16 %[t], %[wb]\n\t"
+        "smlad %[a3], %[e], %[t], %[a3]\n\t"
+        "sxtb16 %[t], %[wb], ror #8\n\t"
+        "smlad %[a3], %[o], %[t], %[a3]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
+          [e] "=&r"(even), [o] "=&r"(odd), [wa] "=&r"(wa), [wb] "=&r"(wb), [t] "=&r"(t)
+        :
+        : "cc", "memory");
+    q = quads;
   }
 #endif
   for (; q < quads; ++q) {
