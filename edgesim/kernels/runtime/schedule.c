@@ -33,6 +33,8 @@ es_status es_compiled_invoke_node(es_model *m, const es_compiled_model *c, int32
   const es_node *node = &m->nodes[i];
   const es_tensor *input = &m->tensors[node->io[0]];
   es_tensor *output = &m->tensors[node->io[node->input_count]];
+  const uint8_t *in = (const uint8_t *)input->data, *out = (const uint8_t *)output->data;
+  if (!step->overlap_safe && in < out + output->bytes && out < in + input->bytes) return es_model_invoke_node(m, i);
   es_status s = step->run(step->params, (const int8_t *)input->data, (int8_t *)output->data);
   if (s != ES_OK) es_model_fail(m, s, "compiled operator %d (%s): %s", i, node->op->name, es_status_str(s));
   return s;

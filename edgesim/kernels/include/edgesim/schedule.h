@@ -28,6 +28,11 @@ typedef struct es_compiled_step {
   int32_t builtin_code;   /* the operator this step replaces (checked once) */
   es_compiled_kernel run; /* NULL: the interpreter runs this operator */
   const void *params;
+  /* 1: run may write its output over its input's consumed part (it walks
+   * pixels in order and reads each window before writing that pixel), as
+   * the interpreter's kernel of the op does when the planner overlapped
+   * the two; 0: the interpreter runs the step when they overlap. */
+  int32_t overlap_safe;
 } es_compiled_step;
 
 typedef struct es_compiled_model {

@@ -16,8 +16,18 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
   const uint32_t *weights = (const uint32_t *)p->weights;
   const es_fast_requant rq = p->requant; /* not re-read after each int8 store */
   const int32_t stride = fast_block_words(depth, wide);
+  /* The planner may place the output over the input's consumed part: then
+   * each input pixel is copied before its outputs are written. */
+  const int overlap = (const int8_t *)output < input + (size_t)pixels * depth &&
+                      input < (const int8_t *)output + (size_t)pixels * channels;
+  if (overlap && depth > ES_FAST_MAX_CONV_PATCH) return ES_ERR_UNSUPPORTED;
+  union { uint32_t word; int8_t bytes[ES_FAST_MAX_CONV_PATCH]; } copy; /* word-aligned */
   for (int32_t px = 0; px < pixels; ++px) {
     const int8_t *x = input + (size_t)px * depth;
+    if (overlap) {
+      memcpy(copy.bytes, x, (size_t)depth);
+      x = copy.bytes;
+    }
     for (int32_t c = 0; c < channels; c += 4) {
       int32_t acc[4];
       fast_fc_block(x, depth, weights + (c / 4) * stride, wide, acc);

@@ -1,10 +1,12 @@
 /* 3x3 depthwise convolution (depth multiplier 1) per channel plane
  * (edgesim/nn_fast.h).
  *
- * For one channel, the three input rows of an output row are widened to
- * int16 in a ring of row buffers with a zero-point-padded border (exact: the
- * folded bias already holds -zero_point * sum(w)), and each channel's six
- * weight words stay in registers: with W01 = (w0, w1) and W12 = (w1, w2) of
+ * For each output row and channel, the three input rows of that channel are
+ * widened to int16 row buffers with a zero-point-padded border (exact: the
+ * folded bias already holds -zero_point * sum(w)), and the channel's six
+ * weight words stay in registers.  Output rows are finished in order (all
+ * channels of a row before the next row), so the output may overlap the
+ * input's consumed rows as the interpreter's planner allows: with W01 = (w0, w1) and W12 = (w1, w2) of
  * a kernel row and the input pairs A = (x0, x1), B = (x2, x3), C = (x4, x5),
  * two outputs take per kernel row
  *   stride 1: out0 += SMLAD(A, W01) + SMLABT(B, W12)   (x0w0 + x1w1 + x2w2)
@@ -12,7 +14,9 @@
  *   stride 2: out0 += SMLAD(A, W01) + SMLABT(B, W12)
  *             out1 += SMLAD(B, W01) + SMLABT(C, W12)
  * i.e. one instruction per MAC and 2-3 loads per 6 MACs, requantization
- * fused. */
+ * fused.  The last output of a row writes at most up to channel c of the
+ * first needed input pixel (es_op_forward_overlap's bound), which this
+ * channel has already read into its row buffers. */
 #include "fast_internal.h"
 
 /* Widest padded input row the ring holds (input width + 4). */
@@ -59,29 +63,20 @@ static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv
     return ES_ERR_UNSUPPORTED;
   const es_fast_requant rq = p->requant;
   const uint32_t *weights = (const uint32_t *)p->weights;
-  int16_t ring[3][ROW_CAPACITY];
+  int16_t rows_buffer[3][ROW_CAPACITY];
+  const int16_t *r0 = rows_buffer[0], *r1 = rows_buffer[1], *r2 = rows_buffer[2];
   for (int32_t b = 0; b < p->input.n; ++b) {
     const int8_t *image = input + (size_t)b * p->input.h * p->input.w * channels;
     int8_t *out_image = output + (size_t)b * out_h * out_w * channels;
-    for (int32_t c = 0; c < channels; ++c) {
-      const uint32_t *wc = weights + 6 * c;
-      const int32_t bias = rq.bias[c], multiplier = rq.multiplier[c], shift = rq.shift[c];
-      const int32_t w01a = (int32_t)wc[0], w12a = (int32_t)wc[1], w01b = (int32_t)wc[2], w12b = (int32_t)wc[3],
-                    w01c = (int32_t)wc[4], w12c = (int32_t)wc[5];
-      int32_t held[3] = {INT32_MIN, INT32_MIN, INT32_MIN}; /* input row in each ring slot */
-      for (int32_t oy = 0; oy < out_h; ++oy) {
-        const int16_t *rows[3];
-        for (int32_t k = 0; k < 3; ++k) {
-          const int32_t iy = oy * stride_h - p->tile.pad_h + k;
-          const int32_t slot = ((iy % 3) + 3) % 3;
-          if (held[slot] != iy) {
-            fill_row(ring[slot], image, iy, c, p, row_len);
-            held[slot] = iy;
-          }
-          rows[k] = ring[slot];
-        }
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      for (int32_t c = 0; c < channels; ++c) {
+        for (int32_t k = 0; k < 3; ++k)
+          fill_row(rows_buffer[k], image, oy * stride_h - p->tile.pad_h + k, c, p, row_len);
+        const uint32_t *wc = weights + 6 * c;
+        const int32_t bias = rq.bias[c], multiplier = rq.multiplier[c], shift = rq.shift[c];
+        const int32_t w01a = (int32_t)wc[0], w12a = (int32_t)wc[1], w01b = (int32_t)wc[2], w12b = (int32_t)wc[3],
+                      w01c = (int32_t)wc[4], w12c = (int32_t)wc[5];
         int8_t *out = out_image + (size_t)oy * out_w * channels + c;
-        const int16_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
         int32_t ox = 0;
         if (stride_w == 1) {
           for (; ox < out_w; ox += 2) {
