@@ -139,8 +139,10 @@ class _Compiler:
                               for s in scales))
         lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
         dsp = all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
-        arrays = [_ints(f"b{i}", folded), _ints(f"m{i}", np.array(mults)), _ints(f"s{i}", np.array(shifts))]
-        return arrays, f"{{b{i}, m{i}, s{i}, {out.zero_point}, {lo}, {hi}, {int(dsp)}}}"
+        mode = (2 if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
+        rounding = [1 << (-s - 1) if dsp else 0 for s in shifts]
+        table = np.stack([folded, np.array(mults), np.array(shifts), np.array(rounding)], -1).reshape(-1)
+        return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}"
 
     def int8_io(self, op: Operator) -> bool:
         ins = [self.tensor(op.inputs[0]), self.tensor(op.inputs[1])]

@@ -29,18 +29,23 @@
  * its int8 patch lives on the stack. */
 #define ES_FAST_MAX_CONV_PATCH 640
 
-/* Requantization of channel c: acc + bias[c], TFLM's
- * MultiplyByQuantizedMultiplier(multiplier[c], shift[c]), + output offset,
- * clamp.  dsp = 1 when every channel's shift is a right shift in [1, 21] with
- * a non-zero multiplier: then the Cortex-M4 form (QADD, SMMULR, QADD) is
- * exactly equal (proof at es_fast_requantize in ops/fast/fast_internal.h). */
+/* Requantization of channel c: acc + folded bias, TFLM's
+ * MultiplyByQuantizedMultiplier(multiplier, shift), + output offset, clamp.
+ * The per-channel constants sit together (one LDM brings them):
+ * channels[4c .. 4c+3] = folded bias, multiplier, shift, rounding constant
+ * 2^(-shift-1) (0 in generic mode).  mode: ES_FAST_RQ_DSP when every
+ * channel's shift is a right shift in [1, 21] with a non-zero multiplier -
+ * then the Cortex-M4 form (QADD, SMMULR, QADD) is exactly equal (proof at
+ * fast_requantize_dsp in ops/fast/fast_internal.h) - and ES_FAST_RQ_DSP_FULL
+ * when moreover the clamp is the whole int8 range (one SSAT). */
+#define ES_FAST_RQ_GENERIC 0
+#define ES_FAST_RQ_DSP 1
+#define ES_FAST_RQ_DSP_FULL 2
 typedef struct es_fast_requant {
-  const int32_t *bias;       /* folded bias, one per output channel */
-  const int32_t *multiplier;
-  const int32_t *shift;
+  const int32_t *channels;
   int32_t output_offset;
   int32_t act_min, act_max;
-  int32_t dsp;
+  int32_t mode;
 } es_fast_requant;
 
 /* A convolution-like operator: input and output dims (NHWC), window, and

@@ -7,7 +7,7 @@
 #include "fast_internal.h"
 
 static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
-                                                                  const int wide, const int dsp) {
+                                                                  const int wide, const int mode) {
   const int32_t depth = p->input.c, channels = p->output.c;
   const int32_t pixels = p->output.n * p->output.h * p->output.w;
   if (p->kernel_h != 1 || p->kernel_w != 1 || p->tile.stride_h != 1 || p->tile.stride_w != 1 ||
@@ -31,7 +31,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
     for (int32_t c = 0; c < channels; c += 4) {
       int32_t acc[4];
       fast_fc_block(x, depth, weights + (c / 4) * stride, wide, acc);
-      for (int32_t i = 0; i < 4 && c + i < channels; ++i) output[c + i] = fast_requantize(&rq, acc[i], c + i, dsp);
+      fast_requantize4(&rq, acc, c, channels, output + c, mode);
     }
     output += channels;
   }
@@ -39,9 +39,13 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
 }
 
 es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  return p->requant.dsp ? conv_1x1(p, input, output, 1, 1) : conv_1x1(p, input, output, 1, 0);
+  #define CALL(mode) conv_1x1(p, input, output, 1, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
 }
 
 es_status es_fast_conv_1x1_s8_w8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  return p->requant.dsp ? conv_1x1(p, input, output, 0, 1) : conv_1x1(p, input, output, 0, 0);
+  #define CALL(mode) conv_1x1(p, input, output, 0, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
 }

@@ -6,7 +6,7 @@
 #include "fast_internal.h"
 
 static inline __attribute__((always_inline)) es_status conv_window(const es_fast_conv_params *p, const int8_t *input,
-                                                                  int8_t *output, const int wide, const int dsp) {
+                                                                  int8_t *output, const int wide, const int mode) {
   const int32_t kh = p->kernel_h, kw = p->kernel_w, in_c = p->input.c, in_h = p->input.h, in_w = p->input.w;
   const int32_t row_bytes = kw * in_c, channels = p->output.c;
   /* The window padded to whole quads: the pad bytes meet zero weights. */
@@ -43,7 +43,7 @@ static inline __attribute__((always_inline)) es_status conv_window(const es_fast
         for (int32_t c = 0; c < channels; c += 4) {
           int32_t acc[4];
           fast_fc_block(patch.bytes, depth, weights + (c / 4) * stride, wide, acc);
-          for (int32_t i = 0; i < 4 && c + i < channels; ++i) output[c + i] = fast_requantize(&rq, acc[i], c + i, dsp);
+          fast_requantize4(&rq, acc, c, channels, output + c, mode);
         }
         output += channels;
       }
@@ -53,9 +53,13 @@ static inline __attribute__((always_inline)) es_status conv_window(const es_fast
 }
 
 es_status es_fast_conv_s8_w16(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  return p->requant.dsp ? conv_window(p, input, output, 1, 1) : conv_window(p, input, output, 1, 0);
+  #define CALL(mode) conv_window(p, input, output, 1, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
 }
 
 es_status es_fast_conv_s8_w8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  return p->requant.dsp ? conv_window(p, input, output, 0, 1) : conv_window(p, input, output, 0, 0);
+  #define CALL(mode) conv_window(p, input, output, 0, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
 }

@@ -77,7 +77,7 @@ static inline void copy_row(int16_t *dst, const int8_t *row, int32_t n, int quad
 }
 
 static inline __attribute__((always_inline)) es_status dw_1ch(const es_fast_conv_params *p, const int8_t *input,
-                                                             int8_t *output, const int dsp) {
+                                                             int8_t *output, const int mode) {
   const int32_t kh = p->kernel_h, kw = p->kernel_w, taps = kh * kw;
   const int32_t pairs = (taps + 1) / 2, channels = p->output.c;
   const int32_t in_h = p->input.h, in_w = p->input.w;
@@ -117,10 +117,7 @@ static inline __attribute__((always_inline)) es_status dw_1ch(const es_fast_conv
         for (int32_t c = 0; c < channels; c += 4) {
           int32_t acc[4];
           w = dot4(patch, w, pairs, acc);
-          output[0] = fast_requantize(&rq, acc[0], c, dsp);
-          output[1] = fast_requantize(&rq, acc[1], c + 1, dsp);
-          output[2] = fast_requantize(&rq, acc[2], c + 2, dsp);
-          output[3] = fast_requantize(&rq, acc[3], c + 3, dsp);
+          fast_requantize4(&rq, acc, c, channels, output, mode);
           output += 4;
         }
       }
@@ -130,5 +127,7 @@ static inline __attribute__((always_inline)) es_status dw_1ch(const es_fast_conv
 }
 
 es_status es_fast_dw_1ch_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  return p->requant.dsp ? dw_1ch(p, input, output, 1) : dw_1ch(p, input, output, 0);
+  #define CALL(mode) dw_1ch(p, input, output, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
 }

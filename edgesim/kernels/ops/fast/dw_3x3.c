@@ -43,18 +43,16 @@ static void fill_row(int16_t *row, const int8_t *input, int32_t iy, int32_t c, c
   for (; i < row_len; ++i) row[i] = border;
 }
 
-/* Output value of channel constants (bias, multiplier, shift) hoisted out of
- * the plane loop. */
-static inline __attribute__((always_inline)) int8_t requantize(int32_t acc, int32_t bias, int32_t multiplier,
-                                                               int32_t shift, const es_fast_requant *rq,
-                                                               const int dsp) {
-  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)bias);
-  if (dsp) return fast_requantize_dsp(a, multiplier, -shift, rq->output_offset, rq->act_min, rq->act_max);
-  return es_requantize_int8(a, multiplier, shift, rq->output_offset, rq->act_min, rq->act_max);
+/* One output value from the channel's constants, hoisted out of the row loop. */
+static inline __attribute__((always_inline)) int8_t requantize(int32_t acc, const int32_t k[4], const es_fast_requant *rq,
+                                                               const int mode) {
+  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)k[0]);
+  if (mode != ES_FAST_RQ_GENERIC) return fast_requantize_dsp(a, k[1], k[2], k[3], rq, mode);
+  return es_requantize_int8(a, k[1], k[2], rq->output_offset, rq->act_min, rq->act_max);
 }
 
 static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv_params *p, const int8_t *input,
-                                                             int8_t *output, const int dsp) {
+                                                             int8_t *output, const int mode) {
   const int32_t channels = p->output.c, out_h = p->output.h, out_w = p->output.w;
   const int32_t stride_h = p->tile.stride_h, stride_w = p->tile.stride_w;
   const int32_t row_len = (out_w + 1) * stride_w + 3; /* every x a pair of outputs reads */
@@ -73,7 +71,7 @@ static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv
         for (int32_t k = 0; k < 3; ++k)
           fill_row(rows_buffer[k], image, oy * stride_h - p->tile.pad_h + k, c, p, row_len);
         const uint32_t *wc = weights + 6 * c;
-        const int32_t bias = rq.bias[c], multiplier = rq.multiplier[c], shift = rq.shift[c];
+        const int32_t k[4] = {rq.channels[4 * c], rq.channels[4 * c + 1], rq.channels[4 * c + 2], rq.channels[4 * c + 3]};
         const int32_t w01a = (int32_t)wc[0], w12a = (int32_t)wc[1], w01b = (int32_t)wc[2], w12b = (int32_t)wc[3],
                       w01c = (int32_t)wc[4], w12c = (int32_t)wc[5];
         int8_t *out = out_image + (size_t)oy * out_w * channels + c;
@@ -94,8 +92,8 @@ static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv
             s1 = fast_smlad(b2, w12c, s1);
             s0 = fast_smlabt(b2, w12c, s0);
             s1 = fast_smlatb(a2, w01c, s1);
-            out[0] = requantize(s0, bias, multiplier, shift, &rq, dsp);
-            if (ox + 1 < out_w) out[channels] = requantize(s1, bias, multiplier, shift, &rq, dsp);
+            out[0] = requantize(s0, k, &rq, mode);
+            if (ox + 1 < out_w) out[channels] = requantize(s1, k, &rq, mode);
             out += 2 * channels;
           }
         } else {
@@ -118,8 +116,8 @@ static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv
             s1 = fast_smlad(b2, w01c, s1);
             s0 = fast_smlabt(b2, w12c, s0);
             s1 = fast_smlabt(c2, w12c, s1);
-            out[0] = requantize(s0, bias, multiplier, shift, &rq, dsp);
-            if (ox + 1 < out_w) out[channels] = requantize(s1, bias, multiplier, shift, &rq, dsp);
+            out[0] = requantize(s0, k, &rq, mode);
+            if (ox + 1 < out_w) out[channels] = requantize(s1, k, &rq, mode);
             out += 2 * channels;
           }
         }
@@ -130,5 +128,7 @@ static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv
 }
 
 es_status es_fast_dw_3x3_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  return p->requant.dsp ? dw_3x3(p, input, output, 1) : dw_3x3(p, input, output, 0);
+  #define CALL(mode) dw_3x3(p, input, output, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
 }

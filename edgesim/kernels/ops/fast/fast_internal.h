@@ -18,6 +18,7 @@ static inline int32_t fast_sxtb16_ror8(uint32_t x) {
 }
 static inline int32_t fast_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
 static inline int32_t fast_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
+static inline int32_t fast_ssat8(int32_t v) { return __ssat(v, 8); }
 /* SMLABT: acc + lo(a) * hi(b); SMLATB: acc + hi(a) * lo(b). */
 static inline int32_t fast_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
 static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
@@ -45,6 +46,7 @@ static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) *
                                               (int32_t)(int16_t)(uint16_t)(uint32_t)b));
 }
+static inline int32_t fast_ssat8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
 static inline int32_t fast_qadd(int32_t a, int32_t b) {
   const int64_t s = (int64_t)a + (int64_t)b;
   return s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
@@ -62,8 +64,8 @@ static inline uint32_t fast_load_u32(const void *p) {
 }
 
 /* Output channel c's int8 from its accumulator (folded bias not yet added).
- * With rq->dsp (right shift e = -shift in [1, 21], multiplier in
- * [2^30, 2^31)), the same arithmetic as es_requantize_int8():
+ * In the DSP modes, the same arithmetic as es_requantize_int8() for a right
+ * shift e = -shift in [1, 21] and a multiplier in [2^30, 2^31):
  *  - SMMULR(QADD(a, a), m) = (2a * m + 2^31) >> 32 = (a * m + 2^30) >> 31
  *    for |a| < 2^30 (2a exact); TFLM's rounding doubling high multiply.
  *  - rounding divide by 2^e, ties away from zero, is
@@ -72,23 +74,47 @@ static inline uint32_t fast_load_u32(const void *p) {
  *    after >> e (e <= 21) both are beyond +-256 and clamp to the same end.
  * (The interpreter's requantize_dsp in ops/op_common.c uses the same form;
  * tests/test_requant_dsp.py checks it against TFLM's formula.) */
-static inline int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int right, int32_t output_offset,
-                                         int32_t act_min, int32_t act_max) {
+static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t shift,
+                                                                       int32_t round, const es_fast_requant *rq,
+                                                                       const int mode) {
   const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
-  const int32_t rounded = fast_qadd(high + (high >> 31), (int32_t)(1u << (right - 1)));
-  int32_t v = (rounded >> right) + output_offset;
-  v = v < act_min ? act_min : v;
-  return (int8_t)(v > act_max ? act_max : v);
+  const int32_t rounded = fast_qadd(high + (high >> 31), round);
+  int32_t v = (rounded >> -shift) + rq->output_offset;
+  if (mode == ES_FAST_RQ_DSP_FULL) return (int8_t)fast_ssat8(v);
+  v = v < rq->act_min ? rq->act_min : v;
+  return (int8_t)(v > rq->act_max ? rq->act_max : v);
 }
 
-/* dsp: rq->dsp as a literal constant (kernels instantiate both loops, so
- * the choice is made once per call, not per value). */
+/* mode: rq->mode as a literal constant (kernels instantiate a loop per mode,
+ * so the choice is made once per call, not per value). */
 static inline __attribute__((always_inline)) int8_t fast_requantize(const es_fast_requant *rq, int32_t acc, int32_t c,
-                                                                   const int dsp) {
-  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)rq->bias[c]);
-  if (dsp) return fast_requantize_dsp(a, rq->multiplier[c], -rq->shift[c], rq->output_offset, rq->act_min, rq->act_max);
-  return es_requantize_int8(a, rq->multiplier[c], rq->shift[c], rq->output_offset, rq->act_min, rq->act_max);
+                                                                   const int mode) {
+  const int32_t *k = rq->channels + 4 * c;
+  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)k[0]);
+  if (mode != ES_FAST_RQ_GENERIC) return fast_requantize_dsp(a, k[1], k[2], k[3], rq, mode);
+  return es_requantize_int8(a, k[1], k[2], rq->output_offset, rq->act_min, rq->act_max);
 }
+
+/* Four consecutive channels c..c+3 into out[0..3] (or fewer at the end). */
+static inline __attribute__((always_inline)) void fast_requantize4(const es_fast_requant *rq, const int32_t acc[4],
+                                                                  int32_t c, int32_t channels, int8_t *out,
+                                                                  const int mode) {
+  if (c + 4 <= channels) {
+    out[0] = fast_requantize(rq, acc[0], c, mode);
+    out[1] = fast_requantize(rq, acc[1], c + 1, mode);
+    out[2] = fast_requantize(rq, acc[2], c + 2, mode);
+    out[3] = fast_requantize(rq, acc[3], c + 3, mode);
+  } else {
+    for (int32_t i = 0; c + i < channels; ++i) out[i] = fast_requantize(rq, acc[i], c + i, mode);
+  }
+}
+
+/* Calls kernel(p, input, output, ..., mode) with the params' requantization
+ * mode as a literal. */
+#define FAST_DISPATCH_MODE(p, call)                                         \
+  ((p)->requant.mode == ES_FAST_RQ_DSP_FULL ? call(ES_FAST_RQ_DSP_FULL)      \
+   : (p)->requant.mode == ES_FAST_RQ_DSP   ? call(ES_FAST_RQ_DSP)           \
+                                           : call(ES_FAST_RQ_GENERIC))
 
 /* One block of 4 rows over the whole depth; w points at the block. */
 static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x, int32_t depth, const uint32_t *w, int wide, int32_t acc[4]) {

@@ -4,7 +4,7 @@
 #include "fast_internal.h"
 
 static inline __attribute__((always_inline)) es_status fc(const es_fast_fc_params *p, const int8_t *input, int8_t *output, const int wide,
-                                                            const int dsp) {
+                                                            const int mode) {
   const int32_t depth = p->input_depth, rows = p->output_depth;
   const uint32_t *weights = (const uint32_t *)p->weights;
   const es_fast_requant rq = p->requant; /* not re-read after each int8 store */
@@ -15,16 +15,20 @@ static inline __attribute__((always_inline)) es_status fc(const es_fast_fc_param
     for (int32_t r = 0; r < rows; r += 4) {
       int32_t acc[4];
       fast_fc_block(x, depth, weights + (r / 4) * stride, wide, acc);
-      for (int32_t i = 0; i < 4 && r + i < rows; ++i) out[r + i] = fast_requantize(&rq, acc[i], r + i, dsp);
+      fast_requantize4(&rq, acc, r, rows, out + r, mode);
     }
   }
   return ES_OK;
 }
 
 es_status es_fast_fc_s8_w16(const es_fast_fc_params *p, const int8_t *input, int8_t *output) {
-  return p->requant.dsp ? fc(p, input, output, 1, 1) : fc(p, input, output, 1, 0);
+  #define CALL(mode) fc(p, input, output, 1, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
 }
 
 es_status es_fast_fc_s8_w8(const es_fast_fc_params *p, const int8_t *input, int8_t *output) {
-  return p->requant.dsp ? fc(p, input, output, 0, 1) : fc(p, input, output, 0, 0);
+  #define CALL(mode) fc(p, input, output, 0, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
 }
