@@ -164,11 +164,20 @@ class _Compiler:
         stride_w, in_w, out_w = op.options["stride_w"], x.shape[2], out.shape[2]
         pad = _same_padding(in_w, stride_w, 3, out_w) if op.options["padding"] == PADDING_SAME else 0
         row_len = (out_w + 1) * stride_w + 3
-        # Per (row, channel) the kernel widens three input rows: on small maps
-        # that costs more than it saves, and the interpreter's pixel-order
-        # kernel was faster (measured with edgesim profile on person_detect).
-        wide_enough = out_w >= (12 if stride_w == 1 else 24)
+        # Per (row, channel) the kernel widens three input rows: that pays on
+        # wide stride-1 maps only; elsewhere es_fast_dw_3x3_pixels_s8 was
+        # faster (measured per operator with edgesim profile on person_detect).
+        wide_enough = stride_w == 1 and out_w >= 24
         return wide_enough and pad <= 1 and pad + in_w <= row_len <= DW3X3_ROW_CAPACITY
+
+    def dw_3x3_pixels(self, op: Operator) -> bool:
+        """Whether es_fast_dw_3x3_pixels_s8 takes this depthwise operator."""
+        x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
+        # On a 3x3 stride-1 map every pixel is a border pixel: the interpreter was faster.
+        tiny = op.options["stride_w"] == 1 and out.shape[1] * out.shape[2] <= 9
+        return (len(x.shape) == 4 and f.shape[1:3] == (3, 3) and f.shape[3] == x.shape[3] == out.shape[3]
+                and x.shape[3] % 4 == 0 and x.shape[3] <= MAX_CONV_PATCH and not tiny
+                and op.options["dilation_h"] == 1 and op.options["dilation_w"] == 1)
 
     def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str) -> str:
         x, out = self.tensor(op.inputs[0]), self.tensor(op.outputs[0])
@@ -191,6 +200,13 @@ class _Compiler:
             arrays, requant = self.requant(i, op, w.reshape(9, c).T, c)
             return _Step("es_fast_dw_3x3_s8", self.conv_params(i, op, 3, 3, f"w{i}", requant), "es_fast_conv_params",
                          [_words(f"w{i}", words.reshape(-1)), *arrays])
+        if op.code == DEPTHWISE_CONV_2D and self.dw_3x3_pixels(op):
+            c = f.shape[3]
+            w = f.data.reshape(9, c // 4, 4).astype(np.int64)  # tap, group, channel
+            words = np.stack([_pair_words(w[..., 0], w[..., 2]), _pair_words(w[..., 1], w[..., 3])], -1)
+            arrays, requant = self.requant(i, op, f.data.reshape(9, c).T, c)
+            return _Step("es_fast_dw_3x3_pixels_s8", self.conv_params(i, op, 3, 3, f"w{i}", requant),
+                         "es_fast_conv_params", [_words(f"w{i}", words.transpose(1, 0, 2).reshape(-1)), *arrays])
         if op.code == DEPTHWISE_CONV_2D:
             _, kh, kw, m = f.shape
             if (len(x.shape) != 4 or x.shape[3] != 1 or m % 4 or op.options["dilation_h"] != 1

@@ -22,6 +22,9 @@ static inline int32_t fast_ssat8(int32_t v) { return __ssat(v, 8); }
 /* SMLABT: acc + lo(a) * hi(b); SMLATB: acc + hi(a) * lo(b). */
 static inline int32_t fast_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
 static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
+/* SMLABB: acc + lo(a) * lo(b); SMLATT: acc + hi(a) * hi(b). */
+static inline int32_t fast_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t fast_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
 static inline int32_t fast_smmulr(int32_t a, int32_t b) {
   int32_t r;
   __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
@@ -47,6 +50,14 @@ static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) {
                                               (int32_t)(int16_t)(uint16_t)(uint32_t)b));
 }
 static inline int32_t fast_ssat8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
+static inline int32_t fast_smlabb(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)(uint32_t)a *
+                                              (int32_t)(int16_t)(uint16_t)(uint32_t)b));
+}
+static inline int32_t fast_smlatt(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) *
+                                              (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16)));
+}
 static inline int32_t fast_qadd(int32_t a, int32_t b) {
   const int64_t s = (int64_t)a + (int64_t)b;
   return s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
