@@ -40,6 +40,9 @@ uint32_t board_counter_resolution(void);
 #define BOARD_MARK_IDLE 3u   /* I/O, waiting: charged to no stage */
 #define BOARD_MARK_REPORT 4u /* one inference is complete */
 void board_mark_stage(uint32_t mark);
+/* Per-operator boundary for the same plugin (the model runner calls it
+ * before each operator): it reports each operator's instructions. */
+void board_mark_op(void);
 
 /* Ends the program (semihosting exit code under QEMU; a reset-free idle
  * loop on real hardware). */

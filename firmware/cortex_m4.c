@@ -94,6 +94,9 @@ __attribute__((noinline, used)) void es_mark_invoke(void) { __asm volatile("nop\
 __attribute__((noinline, used)) void es_mark_postprocess(void) { __asm volatile("nop\n nop\n nop"); }
 __attribute__((noinline, used)) void es_mark_idle(void) { __asm volatile("nop\n nop\n nop\n nop"); }
 __attribute__((noinline, used)) void es_mark_report(void) { __asm volatile("nop\n nop\n nop\n nop\n nop"); }
+__attribute__((noinline, used)) void es_mark_op(void) { __asm volatile("nop\n nop\n nop\n nop\n nop\n nop"); }
+
+void board_mark_op(void) { es_mark_op(); }
 
 void board_mark_stage(uint32_t mark) {
   switch (mark) {

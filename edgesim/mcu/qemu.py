@@ -199,6 +199,7 @@ class QemuMachine:
 
 PLUGIN_SOURCE = resources.firmware_dir() / "tools" / "insn_count.c"
 MARK_SYMBOLS = ("es_mark_preprocess", "es_mark_invoke", "es_mark_postprocess", "es_mark_idle", "es_mark_report")
+OPTIONAL_MARK_SYMBOLS = ("es_mark_op",)  # per-operator boundaries (the model runner)
 
 
 def counting_plugin() -> Path:
@@ -229,26 +230,30 @@ def plugin_argument(elf: Path, out: Path) -> str:
     nm = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
     for line in nm.splitlines():
         parts = line.split()
-        if len(parts) == 3 and parts[2] in MARK_SYMBOLS:
+        if len(parts) == 3 and parts[2] in MARK_SYMBOLS + OPTIONAL_MARK_SYMBOLS:
             symbols[parts[2]] = parts[0]
     missing = [s for s in MARK_SYMBOLS if s not in symbols]
     if missing:
         raise TargetError(f"{elf} has no stage markers {', '.join(missing)} (not an edgesim app image?)")
-    marks = ":".join(symbols[s] for s in MARK_SYMBOLS)
+    marks = ":".join(symbols[s] for s in MARK_SYMBOLS + OPTIONAL_MARK_SYMBOLS if s in symbols)
     return f"{counting_plugin()},marks={marks},out={out}"
 
 
-def parse_counts(text: str) -> tuple[list[tuple[int, int, int]], int]:
-    """(per-inference (preprocess, invoke, postprocess) counts, total) from the plugin's output."""
+def parse_counts(text: str) -> tuple[list[tuple[int, int, int]], int, list[list[int]]]:
+    """(per-inference (preprocess, invoke, postprocess) counts, total,
+    per-inference operator counts) from the plugin's output."""
     per_inference: list[tuple[int, int, int]] = []
+    per_op: list[list[int]] = []
     total = 0
     for line in text.splitlines():
         parts = line.split()
         if parts[:1] == ["total"]:
             total = int(parts[1])
+        elif parts[:1] == ["ops"]:
+            per_op.append([int(p) for p in parts[1:]])
         elif len(parts) == 3:
             per_inference.append((int(parts[0]), int(parts[1]), int(parts[2])))
-    return per_inference, total
+    return per_inference, total, per_op
 
 
 @dataclass(frozen=True)
@@ -261,6 +266,7 @@ class BulkResult:
     seconds: float
     counts: list[tuple[int, int, int]] | None = None
     total_instructions: int = 0
+    op_counts: list[list[int]] | None = None
 
 
 def run_bulk(elf: Path, frames: bytes, timeout: float, count_instructions: bool = False) -> BulkResult:
@@ -287,5 +293,5 @@ def run_bulk(elf: Path, frames: bytes, timeout: float, count_instructions: bool 
         if process.returncode not in (0, EXIT_FAULT, 1) and not output:
             raise TargetError(f"QEMU exited with code {process.returncode}: "
                               f"{stderr.decode(errors='replace').strip()[-2000:] or '(no output)'}")
-        counts, total = parse_counts(counts_path.read_text()) if counts_path.exists() else (None, 0)
-        return BulkResult(process.returncode, output, time.monotonic() - start, counts, total)
+        counts, total, op_counts = parse_counts(counts_path.read_text()) if counts_path.exists() else (None, 0, None)
+        return BulkResult(process.returncode, output, time.monotonic() - start, counts, total, op_counts)

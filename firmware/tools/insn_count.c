@@ -10,10 +10,17 @@
  *     <preprocess> <invoke> <postprocess>
  * to the output file, then starts over.  At exit it writes "total <n>".
  *
+ * Optional sixth mark (es_mark_op, the model runner's per-operator
+ * boundary, firmware/model_runner/model_main.c): each hit closes the
+ * operator running since the previous op mark and opens the next; any stage
+ * mark closes it too.  Before the stage line, a report then writes
+ *     ops <n0> <n1> ...
+ * the instructions of each operator of that inference, in order.
+ *
  * Usage (edgesim/mcu/qemu.py builds and passes this):
- *   qemu-system-arm ... -plugin insn_count.so,marks=A0:A1:A2:A3:A4,out=FILE
+ *   qemu-system-arm ... -plugin insn_count.so,marks=A0:A1:A2:A3:A4[:A5],out=FILE
  * where A0..A4 are the hex addresses of es_mark_preprocess, es_mark_invoke,
- * es_mark_postprocess, es_mark_idle, es_mark_report.
+ * es_mark_postprocess, es_mark_idle, es_mark_report and A5 of es_mark_op.
  *
  * Debian ships no qemu-plugin.h, so the few API entries used are declared
  * here from the documented plugin API (include/qemu/qemu-plugin.h, v7.2).
@@ -46,7 +53,8 @@ void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t 
 #define EXPORT __attribute__((visibility("default")))
 EXPORT int qemu_plugin_version = 1;
 
-enum { MARK_PREPROCESS, MARK_INVOKE, MARK_POSTPROCESS, MARK_IDLE, MARK_REPORT, MARK_COUNT, STAGES = 3 };
+enum { MARK_PREPROCESS, MARK_INVOKE, MARK_POSTPROCESS, MARK_IDLE, MARK_REPORT, MARK_OP, MARK_COUNT, STAGES = 3 };
+#define MAX_OPS 4096
 
 static uint64_t marks[MARK_COUNT];
 static uint64_t executed;        /* instructions so far (single vCPU) */
@@ -54,13 +62,34 @@ static uint64_t last_mark_count; /* `executed` at the previous mark */
 static int current = MARK_IDLE;
 static uint64_t stage_total[STAGES];
 static FILE *out;
+static uint64_t op_counts[MAX_OPS]; /* operators of the current inference */
+static int op_count;
+static int op_open;                 /* an operator runs since op_mark_count */
+static uint64_t op_mark_count;
+
+static void close_op(void) {
+  if (op_open && op_count < MAX_OPS) op_counts[op_count++] = executed - op_mark_count;
+  op_open = 0;
+}
 
 static void on_mark(unsigned int vcpu_index, void *userdata) {
   (void)vcpu_index;
   int mark = (int)(uintptr_t)userdata;
+  close_op();
+  if (mark == MARK_OP) {
+    op_open = 1;
+    op_mark_count = executed;
+    return;
+  }
   if (current < STAGES) stage_total[current] += executed - last_mark_count;
   last_mark_count = executed;
   if (mark == MARK_REPORT) {
+    if (op_count > 0) {
+      fputs("ops", out);
+      for (int i = 0; i < op_count; ++i) fprintf(out, " %" PRIu64, op_counts[i]);
+      fputc('\n', out);
+      op_count = 0;
+    }
     fprintf(out, "%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", stage_total[0], stage_total[1], stage_total[2]);
     memset(stage_total, 0, sizeof stage_total);
   }
@@ -95,15 +124,17 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int
     if (strncmp(argv[i], "out=", 4) == 0) path = argv[i] + 4;
     if (strncmp(argv[i], "marks=", 6) == 0) {
       char *p = argv[i] + 6;
-      for (int m = 0; m < MARK_COUNT; ++m) {
+      int m = 0;
+      for (; m < MARK_COUNT && *p != '\0'; ++m) {
         marks[m] = strtoull(p, &p, 16) & ~(uint64_t)1; /* Thumb bit off */
         if (*p == ':') ++p;
       }
-      have_marks = 1;
+      for (int rest = m; rest < MARK_COUNT; ++rest) marks[rest] = UINT64_MAX; /* optional marks: never hit */
+      have_marks = m >= MARK_OP;
     }
   }
   if (path == NULL || !have_marks) {
-    fprintf(stderr, "insn_count: needs marks=A0:A1:A2:A3:A4 and out=FILE\n");
+    fprintf(stderr, "insn_count: needs marks=A0:A1:A2:A3:A4[:A5] and out=FILE\n");
     return -1;
   }
   out = fopen(path, "w");

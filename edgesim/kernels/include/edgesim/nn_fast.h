@@ -1,0 +1,113 @@
+/* Specialized int8 kernels for build-time compiled models (edgesim/schedule.h).
+ *
+ * Each kernel is bit-exact with the TFLM reference kernel of its op for the
+ * cases it accepts (the model compiler, edgesim/mcu/model_compiler.py, only
+ * selects it for those) and takes everything from flash, prepared at build
+ * time:
+ *  - weights pre-packed in the layout the inner loop reads (int16 pairs for
+ *    SMLAD, or int8 in 4-row blocks that SXTB16 widens: --optimize size);
+ *  - bias with the input zero point folded in: sum((x - zp) * w) + b =
+ *    sum(x * w) + [b - zp * sum(w)].  Windows that leave the input read the
+ *    input zero point there (a zero-point-padded border), which contributes
+ *    exactly the 0 that TFLM's skipped taps do;
+ *  - per-channel requantization (multiplier, shift) fused into the kernel.
+ * Kernels keep CMSIS-NN's shape: params and dims structs, caller memory,
+ * status return; no state.
+ */
+#ifndef EDGESIM_NN_FAST_H
+#define EDGESIM_NN_FAST_H
+
+#include <stdint.h>
+
+#include "edgesim/kernel_types.h"
+#include "edgesim/status.h"
+
+/* Largest kernel window (kernel_h * kernel_w, rounded up to even) of
+ * es_fast_dw_1ch_s8: its int16 patch lives on the stack. */
+#define ES_FAST_MAX_PATCH 256
+/* Largest window (kernel_h * kernel_w * input channels) of es_fast_conv_s8_*:
+ * its int8 patch lives on the stack. */
+#define ES_FAST_MAX_CONV_PATCH 640
+
+/* Requantization of channel c: acc + folded bias, TFLM's
+ * MultiplyByQuantizedMultiplier(multiplier, shift), + output offset, clamp.
+ * The per-channel constants sit together (one LDM brings them):
+ * channels[4c .. 4c+3] = folded bias, multiplier, shift, rounding constant
+ * 2^(-shift-1) (0 in generic mode).  mode: ES_FAST_RQ_DSP when every
+ * channel's shift is a right shift in [1, 21] with a non-zero multiplier -
+ * then the Cortex-M4 form (QADD, SMMULR, QADD) is exactly equal (proof at
+ * fast_requantize_dsp in ops/fast/fast_internal.h) - and ES_FAST_RQ_DSP_FULL
+ * when moreover the clamp is the whole int8 range (one SSAT). */
+#define ES_FAST_RQ_GENERIC 0
+#define ES_FAST_RQ_DSP 1
+#define ES_FAST_RQ_DSP_FULL 2
+typedef struct es_fast_requant {
+  const int32_t *channels;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+  int32_t mode;
+} es_fast_requant;
+
+/* A convolution-like operator: input and output dims (NHWC), window, and
+ * packed weights whose layout belongs to the kernel. */
+typedef struct es_fast_conv_params {
+  es_dims input;
+  es_dims output;
+  int32_t kernel_h, kernel_w;
+  es_tile tile;               /* strides and top/left padding; dilation 1 */
+  int32_t input_zero_point;   /* value of the padded border */
+  const void *weights;
+  es_fast_requant requant;
+} es_fast_conv_params;
+
+/* A fully connected operator: batches x input_depth -> batches x output_depth. */
+typedef struct es_fast_fc_params {
+  int32_t batches, input_depth, output_depth;
+  const void *weights;
+  es_fast_requant requant;
+} es_fast_fc_params;
+
+/* Depthwise convolution of a one-channel input with depth multiplier M
+ * (output channels, M % 4 == 0) as a small convolution: per output pixel, the
+ * window becomes an int16 patch, and four channels at a time take SMLAD dot
+ * products with it.  weights: uint32 words, for each group of 4 channels, for
+ * each tap pair j, the 4 channels' (w[2j], w[2j+1]) int16 pairs. */
+es_status es_fast_dw_1ch_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* 3x3 depthwise convolution, depth multiplier 1, stride 1 or 2, dilation 1,
+ * computed per channel plane from int16 rows with a zero-point-padded
+ * border.  weights: per channel 6 uint32 words, for kernel rows 0..2 the
+ * int16 pairs (w0, w1) and (w1, w2). */
+es_status es_fast_dw_3x3_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* 3x3 depthwise convolution, depth multiplier 1, channels % 4 == 0 (at most
+ * ES_FAST_MAX_CONV_PATCH), any stride and padding, in pixel order with 4
+ * channels per step.  weights: per group of 4 channels, per tap (ky, kx),
+ * 2 uint32 words: int16 pairs (w_c0, w_c2) and (w_c1, w_c3). */
+es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* Fully connected with SMLAD over 4 output rows.  Weights, per block of 4
+ * rows (a last partial block is padded with zero rows), per 4 input columns:
+ * w16: 8 uint32 words, row r's (w[k], w[k+2]) then (w[k+1], w[k+3]) int16
+ *      pairs (the order SXTB16 splits the input word into);
+ * w8:  4 uint32 words, row r's 4 int8 weights (widened with SXTB16).
+ * A depth tail (input_depth % 4) follows each block as int8, row-major. */
+es_status es_fast_fc_s8_w16(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
+es_status es_fast_fc_s8_w8(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
+
+/* 1x1 convolution, stride 1, no padding (a fully connected layer per pixel)
+ * per pixel in 4-channel blocks; weights packed as for es_fast_fc_s8_w16/_w8
+ * with output channels as rows and input channels as depth. */
+es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+es_status es_fast_conv_1x1_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* Convolution with any window, stride and padding (dilation 1): per output
+ * pixel an int8 patch of the window (kernel_h x kernel_w x input channels,
+ * at most ES_FAST_MAX_CONV_PATCH bytes, zero-point border), then the 4-row
+ * block dot product; weights packed as for es_fast_fc_s8_w16/_w8 with output
+ * channels as rows and the window (ky, kx, c order, zero-padded to a multiple
+ * of 4) as depth. */
+es_status es_fast_conv_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+es_status es_fast_conv_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+#endif /* EDGESIM_NN_FAST_H */

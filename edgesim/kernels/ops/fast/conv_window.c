@@ -1,0 +1,65 @@
+/* Convolution with any window (dilation 1) as one fully connected block per
+ * output pixel (edgesim/nn_fast.h): the pixel's window is copied once into an
+ * int8 patch (rows of kernel_w * input channels bytes; the input zero point
+ * where the window leaves the input, exact since the bias is folded), then
+ * each block of 4 output channels takes the 4-row SMLAD dot product with it. */
+#include "fast_internal.h"
+
+static inline __attribute__((always_inline)) es_status conv_window(const es_fast_conv_params *p, const int8_t *input,
+                                                                  int8_t *output, const int wide, const int mode) {
+  const int32_t kh = p->kernel_h, kw = p->kernel_w, in_c = p->input.c, in_h = p->input.h, in_w = p->input.w;
+  const int32_t row_bytes = kw * in_c, channels = p->output.c;
+  /* The window padded to whole quads: the pad bytes meet zero weights. */
+  const int32_t depth = (kh * row_bytes + 3) & ~3;
+  if (depth > ES_FAST_MAX_CONV_PATCH) return ES_ERR_UNSUPPORTED;
+  union { uint32_t word; int8_t bytes[ES_FAST_MAX_CONV_PATCH]; } patch; /* word-aligned */
+  memset(patch.bytes + kh * row_bytes, 0, (size_t)(depth - kh * row_bytes));
+  const int8_t border = (int8_t)p->input_zero_point;
+  const es_fast_requant rq = p->requant;
+  const uint32_t *weights = (const uint32_t *)p->weights;
+  const int32_t stride = fast_block_words(depth, wide);
+  for (int32_t b = 0; b < p->input.n; ++b) {
+    const int8_t *image = input + (size_t)b * in_h * in_w * in_c;
+    for (int32_t oy = 0; oy < p->output.h; ++oy) {
+      const int32_t y0 = oy * p->tile.stride_h - p->tile.pad_h;
+      for (int32_t ox = 0; ox < p->output.w; ++ox) {
+        const int32_t x0 = ox * p->tile.stride_w - p->tile.pad_w;
+        const int columns_inside = x0 >= 0 && x0 + kw <= in_w;
+        for (int32_t ky = 0; ky < kh; ++ky) {
+          const int32_t y = y0 + ky;
+          int8_t *dst = patch.bytes + ky * row_bytes;
+          if (y < 0 || y >= in_h) {
+            memset(dst, border, (size_t)row_bytes);
+          } else if (columns_inside) {
+            memcpy(dst, image + ((size_t)y * in_w + x0) * in_c, (size_t)row_bytes);
+          } else {
+            for (int32_t kx = 0; kx < kw; ++kx) {
+              const int32_t x = x0 + kx;
+              if (x >= 0 && x < in_w) memcpy(dst + kx * in_c, image + ((size_t)y * in_w + x) * in_c, (size_t)in_c);
+              else memset(dst + kx * in_c, border, (size_t)in_c);
+            }
+          }
+        }
+        for (int32_t c = 0; c < channels; c += 4) {
+          int32_t acc[4];
+          fast_fc_block(patch.bytes, depth, weights + (c / 4) * stride, wide, acc);
+          fast_requantize4(&rq, acc, c, channels, output + c, mode);
+        }
+        output += channels;
+      }
+    }
+  }
+  return ES_OK;
+}
+
+es_status es_fast_conv_s8_w16(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
+  #define CALL(mode) conv_window(p, input, output, 1, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
+}
+
+es_status es_fast_conv_s8_w8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
+  #define CALL(mode) conv_window(p, input, output, 0, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
+}

@@ -1,0 +1,134 @@
+/* 3x3 depthwise convolution (depth multiplier 1) per channel plane
+ * (edgesim/nn_fast.h).
+ *
+ * For each output row and channel, the three input rows of that channel are
+ * widened to int16 row buffers with a zero-point-padded border (exact: the
+ * folded bias already holds -zero_point * sum(w)), and the channel's six
+ * weight words stay in registers.  Output rows are finished in order (all
+ * channels of a row before the next row), so the output may overlap the
+ * input's consumed rows as the interpreter's planner allows: with W01 = (w0, w1) and W12 = (w1, w2) of
+ * a kernel row and the input pairs A = (x0, x1), B = (x2, x3), C = (x4, x5),
+ * two outputs take per kernel row
+ *   stride 1: out0 += SMLAD(A, W01) + SMLABT(B, W12)   (x0w0 + x1w1 + x2w2)
+ *             out1 += SMLAD(B, W12) + SMLATB(A, W01)   (x2w1 + x3w2 + x1w0)
+ *   stride 2: out0 += SMLAD(A, W01) + SMLABT(B, W12)
+ *             out1 += SMLAD(B, W01) + SMLABT(C, W12)
+ * i.e. one instruction per MAC and 2-3 loads per 6 MACs, requantization
+ * fused.  The last output of a row writes at most up to channel c of the
+ * first needed input pixel (es_op_forward_overlap's bound), which this
+ * channel has already read into its row buffers. */
+#include "fast_internal.h"
+
+/* Widest padded input row the ring holds (input width + 4). */
+#define ROW_CAPACITY 128
+
+static void fill_row(int16_t *row, const int8_t *input, int32_t iy, int32_t c, const es_fast_conv_params *p,
+                     int32_t row_len) {
+  const int32_t in_w = p->input.w, channels = p->input.c, pad = p->tile.pad_w;
+  const int16_t border = (int16_t)p->input_zero_point;
+  int32_t i = 0;
+  if (iy < 0 || iy >= p->input.h) {
+    for (; i < row_len; ++i) row[i] = border;
+    return;
+  }
+  for (; i < pad; ++i) row[i] = border;
+  const int8_t *src = input + (size_t)iy * in_w * channels + c;
+  int32_t x = 0;
+  for (; x + 1 < in_w; x += 2) {
+    row[i++] = src[0];
+    row[i++] = src[channels];
+    src += 2 * channels;
+  }
+  if (x < in_w) row[i++] = src[0];
+  for (; i < row_len; ++i) row[i] = border;
+}
+
+/* One output value from the channel's constants, hoisted out of the row loop. */
+static inline __attribute__((always_inline)) int8_t requantize(int32_t acc, const int32_t k[4], const es_fast_requant *rq,
+                                                               const int mode) {
+  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)k[0]);
+  if (mode != ES_FAST_RQ_GENERIC) return fast_requantize_dsp(a, k[1], k[2], k[3], rq, mode);
+  return es_requantize_int8(a, k[1], k[2], rq->output_offset, rq->act_min, rq->act_max);
+}
+
+static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv_params *p, const int8_t *input,
+                                                             int8_t *output, const int mode) {
+  const int32_t channels = p->output.c, out_h = p->output.h, out_w = p->output.w;
+  const int32_t stride_h = p->tile.stride_h, stride_w = p->tile.stride_w;
+  const int32_t row_len = (out_w + 1) * stride_w + 3; /* every x a pair of outputs reads */
+  if (p->kernel_h != 3 || p->kernel_w != 3 || p->input.c != channels || row_len > ROW_CAPACITY ||
+      (stride_w != 1 && stride_w != 2) || p->tile.pad_w > 1 || p->tile.pad_w + p->input.w > row_len)
+    return ES_ERR_UNSUPPORTED;
+  const es_fast_requant rq = p->requant;
+  const uint32_t *weights = (const uint32_t *)p->weights;
+  int16_t rows_buffer[3][ROW_CAPACITY];
+  const int16_t *r0 = rows_buffer[0], *r1 = rows_buffer[1], *r2 = rows_buffer[2];
+  for (int32_t b = 0; b < p->input.n; ++b) {
+    const int8_t *image = input + (size_t)b * p->input.h * p->input.w * channels;
+    int8_t *out_image = output + (size_t)b * out_h * out_w * channels;
+    for (int32_t oy = 0; oy < out_h; ++oy) {
+      for (int32_t c = 0; c < channels; ++c) {
+        for (int32_t k = 0; k < 3; ++k)
+          fill_row(rows_buffer[k], image, oy * stride_h - p->tile.pad_h + k, c, p, row_len);
+        const uint32_t *wc = weights + 6 * c;
+        const int32_t k[4] = {rq.channels[4 * c], rq.channels[4 * c + 1], rq.channels[4 * c + 2], rq.channels[4 * c + 3]};
+        const int32_t w01a = (int32_t)wc[0], w12a = (int32_t)wc[1], w01b = (int32_t)wc[2], w12b = (int32_t)wc[3],
+                      w01c = (int32_t)wc[4], w12c = (int32_t)wc[5];
+        int8_t *out = out_image + (size_t)oy * out_w * channels + c;
+        int32_t ox = 0;
+        if (stride_w == 1) {
+          for (; ox < out_w; ox += 2) {
+            const int32_t a0 = (int32_t)fast_load_u32(r0 + ox), b0 = (int32_t)fast_load_u32(r0 + ox + 2);
+            const int32_t a1 = (int32_t)fast_load_u32(r1 + ox), b1 = (int32_t)fast_load_u32(r1 + ox + 2);
+            const int32_t a2 = (int32_t)fast_load_u32(r2 + ox), b2 = (int32_t)fast_load_u32(r2 + ox + 2);
+            int32_t s0 = fast_smlad(a0, w01a, 0), s1 = fast_smlad(b0, w12a, 0);
+            s0 = fast_smlabt(b0, w12a, s0);
+            s1 = fast_smlatb(a0, w01a, s1);
+            s0 = fast_smlad(a1, w01b, s0);
+            s1 = fast_smlad(b1, w12b, s1);
+            s0 = fast_smlabt(b1, w12b, s0);
+            s1 = fast_smlatb(a1, w01b, s1);
+            s0 = fast_smlad(a2, w01c, s0);
+            s1 = fast_smlad(b2, w12c, s1);
+            s0 = fast_smlabt(b2, w12c, s0);
+            s1 = fast_smlatb(a2, w01c, s1);
+            out[0] = requantize(s0, k, &rq, mode);
+            if (ox + 1 < out_w) out[channels] = requantize(s1, k, &rq, mode);
+            out += 2 * channels;
+          }
+        } else {
+          for (; ox < out_w; ox += 2) {
+            const int16_t *q0 = r0 + 2 * ox, *q1 = r1 + 2 * ox, *q2 = r2 + 2 * ox;
+            const int32_t a0 = (int32_t)fast_load_u32(q0), b0 = (int32_t)fast_load_u32(q0 + 2),
+                          c0 = (int32_t)fast_load_u32(q0 + 4);
+            const int32_t a1 = (int32_t)fast_load_u32(q1), b1 = (int32_t)fast_load_u32(q1 + 2),
+                          c1 = (int32_t)fast_load_u32(q1 + 4);
+            const int32_t a2 = (int32_t)fast_load_u32(q2), b2 = (int32_t)fast_load_u32(q2 + 2),
+                          c2 = (int32_t)fast_load_u32(q2 + 4);
+            int32_t s0 = fast_smlad(a0, w01a, 0), s1 = fast_smlad(b0, w01a, 0);
+            s0 = fast_smlabt(b0, w12a, s0);
+            s1 = fast_smlabt(c0, w12a, s1);
+            s0 = fast_smlad(a1, w01b, s0);
+            s1 = fast_smlad(b1, w01b, s1);
+            s0 = fast_smlabt(b1, w12b, s0);
+            s1 = fast_smlabt(c1, w12b, s1);
+            s0 = fast_smlad(a2, w01c, s0);
+            s1 = fast_smlad(b2, w01c, s1);
+            s0 = fast_smlabt(b2, w12c, s0);
+            s1 = fast_smlabt(c2, w12c, s1);
+            out[0] = requantize(s0, k, &rq, mode);
+            if (ox + 1 < out_w) out[channels] = requantize(s1, k, &rq, mode);
+            out += 2 * channels;
+          }
+        }
+      }
+    }
+  }
+  return ES_OK;
+}
+
+es_status es_fast_dw_3x3_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
+  #define CALL(mode) dw_3x3(p, input, output, mode)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
+}

@@ -1,0 +1,248 @@
+/* DSP instruction models and the fused requantization of ops/fast/. */
+#ifndef EDGESIM_OPS_FAST_INTERNAL_H
+#define EDGESIM_OPS_FAST_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "edgesim/nn_fast.h"
+#include "edgesim/quant.h"
+
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+static inline int32_t fast_sxtb16(uint32_t x) { return (int32_t)__sxtb16((int8x4_t)x); }
+static inline int32_t fast_sxtb16_ror8(uint32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+static inline int32_t fast_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+static inline int32_t fast_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
+static inline int32_t fast_ssat8(int32_t v) { return __ssat(v, 8); }
+/* SMLABT: acc + lo(a) * hi(b); SMLATB: acc + hi(a) * lo(b). */
+static inline int32_t fast_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) { return __smlatb(a, b, acc); }
+/* SMLABB: acc + lo(a) * lo(b); SMLATT: acc + hi(a) * hi(b). */
+static inline int32_t fast_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+static inline int32_t fast_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
+static inline int32_t fast_smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#else /* portable models of the same instructions (host builds, tests) */
+static inline int32_t fast_sxtb16(uint32_t x) {
+  return (int32_t)(((uint32_t)(uint16_t)(int16_t)(int8_t)(uint8_t)x) |
+                   ((uint32_t)(uint16_t)(int16_t)(int8_t)(uint8_t)(x >> 16) << 16));
+}
+static inline int32_t fast_sxtb16_ror8(uint32_t x) { return fast_sxtb16((x >> 8) | (x << 24)); }
+static inline int32_t fast_smlad(int32_t a, int32_t b, int32_t acc) {
+  const int32_t lo = (int32_t)(int16_t)(uint16_t)(uint32_t)a * (int32_t)(int16_t)(uint16_t)(uint32_t)b;
+  const int32_t hi = (int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) * (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16);
+  return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+static inline int32_t fast_smlabt(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)(uint32_t)a *
+                                              (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16)));
+}
+static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) *
+                                              (int32_t)(int16_t)(uint16_t)(uint32_t)b));
+}
+static inline int32_t fast_ssat8(int32_t v) { return v < -128 ? -128 : v > 127 ? 127 : v; }
+static inline int32_t fast_smlabb(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)(uint32_t)a *
+                                              (int32_t)(int16_t)(uint16_t)(uint32_t)b));
+}
+static inline int32_t fast_smlatt(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) *
+                                              (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16)));
+}
+static inline int32_t fast_qadd(int32_t a, int32_t b) {
+  const int64_t s = (int64_t)a + (int64_t)b;
+  return s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
+}
+static inline int32_t fast_smmulr(int32_t a, int32_t b) {
+  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+}
+#endif
+
+/* Unaligned 32-bit load (the M4 allows it; memcpy compiles to one LDR). */
+static inline uint32_t fast_load_u32(const void *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+/* Output channel c's int8 from its accumulator (folded bias not yet added).
+ * In the DSP modes, the same arithmetic as es_requantize_int8() for a right
+ * shift e = -shift in [1, 21] and a multiplier in [2^30, 2^31):
+ *  - SMMULR(QADD(a, a), m) = (2a * m + 2^31) >> 32 = (a * m + 2^30) >> 31
+ *    for |a| < 2^30 (2a exact); TFLM's rounding doubling high multiply.
+ *  - rounding divide by 2^e, ties away from zero, is
+ *    (high + 2^(e-1) - (high < 0)) >> e; |high| <= 2^30 so QADD is exact.
+ *  - |a| >= 2^30: QADD saturates, but both results have |high| >= 2^29, so
+ *    after >> e (e <= 21) both are beyond +-256 and clamp to the same end.
+ * (The interpreter's requantize_dsp in ops/op_common.c uses the same form;
+ * tests/test_requant_dsp.py checks it against TFLM's formula.) */
+static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t shift,
+                                                                       int32_t round, const es_fast_requant *rq,
+                                                                       const int mode) {
+  const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
+  const int32_t rounded = fast_qadd(high + (high >> 31), round);
+  int32_t v = (rounded >> -shift) + rq->output_offset;
+  if (mode == ES_FAST_RQ_DSP_FULL) return (int8_t)fast_ssat8(v);
+  v = v < rq->act_min ? rq->act_min : v;
+  return (int8_t)(v > rq->act_max ? rq->act_max : v);
+}
+
+/* mode: rq->mode as a literal constant (kernels instantiate a loop per mode,
+ * so the choice is made once per call, not per value). */
+static inline __attribute__((always_inline)) int8_t fast_requantize(const es_fast_requant *rq, int32_t acc, int32_t c,
+                                                                   const int mode) {
+  const int32_t *k = rq->channels + 4 * c;
+  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)k[0]);
+  if (mode != ES_FAST_RQ_GENERIC) return fast_requantize_dsp(a, k[1], k[2], k[3], rq, mode);
+  return es_requantize_int8(a, k[1], k[2], rq->output_offset, rq->act_min, rq->act_max);
+}
+
+/* Four consecutive channels c..c+3 into out[0..3] (or fewer at the end). */
+static inline __attribute__((always_inline)) void fast_requantize4(const es_fast_requant *rq, const int32_t acc[4],
+                                                                  int32_t c, int32_t channels, int8_t *out,
+                                                                  const int mode) {
+  if (c + 4 <= channels) {
+    out[0] = fast_requantize(rq, acc[0], c, mode);
+    out[1] = fast_requantize(rq, acc[1], c + 1, mode);
+    out[2] = fast_requantize(rq, acc[2], c + 2, mode);
+    out[3] = fast_requantize(rq, acc[3], c + 3, mode);
+  } else {
+    for (int32_t i = 0; c + i < channels; ++i) out[i] = fast_requantize(rq, acc[i], c + i, mode);
+  }
+}
+
+/* Calls kernel(p, input, output, ..., mode) with the params' requantization
+ * mode as a literal. */
+#define FAST_DISPATCH_MODE(p, call)                                         \
+  ((p)->requant.mode == ES_FAST_RQ_DSP_FULL ? call(ES_FAST_RQ_DSP_FULL)      \
+   : (p)->requant.mode == ES_FAST_RQ_DSP   ? call(ES_FAST_RQ_DSP)           \
+                                           : call(ES_FAST_RQ_GENERIC))
+
+/* One block of 4 rows over the whole depth; w points at the block. */
+static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x, int32_t depth, const uint32_t *w, int wide, int32_t acc[4]) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  const int32_t quads = depth / 4;
+  int32_t q = 0;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  if (wide && quads > 0) {
+    /* 14 instructions per 16 MACs: gcc loads the 8 weight words one LDR at a
+     * time; two LDMs bring 4 each. */
+    register uint32_t w0 __asm__("r4");
+    register uint32_t w1 __asm__("r5");
+    register uint32_t w2 __asm__("r6");
+    register uint32_t w3 __asm__("r8");
+    uint32_t even, odd;
+    const int8_t *xp = x;
+    int32_t n = quads;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[e], [%[x]], #4\n\t"
+        "sxtb16 %[o], %[e], ror #8\n\t"
+        "sxtb16 %[e], %[e]\n\t"
+        "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+        "smlad %[a0], %[e], %[w0], %[a0]\n\t"
+        "smlad %[a0], %[o], %[w1], %[a0]\n\t"
+        "smlad %[a1], %[e], %[w2], %[a1]\n\t"
+        "smlad %[a1], %[o], %[w3], %[a1]\n\t"
+        "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
+        "smlad %[a2], %[e], %[w0], %[a2]\n\t"
+        "smlad %[a2], %[o], %[w1], %[a2]\n\t"
+        "smlad %[a3], %[e], %[w2], %[a3]\n\t"
+        "smlad %[a3], %[o], %[w3], %[a3]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
+          [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)
+        :
+        : "cc", "memory");
+    q = quads;
+  } else if (!wide && quads > 0) {
+    /* int8 weights widened in the loop: 23 instructions per 16 MACs. */
+    uint32_t even, odd, wa, wb, t;
+    const int8_t *xp = x;
+    int32_t n = quads;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[e], [%[x]], #4\n\t"
+        "sxtb16 %[o], %[e], ror #8\n\t"
+        "sxtb16 %[e], %[e]\n\t"
+        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
+        "sxtb16 %[t], %[wa]\n\t"
+        "smlad %[a0], %[e], %[t], %[a0]\n\t"
+        "sxtb16 %[t], %[wa], ror #8\n\t"
+        "smlad %[a0], %[o], %[t], %[a0]\n\t"
+        "sxtb16 %[t], %[wb]\n\t"
+        "smlad %[a1], %[e], %[t], %[a1]\n\t"
+        "sxtb16 %[t], %[wb], ror #8\n\t"
+        "smlad %[a1], %[o], %[t], %[a1]\n\t"
+        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
+        "sxtb16 %[t], %[wa]\n\t"
+        "smlad %[a2], %[e], %[t], %[a2]\n\t"
+        "sxtb16 %[t], %[wa], ror #8\n\t"
+        "smlad %[a2], %[o], %[t], %[a2]\n\t"
+        "sxtb16 %[t], %[wb]\n\t"
+        "smlad %[a3], %[e], %[t], %[a3]\n\t"
+        "sxtb16 %[t], %[wb], ror #8\n\t"
+        "smlad %[a3], %[o], %[t], %[a3]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
+          [e] "=&r"(even), [o] "=&r"(odd), [wa] "=&r"(wa), [wb] "=&r"(wb), [t] "=&r"(t)
+        :
+        : "cc", "memory");
+    q = quads;
+  }
+#endif
+  for (; q < quads; ++q) {
+    const uint32_t word = fast_load_u32(x + 4 * q);
+    const int32_t even = fast_sxtb16(word), odd = fast_sxtb16_ror8(word);
+    if (wide) {
+      a0 = fast_smlad(even, (int32_t)w[0], a0);
+      a0 = fast_smlad(odd, (int32_t)w[1], a0);
+      a1 = fast_smlad(even, (int32_t)w[2], a1);
+      a1 = fast_smlad(odd, (int32_t)w[3], a1);
+      a2 = fast_smlad(even, (int32_t)w[4], a2);
+      a2 = fast_smlad(odd, (int32_t)w[5], a2);
+      a3 = fast_smlad(even, (int32_t)w[6], a3);
+      a3 = fast_smlad(odd, (int32_t)w[7], a3);
+      w += 8;
+    } else {
+      a0 = fast_smlad(even, fast_sxtb16(w[0]), a0);
+      a0 = fast_smlad(odd, fast_sxtb16_ror8(w[0]), a0);
+      a1 = fast_smlad(even, fast_sxtb16(w[1]), a1);
+      a1 = fast_smlad(odd, fast_sxtb16_ror8(w[1]), a1);
+      a2 = fast_smlad(even, fast_sxtb16(w[2]), a2);
+      a2 = fast_smlad(odd, fast_sxtb16_ror8(w[2]), a2);
+      a3 = fast_smlad(even, fast_sxtb16(w[3]), a3);
+      a3 = fast_smlad(odd, fast_sxtb16_ror8(w[3]), a3);
+      w += 4;
+    }
+  }
+  const int8_t *tail = (const int8_t *)w;
+  for (int32_t k = 4 * quads; k < depth; ++k) {
+    const int32_t v = x[k];
+    a0 += v * tail[0];
+    a1 += v * tail[1];
+    a2 += v * tail[2];
+    a3 += v * tail[3];
+    tail += 4;
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+/* Words of one packed 4-row block (see nn_fast.h). */
+static inline int32_t fast_block_words(int32_t depth, int wide) { return (depth / 4) * (wide ? 8 : 4) + (depth % 4); }
+
+#endif /* EDGESIM_OPS_FAST_INTERNAL_H */

@@ -1,0 +1,283 @@
+"""Build-time model compilation: a .tflite model turned into a C schedule
+for the firmware (edgesim/schedule.h, kernels in edgesim/nn_fast.h).
+
+For every operator with a specialized kernel the generated C holds its
+constant shapes, its weights pre-packed in the kernel's layout, its bias with
+the input zero point folded in, and its per-channel requantization
+(multiplier, shift) - all in flash, computed here exactly as TFLM's prepare
+computes them.  The schedule calls each kernel with its constant params
+directly: no dispatch on op type, no option parsing at run time.  Operators
+without a specialized kernel run through the interpreter's kernels (the
+fallback), on the same planned arena, so outputs are identical either way::
+
+    c_source = compile_model(Path("person_detect.tflite"), optimize="speed")
+
+optimize: "speed" packs FC / 1x1-conv weights as int16 pairs (2x their
+flash, no widening in the inner loop); "size" keeps them int8 and widens them
+with SXTB16 in the loop.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edgesim.errors import ModelError
+from edgesim.mcu.tflite_reader import CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, Graph, Operator, Tensor, read_tflite
+
+ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6 = 1, 2, 3
+PADDING_SAME = 0
+MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
+MAX_CONV_PATCH = 640  # ES_FAST_MAX_CONV_PATCH
+DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """TFLM QuantizeMultiplier(): (Q0.31 significand, shift)."""
+    if real == 0.0:
+        return 0, 0
+    significand, shift = math.frexp(real)
+    q = significand * (1 << 31)
+    q_fixed = int(math.floor(q + 0.5)) if q >= 0 else -int(math.floor(-q + 0.5))  # std::round
+    if q_fixed == 1 << 31:
+        q_fixed //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    if shift > 30 or q_fixed < 0:
+        raise ModelError(f"requantization scale {real} is out of the int8 kernels' range")
+    return q_fixed, shift
+
+
+def _round_half_away(x: np.float32) -> int:
+    return int(math.floor(abs(float(x)) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def activation_range(activation: int, scale: float, zero_point: int) -> tuple[int, int]:
+    """TFLM CalculateActivationRangeQuantized() for an int8 output."""
+    def q(f: float) -> int:
+        return zero_point + _round_half_away(np.float32(f) / np.float32(scale))
+
+    if activation == 0:
+        return -128, 127
+    if activation == ACT_RELU:
+        return max(-128, q(0.0)), 127
+    if activation == ACT_RELU6:
+        return max(-128, q(0.0)), min(127, q(6.0))
+    if activation == ACT_RELU_N1_TO_1:
+        return max(-128, q(-1.0)), min(127, q(1.0))
+    raise ModelError(f"fused activation {activation} has no int8 kernel")
+
+
+def _same_padding(size: int, stride: int, kernel: int, out: int) -> int:
+    return max(0, ((out - 1) * stride + kernel - size) // 2)
+
+
+@dataclass
+class _Step:
+    kernel: str   # C function
+    params: str   # C initializer of the params struct
+    struct: str   # es_fast_conv_params | es_fast_fc_params
+    arrays: list[str]
+    overlap_safe: bool = True  # see es_compiled_step.overlap_safe
+
+
+def _words(name: str, words: np.ndarray) -> str:
+    body = ",".join(f"0x{int(w):08x}u" for w in words.astype(np.uint32))
+    return f"static const uint32_t {name}[{max(len(words), 1)}] = {{{body or '0'}}};"
+
+
+def _ints(name: str, values: np.ndarray) -> str:
+    body = ",".join(str(int(v)) for v in values)
+    return f"static const int32_t {name}[{max(len(values), 1)}] = {{{body or '0'}}};"
+
+
+def _pair_words(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    return (lo.astype(np.int64) & 0xFFFF) | ((hi.astype(np.int64) & 0xFFFF) << 16)
+
+
+def _pack_rows(w: np.ndarray, wide: bool) -> np.ndarray:
+    """Rows x depth int8 -> the 4-row block layout of es_fast_fc_s8_w16/_w8."""
+    rows, depth = w.shape
+    padded = np.zeros(((rows + 3) // 4 * 4, depth), np.int64)
+    padded[:rows] = w
+    quads = depth // 4
+    out = []
+    for block in padded.reshape(-1, 4, depth):
+        body = block[:, :quads * 4].reshape(4, quads, 4).transpose(1, 0, 2)  # quad, row, 4
+        if wide:
+            words = np.stack([_pair_words(body[..., 0], body[..., 2]), _pair_words(body[..., 1], body[..., 3])], -1)
+        else:
+            b = body & 0xFF
+            words = b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16) | (b[..., 3] << 24)
+        out.append(words.reshape(-1))
+        tail = block[:, quads * 4:].T & 0xFF  # k, row
+        out.append(tail[:, 0] | (tail[:, 1] << 8) | (tail[:, 2] << 16) | (tail[:, 3] << 24))
+    return np.concatenate(out)
+
+
+class _Compiler:
+    def __init__(self, graph: Graph, optimize: str) -> None:
+        self.graph = graph
+        self.wide = optimize == "speed"
+
+    def tensor(self, index: int) -> Tensor:
+        return self.graph.tensors[index]
+
+    def requant(self, i: int, op: Operator, weights: np.ndarray, channels: int) -> tuple[list[str], str]:
+        """Arrays and initializer of es_fast_requant; weights: channels x taps."""
+        x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
+        bias = np.zeros(channels, np.int64)
+        if len(op.inputs) > 2 and op.inputs[2] >= 0:
+            bias = self.tensor(op.inputs[2]).data.astype(np.int64).reshape(-1)
+        folded = bias - x.zero_point * weights.astype(np.int64).sum(axis=1)
+        folded = ((folded + (1 << 31)) % (1 << 32)) - (1 << 31)  # int32 wrap, as TFLM's int32 sums
+        scales = f.scales if len(f.scales) == channels else np.full(channels, f.scales[0], np.float32)
+        mults, shifts = zip(*(quantize_multiplier(float(x.scales[0]) * float(s) / float(out.scales[0]))
+                              for s in scales))
+        lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
+        dsp = all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
+        mode = (2 if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
+        rounding = [1 << (-s - 1) if dsp else 0 for s in shifts]
+        table = np.stack([folded, np.array(mults), np.array(shifts), np.array(rounding)], -1).reshape(-1)
+        return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}"
+
+    def int8_io(self, op: Operator) -> bool:
+        ins = [self.tensor(op.inputs[0]), self.tensor(op.inputs[1])]
+        if any(t.dtype != np.int8 for t in ins + [self.tensor(op.outputs[0])]) or ins[1].data is None:
+            return False
+        if any(len(t.scales) == 0 for t in ins + [self.tensor(op.outputs[0])]):
+            return False
+        if np.any(ins[1].zero_points != 0):  # symmetric weights only (TFLM int8 per-channel)
+            return False
+        return len(op.inputs) <= 2 or op.inputs[2] < 0 or self.tensor(op.inputs[2]).dtype == np.int32
+
+    def dw_3x3(self, op: Operator) -> bool:
+        """Whether es_fast_dw_3x3_s8 takes this depthwise operator."""
+        x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
+        if len(x.shape) != 4 or f.shape[1:3] != (3, 3) or f.shape[3] != x.shape[3] or out.shape[3] != x.shape[3]:
+            return False
+        if op.options["dilation_h"] != 1 or op.options["dilation_w"] != 1 or op.options["stride_w"] not in (1, 2):
+            return False
+        stride_w, in_w, out_w = op.options["stride_w"], x.shape[2], out.shape[2]
+        pad = _same_padding(in_w, stride_w, 3, out_w) if op.options["padding"] == PADDING_SAME else 0
+        row_len = (out_w + 1) * stride_w + 3
+        # Per (row, channel) the kernel widens three input rows: that pays on
+        # wide stride-1 maps only; elsewhere es_fast_dw_3x3_pixels_s8 was
+        # faster (measured per operator with edgesim profile on person_detect).
+        wide_enough = stride_w == 1 and out_w >= 24
+        return wide_enough and pad <= 1 and pad + in_w <= row_len <= DW3X3_ROW_CAPACITY
+
+    def dw_3x3_pixels(self, op: Operator) -> bool:
+        """Whether es_fast_dw_3x3_pixels_s8 takes this depthwise operator."""
+        x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
+        # On a 3x3 stride-1 map every pixel is a border pixel: the interpreter was faster.
+        tiny = op.options["stride_w"] == 1 and out.shape[1] * out.shape[2] <= 9
+        return (len(x.shape) == 4 and f.shape[1:3] == (3, 3) and f.shape[3] == x.shape[3] == out.shape[3]
+                and x.shape[3] % 4 == 0 and x.shape[3] <= MAX_CONV_PATCH and not tiny
+                and op.options["dilation_h"] == 1 and op.options["dilation_w"] == 1)
+
+    def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str) -> str:
+        x, out = self.tensor(op.inputs[0]), self.tensor(op.outputs[0])
+        (n, h, w, c), (_, oh, ow, oc) = x.shape, out.shape
+        sh, sw = op.options["stride_h"], op.options["stride_w"]
+        ph = _same_padding(h, sh, kh, oh) if op.options["padding"] == PADDING_SAME else 0
+        pw = _same_padding(w, sw, kw, ow) if op.options["padding"] == PADDING_SAME else 0
+        return (f"{{{{{n}, {h}, {w}, {c}}}, {{{n}, {oh}, {ow}, {oc}}}, {kh}, {kw}, {{{sh}, {sw}, 1, 1, {ph}, {pw}}}, "
+                f"{x.zero_point}, {weights_name}, {requant}}}")
+
+    def step(self, i: int, op: Operator) -> _Step | None:
+        if op.code not in (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED) or not self.int8_io(op):
+            return None
+        x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
+        if op.code == DEPTHWISE_CONV_2D and self.dw_3x3(op):
+            c = f.shape[3]
+            w = f.data.reshape(3, 3, c).astype(np.int64)
+            words = np.stack([_pair_words(w[r, 0], w[r, 1]) if k == 0 else _pair_words(w[r, 1], w[r, 2])
+                              for r in range(3) for k in range(2)], -1)  # channel, 6
+            arrays, requant = self.requant(i, op, w.reshape(9, c).T, c)
+            return _Step("es_fast_dw_3x3_s8", self.conv_params(i, op, 3, 3, f"w{i}", requant), "es_fast_conv_params",
+                         [_words(f"w{i}", words.reshape(-1)), *arrays])
+        if op.code == DEPTHWISE_CONV_2D and self.dw_3x3_pixels(op):
+            c = f.shape[3]
+            w = f.data.reshape(9, c // 4, 4).astype(np.int64)  # tap, group, channel
+            words = np.stack([_pair_words(w[..., 0], w[..., 2]), _pair_words(w[..., 1], w[..., 3])], -1)
+            arrays, requant = self.requant(i, op, f.data.reshape(9, c).T, c)
+            return _Step("es_fast_dw_3x3_pixels_s8", self.conv_params(i, op, 3, 3, f"w{i}", requant),
+                         "es_fast_conv_params", [_words(f"w{i}", words.transpose(1, 0, 2).reshape(-1)), *arrays])
+        if op.code == DEPTHWISE_CONV_2D:
+            _, kh, kw, m = f.shape
+            if (len(x.shape) != 4 or x.shape[3] != 1 or m % 4 or op.options["dilation_h"] != 1
+                    or op.options["dilation_w"] != 1 or (kh * kw + 1) // 2 * 2 > MAX_PATCH or out.shape[3] != m):
+                return None
+            taps = f.data.reshape(kh * kw, m).T.astype(np.int64)  # channel x tap
+            pairs = (kh * kw + 1) // 2
+            padded = np.zeros((m, 2 * pairs), np.int64)
+            slots = np.arange(kh * kw)
+            if kw % 4 == 0:  # the kernel's SXTB16 row copy stores each quad of taps as (t0, t2, t1, t3)
+                kx = slots % kw
+                slots = slots - kx + ((kx & ~3) | ((kx & 1) << 1) | ((kx & 2) >> 1))
+            padded[:, slots] = taps
+            groups = padded.reshape(m // 4, 4, pairs, 2).transpose(0, 2, 1, 3)  # group, pair, channel, 2
+            words = _pair_words(groups[..., 0], groups[..., 1]).reshape(-1)
+            arrays, requant = self.requant(i, op, taps, m)
+            return _Step("es_fast_dw_1ch_s8", self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
+                         [_words(f"w{i}", words), *arrays])
+        if op.code == CONV_2D:
+            oc, kh, kw, ic = f.shape
+            if len(x.shape) != 4 or x.shape[3] != ic or op.options["dilation_h"] != 1 or op.options["dilation_w"] != 1:
+                return None
+            if not self.wide:
+                # int8 weights widened in the loop do not beat the interpreter's
+                # conv loop (measured): --optimize size leaves convolutions to it
+                # and adds no packed copy of their weights to flash.
+                return None
+            pointwise = (kh, kw) == (1, 1) and op.options["stride_h"] == 1 and op.options["stride_w"] == 1
+            if (kh * kw * ic + 3) // 4 * 4 > MAX_CONV_PATCH:
+                return None
+            w = f.data.reshape(oc, kh * kw * ic)
+            arrays, requant = self.requant(i, op, w, oc)
+            kernel = ("es_fast_conv_1x1_s8" if pointwise else "es_fast_conv_s8") + ("_w16" if self.wide else "_w8")
+            if not pointwise:  # the kernel pads its window patch to whole quads with zero weights
+                w = np.pad(w, ((0, 0), (0, -w.shape[1] % 4)))
+            return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
+                         [_words(f"w{i}", _pack_rows(w, self.wide)), *arrays])
+        rows, depth = f.shape if len(f.shape) == 2 else (0, 0)
+        if rows == 0 or op.options.get("weights_format", 0) != 0 or len(f.scales) != 1:
+            return None
+        elements = int(np.prod(x.shape))
+        if elements % depth or int(np.prod(out.shape)) != elements // depth * rows:
+            return None
+        arrays, requant = self.requant(i, op, f.data.reshape(rows, depth), rows)
+        kernel = "es_fast_fc_s8_w16" if self.wide else "es_fast_fc_s8_w8"
+        return _Step(kernel, f"{{{elements // depth}, {depth}, {rows}, w{i}, {requant}}}", "es_fast_fc_params",
+                     [_words(f"w{i}", _pack_rows(f.data.reshape(rows, depth), self.wide)), *arrays], overlap_safe=False)
+
+
+def compile_graph(graph: Graph, optimize: str, name: str = "model") -> str:
+    """The C source of `graph`'s compiled schedule (defines es_compiled)."""
+    if optimize not in ("speed", "size"):
+        raise ModelError(f"optimize must be 'speed' or 'size', not {optimize!r}")
+    compiler = _Compiler(graph, optimize)
+    lines = [f"/* Generated by edgesim/mcu/model_compiler.py from {name} (--optimize {optimize}); do not edit. */",
+             '#include "edgesim/nn_fast.h"', '#include "edgesim/schedule.h"', ""]
+    steps = []
+    for i, op in enumerate(graph.operators):
+        step = compiler.step(i, op)
+        if step is None:
+            steps.append(f"  {{{op.code}, 0, 0, 0}}, /* {op.name}: interpreter */")
+            continue
+        lines += step.arrays
+        lines.append(f"static const {step.struct} p{i} = {step.params};")
+        lines.append(f"static es_status run{i}(const void *params, const int8_t *input, int8_t *output) {{")
+        lines.append(f"  (void)params;\n  return {step.kernel}(&p{i}, input, output);\n}}")
+        steps.append(f"  {{{op.code}, run{i}, &p{i}, {int(step.overlap_safe)}}}, /* {op.name} */")
+    lines += ["", f"static const es_compiled_step steps[{max(len(steps), 1)}] = {{", *steps, "};",
+              f"const es_compiled_model es_compiled = {{{len(steps)}, steps}};", ""]
+    return "\n".join(lines)
+
+
+def compile_model(path: Path, optimize: str) -> str:
+    return compile_graph(read_tflite(Path(path).read_bytes()), optimize, Path(path).name)

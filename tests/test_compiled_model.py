@@ -1,0 +1,133 @@
+"""Build-time compiled models (edgesim/mcu/model_compiler.py + ops/fast/) give
+the same outputs as the interpreter on the emulated Cortex-M4, and those equal
+TFLM reference kernels on the host; per-operator instruction counts add up.
+
+Each model runs through the model runner image (firmware/model_runner/) with
+the interpreter and with both --optimize modes, on shared inputs plus a few
+pseudo-random ones (a handful per model keeps this fast enough for CI)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import shared_path
+from firmware_support import require_firmware_tools
+
+
+@pytest.fixture(scope="module", autouse=True)
+def environment():
+    require_firmware_tools()
+    models = shared_path("models")
+    old = os.environ.get("EDGESIM_MODELS")
+    os.environ["EDGESIM_MODELS"] = str(models)
+    yield
+    if old is None:
+        os.environ.pop("EDGESIM_MODELS", None)
+    else:
+        os.environ["EDGESIM_MODELS"] = old
+
+
+def graph_of(path: Path):
+    from edgesim.mcu.tflite_reader import read_tflite
+
+    return read_tflite(path.read_bytes())
+
+
+def shared_inputs(name: str) -> list[np.ndarray]:
+    if name == "micro_speech_quantized":
+        files = sorted(shared_path("testdata", "micro_speech", "features").glob("*.features.int8"))
+        return [np.fromfile(f, np.int8).reshape(1, 1960) for f in files[:2]]
+    if name == "magic_wand":
+        files = sorted(shared_path("testdata", "magic_wand").glob("stroke_digit*_raster.bin"))
+        return [np.fromfile(f, np.int8).reshape(1, 32, 32, 3) for f in files[:2]]
+    return [np.zeros((1, 96, 96, 1), np.int8)]
+
+
+def inferences(name: str, path: Path, random_count: int) -> list[list[np.ndarray]]:
+    from edgesim.mcu.profile import random_inputs
+
+    graph = graph_of(path)
+    return [[x] for x in shared_inputs(name)] + [random_inputs(graph, seed) for seed in range(random_count)]
+
+
+def tflm_outputs(path: Path, inputs: list[np.ndarray]) -> list[bytes]:
+    tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) is not installed")
+    interpreter = tflm.runtime.Interpreter.from_bytes(path.read_bytes(), arena_size=1 << 20)
+    for i, x in enumerate(inputs):
+        interpreter.set_input(np.ascontiguousarray(x), i)
+    interpreter.invoke()
+    return [np.asarray(interpreter.get_output(0)).tobytes()]
+
+
+@pytest.mark.parametrize("name, random_count", [("micro_speech_quantized", 2), ("magic_wand", 2), ("person_detect", 1)])
+def test_compiled_equals_interpreter_and_tflm(name: str, random_count: int) -> None:
+    from edgesim.mcu.model_runner import build_model_runner, run_model
+    from edgesim.store import resolve_model
+
+    path = Path(resolve_model(name))
+    cases = inferences(name, path, random_count)
+    interpreted = run_model(build_model_runner(path), cases)
+    assert interpreted.compiled_steps == 0
+    assert interpreted.outputs[0] == tflm_outputs(path, cases[0]), "interpreter on the M4 != TFLM reference"
+    for optimize in ("speed", "size"):
+        compiled = run_model(build_model_runner(path, optimize=optimize), cases)
+        assert compiled.compiled_steps > 0, f"{name}: no operator took a compiled kernel"
+        for index, (a, b) in enumerate(zip(interpreted.outputs, compiled.outputs)):
+            assert a == b, f"{name} --optimize {optimize}: inference {index} differs from the interpreter"
+
+
+def test_operator_counts_cover_the_invoke() -> None:
+    from edgesim.mcu.model_runner import build_model_runner, run_model
+
+    path = shared_path("models", "micro_speech_quantized.tflite")
+    result = run_model(build_model_runner(path, optimize="speed"), [[np.zeros((1, 1960), np.int8)]] * 2,
+                       count_instructions=True)
+    assert len(result.op_instructions) == 2 and len(result.op_instructions[0]) == result.node_count == 4
+    for ops, invoke in zip(result.op_instructions, result.invoke_instructions):
+        # everything of the invoke stage but its loop and marker calls is inside some operator
+        assert 0 < invoke - sum(ops) < 20 * len(ops)
+    assert result.op_instructions[0] == result.op_instructions[1]  # deterministic
+
+
+def test_compiler_rejects_a_different_model() -> None:
+    """A schedule generated for one model refuses to run another (operator check at boot)."""
+    from edgesim.errors import TargetError
+    from edgesim.mcu.firmware_builder import RUNTIME_KERNELS, link_image, model_arena_bytes
+    from edgesim.mcu.model_compiler import compile_model
+    from edgesim.mcu.model_runner import RUNNER_SOURCE, _config_header, _generated_source, run_model
+
+    speech = shared_path("models", "micro_speech_quantized.tflite")
+    wand = shared_path("models", "magic_wand.tflite")
+    image = link_image("runner-mismatch", "mps2-an386", [RUNNER_SOURCE, _generated_source(compile_model(speech, "speed"))],
+                       kernels=RUNTIME_KERNELS, generated={"model_config.h": _config_header(model_arena_bytes(wand), True)},
+                       model=wand)
+    with pytest.raises(TargetError, match="compiled schedule"):
+        run_model(image, [])
+
+
+def test_quantize_multiplier_matches_the_c_runtime_rounding() -> None:
+    from edgesim.mcu.model_compiler import quantize_multiplier
+
+    assert quantize_multiplier(0.5) == (1 << 30, 0)
+    assert quantize_multiplier(0.0) == (0, 0)
+    # a significand that rounds up to 2^31 moves into the exponent
+    assert quantize_multiplier(1.0 - 2.0 ** -40) == (1 << 30, 1)
+    assert quantize_multiplier(2.0 ** -40) == (0, 0)
+
+
+def test_profile_command_json(capsys) -> None:
+    import json
+
+    from edgesim.cli import main
+
+    path = shared_path("models", "micro_speech_quantized.tflite")
+    assert main(["profile", str(path), "--json", "--optimize", "speed"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [op["op"] for op in report["ops"]] == ["RESHAPE", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "SOFTMAX"]
+    assert report["ops"][1]["macs"] == 25 * 20 * 8 * 80 and report["macs"] == 320_000 + 4 * 4000
+    assert sum(op["instructions"] for op in report["ops"]) <= report["invoke_instructions"]
+    assert report["latency_ms_at_64mhz"] == pytest.approx(report["invoke_instructions"] / 64e3)
+    assert report["compiled_steps"] == 2
