@@ -365,7 +365,17 @@ class Link:
             raise TargetError(message.describe())
         return message
 
-    def receive_frame(self, timeout: float | None = None, waiting_for: str = "a frame") -> Frame:
+    def expect_sequence(self, seq: int) -> None:
+        """The next device frame must carry ``seq`` (after a handshake skipped frames unchecked)."""
+        self._rx_seq = seq & 0xFFFF
+
+    def counters(self) -> dict[str, int]:
+        """Link health: frames received, candidate frames rejected (bad CRC, ...), garbage bytes skipped."""
+        return {"frames": self.decoder.frames, "rejected": self.decoder.rejected, "skipped": self.decoder.skipped}
+
+    def receive_frame(self, timeout: float | None = None, waiting_for: str = "a frame",
+                      check_sequence: bool = True) -> Frame:
+        """The next frame; ``check_sequence=False`` takes any sequence number (a handshake skipping old frames)."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         while not self._queue:
@@ -382,7 +392,7 @@ class Link:
                     f"timed out after {limit:.1f} s waiting for {waiting_for} "
                     f"({self.decoder.pending} bytes pending, {self.decoder.skipped} garbage bytes skipped)")
         frame = self._queue.pop(0)
-        if self._rx_seq is not None and frame.seq != self._rx_seq and frame.type != HELLO:
+        if check_sequence and self._rx_seq is not None and frame.seq != self._rx_seq and frame.type != HELLO:
             raise ProtocolError(f"frame sequence gap: expected {self._rx_seq}, got {frame.seq} "
                                 f"(type {frame.type}); frames were lost or reordered")
         self._rx_seq = (frame.seq + 1) & 0xFFFF
