@@ -1,7 +1,8 @@
 """Host side of the edgesim frame protocol (spec: edgesim/kernels/include/edgesim/protocol.h).
 
-Frames are length-prefixed, versioned and CRC-32 checked; every id and size
-comes from the C header through ``edgesim._protocol``.  The same code serves
+Frames are length-prefixed, versioned and CRC-32 checked.  Framing is the
+firmware's own C codec, and every id, size and payload layout comes from the
+C header, all through ``edgesim._protocol``; this module adds typed messages.  The same code serves
 the emulator (a QEMU socket) and the device target (a serial port)::
 
     from edgesim.protocol import AUDIO, Link, Scores, audio_payloads
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import struct
 import time
-import zlib
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence, Union
 
@@ -54,34 +54,30 @@ IDLE_RESYNC_S = 0.25
 
 CFG_FEATURES: int = _p.CFG_FEATURES
 CFG_STATS: int = _p.CFG_STATS
-STAGE_NAMES: tuple[str, ...] = ("preprocess", "invoke", "postprocess")
+# STATS carries the index, then one count per stage, in stage order.
+STAGE_NAMES: tuple[str, ...] = tuple(_p.LAYOUTS["STATS"][1][1:1 + _p.STAGE_COUNT])
 DETECTION_KINDS = {_p.DET_COMMAND: "command", _p.DET_ENTER: "enter", _p.DET_LEAVE: "leave",
                    _p.DET_GESTURE: "gesture"}
 APP_IDS = {"wake_word": _p.APP_WAKE_WORD, "person_detection": _p.APP_PERSON_DETECTION,
            "gesture": _p.APP_GESTURE}
 BOARD_IDS = {"mps2-an386": _p.BOARD_MPS2_AN386, "nano33ble": _p.BOARD_NANO33BLE}
 
-_HEADER = struct.Struct("<BBBBHH")
-_CRC = struct.Struct("<I")
-_HELLO = struct.Struct("<BBHIIII")
-_CONFIG = struct.Struct("<I")
-_IMAGE = struct.Struct("<HHB3xI")
-_IMU_SAMPLE = struct.Struct("<6f")
-_FEATURES = struct.Struct("<II")
-_SCORES = struct.Struct("<II")
-_DETECTION = struct.Struct("<IIhBB")
-_STATS = struct.Struct(f"<I{_p.STAGE_COUNT}II")
-_ERROR = struct.Struct("<HHHH")
-_END = struct.Struct("<IIII")
-_FAULT = struct.Struct("<10I")
+def _layout(name: str) -> struct.Struct:
+    """The struct of one payload layout, built from protocol.h's field list (edgesim._protocol.LAYOUTS)."""
+    return struct.Struct(_p.LAYOUTS[name][0])
 
-# The struct layouts above restate the header's prose; their sizes must match its numbers.
-for _layout, _size in ((_HEADER, _p.HEADER_BYTES), (_HELLO, _p.HELLO_BYTES), (_CONFIG, _p.CONFIG_BYTES),
-                       (_IMAGE, _p.IMAGE_HEADER_BYTES), (_IMU_SAMPLE, _p.IMU_SAMPLE_BYTES),
-                       (_FEATURES, _p.FEATURES_HEADER_BYTES), (_SCORES, _p.SCORES_HEADER_BYTES),
-                       (_DETECTION, _p.DETECTION_BYTES), (_STATS, _p.STATS_BYTES),
-                       (_ERROR, _p.ERROR_HEADER_BYTES), (_END, _p.END_BYTES), (_FAULT, _p.FAULT_BYTES)):
-    assert _layout.size == _size, f"protocol.py layout {_layout.format} disagrees with protocol.h ({_size})"
+
+_HELLO = _layout("HELLO")
+_CONFIG = _layout("CONFIG")
+_IMAGE = _layout("IMAGE_HEADER")
+_IMU_SAMPLE = _layout("IMU_SAMPLE")
+_FEATURES = _layout("FEATURES_HEADER")
+_SCORES = _layout("SCORES_HEADER")
+_DETECTION = _layout("DETECTION")
+_STATS = _layout("STATS")
+_ERROR = _layout("ERROR_HEADER")
+_END = _layout("END")
+_FAULT = _layout("FAULT")
 
 
 @dataclass(frozen=True)
@@ -95,17 +91,17 @@ class Frame:
 
 
 def encode_frame(frame_type: int, seq: int, payload: bytes = b"") -> bytes:
-    """Bytes of one frame, e.g. ``encode_frame(END, 3)``."""
+    """Bytes of one frame (the C encoder), e.g. ``encode_frame(END, 3)``."""
     if not 0 < frame_type < TYPE_COUNT:
         raise ProtocolError(f"unknown frame type {frame_type}")
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError(f"payload of {len(payload)} bytes exceeds the protocol's {MAX_PAYLOAD}")
-    body = _HEADER.pack(MAGIC, VERSION, frame_type, 0, seq & 0xFFFF, len(payload)) + bytes(payload)
-    return body + _CRC.pack(zlib.crc32(body))
+    return _p.encode(frame_type, seq & 0xFFFF, payload)
 
 
 class FrameDecoder:
-    """Stream decoder that finds frames in arbitrary chunks of bytes.
+    """Stream decoder that finds frames in arbitrary chunks of bytes: the
+    firmware's C decoder (edgesim._protocol.Decoder) with typed frames.
 
     >>> decoder = FrameDecoder()
     >>> [f.type for f in decoder.feed(b"noise" + encode_frame(END, 0))]
@@ -114,76 +110,38 @@ class FrameDecoder:
     5
 
     A candidate with a bad version, type, length or CRC costs one byte: the
-    search restarts at the next magic byte (the C decoder does the same).
+    search restarts at the next magic byte.
     """
 
     def __init__(self, max_payload: int = MAX_PAYLOAD) -> None:
-        self.max_payload = max_payload
-        self._buffer = bytearray()
-        self.frames = 0
-        self.rejected = 0
-        self.skipped = 0
+        self._decoder = _p.Decoder(HEADER_BYTES + max_payload + CRC_BYTES)
 
     @property
     def pending(self) -> int:
         """Bytes received but not yet part of a frame."""
-        return len(self._buffer)
+        return int(self._decoder.pending)
+
+    @property
+    def frames(self) -> int:
+        return int(self._decoder.counters()["frames"])
+
+    @property
+    def rejected(self) -> int:
+        """Candidate frames dropped for a bad version, type, length or CRC."""
+        return int(self._decoder.counters()["rejected"])
+
+    @property
+    def skipped(self) -> int:
+        """Bytes discarded while searching for frames."""
+        return int(self._decoder.counters()["skipped"])
 
     def feed(self, data: bytes) -> list[Frame]:
-        self._buffer += data
-        found: list[Frame] = []
-        buf = self._buffer
-        start = 0
-        while True:
-            magic_at = buf.find(MAGIC, start)
-            if magic_at < 0:
-                self.skipped += len(buf) - start
-                start = len(buf)
-                break
-            self.skipped += magic_at - start
-            start = magic_at
-            verdict = self._check(buf, start)
-            if verdict == 0:
-                break
-            if verdict < 0:
-                self.rejected += 1
-                self.skipped += 1
-                start += 1
-                continue
-            _, _, frame_type, flags, seq, length = _HEADER.unpack_from(buf, start)
-            payload = bytes(buf[start + HEADER_BYTES:start + HEADER_BYTES + length])
-            found.append(Frame(frame_type, seq, payload, flags))
-            self.frames += 1
-            start += HEADER_BYTES + length + CRC_BYTES
-        del buf[:start]
-        return found
+        return [Frame(t, seq, payload, flags) for t, flags, seq, payload in self._decoder.feed(data)]
 
     def abandon(self) -> list[Frame]:
         """The line went quiet inside a frame: drop the pending candidate's first
         byte (it was a garbage header) and return any frames found after it."""
-        if not self._buffer:
-            return []
-        self.rejected += 1
-        self.skipped += 1
-        del self._buffer[:1]
-        return self.feed(b"")
-
-    def _check(self, buf: bytearray, start: int) -> int:
-        avail = len(buf) - start
-        if avail >= 2 and buf[start + 1] != VERSION:
-            return -1
-        if avail >= 3 and not 0 < buf[start + 2] < TYPE_COUNT:
-            return -1
-        if avail < HEADER_BYTES:
-            return 0
-        length = buf[start + 6] | (buf[start + 7] << 8)
-        if length > self.max_payload:
-            return -1
-        body = HEADER_BYTES + length
-        if avail < body + CRC_BYTES:
-            return 0
-        (crc,) = _CRC.unpack_from(buf, start + body)
-        return 1 if zlib.crc32(memoryview(buf)[start:start + body]) == crc else -1
+        return [Frame(t, seq, payload, flags) for t, flags, seq, payload in self._decoder.abandon()]
 
 
 # ---- payloads --------------------------------------------------------------
@@ -407,7 +365,17 @@ class Link:
             raise TargetError(message.describe())
         return message
 
-    def receive_frame(self, timeout: float | None = None, waiting_for: str = "a frame") -> Frame:
+    def expect_sequence(self, seq: int) -> None:
+        """The next device frame must carry ``seq`` (after a handshake skipped frames unchecked)."""
+        self._rx_seq = seq & 0xFFFF
+
+    def counters(self) -> dict[str, int]:
+        """Link health: frames received, candidate frames rejected (bad CRC, ...), garbage bytes skipped."""
+        return {"frames": self.decoder.frames, "rejected": self.decoder.rejected, "skipped": self.decoder.skipped}
+
+    def receive_frame(self, timeout: float | None = None, waiting_for: str = "a frame",
+                      check_sequence: bool = True) -> Frame:
+        """The next frame; ``check_sequence=False`` takes any sequence number (a handshake skipping old frames)."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         while not self._queue:
@@ -424,7 +392,7 @@ class Link:
                     f"timed out after {limit:.1f} s waiting for {waiting_for} "
                     f"({self.decoder.pending} bytes pending, {self.decoder.skipped} garbage bytes skipped)")
         frame = self._queue.pop(0)
-        if self._rx_seq is not None and frame.seq != self._rx_seq and frame.type != HELLO:
+        if check_sequence and self._rx_seq is not None and frame.seq != self._rx_seq and frame.type != HELLO:
             raise ProtocolError(f"frame sequence gap: expected {self._rx_seq}, got {frame.seq} "
                                 f"(type {frame.type}); frames were lost or reordered")
         self._rx_seq = (frame.seq + 1) & 0xFFFF

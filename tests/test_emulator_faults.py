@@ -30,17 +30,17 @@ def target(monkeypatch):
 
 
 def test_a_hang_is_reported_and_qemu_killed(target) -> None:
-    process = target.machine.process
+    process = target.transport.process
     target.link.send(p.CONFIG, struct.pack("<I", 0xDEAD0002))  # selftest: spin forever
     start = time.monotonic()
     with pytest.raises(TargetError, match="firmware hang\\?.*timed out.*QEMU was killed"):
         target.finish()
     assert time.monotonic() - start < 10
-    assert process.poll() is not None and target.machine is None
+    assert process.poll() is not None and target.transport is None
 
 
 def test_a_fault_is_reported_with_registers(target) -> None:
-    process = target.machine.process
+    process = target.transport.process
     target.link.send(p.CONFIG, struct.pack("<I", 0xDEAD0003))  # selftest: divide by zero
     with pytest.raises(TargetError, match="DIVBYZERO.*PC=0x[0-9a-f]{8}.*CFSR=0x02000000"):
         target.finish()
@@ -48,7 +48,7 @@ def test_a_fault_is_reported_with_registers(target) -> None:
 
 
 def test_close_always_kills_qemu(target) -> None:
-    process = target.machine.process
+    process = target.transport.process
     target.close()
     target.close()
     assert process.poll() is not None

@@ -172,4 +172,6 @@ def test_ring_buffer_and_helpers() -> None:
     times = StageTimes()
     for ms in range(1, 101):
         times.record("x", ms / 1000)
-    assert times.summary()["x"] == {"p50": 50.0, "p99": 99.0, "max": 100.0, "count": 100}
+    summary = times.summary()["x"]  # percentiles within 1% (log buckets), max and count exact
+    assert abs(summary["p50"] - 50.0) <= 0.5 and abs(summary["p99"] - 99.0) <= 0.99
+    assert (summary["max"], summary["count"]) == (100.0, 100)

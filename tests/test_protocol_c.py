@@ -33,3 +33,20 @@ def test_libfuzzer_target_runs_clean_for_a_bounded_time(tmp_path: Path) -> None:
              for i, line in enumerate(GOLDEN.read_text().splitlines())}
     run_fuzzer("fuzz_protocol", ["tests/fuzz/fuzz_protocol.c", *kernel_sources("protocol")], tmp_path,
                seconds=15, max_len=9000, seeds=seeds)
+
+
+def test_binding_exports_every_payload_layout_of_the_header() -> None:
+    import struct
+
+    from edgesim import _protocol
+
+    sizes = {"HEADER": _protocol.HEADER_BYTES, "HELLO": _protocol.HELLO_BYTES, "CONFIG": _protocol.CONFIG_BYTES,
+             "IMAGE_HEADER": _protocol.IMAGE_HEADER_BYTES, "IMU_SAMPLE": _protocol.IMU_SAMPLE_BYTES,
+             "FEATURES_HEADER": _protocol.FEATURES_HEADER_BYTES, "SCORES_HEADER": _protocol.SCORES_HEADER_BYTES,
+             "DETECTION": _protocol.DETECTION_BYTES, "STATS": _protocol.STATS_BYTES,
+             "ERROR_HEADER": _protocol.ERROR_HEADER_BYTES, "END": _protocol.END_BYTES, "FAULT": _protocol.FAULT_BYTES}
+    assert set(_protocol.LAYOUTS) == set(sizes)
+    for name, (fmt, fields) in _protocol.LAYOUTS.items():
+        assert struct.calcsize(fmt) == sizes[name], name
+        assert len(struct.unpack(fmt, bytes(sizes[name]))) == len(fields), name
+    assert _protocol.LAYOUTS["IMAGE_HEADER"] == ("<HHBxxxI", ("width", "height", "pixel_format", "offset"))

@@ -246,7 +246,7 @@ def test_target_drives_renode_through_its_uart_socket(monkeypatch: pytest.Monkey
         assert target.hello.app == 1 and target.hello.output_count == 1
         assert target.finish() == []
         assert target.stack_used == 1234
-        process = target.machine.process
+        process = target.transport.process
     assert process.poll() is not None, "Renode is stopped when the target closes"
     record = json.loads((tmp_path / "standin.json").read_text())
     assert record["args"][:2] == ["--disable-gui", "--plain"]

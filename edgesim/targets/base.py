@@ -33,12 +33,16 @@ bad data/models) with an actionable message, never swallowed.
 
 Timing: targets record per-stage durations into ``self.timings`` (stage names
 "preprocess", "infer", "postprocess"; seconds of host wall time, or measured
-on the device and converted); the runner reports their p50/p99.
+on the device and converted); the runner reports their p50/p99.  They are
+kept in fixed-size log buckets (1% relative error, exact max), so a target
+that runs for days uses the same memory as one that runs for a second.
 """
 from __future__ import annotations
 
+import math
 import time
 from abc import ABC, abstractmethod
+from array import array
 from contextlib import contextmanager
 from typing import Any, ClassVar, Iterator, Mapping
 
@@ -48,8 +52,65 @@ from edgesim.errors import TargetError
 from edgesim.events import Event
 
 
+class LatencySketch:
+    """Latencies of one stage in a fixed number of log-spaced buckets.
+
+    Bucket i holds values in (gamma^(i-1), gamma^i] with gamma = (1+a)/(1-a),
+    and reports 2*gamma^i/(gamma+1): every percentile is within a = 1% of a
+    recorded value's true size (the DDSketch bound), count and max are exact.
+    The buckets cover 1 ns .. 10^5 s (values outside are clamped into the
+    end buckets, then the exact min/max clamp the answer), so memory is the
+    same after ten samples or ten billion.
+
+        >>> sketch = LatencySketch()
+        >>> for ms in range(1, 101): sketch.add(ms / 1000)
+        >>> abs(sketch.percentile(50) - 0.050) <= 0.01 * 0.050, sketch.max, sketch.count
+        (True, 0.1, 100)
+    """
+
+    RELATIVE_ERROR = 0.01
+    _GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
+    _LOG_GAMMA = math.log(_GAMMA)
+    _LOWEST_S = 1e-9
+    _HIGHEST_S = 1e5
+    _OFFSET = math.ceil(math.log(_LOWEST_S) / _LOG_GAMMA)
+    BUCKETS = math.ceil(math.log(_HIGHEST_S) / _LOG_GAMMA) - _OFFSET + 1
+
+    def __init__(self) -> None:
+        self._counts = array("Q", bytes(8 * self.BUCKETS))
+        self._zeros = 0  # values <= 0 (a clock that did not move), reported as 0
+        self.count = 0
+        self.min = math.inf
+        self.max = -math.inf
+
+    def add(self, seconds: float) -> None:
+        self.count += 1
+        self.min = min(self.min, seconds)
+        self.max = max(self.max, seconds)
+        if seconds <= 0:
+            self._zeros += 1
+            return
+        index = math.ceil(math.log(max(seconds, self._LOWEST_S)) / self._LOG_GAMMA) - self._OFFSET
+        self._counts[min(max(index, 0), self.BUCKETS - 1)] += 1
+
+    def percentile(self, percent: float) -> float:
+        """Nearest-rank percentile (within RELATIVE_ERROR), clamped to the exact min and max."""
+        if self.count == 0:
+            raise ValueError("no samples")
+        rank = max(1, math.ceil(self.count * percent / 100))
+        if rank <= self._zeros:
+            return 0.0
+        seen = self._zeros
+        for index, n in enumerate(self._counts):
+            seen += n
+            if seen >= rank:
+                value = 2 * self._GAMMA ** (index + self._OFFSET) / (self._GAMMA + 1)
+                return min(max(value, self.min), self.max)
+        return self.max
+
+
 class StageTimes:
-    """Per-stage latency samples with percentile summaries.
+    """Per-stage latencies with percentile summaries, in constant memory (LatencySketch per stage).
 
         >>> times = StageTimes()
         >>> times.record("infer", 0.002)
@@ -58,10 +119,13 @@ class StageTimes:
     """
 
     def __init__(self) -> None:
-        self._samples: dict[str, list[float]] = {}
+        self._stages: dict[str, LatencySketch] = {}
 
     def record(self, stage: str, seconds: float) -> None:
-        self._samples.setdefault(stage, []).append(seconds)
+        sketch = self._stages.get(stage)
+        if sketch is None:
+            sketch = self._stages[stage] = LatencySketch()
+        sketch.add(seconds)
 
     @contextmanager
     def time(self, stage: str) -> Iterator[None]:
@@ -73,25 +137,16 @@ class StageTimes:
             self.record(stage, time.perf_counter() - start)
 
     def clear(self) -> None:
-        self._samples.clear()
+        self._stages.clear()
 
     def summary(self) -> dict[str, dict[str, float]]:
-        """{stage: {"p50": ms, "p99": ms, "max": ms, "count": n}} (nearest-rank percentiles)."""
-        out: dict[str, dict[str, float]] = {}
-        for stage, samples in self._samples.items():
-            ordered = sorted(samples)
-            out[stage] = {
-                "p50": round(_nearest_rank(ordered, 50) * 1000, 4),
-                "p99": round(_nearest_rank(ordered, 99) * 1000, 4),
-                "max": round(ordered[-1] * 1000, 4),
-                "count": len(ordered),
-            }
-        return out
-
-
-def _nearest_rank(ordered: list[float], percent: float) -> float:
-    rank = max(1, -(-len(ordered) * percent // 100))  # ceil without floats drifting
-    return ordered[int(rank) - 1]
+        """{stage: {"p50": ms, "p99": ms, "max": ms, "count": n}}: nearest-rank percentiles within 1%,
+        exact max and count."""
+        return {stage: {"p50": round(sketch.percentile(50) * 1000, 4),
+                        "p99": round(sketch.percentile(99) * 1000, 4),
+                        "max": round(sketch.max * 1000, 4),
+                        "count": sketch.count}
+                for stage, sketch in self._stages.items()}
 
 
 class Target(ABC):

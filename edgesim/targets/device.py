@@ -8,8 +8,8 @@
         target.open(load_app("wake_word"))
         events = target.process(chunk) + target.finish()
 
-It speaks exactly the emulator's protocol session (EmulatorTarget), only over
-pyserial instead of QEMU's socket.  The firmware's link is the board's native
+It speaks the protocol session of every firmware target
+(edgesim/targets/firmware.py), over pyserial (SerialTransport).  The firmware's link is the board's native
 USB serial port (CDC-ACM, VID:PID 2341:805A), found by VID:PID when the port
 is not given.  Firmware built with ``--console uart`` talks on Serial1 instead
 (UARTE0 on pins D1/D0, 115200 baud) through a 3.3 V USB-serial adapter; with
@@ -24,59 +24,17 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable
+from typing import Any
 
 from edgesim import protocol as p
 from edgesim.errors import TargetError
 from edgesim.events import Event
-from edgesim.targets.emulator import EmulatorTarget
+from edgesim.targets.firmware import FirmwareTarget
+from edgesim.targets.transports import DeviceGone, SerialTransport
 
-BAUDRATE = 115200          # ignored by USB CDC, used by UART bridges
+__all__ = ["DeviceGone", "DeviceTarget", "SerialTransport", "find_device_port"]
+
 DEFAULT_RECONNECT_S = 30.0
-
-
-class DeviceGone(TargetError):
-    """The serial port vanished or failed (board unplugged or reset)."""
-
-
-class SerialTransport:
-    """A protocol Transport over a serial port (pyserial)."""
-
-    def __init__(self, port: str, open_serial: Callable[..., Any] | None = None) -> None:
-        try:
-            import serial
-        except ImportError:
-            raise TargetError("the device target needs pyserial: pip install 'edgesim[live]'") from None
-        self._errors: tuple[type[BaseException], ...] = (serial.SerialException, OSError)
-        self.port = port
-        try:
-            self.serial = (open_serial or serial.Serial)(port, baudrate=BAUDRATE, timeout=0, write_timeout=5)
-        except self._errors as error:
-            raise DeviceGone(f"cannot open {port}: {error}") from None
-
-    def read(self, max_bytes: int, timeout: float) -> bytes:
-        try:
-            self.serial.timeout = max(timeout, 0.0)
-            data = self.serial.read(1)
-            if data:
-                waiting = self.serial.in_waiting
-                if waiting:
-                    data += self.serial.read(min(waiting, max_bytes - 1))
-            return data
-        except self._errors as error:
-            raise DeviceGone(f"lost {self.port}: {error}") from None
-
-    def write(self, data: bytes) -> None:
-        try:
-            self.serial.write(data)
-        except self._errors as error:
-            raise DeviceGone(f"lost {self.port} while sending: {error}") from None
-
-    def close(self) -> None:
-        try:
-            self.serial.close()
-        except self._errors:
-            pass
 
 
 def find_device_port() -> str:
@@ -105,7 +63,7 @@ def find_device_port() -> str:
     return adapters[0]
 
 
-class DeviceTarget(EmulatorTarget):
+class DeviceTarget(FirmwareTarget):
     """The app's firmware on a real board, fed over USB serial."""
 
     name = "device"
@@ -132,17 +90,17 @@ class DeviceTarget(EmulatorTarget):
         if self.board not in ("nano33ble", "mps2-an386"):
             raise TargetError(f"the device target talks to nano33ble boards, not {self.board!r}")
 
-    def _build(self, build_app: Any, app: Any, model_path: Any) -> None:
-        return None  # the firmware is already on the board (edgesim flash)
-
     def _connect(self) -> SerialTransport:
         if not self.port:
             self.port = find_device_port()
         return SerialTransport(self.port)
 
-    def _handshake(self) -> None:
-        self._config_handshake(f"HELLO from the board on {self.port} (is edgesim firmware flashed? "
-                               f"`edgesim flash {self.app.name if self.app else 'APP'}`)")
+    def _describe_backend(self) -> str:
+        return f"the board on {self.port}"
+
+    def _hello_wait(self) -> str:
+        return (f"HELLO from the board on {self.port} (is edgesim firmware flashed? "
+                f"`edgesim flash {self.app.name if self.app else 'APP'}`)")
 
     def _hang_error(self, error: p.ProtocolError) -> TargetError:
         return TargetError(f"the board on {self.port} stopped answering: {error}")

@@ -8,7 +8,7 @@
         events = target.process(chunk) + target.finish()
 
 The firmware is the one that goes on the real board (nano33ble build); the
-session is the emulator's protocol over uart0, which Renode exposes as a
+session is the one of every firmware target (edgesim/targets/firmware.py) over uart0, which Renode exposes as a
 server socket terminal (edgesim.mcu.renode.RenodeMachine).  With ``profile`` set,
 ``machine EnableProfiler`` records Renode's metrics and close() plots them
 (instructions per core, memory, peripheral and exception counts) into
@@ -25,7 +25,7 @@ from typing import Any
 from edgesim.app import App
 from edgesim.errors import TargetError
 from edgesim.mcu.renode import RenodeMachine, RenodeScript, find_renode
-from edgesim.targets.emulator import EmulatorTarget
+from edgesim.targets.firmware import FirmwareTarget
 
 DEFAULT_TIMEOUT_S = 120.0  # Renode runs the firmware well below real time
 
@@ -37,10 +37,13 @@ def free_tcp_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class RenodeTarget(EmulatorTarget):
+class RenodeTarget(FirmwareTarget):
     """Runs the app's nano33ble firmware in Renode and turns its frames into events."""
 
     name = "renode"
+    backend = "Renode"
+    default_timeout = DEFAULT_TIMEOUT_S
+    config_retry_s = 3.0  # Renode runs well below real time; its receiver may start late
     description = "the app's nano33ble firmware in Renode's Arduino Nano 33 BLE Sense model (needs Renode)"
     options = {
         "board": "board to emulate (nano33ble)",
@@ -53,7 +56,6 @@ class RenodeTarget(EmulatorTarget):
 
     def __init__(self, **options: Any) -> None:
         options.setdefault("board", "nano33ble")
-        options.setdefault("timeout", DEFAULT_TIMEOUT_S)
         super().__init__(**options)
         plots = options.get("plots")
         profile = options.get("profile")
@@ -67,7 +69,9 @@ class RenodeTarget(EmulatorTarget):
             raise TargetError(f"Renode's model here is the Arduino Nano 33 BLE Sense (board nano33ble), "
                               f"not {self.board!r}")
 
-    def _build(self, build_app: Any, app: App, model_path: Any) -> Any:
+    def _build(self, app: App, model_path: Any) -> Any:
+        from edgesim.mcu.firmware_builder import build_app
+
         return build_app(app, self.board, model=model_path, console="uart")  # Renode models UARTE0, not USBD
 
     def open(self, app: App) -> None:
@@ -86,10 +90,6 @@ class RenodeTarget(EmulatorTarget):
         machine = RenodeMachine(script, Path(self._workdir.name), renode=self.renode)
         machine.start()
         return machine
-
-    def _handshake(self) -> None:
-        """The script starts the firmware before we connect: its boot HELLO may be lost."""
-        self._config_handshake("the firmware's HELLO in answer to CONFIG (Renode)")
 
     def close(self) -> None:
         super().close()

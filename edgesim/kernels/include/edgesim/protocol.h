@@ -129,6 +129,55 @@ typedef enum es_proto_type {
 #define ES_PROTO_EXIT_ERROR 1u  /* setup failed (model, arena); an ERROR frame was sent */
 #define ES_PROTO_EXIT_FAULT 3u  /* HardFault/UsageFault/...; a FAULT frame was sent */
 
+/* ---- payload layouts ------------------------------------------------------ */
+
+/* Every fixed layout above as a field list, the one place its fields are
+ * named in order: F(kind, name) with kind U8, U16, U32, I16, F32 or PAD (one
+ * unused byte; its name is ignored).  Little-endian, no padding between
+ * fields.  edgesim._protocol turns each into LAYOUTS["HELLO"] == ("<BBHIIII",
+ * ("app", "board", ...)) for the host; the size checks below keep every list
+ * equal to its *_BYTES constant. */
+#define ES_PROTO_HEADER_FIELDS(F) \
+  F(U8, magic) F(U8, version) F(U8, type) F(U8, flags) F(U16, seq) F(U16, length)
+#define ES_PROTO_HELLO_FIELDS(F)                                                                   \
+  F(U8, app) F(U8, board) F(U16, reserved) F(U32, model_bytes) F(U32, arena_bytes) F(U32, input_bytes) \
+  F(U32, output_count)
+#define ES_PROTO_CONFIG_FIELDS(F) F(U32, flags)
+#define ES_PROTO_IMAGE_HEADER_FIELDS(F) \
+  F(U16, width) F(U16, height) F(U8, pixel_format) F(PAD, _1) F(PAD, _2) F(PAD, _3) F(U32, offset)
+#define ES_PROTO_IMU_SAMPLE_FIELDS(F) F(F32, ax) F(F32, ay) F(F32, az) F(F32, gx) F(F32, gy) F(F32, gz)
+#define ES_PROTO_FEATURES_HEADER_FIELDS(F) F(U32, index) F(U32, offset)
+#define ES_PROTO_SCORES_HEADER_FIELDS(F) F(U32, index) F(U32, timestamp)
+#define ES_PROTO_DETECTION_FIELDS(F) F(U32, index) F(U32, timestamp) F(I16, label) F(U8, score) F(U8, kind)
+#define ES_PROTO_STATS_FIELDS(F) \
+  F(U32, index) F(U32, preprocess) F(U32, invoke) F(U32, postprocess) F(U32, stack_bytes)
+#define ES_PROTO_ERROR_HEADER_FIELDS(F) F(U16, status) F(U16, stage) F(U16, seq) F(U16, detail_length)
+#define ES_PROTO_END_FIELDS(F) F(U32, inferences) F(U32, rejected) F(U32, skipped) F(U32, stack_bytes)
+#define ES_PROTO_FAULT_FIELDS(F) \
+  F(U32, cfsr) F(U32, hfsr) F(U32, mmfar) F(U32, bfar) F(U32, r0) F(U32, r12) F(U32, lr) F(U32, pc) \
+  F(U32, xpsr) F(U32, sp)
+
+/* The layout lists, X(LIST, bytes): one line per payload for code that walks them all. */
+#define ES_PROTO_LAYOUTS(X)                                                                         \
+  X(HEADER, ES_PROTO_HEADER_BYTES) X(HELLO, ES_PROTO_HELLO_BYTES) X(CONFIG, ES_PROTO_CONFIG_BYTES)   \
+  X(IMAGE_HEADER, ES_PROTO_IMAGE_HEADER_BYTES) X(IMU_SAMPLE, ES_PROTO_IMU_SAMPLE_BYTES)              \
+  X(FEATURES_HEADER, ES_PROTO_FEATURES_HEADER_BYTES) X(SCORES_HEADER, ES_PROTO_SCORES_HEADER_BYTES) \
+  X(DETECTION, ES_PROTO_DETECTION_BYTES) X(STATS, ES_PROTO_STATS_BYTES)                              \
+  X(ERROR_HEADER, ES_PROTO_ERROR_HEADER_BYTES) X(END, ES_PROTO_END_BYTES) X(FAULT, ES_PROTO_FAULT_BYTES)
+
+#define ES_PROTO_SIZE_U8 1u
+#define ES_PROTO_SIZE_U16 2u
+#define ES_PROTO_SIZE_U32 4u
+#define ES_PROTO_SIZE_I16 2u
+#define ES_PROTO_SIZE_F32 4u
+#define ES_PROTO_SIZE_PAD 1u
+#define ES_PROTO_FIELD_SIZE(kind, name) +ES_PROTO_SIZE_##kind
+/* C99 compile-time check: a negative array size when a list and its size disagree. */
+#define ES_PROTO_CHECK_LAYOUT(list, bytes) \
+  typedef char es_proto_layout_check_##list[((0 ES_PROTO_##list##_FIELDS(ES_PROTO_FIELD_SIZE)) == (bytes)) ? 1 : -1];
+ES_PROTO_LAYOUTS(ES_PROTO_CHECK_LAYOUT)
+#undef ES_PROTO_CHECK_LAYOUT
+
 /* ---- codec ---------------------------------------------------------------- */
 
 /* A decoded frame; payload points into the decoder's buffer and stays valid

@@ -1,0 +1,98 @@
+"""Flat memory on long streams: RSS after the first 5 minutes of stream time vs at the end.
+
+Two runs of the wake word app on a synthetic noise source (accelerated: the
+source is not paced, so a day of audio takes minutes on the host):
+
+  host      --host-hours (default 24) of audio through the host target
+  emulator  --emulator-hours (default 2) of audio through one QEMU instance
+            over the UART (slower than real time there: ~15-20 KiB/s)
+
+For each run it prints the stream time, wall time, real-time factor, RSS
+after 5 minutes of stream time, RSS at the end, and their ratio; the issue's
+bar is end <= 1.05 x the 5-minute value.  The exit code is 1 if a run misses it.
+
+Usage:
+    EDGESIM_MODELS=../shared/models .venv/bin/python benchmarks/bench_soak.py [--host-hours H] [--emulator-hours H]
+    (--emulator-hours 0 skips the emulator run)
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from edgesim.apps import load_app  # noqa: E402
+from edgesim.pipeline import Runner  # noqa: E402
+from edgesim.sources import open_source  # noqa: E402
+from edgesim.targets import create_target  # noqa: E402
+
+WARM_UP_MS = 5 * 60 * 1000
+LIMIT = 1.05
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process now (not the peak), from /proc."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status (Linux only)")
+
+
+def soak(target_name: str, hours: float) -> bool:
+    app = load_app("wake_word")
+    duration_s = hours * 3600
+    source = open_source(f"synthetic:noise,duration={duration_s:g}", app.sensor.kind)
+    marks: dict[str, float] = {}
+    progress = {"next_ms": 0.0}
+    start = time.monotonic()
+
+    def on_chunk(chunk) -> None:
+        if "warm" not in marks and chunk.t_ms >= WARM_UP_MS:
+            marks["warm"] = rss_bytes()
+        if chunk.t_ms >= progress["next_ms"]:
+            done = chunk.t_ms / 1000 / duration_s
+            elapsed = time.monotonic() - start
+            eta = elapsed / done - elapsed if done > 0 else float("nan")
+            print(f"  {target_name}: {chunk.t_ms / 3.6e6:6.2f} h of {hours:g} h, RSS {rss_bytes() / 1e6:.1f} MB, "
+                  f"ETA {eta:.0f} s", file=sys.stderr, flush=True)
+            progress["next_ms"] += max(WARM_UP_MS, duration_s * 1000 / 20)
+
+    with create_target(target_name) as target:
+        target.open(app)
+        summary = Runner(app, target, source).run(on_chunk=on_chunk).stats
+    end = rss_bytes()
+    wall = time.monotonic() - start
+    warm = marks.get("warm")
+    if warm is None:
+        print(f"{target_name}: stream shorter than the 5-minute warm-up; nothing to compare")
+        return False
+    ratio = end / warm
+    ok = ratio <= LIMIT
+    print(f"{target_name}: {summary['stream_ms'] / 3.6e6:.2f} h of audio in {wall:.0f} s "
+          f"({summary['stream_ms'] / 1000 / wall:.0f}x real time), {summary['inferences']} inferences; "
+          f"RSS after 5 min {warm / 1e6:.1f} MB, at the end {end / 1e6:.1f} MB: ratio {ratio:.3f} "
+          f"({'ok' if ok else 'FAIL'}, limit {LIMIT})")
+    if "link" in summary:
+        print(f"{target_name}: link {summary['link']}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host-hours", type=float, default=24.0)
+    parser.add_argument("--emulator-hours", type=float, default=2.0)
+    args = parser.parse_args()
+    results = []
+    if args.host_hours > 0:
+        results.append(soak("host", args.host_hours))
+    if args.emulator_hours > 0:
+        results.append(soak("emulator", args.emulator_hours))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
