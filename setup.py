@@ -27,6 +27,8 @@ MODULE_KERNELS = {
     "post": ["common", "post"],
     "protocol": ["common", "protocol"],
     "jpeg": ["common", "dsp/image"],
+    # the app layer with the kernels it composes (the host target's stream logic)
+    "app": ["common", "app", "dsp/audio", "dsp/imu", "post"],
 }
 
 # -ffp-contract=off: the few float stages (IMU integration) must round the
@@ -43,7 +45,9 @@ CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-ffp-contract=off", "-fno-stri
 # build meant for other machines.
 NATIVE_ARCH = [] if os.environ.get("EDGESIM_PORTABLE") or platform.machine() not in ("x86_64", "AMD64") \
     else ["-march=native"]
-MODULE_CFLAGS = {"audio": ["-O3", "-fno-math-errno", *NATIVE_ARCH]}
+AUDIO_CFLAGS = ["-O3", "-fno-math-errno", *NATIVE_ARCH]
+# The app layer runs the audio front end for the host target: the same flags.
+MODULE_CFLAGS = {"audio": AUDIO_CFLAGS, "app": AUDIO_CFLAGS}
 
 
 def sources_of(stem: str) -> list[str]:
