@@ -285,5 +285,5 @@ def test_app_layer_objects_hold_no_writable_data_and_call_no_allocator_or_printf
     symbols = [line.split() for line in subprocess.run(["nm", *objects], capture_output=True, text=True,
                                                        check=True).stdout.splitlines()]
     writable = [s for s in symbols if len(s) == 3 and s[1] in ("B", "b", "D", "d", "C")]
-    forbidden = [s for s in symbols if s[-1] in ("malloc", "calloc", "realloc", "free", "printf", "fprintf", "puts")]
+    forbidden = [s for s in symbols if s and s[-1] in ("malloc", "calloc", "realloc", "free", "printf", "fprintf", "puts")]
     assert len(objects) >= 6 and not writable and not forbidden, (writable, forbidden)
