@@ -23,7 +23,8 @@ Usage (apps/wake_word.py, minus its comments and examples):
         default_source="mic",
     )
 
-Preprocess kernels (see edgesim/targets/host.py for how each is run):
+Preprocess kernels (the C app layer, edgesim/kernels/app/, runs them the same
+way on every target; ``edgesim new`` writes an App for a model of your own):
   ``audio_frontend``  int16 audio -> 40 int8 features per 20 ms; an inference on
                       the newest ``window_frames`` frames every ``infer_every_frames``
                       new frames once the window is full.
