@@ -84,7 +84,7 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     assert inferences == [e for e in events("host", app, chunks) if e["type"] == "inference"]
 
 
-@pytest.mark.parametrize("sensor", ["audio", "camera", "imu"])
+@pytest.mark.parametrize("sensor", ["audio", "camera", "camera_rgb", "imu"])
 def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Path, sensor: str) -> None:
     require_firmware_tools()
     from edgesim.apps import load_app
@@ -99,12 +99,20 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
         labels = "empty,full"
         chunks = [ImageFrame(200.0 * i, (rng.random((120, 160)) * 255 * (i % 3) / 2).astype(np.uint8), "gray8")
                   for i in range(8)]
+    elif sensor == "camera_rgb":
+        model = classifier(tmp_path / "m.tflite", (1, 40, 40, 3), (1 / 255, -128), 3, seed=7)
+        labels = "red,green,blue"
+        chunks = [ImageFrame(200.0 * i, (rng.random((90, 120, 3)) * 255).astype(np.uint8), "bgr888")
+                  for i in range(6)]
     else:
         model = classifier(tmp_path / "m.tflite", (1, 32, 32, 3), RASTER_Q, 3, seed=6)
         labels = "o,l,z"
         chunks = [StrokeChunk(100.0 * i, rng.integers(-100, 100, (int(rng.integers(5, 60)), 2)).astype(np.int8))
                   for i in range(6)]
-    app = load_app(str(new(tmp_path, f"my_{sensor}", "--model", str(model), "--sensor", sensor, "--labels", labels)))
+    kind = sensor.split("_")[0]
+    app = load_app(str(new(tmp_path, f"my_{sensor}", "--model", str(model), "--sensor", kind, "--labels", labels)))
+    if sensor == "camera_rgb":
+        assert app.preprocess.params == {"resize": "area", "size": 40, "channels": 3}
     host = events("host", app, chunks)
     assert any(e["type"] == "inference" for e in host)
     if sensor != "audio":
@@ -116,7 +124,8 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
     ("audio", (1, 410), AUDIO_Q, 3, "not a whole number of 40-channel audio feature frames"),
     ("audio", (1, 400), (0.05, 0), 3, "audio front end's int8 features have scale 0.1017"),
     ("audio", (1, 400), AUDIO_Q, 4, "4 output scores but 3 labels"),
-    ("camera", (1, 64, 64, 3), IMAGE_Q, 3, "other sizes and RGB are not supported yet"),
+    ("camera", (1, 64, 48, 3), IMAGE_Q, 3, "square (1, N, N, 1) gray or (1, N, N, 3) RGB"),
+    ("camera", (1, 64, 64, 2), IMAGE_Q, 3, "square (1, N, N, 1) gray or (1, N, N, 3) RGB"),
     ("camera", (1, 96, 96, 1), (0.5, 3), 3, "fits pixels / 255"),
     ("imu", (1, 96, 96, 1), RASTER_Q, 3, "32x32x3 stroke raster"),
 ])

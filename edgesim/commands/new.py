@@ -26,8 +26,9 @@ input must look like for each sensor:
   audio   window_frames x 40 micro-frontend features (16 kHz, 30 ms windows
           every 20 ms, TFLM micro_speech front end) quantized as that front
           end does (scale 0.1017, zero point -128); any number of frames
-  camera  96 x 96 x 1 gray, pixels in [0, 1] (scale 1/255, zero point -128)
-          or [-1, 1] (scale 2/255, zero point -1 or 0)
+  camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
+          [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
+          zero point -1 or 0)
   imu     32 x 32 x 3 stroke raster (the magic wand's; scale 1, zero point -128)
 
 Postprocessing: audio apps get the command recognizer (detections for every
@@ -49,7 +50,7 @@ AUDIO_CHANNELS = 40
 # The front end's int8 features (dsp/audio/feature_quantize.c) are the micro_speech training
 # pipeline's float features (0..26) quantized as that model's input states it.
 AUDIO_INPUT_SCALE, AUDIO_INPUT_ZERO_POINT = 0.1017156839, -128
-IMAGE_SHAPE = (96, 96, 1)
+MAX_IMAGE_SIDE = 1024  # ES_IMAGE_MAX_OUT_SIDE
 # gray - 128 (dsp/image/quantize.c) is the input of a model taking pixels / 255 (scale 1/255, zero
 # point -128) or pixels / 127.5 - 1 (scale 2/255, zero point -1; 0 is within rounding).
 IMAGE_QUANTIZATIONS = ((1 / 255, (-128,)), (2 / 255, (-1, 0)))
@@ -128,21 +129,24 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
                        (f"input {shape}: {frames} frames x {AUDIO_CHANNELS} features "
                         f"(~{(frames - 1) * 20 + 30} ms of audio)",))
     if sensor == "camera":
-        if inner != IMAGE_SHAPE:
-            raise AppError(f"{model_name}: the input is {shape}; the image preprocessing makes "
-                           f"{'x'.join(map(str, IMAGE_SHAPE))} gray inputs (other sizes and RGB are not supported yet)")
+        if len(inner) != 3 or inner[0] != inner[1] or inner[2] not in (1, 3) or not 1 <= inner[0] <= MAX_IMAGE_SIDE:
+            raise AppError(f"{model_name}: the input is {shape}; the image preprocessing makes square "
+                           f"(1, N, N, 1) gray or (1, N, N, 3) RGB inputs, N up to {MAX_IMAGE_SIDE}")
+        side, channels = inner[0], inner[2]
+        colour = "gray" if channels == 1 else "RGB"
         fits = any(_close(tensor_in.scale, scale) and tensor_in.zero_point in zero_points
                    for scale, zero_points in IMAGE_QUANTIZATIONS)
         if not fits:
             raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the image "
                            f"preprocessing's gray - 128 fits pixels / 255 (scale 1/255, zero point -128) or "
                            f"pixels / 127.5 - 1 (scale 2/255, zero point -1)")
+        pre = {"resize": "area", "size": side, "channels": channels}
+        notes = (f"input {shape}: {side}x{side} {colour}, {_quantization(tensor_in)}",)
         if len(labels) == 2:
-            return Derived("camera", "image", {"resize": "area"}, "hysteresis",
+            return Derived("camera", "image", pre, "hysteresis",
                            {"label": labels[1], "on_threshold": 160, "off_threshold": 96, "on_count": 1,
-                            "off_count": 2}, (f"input {shape}: 96x96 gray, {_quantization(tensor_in)}",))
-        return Derived("camera", "image", {"resize": "area"}, "classify", {"min_score": 160},
-                       (f"input {shape}: 96x96 gray, {_quantization(tensor_in)}",))
+                            "off_count": 2}, notes)
+        return Derived("camera", "image", pre, "classify", {"min_score": 160}, notes)
     if inner != RASTER_SHAPE:
         raise AppError(f"{model_name}: the input is {shape}; the IMU preprocessing makes the magic wand's "
                        f"{'x'.join(map(str, RASTER_SHAPE))} stroke raster (other raster sizes are not supported yet)")
@@ -155,7 +159,7 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
 
 _SENSOR_LINES = {
     "audio": 'Sensor(kind="audio", rate_hz=AUDIO_SAMPLE_RATE_HZ, shape=(1,), format="int16")',
-    "camera": 'Sensor(kind="camera", rate_hz=5, shape=(IMAGE_SIDE, IMAGE_SIDE), format="gray8")',
+    "camera": 'Sensor(kind="camera", rate_hz=5, shape=(IMAGE_SIDE, IMAGE_SIDE), format="bgr888")',
     "imu": 'Sensor(kind="imu", rate_hz=IMU_SAMPLE_RATE_HZ, shape=(6,), format="float32", accepts=("stroke",))',
 }
 _IMPORTS = {"audio": "AUDIO_SAMPLE_RATE_HZ", "camera": "IMAGE_SIDE", "imu": "IMU_SAMPLE_RATE_HZ"}

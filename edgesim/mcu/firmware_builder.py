@@ -297,7 +297,11 @@ def app_config_header(app: "App", arena_bytes: int) -> str:
         resize = str(pre.get("resize", "area"))
         if resize not in RESIZE_METHODS:
             raise TargetError(f"app {app.name!r}: unknown resize {resize!r} ({', '.join(RESIZE_METHODS)})")
-        values["FW_IMAGE_RESIZE"] = RESIZE_METHODS[resize]
+        values.update({
+            "FW_IMAGE_RESIZE": RESIZE_METHODS[resize],
+            "FW_IMAGE_SIDE": int(pre.get("size", 96)),
+            "FW_IMAGE_CHANNELS": int(pre.get("channels", 1)),
+        })
     else:
         values.update({
             "FW_IMU_RATE_HZ": f"{float(app.sensor.rate_hz)!r}f",

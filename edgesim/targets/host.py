@@ -84,11 +84,17 @@ class AudioFeeder:
 
 
 class ImageFeeder:
-    """One camera frame -> the 96x96 int8 input (centre crop, resize, gray - 128)."""
+    """One camera frame -> the int8 input (centre crop, resize to ``size`` square, gray or
+    RGB (``channels`` 1 or 3), - 128); 96x96 gray by default."""
 
     def __init__(self, app: App) -> None:
+        from edgesim.compute.image import SIDE
+
         self.app = app
         self.resize = str(app.preprocess.param("resize", "area"))
+        self.side = int(app.preprocess.param("size", SIDE))
+        self.channels = int(app.preprocess.param("channels", 1))
+        self.input_elements = self.side * self.side * self.channels
 
     def reset(self) -> None:
         pass
@@ -97,7 +103,8 @@ class ImageFeeder:
         from edgesim.compute.image import preprocess
 
         _expect_kind(chunk, ("camera",), self.app)
-        return [(int(chunk.t_ms), preprocess(chunk.pixels, chunk.pixel_format, self.resize).reshape(-1))]
+        return [(int(chunk.t_ms), preprocess(chunk.pixels, chunk.pixel_format, self.resize, self.side,
+                                             self.channels).reshape(-1))]
 
     def pending(self) -> list[str]:
         return []

@@ -1,6 +1,7 @@
-/* Camera app I/O: IMAGE frames (in chunks) -> centre crop, resize to 96x96,
- * gray - 128 (es_image_preprocess, as the host target's ImageFeeder) ->
- * app_infer() once per frame; the timestamp is the frame's index. */
+/* Camera app I/O: IMAGE frames (in chunks) -> centre crop, resize to the
+ * app's FW_IMAGE_SIDE square, gray or RGB, - 128 (es_image_preprocess_to, as
+ * the host target's ImageFeeder) -> app_infer() once per frame; the
+ * timestamp is the frame's index. */
 #include <string.h>
 
 #include "app.h"
@@ -15,11 +16,12 @@ static uint32_t frame_bytes; /* bytes of the frame being assembled */
 static uint32_t received;
 static uint32_t images;
 static es_tensor *input;
+static const es_image_output output = {FW_IMAGE_SIDE, FW_IMAGE_CHANNELS};
 
 es_status app_init(es_model *model, const char **detail) {
-  input = app_model_input(model, ES_IMAGE_SIDE * ES_IMAGE_SIDE);
+  input = app_model_input(model, (size_t)FW_IMAGE_SIDE * FW_IMAGE_SIDE * FW_IMAGE_CHANNELS);
   if (input == NULL) {
-    *detail = "model input must be int8 96x96x1 and output int8, one score per label";
+    *detail = "model input must be int8 size x size x channels (the app's) and output int8, one score per label";
     return ES_ERR_SHAPE;
   }
   app_reset();
@@ -61,7 +63,7 @@ es_status app_on_frame(const es_proto_frame *frame, const char **detail) {
   if (received < total) return ES_OK;
 
   app_stage_begin(ES_PROTO_STAGE_PREPROCESS);
-  es_status status = es_image_preprocess(&params, frame_buffer, total, (int8_t *)input->data, detail);
+  es_status status = es_image_preprocess_to(&params, &output, frame_buffer, total, (int8_t *)input->data, detail);
   app_stage_end(ES_PROTO_STAGE_PREPROCESS);
   frame_bytes = received = 0;
   if (status != ES_OK) return status;
