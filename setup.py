@@ -29,6 +29,8 @@ MODULE_KERNELS = {
     "post": ["common", "post"],
     "protocol": ["common", "protocol"],
     "jpeg": ["common", "dsp/image"],
+    # the app layer with the kernels it composes (the host target's stream logic)
+    "app": ["common", "app", "dsp/audio", "dsp/imu", "post"],
 }
 
 # -ffp-contract=off: the few float stages (IMU integration) must round the
@@ -39,8 +41,10 @@ CFLAGS = ["-std=c99", "-O2", "-Wall", "-Wextra", "-ffp-contract=off", "-fno-stri
 # to vectorize (see dsp/audio/fft_fixed.h); -O3 makes them fast on the host
 # with the same bits (integer code: flags cannot change results; the tests
 # compare every frame with the reference model).  -fno-math-errno lets the
-# square-root seed (always >= 0, errno never set) vectorize.
-MODULE_CFLAGS = {"audio": ["-O3", "-fno-math-errno"]}
+# square-root seed (always >= 0, errno never set) vectorize.  The app layer
+# runs the audio front end for the host target: the same flags.
+AUDIO_CFLAGS = ["-O3", "-fno-math-errno"]
+MODULE_CFLAGS = {"audio": AUDIO_CFLAGS, "app": AUDIO_CFLAGS}
 
 X86_64 = platform.machine() in ("x86_64", "AMD64")
 # Wheels run on any CPU of their architecture: nothing is built for the build
@@ -49,7 +53,7 @@ X86_64 = platform.machine() in ("x86_64", "AMD64")
 # chosen at import time when the CPU has it (edgesim/compute/cpu.py): ~2x
 # faster audio front end, same bits.
 NATIVE = ["-march=native"] if os.environ.get("EDGESIM_NATIVE") == "1" else []
-AVX2_VARIANTS = ("audio",) if X86_64 else ()
+AVX2_VARIANTS = ("audio", "app") if X86_64 else ()
 
 
 def sources_of(stem: str) -> list[str]:
@@ -71,7 +75,7 @@ extensions = [
     for stem in stems
 ] + [
     Extension(name=f"edgesim._{stem}_avx2", sources=sources_of(stem), include_dirs=INCLUDE_DIRS,
-              define_macros=[("ES_AUDIO_MODULE", f"_{stem}_avx2")],
+              define_macros=[("ES_MODULE", f"_{stem}_avx2")],
               extra_compile_args=CFLAGS + MODULE_CFLAGS.get(stem, []) + ["-mavx2"])
     for stem in stems if stem in AVX2_VARIANTS
 ]

@@ -23,12 +23,15 @@ Usage (apps/wake_word.py, minus its comments and examples):
         default_source="mic",
     )
 
-Preprocess kernels (see edgesim/targets/host.py for how each is run):
+Preprocess kernels (the C app layer, edgesim/kernels/app/, runs them the same
+way on every target; ``edgesim new`` writes an App for a model of your own):
   ``audio_frontend``  int16 audio -> 40 int8 features per 20 ms; an inference on
                       the newest ``window_frames`` frames every ``infer_every_frames``
                       new frames once the window is full.
-  ``image``           camera frame (any size/pixel format) -> 96x96 int8; one
-                      inference per frame.  Params: ``resize`` ("area"|"bilinear").
+  ``image``           camera frame (any size/pixel format) -> size x size int8,
+                      gray or RGB; one inference per frame.  Params: ``resize``
+                      ("area"|"bilinear"), ``size`` (default 96), ``channels``
+                      (1 gray, default, or 3 RGB).
   ``imu_stroke``      IMU samples -> segmented strokes -> 32x32x3 int8 raster;
                       one inference per completed stroke.  Already segmented
                       strokes (mouse, stroke CSV) are rasterized directly.

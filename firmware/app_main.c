@@ -2,8 +2,9 @@
  *
  *   boot -> load the embedded model into the arena -> HELLO
  *   frames in:  CONFIG (flags; new stream) -> HELLO
- *               AUDIO/IMAGE/IMU/STROKE -> the app glue preprocesses with the
- *               shared kernels and calls app_infer() per model input
+ *               AUDIO/IMAGE/IMU/STROKE -> the app glue feeds the app layer
+ *               and calls app_infer() per model input; the post feed
+ *               (edgesim/app_layer.h) turns the scores into detections
  *               END -> END (counters), then wait for more
  *   frames out: FEATURES (optional), SCORES, DETECTION, STATS (optional),
  *               ERROR for anything rejected (the loop keeps going).
@@ -16,6 +17,7 @@
 #include "app.h"
 #include "app_config.h"
 #include "board.h"
+#include "edgesim/app_layer.h"
 #include "edgesim/model.h"
 #include "edgesim/ops.h"
 #include "edgesim/protocol.h"
@@ -37,6 +39,20 @@ static uint16_t current_seq;
 static uint32_t stage_start[ES_PROTO_STAGE_COUNT];
 static uint32_t stage_total[ES_PROTO_STAGE_COUNT];
 
+/* The app's postprocessing (app_config.h, from the app definition). */
+static const es_post_feed_params post_params = {
+    FW_POST_KIND,
+    FW_LABEL_COUNT,
+    {FW_LABEL_COUNT, FW_RC_AVERAGE_WINDOW_MS, FW_RC_DETECTION_THRESHOLD, FW_RC_SUPPRESSION_MS, FW_RC_MINIMUM_COUNT},
+    FW_POST_REPORT_MASK,
+    FW_HYST_LABEL,
+    {FW_HYST_ON_THRESHOLD, FW_HYST_OFF_THRESHOLD, FW_HYST_ON_COUNT, FW_HYST_OFF_COUNT},
+    FW_CLASSIFY_MIN_SCORE,
+};
+static es_post_feed post;
+static int32_t recognizer_times[FW_RC_CAPACITY];
+static int8_t recognizer_scores[FW_RC_CAPACITY * FW_LABEL_COUNT];
+
 es_tensor *app_model_input(es_model *m, size_t input_bytes) {
   es_tensor *input = es_model_input(m, 0);
   const es_tensor *output = es_model_output(m, 0);
@@ -56,7 +72,16 @@ void app_stage_end(uint32_t stage) {
   board_mark_stage(BOARD_MARK_IDLE);
 }
 
-void app_send_detection(uint32_t timestamp, int32_t label, int32_t score_255, uint8_t kind) {
+static uint8_t detection_frame_kind(uint8_t kind) {
+  switch (kind) {
+    case ES_DETECTION_ENTER: return ES_PROTO_DET_ENTER;
+    case ES_DETECTION_LEAVE: return ES_PROTO_DET_LEAVE;
+    case ES_DETECTION_GESTURE: return ES_PROTO_DET_GESTURE;
+    default: return ES_PROTO_DET_COMMAND;
+  }
+}
+
+static void send_detection(uint32_t timestamp, int32_t label, int32_t score_255, uint8_t kind) {
   uint8_t payload[ES_PROTO_DETECTION_BYTES];
   es_put_u32(payload, inferences);
   es_put_u32(payload + 4, timestamp);
@@ -98,9 +123,13 @@ es_status app_infer(uint32_t timestamp, const char **detail) {
   memcpy(payload + ES_PROTO_SCORES_HEADER_BYTES, output->data, n);
   link_send(ES_PROTO_SCORES, payload, ES_PROTO_SCORES_HEADER_BYTES + n);
 
+  es_detection detection;
   app_stage_begin(ES_PROTO_STAGE_POSTPROCESS);
-  status = app_postprocess((const int8_t *)output->data, timestamp, detail);
+  status = es_post_feed_process(&post_params, &post, (const int8_t *)output->data, (int32_t)timestamp, &detection);
   app_stage_end(ES_PROTO_STAGE_POSTPROCESS);
+  if (status != ES_OK) *detail = "postprocessing rejected the result (timestamps out of order?)";
+  else if (detection.emit)
+    send_detection(timestamp, detection.label, detection.score, detection_frame_kind(detection.kind));
 
   board_mark_stage(BOARD_MARK_REPORT);
   if (config_flags & ES_PROTO_CFG_STATS) {
@@ -150,6 +179,7 @@ static void handle(const es_proto_frame *frame) {
       inferences = 0;
       memset(stage_total, 0, sizeof stage_total);
       app_reset();
+      es_post_feed_reset(&post_params, &post);
       send_hello();
       return;
     case ES_PROTO_END:
@@ -174,6 +204,10 @@ int main(void) {
                                    es_arena, sizeof es_arena);
   const char *detail = model.error.detail;
   if (status == ES_OK) status = app_init(&model, &detail);
+  if (status == ES_OK) {
+    status = es_post_feed_init(&post_params, recognizer_times, recognizer_scores, FW_RC_CAPACITY, &post);
+    if (status != ES_OK) detail = "postprocess parameters rejected";
+  }
   if (status != ES_OK) {
     link_send_error((uint16_t)status, ES_PROTO_STAGE_INVOKE, 0, detail);
     return ES_PROTO_EXIT_ERROR;

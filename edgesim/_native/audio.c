@@ -16,6 +16,7 @@
  *   >>> fe.frames_for(320), fe.features(np.zeros(320, np.int16)).shape   # 160 buffered + 320
  *   (1, (1, 40))
  */
+#define ES_DEFAULT_MODULE _audio
 #include "common.h"
 
 #include <string.h>
@@ -253,19 +254,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-/* setup.py builds this binding twice on x86-64: edgesim._audio for any
- * x86-64 CPU and edgesim._audio_avx2 with -mavx2 (ES_AUDIO_MODULE names it);
- * edgesim/compute/frontend.py picks one at import.  Integer kernels: both
- * give the same bits. */
-#ifndef ES_AUDIO_MODULE
-#define ES_AUDIO_MODULE _audio
-#endif
-#define ES_STRINGIFY(x) #x
-#define ES_XSTRINGIFY(x) ES_STRINGIFY(x)
-#define ES_PASTE(a, b) a##b
-#define ES_MODULE_INIT(name) ES_PASTE(PyInit_, name)
-
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim." ES_XSTRINGIFY(ES_AUDIO_MODULE),
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, ES_MODULE_NAME,
                                     "Wake word audio front end kernels (edgesim/audio_frontend.h).", -1,
                                     methods, NULL, NULL, NULL, NULL};
 
@@ -286,7 +275,7 @@ static int import_numpy_pieces(void) {
   return 0;
 }
 
-PyMODINIT_FUNC ES_MODULE_INIT(ES_AUDIO_MODULE)(void) {
+PyMODINIT_FUNC ES_MODULE_INIT(void) {
   if (import_numpy_pieces() != 0) return NULL;
   if (PyType_Ready(&FrontendType) < 0) return NULL;
   PyObject *m = PyModule_Create(&module);

@@ -15,6 +15,28 @@
 
 #include "edgesim/status.h"
 
+/* The module a binding file is compiled into.  setup.py builds the bindings
+ * in AVX2_VARIANTS twice on x86-64: edgesim._<stem> for any CPU and
+ * edgesim._<stem>_avx2 with -mavx2, passing -DES_MODULE=_<stem>_avx2;
+ * edgesim/compute/cpu.py picks one at import.  Integer kernels: both give the
+ * same bits.  A binding names its module and init function with these:
+ *
+ *   #define ES_DEFAULT_MODULE _audio
+ *   static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, ES_MODULE_NAME, ...};
+ *   PyMODINIT_FUNC ES_MODULE_INIT(void) { ... }
+ */
+#define ES_STRINGIFY(x) #x
+#define ES_XSTRINGIFY(x) ES_STRINGIFY(x)
+#define ES_PASTE(a, b) a##b
+#define ES_XPASTE(a, b) ES_PASTE(a, b)
+#ifdef ES_MODULE
+#define ES_MODULE_NAME "edgesim." ES_XSTRINGIFY(ES_MODULE)
+#define ES_MODULE_INIT ES_XPASTE(PyInit_, ES_MODULE)
+#else
+#define ES_MODULE_NAME "edgesim." ES_XSTRINGIFY(ES_DEFAULT_MODULE)
+#define ES_MODULE_INIT ES_XPASTE(PyInit_, ES_DEFAULT_MODULE)
+#endif
+
 /* Raise edgesim.errors.<family> with a printf-style message (PyErr_Format
  * syntax), for messages that need numbers:
  *

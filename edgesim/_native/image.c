@@ -13,29 +13,44 @@
 
 #include "edgesim/image.h"
 
-/* preprocess(frame, width, height, stride, pixel_format, resize) -> bytes */
+/* preprocess(frame, width, height, stride, pixel_format, resize, side=SIDE, channels=1) -> bytes */
 static PyObject *py_preprocess(PyObject *self, PyObject *args) {
   (void)self;
   Py_buffer frame;
-  int width, height, stride, pixel_format, resize;
-  if (!PyArg_ParseTuple(args, "y*iiiii", &frame, &width, &height, &stride, &pixel_format, &resize))
+  int width, height, stride, pixel_format, resize, side = ES_IMAGE_SIDE, channels = 1;
+  if (!PyArg_ParseTuple(args, "y*iiiii|ii", &frame, &width, &height, &stride, &pixel_format, &resize, &side,
+                        &channels))
     return NULL;
   const es_image_params params = {width, height, stride, pixel_format, resize};
-  int8_t out[ES_IMAGE_SIDE * ES_IMAGE_SIDE];
+  const es_image_output output = {side, channels};
+  if (side < 1 || side > ES_IMAGE_MAX_OUT_SIDE || (channels != 1 && channels != 3)) {
+    PyBuffer_Release(&frame);
+    return es_py_raise_format("KernelError", "image preprocess: output must be 1..%d pixels square with 1 or 3 "
+                              "channels, got side %d, %d channels", ES_IMAGE_MAX_OUT_SIDE, side, channels);
+  }
+  PyObject *result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)side * side * channels);
+  if (result == NULL) {
+    PyBuffer_Release(&frame);
+    return NULL;
+  }
+  int8_t *out = (int8_t *)PyBytes_AS_STRING(result);
   const char *detail = "";
   es_status status;
   Py_BEGIN_ALLOW_THREADS
-  status = es_image_preprocess(&params, (const uint8_t *)frame.buf, (size_t)frame.len, out, &detail);
+  status = es_image_preprocess_to(&params, &output, (const uint8_t *)frame.buf, (size_t)frame.len, out, &detail);
   Py_END_ALLOW_THREADS
   PyBuffer_Release(&frame);
-  if (status != ES_OK) return es_py_raise("KernelError", status, "image preprocess", detail);
-  return PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)sizeof out);
+  if (status != ES_OK) {
+    Py_DECREF(result);
+    return es_py_raise("KernelError", status, "image preprocess", detail);
+  }
+  return result;
 }
 
 static PyMethodDef methods[] = {
     {"preprocess", py_preprocess, METH_VARARGS,
-     "preprocess(frame, width, height, stride, pixel_format, resize) -> bytes\n\n"
-     "Centre-crop, resize and quantize a camera frame into SIDE*SIDE int8 bytes."},
+     "preprocess(frame, width, height, stride, pixel_format, resize, side=SIDE, channels=1) -> bytes\n\n"
+     "Centre-crop, resize and quantize a camera frame into side*side*channels int8 bytes."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -45,6 +60,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "edgesim._image",
 
 static const es_py_int_constant constants[] = {
     {"SIDE", ES_IMAGE_SIDE},
+    {"MAX_OUT_SIDE", ES_IMAGE_MAX_OUT_SIDE},
     {"MAX_DIM", ES_IMAGE_MAX_DIM},
     {"PIXEL_GRAY8", ES_PIXEL_GRAY8},
     {"PIXEL_RGB888", ES_PIXEL_RGB888},

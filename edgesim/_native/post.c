@@ -4,7 +4,8 @@
  *              suppression_ms, minimum_count, capacity)
  *       .process(scores: bytes-like int8[category_count], time_ms: int)
  *           -> (top, score, is_new, is_reliable)
- *       .reset();  .counts() -> (results, starved, evicted)
+ *       .reset();  .counts() -> (results, starved, evicted, starved_after_warmup)
+ *       .first_t_ms, .last_t_ms: times of the first and newest result (None before one)
  *   Hysteresis(on_threshold, off_threshold, on_count, off_count)
  *       .process(score: int) -> (active, changed);  .reset();  .active
  *   classify(scores: bytes-like int8, min_score: int) -> (top, score, is_accepted)
@@ -112,15 +113,31 @@ static PyObject *Recognizer_reset(RecognizerObject *self, PyObject *Py_UNUSED(ig
 }
 
 static PyObject *Recognizer_counts(RecognizerObject *self, PyObject *Py_UNUSED(ignored)) {
-  return Py_BuildValue("(kkk)", (unsigned long)self->state.results_count, (unsigned long)self->state.starved_count,
-                       (unsigned long)self->state.evicted_count);
+  return Py_BuildValue("(kkkk)", (unsigned long)self->state.results_count, (unsigned long)self->state.starved_count,
+                       (unsigned long)self->state.evicted_count, (unsigned long)self->state.starved_after_warmup);
 }
+
+static PyObject *Recognizer_get_first_t_ms(RecognizerObject *self, void *Py_UNUSED(closure)) {
+  if (self->times == NULL || !self->state.has_newest) Py_RETURN_NONE;
+  return PyLong_FromLong(self->state.first_time_ms);
+}
+
+static PyObject *Recognizer_get_last_t_ms(RecognizerObject *self, void *Py_UNUSED(closure)) {
+  if (self->times == NULL || !self->state.has_newest) Py_RETURN_NONE;
+  return PyLong_FromLong(self->state.newest_time_ms);
+}
+
+static PyGetSetDef Recognizer_getset[] = {
+    {"first_t_ms", (getter)Recognizer_get_first_t_ms, NULL, "Time of the first result since reset, or None.", NULL},
+    {"last_t_ms", (getter)Recognizer_get_last_t_ms, NULL, "Time of the newest result, or None.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
 
 static PyMethodDef Recognizer_methods[] = {
     {"process", (PyCFunction)Recognizer_process, METH_VARARGS,
      "process(scores, time_ms) -> (top, score, is_new, is_reliable)"},
     {"reset", (PyCFunction)Recognizer_reset, METH_NOARGS, "Forget all results and the previous command."},
-    {"counts", (PyCFunction)Recognizer_counts, METH_NOARGS, "(results, starved, evicted) since reset."},
+    {"counts", (PyCFunction)Recognizer_counts, METH_NOARGS, "(results, starved, evicted, starved_after_warmup) since reset."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -133,6 +150,7 @@ static PyTypeObject RecognizerType = {
     .tp_init = (initproc)Recognizer_init,
     .tp_dealloc = (destructor)Recognizer_dealloc,
     .tp_methods = Recognizer_methods,
+    .tp_getset = Recognizer_getset,
 };
 
 /* ------------------------------------------------------------------ Hysteresis */

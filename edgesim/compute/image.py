@@ -75,11 +75,13 @@ def _code(table: dict[str, int], name: str, what: str) -> int:
 
 
 def preprocess_buffer(data: bytes | bytearray | memoryview | np.ndarray, width: int, height: int,
-                      pixel_format: str = "gray8", resize: str = "area", stride: int = 0) -> np.ndarray:
+                      pixel_format: str = "gray8", resize: str = "area", stride: int = 0, side: int = SIDE,
+                      channels: int = 1) -> np.ndarray:
     """Preprocess a raw frame buffer of ``height`` rows.
 
     ``stride`` is the number of bytes from one row to the next (0: rows are
-    packed, and the buffer must hold exactly width * height pixels).
+    packed, and the buffer must hold exactly width * height pixels).  The
+    result is (side, side) int8 for gray, (side, side, 3) for ``channels=3`` (RGB).
 
     >>> preprocess_buffer(bytes(160 * 120 * 2), 160, 120, "rgb565").shape
     (96, 96)
@@ -91,12 +93,15 @@ def preprocess_buffer(data: bytes | bytearray | memoryview | np.ndarray, width: 
             raise KernelError(f"image preprocess: {name} {value} is out of range")
     if isinstance(data, np.ndarray):
         data = np.ascontiguousarray(data)
-    out = _image.preprocess(data, width, height, stride, fmt, method)
-    return np.frombuffer(out, dtype=np.int8).reshape(SIDE, SIDE)
+    out = _image.preprocess(data, width, height, stride, fmt, method, int(side), int(channels))
+    shape = (side, side) if channels == 1 else (side, side, channels)
+    return np.frombuffer(out, dtype=np.int8).reshape(shape)
 
 
-def preprocess(frame: np.ndarray, pixel_format: str = "gray8", resize: str = "area") -> np.ndarray:
-    """Crop, resize and quantize a frame array into the (96, 96) int8 model input.
+def preprocess(frame: np.ndarray, pixel_format: str = "gray8", resize: str = "area", side: int = SIDE,
+               channels: int = 1) -> np.ndarray:
+    """Crop, resize and quantize a frame array into the (side, side) int8 model input
+    ((side, side, 3) with ``channels=3``: R, G, B).
 
     >>> import numpy as np
     >>> preprocess(np.full((120, 160), 200, np.uint8))[0, 0]
@@ -106,9 +111,9 @@ def preprocess(frame: np.ndarray, pixel_format: str = "gray8", resize: str = "ar
     frame = np.asarray(frame)
     if frame.ndim not in (2, 3):
         raise KernelError(f"image preprocess: expected a (height, width[, channels]) array, got shape {frame.shape}")
-    channels = frame.shape[2] if frame.ndim == 3 else None
+    frame_channels = frame.shape[2] if frame.ndim == 3 else None
     layouts = _LAYOUTS[pixel_format]
-    if (channels, frame.dtype.type) not in layouts:
+    if (frame_channels, frame.dtype.type) not in layouts:
         expected = " or ".join(f"(h, w{'' if c is None else f', {c}'}) {np.dtype(t).name}" for c, t in layouts)
         raise KernelError(f"image preprocess: a {pixel_format} frame must be {expected}, "
                           f"got shape {frame.shape} {frame.dtype}")
@@ -117,4 +122,4 @@ def preprocess(frame: np.ndarray, pixel_format: str = "gray8", resize: str = "ar
         frame = frame.astype("<u2", copy=False)
         pixel_format = "rgb565le"
     height, width = frame.shape[:2]
-    return preprocess_buffer(frame, width, height, pixel_format, resize)
+    return preprocess_buffer(frame, width, height, pixel_format, resize, side=side, channels=channels)

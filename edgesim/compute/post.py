@@ -25,6 +25,10 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from edgesim import _post
+from edgesim.compute.cpu import import_fastest
+
+# edgesim._app_avx2 on CPUs with AVX2 (its audio feed runs the front end), else edgesim._app: same bits.
+_app = import_fastest("edgesim._app")
 from edgesim.errors import KernelError
 
 if TYPE_CHECKING:
@@ -70,49 +74,47 @@ class CommandRecognizer:
         self.minimum_count = int(minimum_count)
         self._kernel = _post.Recognizer(len(self.labels), self.average_window_ms, int(detection_threshold),
                                         int(suppression_ms), self.minimum_count, int(capacity))
-        self._first_t_ms: int | None = None
-        self._last_t_ms: int | None = None
-        self._starved_after_warmup = 0
 
     def process(self, scores: np.ndarray | Sequence[int], t_ms: int) -> Recognition:
         """Feed one inference's int8 scores at stream time ``t_ms`` (milliseconds)."""
         top, score, is_new, is_reliable = self._kernel.process(
             _int8_scores(scores, len(self.labels), "recognizer"), int(t_ms))
-        if self._first_t_ms is None:
-            self._first_t_ms = int(t_ms)
-        self._last_t_ms = int(t_ms)
-        if not is_reliable and t_ms - self._first_t_ms >= self.average_window_ms:
-            self._starved_after_warmup += 1
         return Recognition(top, self.labels[top], score, is_new, is_reliable)
 
     def reset(self) -> None:
         self._kernel.reset()
-        self._first_t_ms = self._last_t_ms = None
-        self._starved_after_warmup = 0
 
     def counts(self) -> dict[str, int]:
         """{"results", "starved", "evicted", "starved_after_warmup"} since the last reset."""
-        results, starved, evicted = self._kernel.counts()
+        results, starved, evicted, starved_after_warmup = self._kernel.counts()
         return {"results": results, "starved": starved, "evicted": evicted,
-                "starved_after_warmup": self._starved_after_warmup}
+                "starved_after_warmup": starved_after_warmup}
 
     def health(self) -> list[str]:
         """Sentences describing misuse seen so far (empty when all is well)."""
         counts = self.counts()
-        warnings = []
-        if counts["starved_after_warmup"]:
-            span = (self._last_t_ms or 0) - (self._first_t_ms or 0)
-            rate = (counts["results"] - 1) * 1000.0 / span if span > 0 else 0.0
-            warnings.append(
-                f"recognizer: {counts['starved_after_warmup']} of {counts['results']} results had fewer than "
-                f"{self.minimum_count} results in the {self.average_window_ms} ms window, so no command could be "
-                f"recognized then (results arrive at {rate:.1f}/s of stream time; the window needs at least "
-                f"{self.minimum_count * 1000.0 / self.average_window_ms:.1f}/s). The loop is too slow, or the "
-                f"timestamps are not in milliseconds (samples or bytes?)")
-        if counts["evicted"]:
-            warnings.append(f"recognizer: {counts['evicted']} results were evicted because more than the queue "
-                            f"capacity arrived within one window; raise 'capacity' or infer less often")
-        return warnings
+        return recognizer_warnings(counts["results"], counts["evicted"], counts["starved_after_warmup"],
+                                   self._kernel.first_t_ms, self._kernel.last_t_ms, self.average_window_ms,
+                                   self.minimum_count)
+
+
+def recognizer_warnings(results: int, evicted: int, starved_after_warmup: int, first_t_ms: int | None,
+                        last_t_ms: int | None, average_window_ms: int, minimum_count: int) -> list[str]:
+    """The recognizer's health counters in words (empty when all is well)."""
+    warnings = []
+    if starved_after_warmup:
+        span = (last_t_ms or 0) - (first_t_ms or 0)
+        rate = (results - 1) * 1000.0 / span if span > 0 else 0.0
+        warnings.append(
+            f"recognizer: {starved_after_warmup} of {results} results had fewer than "
+            f"{minimum_count} results in the {average_window_ms} ms window, so no command could be "
+            f"recognized then (results arrive at {rate:.1f}/s of stream time; the window needs at least "
+            f"{minimum_count * 1000.0 / average_window_ms:.1f}/s). The loop is too slow, or the "
+            f"timestamps are not in milliseconds (samples or bytes?)")
+    if evicted:
+        warnings.append(f"recognizer: {evicted} results were evicted because more than the queue "
+                        f"capacity arrived within one window; raise 'capacity' or infer less often")
+    return warnings
 
 
 class Hysteresis:
@@ -156,11 +158,20 @@ def detection_score(score_255: int) -> float:
     return score_255 / 256.0
 
 
+# Detection kinds of the app layer -> the "event" a DetectionEvent carries.
+_EVENT_OF_KIND = {_app.DETECTION_ENTER: "enter", _app.DETECTION_LEAVE: "leave"}
+_POST_KINDS = {"recognize_commands": _app.POST_RECOGNIZE, "hysteresis": _app.POST_HYSTERESIS,
+               "classify": _app.POST_CLASSIFY}
+
+
 class PostProcessor:
     """An app's postprocess stage: int8 scores at t_ms -> DetectionEvents.
 
-    Every target builds detection events through ``detection_event`` so a
-    detection reads the same whether the kernel ran here or on a device.
+    The decision (kernel, report mask, enter/leave labels) is the C app layer
+    the firmware runs (kernels/app/post_feed.c, edgesim._app.PostFeed); this
+    class only names the parameters and builds events.  Every target builds
+    detection events through ``detection_event`` so a detection reads the
+    same whether the kernel ran here or on a device.
 
         >>> from edgesim.apps import load_app
         >>> post = PostProcessor(load_app("gesture"))
@@ -170,22 +181,20 @@ class PostProcessor:
 
     def __init__(self, app: "App") -> None:
         self.app = app
+        self.kernel = app.postprocess.kernel
+        if self.kernel not in _POST_KINDS:
+            raise KernelError(f"unknown postprocess kernel {self.kernel!r}")
         params = app.postprocess.params
-        kernel = app.postprocess.kernel
-        self.kernel = kernel
-        if kernel == "recognize_commands":
-            self.recognizer = CommandRecognizer(
-                app.labels, params.get("average_window_ms", 1000), params.get("detection_threshold", 200),
-                params.get("suppression_ms", 1500), params.get("minimum_count", 3), params.get("capacity", 128))
-            self.report = {app.label_index(label) for label in params.get("report", app.labels[1:])}
-        elif kernel == "hysteresis":
-            self.watched = app.label_index(params.get("label", app.labels[-1]))
-            self.hysteresis = Hysteresis(params.get("on_threshold", 160), params.get("off_threshold", 96),
-                                         params.get("on_count", 1), params.get("off_count", 1))
-        elif kernel == "classify":
-            self.min_score = int(params.get("min_score", 0))
-        else:
-            raise KernelError(f"unknown postprocess kernel {kernel!r}")
+        self.average_window_ms = int(params.get("average_window_ms", 1000))
+        self.minimum_count = int(params.get("minimum_count", 3))
+        report = [app.label_index(label) for label in params.get("report", app.labels[1:])]
+        recognizer = (self.average_window_ms, int(params.get("detection_threshold", 200)),
+                      int(params.get("suppression_ms", 1500)), self.minimum_count, int(params.get("capacity", 128)))
+        hysteresis = (int(params.get("on_threshold", 160)), int(params.get("off_threshold", 96)),
+                      int(params.get("on_count", 1)), int(params.get("off_count", 1)))
+        self._feed = _app.PostFeed(_POST_KINDS[self.kernel], len(app.labels), report,
+                                   app.label_index(params.get("label", app.labels[-1])), recognizer, hysteresis,
+                                   int(params.get("min_score", 0)))
 
     def detection_event(self, t_ms: int, top: int, score_255: int, **extra: object) -> "DetectionEvent":
         """The event for a kernel's decision: label index ``top`` with its 0..255 score (shared by all targets)."""
@@ -193,32 +202,20 @@ class PostProcessor:
 
         return DetectionEvent(int(t_ms), self.app.labels[top], detection_score(score_255), dict(extra))
 
-    def hysteresis_event(self, t_ms: int, raw: np.ndarray, active: bool) -> "DetectionEvent":
-        """Person appears: the watched label and its score.  Leaves: the other label of a
-        two-class model (its score), else the watched label with ``event: leave``."""
-        scores = np.asarray(raw).reshape(-1)
-        index = self.watched
-        if not active and len(self.app.labels) == 2:
-            index = 1 - self.watched
-        return self.detection_event(t_ms, index, int(scores[index]) + 128, event="enter" if active else "leave")
-
     def process(self, raw: np.ndarray, t_ms: int) -> list["DetectionEvent"]:
-        if self.kernel == "recognize_commands":
-            step = self.recognizer.process(raw, t_ms)
-            if step.is_new and step.top in self.report:
-                return [self.detection_event(t_ms, step.top, step.score)]
+        detection = self._feed.process(_int8_scores(raw, len(self.app.labels), "postprocess"), int(t_ms))
+        if detection is None:
             return []
-        if self.kernel == "hysteresis":
-            active, changed = self.hysteresis.process(int(np.asarray(raw).reshape(-1)[self.watched]))
-            return [self.hysteresis_event(t_ms, raw, active)] if changed else []
-        top, score, accepted = classify(raw, self.min_score)
-        return [self.detection_event(t_ms, top, score)] if accepted else []
+        kind, label, score = detection
+        extra = {"event": _EVENT_OF_KIND[kind]} if kind in _EVENT_OF_KIND else {}
+        return [self.detection_event(t_ms, label, score, **extra)]
 
     def reset(self) -> None:
-        if self.kernel == "recognize_commands":
-            self.recognizer.reset()
-        elif self.kernel == "hysteresis":
-            self.hysteresis.reset()
+        self._feed.reset()
 
     def health(self) -> list[str]:
-        return self.recognizer.health() if self.kernel == "recognize_commands" else []
+        if self.kernel != "recognize_commands":
+            return []
+        results, _, evicted, starved_after_warmup = self._feed.counts()
+        return recognizer_warnings(results, evicted, starved_after_warmup, self._feed.first_t_ms,
+                                   self._feed.last_t_ms, self.average_window_ms, self.minimum_count)

@@ -81,9 +81,9 @@ CORE_SOURCES = ("firmware/cortex_m4.c", "firmware/link.c")
 # Kernel folders an app image compiles: the inference runtime and the
 # folders of its preprocessing kind (the same folders setup.py gives the
 # extension modules), so a kernel under construction elsewhere cannot break it.
-RUNTIME_KERNELS = ("common", "protocol", "runtime", "ops", "quant", "post")
+RUNTIME_KERNELS = ("common", "protocol", "runtime", "ops", "quant", "post", "app")
 APP_KERNELS = {"audio_frontend": ("dsp/audio",), "image": ("dsp/image",), "imu_stroke": ("dsp/imu",)}
-# App glue per preprocessing kind of the app definition (apps/*.py).
+# App I/O per preprocessing kind of the app definition (apps/*.py).
 APP_GLUE = {"audio_frontend": "firmware/apps/audio.c", "image": "firmware/apps/image.c",
             "imu_stroke": "firmware/apps/imu.c"}
 
@@ -233,45 +233,69 @@ def _model_object(cc: str, model: Path, out: Path) -> Path:
 
 # HELLO's app id per preprocessing kind (informative: the host checks it).
 _APP_IDS = {"audio_frontend": "APP_WAKE_WORD", "image": "APP_PERSON_DETECTION", "imu_stroke": "APP_GESTURE"}
-# The postprocess kernel each glue file runs (firmware/apps/*.c).
-_GLUE_POSTPROCESS = {"audio_frontend": "recognize_commands", "image": "hysteresis", "imu_stroke": "classify"}
+# The post feed's kernel numbers (edgesim/app_layer.h es_post_kind).
+_POST_KINDS = {"recognize_commands": "ES_POST_RECOGNIZE", "hysteresis": "ES_POST_HYSTERESIS",
+               "classify": "ES_POST_CLASSIFY"}
+# The recognizer averages over stream time in ms, which only the audio feed
+# gives the firmware (camera and IMU results carry frame / sample indices).
+_TIMED_PREPROCESS = ("audio_frontend",)
 # Arena when the host runtime cannot tell the model's need (the image still
 # reports the exact figure in HELLO and fails with a clear error if short).
 FALLBACK_ARENA_BYTES = 96 * 1024
 ARENA_MARGIN_BYTES = 1024
 
 
+def _post_values(app: "App") -> dict[str, object]:
+    """app_config.h's postprocessing macros: the post feed's parameters (app_main.c)."""
+    from edgesim import _app
+
+    post = app.postprocess.params
+    kernel = app.postprocess.kernel
+    if kernel == "recognize_commands" and app.preprocess.kernel not in _TIMED_PREPROCESS:
+        raise TargetError(f"app {app.name!r}: the firmware runs recognize_commands only on audio apps "
+                          f"(it averages over milliseconds of stream time); use hysteresis or classify")
+    if len(app.labels) > _app.POST_MAX_LABELS:
+        raise TargetError(f"app {app.name!r}: the firmware postprocesses at most {_app.POST_MAX_LABELS} labels")
+    report = {app.label_index(label) for label in post.get("report", app.labels[1:])}
+    mask = [sum(1 << (i % 32) for i in report if i // 32 == word) for word in range(_app.POST_MAX_LABELS // 32)]
+    recognizing = kernel == "recognize_commands"
+    return {
+        "FW_POST_KIND": _POST_KINDS[kernel],
+        "FW_RC_AVERAGE_WINDOW_MS": int(post.get("average_window_ms", 1000)),
+        "FW_RC_DETECTION_THRESHOLD": int(post.get("detection_threshold", 200)),
+        "FW_RC_SUPPRESSION_MS": int(post.get("suppression_ms", 1500)),
+        "FW_RC_MINIMUM_COUNT": int(post.get("minimum_count", 3)),
+        # Queue memory only for the recognizer.
+        "FW_RC_CAPACITY": int(post.get("capacity", 128)) if recognizing else 1,
+        "FW_POST_REPORT_MASK": "{" + ", ".join(f"0x{word:x}u" for word in mask) + "}",
+        "FW_HYST_LABEL": app.label_index(post.get("label", app.labels[-1])),
+        "FW_HYST_ON_THRESHOLD": int(post.get("on_threshold", 160)),
+        "FW_HYST_OFF_THRESHOLD": int(post.get("off_threshold", 96)),
+        "FW_HYST_ON_COUNT": int(post.get("on_count", 1)),
+        "FW_HYST_OFF_COUNT": int(post.get("off_count", 1)),
+        "FW_CLASSIFY_MIN_SCORE": int(post.get("min_score", 0)),
+    }
+
+
 def app_config_header(app: "App", arena_bytes: int) -> str:
-    """app_config.h: the app definition's parameters as the firmware glue reads them."""
+    """app_config.h: the app definition's parameters as the firmware reads them."""
     from edgesim import _protocol
 
     kind = app.preprocess.kernel
     if kind not in APP_GLUE:
         raise TargetError(f"app {app.name!r}: the firmware has no glue for preprocessing {kind!r} "
                           f"(supported: {', '.join(APP_GLUE)})")
-    if app.postprocess.kernel != _GLUE_POSTPROCESS[kind]:
-        raise TargetError(f"app {app.name!r}: the firmware pairs {kind!r} with {_GLUE_POSTPROCESS[kind]!r} "
-                          f"postprocessing, the app asks for {app.postprocess.kernel!r}")
-    pre, post = app.preprocess.params, app.postprocess.params
+    pre = app.preprocess.params
     values: dict[str, object] = {
         "FW_APP_ID": getattr(_protocol, _APP_IDS[kind]),
         "FW_LABEL_COUNT": len(app.labels),
         "FW_ARENA_BYTES": arena_bytes,
     }
     if kind == "audio_frontend":
-        report = [app.label_index(label) for label in post.get("report", app.labels[1:])]
         values.update({
             "FW_WINDOW_FRAMES": int(pre.get("window_frames", 49)),
             "FW_INFER_EVERY_FRAMES": int(pre.get("infer_every_frames", 1)),
-            "FW_RC_AVERAGE_WINDOW_MS": int(post.get("average_window_ms", 1000)),
-            "FW_RC_DETECTION_THRESHOLD": int(post.get("detection_threshold", 200)),
-            "FW_RC_SUPPRESSION_MS": int(post.get("suppression_ms", 1500)),
-            "FW_RC_MINIMUM_COUNT": int(post.get("minimum_count", 3)),
-            "FW_RC_CAPACITY": int(post.get("capacity", 128)),
-            "FW_RC_REPORT_MASK": f"0x{sum(1 << i for i in set(report)):x}u",
         })
-        if len(app.labels) > 32:
-            raise TargetError(f"app {app.name!r}: the firmware recognizer reports at most 32 labels")
     elif kind == "image":
         from edgesim.compute.image import RESIZE_METHODS
 
@@ -280,18 +304,15 @@ def app_config_header(app: "App", arena_bytes: int) -> str:
             raise TargetError(f"app {app.name!r}: unknown resize {resize!r} ({', '.join(RESIZE_METHODS)})")
         values.update({
             "FW_IMAGE_RESIZE": RESIZE_METHODS[resize],
-            "FW_HYST_LABEL": app.label_index(post.get("label", app.labels[-1])),
-            "FW_HYST_ON_THRESHOLD": int(post.get("on_threshold", 160)),
-            "FW_HYST_OFF_THRESHOLD": int(post.get("off_threshold", 96)),
-            "FW_HYST_ON_COUNT": int(post.get("on_count", 1)),
-            "FW_HYST_OFF_COUNT": int(post.get("off_count", 1)),
+            "FW_IMAGE_SIDE": int(pre.get("size", 96)),
+            "FW_IMAGE_CHANNELS": int(pre.get("channels", 1)),
         })
     else:
         values.update({
             "FW_IMU_RATE_HZ": f"{float(app.sensor.rate_hz)!r}f",
             "FW_RASTER_RANGE_Q12": "ES_RASTER_RANGE_Q12",
-            "FW_CLASSIFY_MIN_SCORE": int(post.get("min_score", 0)),
         })
+    values.update(_post_values(app))
     lines = [f"/* Generated by edgesim/mcu/firmware_builder.py from apps/{app.name}.py; do not edit. */",
              "#ifndef EDGESIM_APP_CONFIG_H", "#define EDGESIM_APP_CONFIG_H", '#include "edgesim/config.h"']
     lines += [f"#define {name} {value}" for name, value in values.items()]

@@ -11,9 +11,10 @@
 
 Each preprocess kernel of edgesim.app becomes a feeder below that turns
 chunks into (t_ms, model input) pairs; the model runs on each; the
-postprocessor (edgesim.compute.post, C) turns int8 scores into detections.  The
-firmware's app loop does the same steps with the same kernels, so events
-agree bit for bit across targets.
+postprocessor (edgesim.compute.post) turns int8 scores into detections.  The
+stream logic of the feeders and the postprocessor is the C app layer
+(edgesim/kernels/app/, bound as edgesim._app) that the firmware runs too, so
+events agree bit for bit across targets; this module does I/O only.
 """
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from edgesim.constants import (AUDIO_FEATURE_CHANNELS, AUDIO_FEATURE_FRAMES, AUDIO_HOP_SAMPLES, AUDIO_SAMPLE_RATE_HZ,
-                               AUDIO_WINDOW_SAMPLES)
+from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_HOP_SAMPLES, AUDIO_SAMPLE_RATE_HZ
 from edgesim.app import App
-from edgesim.errors import ModelError, TargetError
+from edgesim.compute.cpu import import_fastest
+
+_app = import_fastest("edgesim._app")  # the AVX2 build where the CPU has it (same bits)
+from edgesim.errors import KernelError, ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
 from edgesim.compute.post import PostProcessor
 from edgesim.targets.base import Target, require_audio_rate
@@ -37,61 +40,63 @@ def _expect_kind(chunk: Any, kinds: tuple[str, ...], app: App) -> str:
     return kind
 
 
-class AudioFeeder:
-    """int16 audio -> micro-frontend features -> a sliding window of ``window_frames`` frames.
+def _feed(make: Any, app: App) -> Any:
+    """An edgesim._app feed, its parameter errors named after the app."""
+    try:
+        return make()
+    except KernelError as error:
+        raise TargetError(f"app {app.name!r}: {error}") from None
 
-    An input is ready when the window is full and then every ``infer_every_frames``
-    new frames; its t_ms is the end of the newest frame's 30 ms window.
+
+class AudioFeeder:
+    """int16 audio -> the app layer's audio feed (kernels/app/audio_feed.c): micro-frontend
+    features, a sliding window of ``window_frames`` frames, an input every
+    ``infer_every_frames`` new frames, stamped with the end of its newest 30 ms window.
     """
 
     def __init__(self, app: App) -> None:
-        from edgesim.compute.frontend import AudioFrontend
-
         self.app = app
         self.window_frames = int(app.preprocess.param("window_frames", AUDIO_FEATURE_FRAMES))
-        self.infer_every = int(app.preprocess.param("infer_every_frames", 1))
-        if self.window_frames < 1 or self.infer_every < 1:
-            raise TargetError(f"app {app.name!r}: window_frames and infer_every_frames must be at least 1")
+        infer_every = int(app.preprocess.param("infer_every_frames", 1))
         if int(app.sensor.rate_hz) != AUDIO_SAMPLE_RATE_HZ:
             raise TargetError(f"app {app.name!r}: the audio front end runs at {AUDIO_SAMPLE_RATE_HZ} Hz, "
                               f"the app declares {app.sensor.rate_hz} Hz")
-        self.frontend = AudioFrontend()
-        self.input_elements = self.window_frames * AUDIO_FEATURE_CHANNELS
-        self.reset()
+        self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every), app)
+        self.input_elements = int(self.feed.input_bytes)
 
     def reset(self) -> None:
-        self.frontend.reset()
-        self.window = np.zeros((self.window_frames, AUDIO_FEATURE_CHANNELS), np.int8)
-        self.frames = 0
+        self.feed.reset()
 
     def push(self, chunk: Any) -> list[tuple[int, np.ndarray]]:
         _expect_kind(chunk, ("audio",), self.app)
         require_audio_rate(chunk)
-        ready_inputs = []
-        for frame in self.frontend.process(chunk.samples):
-            self.window = np.roll(self.window, -1, axis=0)
-            self.window[-1] = frame
-            self.frames += 1
-            ready = self.frames >= self.window_frames and (self.frames - self.window_frames) % self.infer_every == 0
-            if ready:
-                end_sample = (self.frames - 1) * AUDIO_HOP_SAMPLES + AUDIO_WINDOW_SAMPLES
-                ready_inputs.append((end_sample * 1000 // AUDIO_SAMPLE_RATE_HZ, self.window.reshape(-1).copy()))
-        return ready_inputs
+        samples = np.asarray(chunk.samples)
+        if samples.dtype != np.int16 or samples.ndim != 1:
+            raise TargetError(f"audio chunks hold 1-D int16 samples, got {samples.dtype} of shape {samples.shape}")
+        return [(t_ms, np.frombuffer(model_input, np.int8)) for t_ms, model_input in
+                self.feed.push(np.ascontiguousarray(samples))]
 
     def pending(self) -> list[str]:
-        if 0 < self.frames < self.window_frames:
+        frames = int(self.feed.frames)
+        if 0 < frames < self.window_frames:
             needed_ms = self.window_frames * AUDIO_HOP_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
-            return [f"the audio was too short for one inference: {self.frames} feature frames, the model needs "
+            return [f"the audio was too short for one inference: {frames} feature frames, the model needs "
                     f"{self.window_frames} (about {needed_ms} ms)"]
         return []
 
 
 class ImageFeeder:
-    """One camera frame -> the 96x96 int8 input (centre crop, resize, gray - 128)."""
+    """One camera frame -> the int8 input (centre crop, resize to ``size`` square, gray or
+    RGB (``channels`` 1 or 3), - 128); 96x96 gray by default."""
 
     def __init__(self, app: App) -> None:
+        from edgesim.compute.image import SIDE
+
         self.app = app
         self.resize = str(app.preprocess.param("resize", "area"))
+        self.side = int(app.preprocess.param("size", SIDE))
+        self.channels = int(app.preprocess.param("channels", 1))
+        self.input_elements = self.side * self.side * self.channels
 
     def reset(self) -> None:
         pass
@@ -100,40 +105,47 @@ class ImageFeeder:
         from edgesim.compute.image import preprocess
 
         _expect_kind(chunk, ("camera",), self.app)
-        return [(int(chunk.t_ms), preprocess(chunk.pixels, chunk.pixel_format, self.resize).reshape(-1))]
+        return [(int(chunk.t_ms), preprocess(chunk.pixels, chunk.pixel_format, self.resize, self.side,
+                                             self.channels).reshape(-1))]
 
     def pending(self) -> list[str]:
         return []
 
 
 class StrokeFeeder:
-    """IMU samples -> segmented strokes -> 32x32x3 raster; stroke chunks are rasterized directly.
+    """IMU samples -> the app layer's stroke feed (kernels/app/stroke_feed.c): segmented
+    strokes -> 32x32x3 raster; stroke chunks are rasterized directly.
 
     A stroke's t_ms is the end of the IMU chunk that completed it (or the
     stroke chunk's own time).
     """
 
     def __init__(self, app: App) -> None:
-        from edgesim.compute.imu import StrokeSegmenter
+        from edgesim.compute.imu import RASTER_RANGE_Q12
 
         self.app = app
-        self.segmenter = StrokeSegmenter(app.sensor.rate_hz)
+        self.feed = _feed(lambda: _app.StrokeFeed(float(app.sensor.rate_hz), RASTER_RANGE_Q12, RASTER_RANGE_Q12), app)
 
     def reset(self) -> None:
-        self.segmenter.reset()
+        self.feed.reset()
 
     def push(self, chunk: Any) -> list[tuple[int, np.ndarray]]:
-        from edgesim.compute.imu import rasterize
-
         kind = _expect_kind(chunk, ("imu",) + self.app.sensor.accepts, self.app)
         if kind == "stroke":
-            return [(int(chunk.t_ms), rasterize(chunk.points).reshape(-1))]
+            points = np.asarray(chunk.points)
+            if points.dtype != np.int8 or points.ndim != 2 or points.shape[1] != 2:
+                raise TargetError(f"stroke chunks hold (n, 2) int8 points, got {points.dtype} of shape {points.shape}")
+            return [(int(chunk.t_ms), np.frombuffer(self.feed.points(np.ascontiguousarray(points)), np.int8))]
+        samples = np.asarray(chunk.samples)
+        if samples.ndim != 2 or samples.shape[1] != 6:
+            raise TargetError(f"IMU chunks hold (n, 6) samples [ax, ay, az, gx, gy, gz], got shape {samples.shape}")
         rate_hz = float(getattr(chunk, "rate_hz", self.app.sensor.rate_hz))
-        end_ms = int(chunk.t_ms + len(chunk.samples) * 1000.0 / rate_hz)
-        return [(end_ms, rasterize(stroke).reshape(-1)) for stroke in self.segmenter.push(chunk.samples)]
+        end_ms = int(chunk.t_ms + len(samples) * 1000.0 / rate_hz)
+        return [(end_ms, np.frombuffer(model_input, np.int8)) for _, model_input in
+                self.feed.push(np.ascontiguousarray(samples, np.float32))]
 
     def pending(self) -> list[str]:
-        if self.segmenter.state == self.segmenter.DRAWING:
+        if self.feed.drawing:
             return ["the stream ended in the middle of a stroke (movement had not stopped); it was not classified"]
         return []
 

@@ -1,24 +1,22 @@
-/* Gesture glue: IMU frames -> orientation + stroke segmentation, or STROKE
- * frames (already segmented, e.g. mouse-drawn) -> 32x32x3 raster -> the
- * model -> top class with a minimum score.  Mirrors
- * edgesim/targets/host.py (StrokeFeeder + PostProcessor). */
-#include <string.h>
-
+/* IMU app I/O: IMU frames (6 float32 per sample) -> the app layer's stroke
+ * feed (kernels/app/stroke_feed.c: segmentation, raster), or STROKE frames
+ * (already segmented, e.g. mouse-drawn) -> the raster -> app_infer().  The
+ * host target runs the same feed (edgesim._app.StrokeFeed).
+ *
+ * Timestamps (see SCORES in protocol.h): IMU samples since the stream began
+ * when a stroke completed, or the index of the STROKE frame.
+ */
 #include "app.h"
 #include "app_config.h"
-#include "edgesim/imu.h"
-#include "edgesim/post.h"
+#include "edgesim/app_layer.h"
 
 #define MAX_CHUNK_SAMPLES (ES_PROTO_MAX_PAYLOAD / ES_PROTO_IMU_SAMPLE_BYTES)
 
-static es_stroke_segmenter segmenter;
-static es_stroke stroke;
-static float sample[6];
-static uint32_t imu_samples;
-static uint32_t strokes;
+static const es_stroke_feed_params feed_params = {FW_IMU_RATE_HZ, {FW_RASTER_RANGE_Q12, FW_RASTER_RANGE_Q12}};
+static es_stroke_feed feed;
+static float samples[MAX_CHUNK_SAMPLES * 6];
+static uint32_t stroke_frames;
 static es_tensor *input;
-static const es_raster_params raster_params = {FW_RASTER_RANGE_Q12, FW_RASTER_RANGE_Q12};
-static const es_classify_params classify_params = {FW_LABEL_COUNT, FW_CLASSIFY_MIN_SCORE};
 
 es_status app_init(es_model *model, const char **detail) {
   input = app_model_input(model, ES_RASTER_BYTES);
@@ -26,72 +24,60 @@ es_status app_init(es_model *model, const char **detail) {
     *detail = "model input must be int8 32x32x3 and output int8, one score per label";
     return ES_ERR_SHAPE;
   }
-  const es_stroke_segmenter_params params = {FW_IMU_RATE_HZ};
-  es_status status = es_stroke_segmenter_init(&params, &segmenter);
-  if (status != ES_OK) *detail = "stroke segmenter parameters rejected";
+  es_status status = es_stroke_feed_init(&feed_params, &feed);
+  if (status != ES_OK) *detail = "stroke feed parameters rejected";
   app_reset();
   return status;
 }
 
 void app_reset(void) {
-  es_stroke_segmenter_reset(&segmenter);
-  imu_samples = strokes = 0;
+  es_stroke_feed_reset(&feed);
+  stroke_frames = 0;
 }
 
-static es_status classify_points(const int8_t *points, int32_t count, uint32_t timestamp, const char **detail) {
+static es_status on_stroke(const es_proto_frame *frame, const char **detail) {
+  if (frame->length % 2 != 0) {
+    *detail = "STROKE payload must be (x, y) int8 pairs";
+    return ES_ERR_PROTOCOL;
+  }
   app_stage_begin(ES_PROTO_STAGE_PREPROCESS);
-  es_status status = es_stroke_rasterize(&raster_params, points, count, (int8_t *)input->data);
+  es_status status = es_stroke_feed_points(&feed_params, (const int8_t *)frame->payload, (int32_t)(frame->length / 2),
+                                           (int8_t *)input->data, input->bytes);
   app_stage_end(ES_PROTO_STAGE_PREPROCESS);
   if (status != ES_OK) {
     *detail = "stroke rasterizer rejected the points";
     return status;
   }
-  return app_infer(timestamp, detail);
+  return app_infer(stroke_frames++, detail);
 }
 
 es_status app_on_frame(const es_proto_frame *frame, const char **detail) {
-  if (frame->type == ES_PROTO_STROKE) {
-    if (frame->length % 2 != 0) {
-      *detail = "STROKE payload must be (x, y) int8 pairs";
-      return ES_ERR_PROTOCOL;
-    }
-    return classify_points((const int8_t *)frame->payload, (int32_t)(frame->length / 2), strokes++, detail);
-  }
+  if (frame->type == ES_PROTO_STROKE) return on_stroke(frame, detail);
   if (frame->type != ES_PROTO_IMU || frame->length % ES_PROTO_IMU_SAMPLE_BYTES != 0) {
-    *detail = "gesture takes IMU frames of 6 float32 per sample, or STROKE frames";
+    *detail = "this app takes IMU frames of 6 float32 per sample, or STROKE frames";
     return ES_ERR_PROTOCOL;
   }
   size_t count = frame->length / ES_PROTO_IMU_SAMPLE_BYTES;
-  for (size_t i = 0; i < count; ++i) {
-    for (int k = 0; k < 6; ++k) {
-      union { uint32_t u; float f; } v = {es_get_u32(frame->payload + i * ES_PROTO_IMU_SAMPLE_BYTES + 4 * k)};
-      sample[k] = v.f;
-    }
-    int32_t ready = 0;
+  for (size_t i = 0; i < 6 * count; ++i) {
+    union { uint32_t u; float f; } v = {es_get_u32(frame->payload + 4 * i)};
+    samples[i] = v.f;
+  }
+  for (size_t used = 0; used < count;) {
+    size_t consumed = 0;
+    es_feed_result result;
     app_stage_begin(ES_PROTO_STAGE_PREPROCESS);
-    es_status status = es_stroke_segmenter_push(&segmenter, sample, &stroke, &ready);
+    es_status status = es_stroke_feed_push(&feed_params, &feed, samples + 6 * used, count - used,
+                                           (int8_t *)input->data, input->bytes, &consumed, &result);
     app_stage_end(ES_PROTO_STAGE_PREPROCESS);
-    imu_samples++;
     if (status != ES_OK) {
       *detail = "IMU sample rejected (NaN, inf or out of range)";
       return status;
     }
-    if (ready) {
-      status = classify_points(stroke.points, stroke.count, imu_samples, detail);
+    used += consumed;
+    if (result.ready) {
+      status = app_infer(result.samples, detail);
       if (status != ES_OK) return status;
     }
   }
-  return ES_OK;
-}
-
-es_status app_postprocess(const int8_t *scores, uint32_t timestamp, const char **detail) {
-  (void)timestamp;
-  es_classify_output out;
-  es_status status = es_classify_process(&classify_params, scores, &out);
-  if (status != ES_OK) {
-    *detail = "classify rejected the scores";
-    return status;
-  }
-  if (out.is_accepted) app_send_detection(timestamp, out.top, out.score, ES_PROTO_DET_GESTURE);
   return ES_OK;
 }

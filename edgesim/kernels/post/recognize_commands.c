@@ -40,7 +40,9 @@ es_status es_recognizer_reset(es_recognizer_state *state) {
   state->has_previous_top = 0;
   state->results_count = 0;
   state->starved_count = 0;
+  state->starved_after_warmup = 0;
   state->evicted_count = 0;
+  state->first_time_ms = 0;
   return ES_OK;
 }
 
@@ -80,6 +82,7 @@ es_status es_recognizer_process(const es_recognizer_params *params, es_recognize
   state->times[back] = time_ms;
   for (int32_t i = 0; i < categories; ++i) state->scores[(size_t)back * (size_t)categories + (size_t)i] = scores[i];
   state->count += 1;
+  if (!state->has_newest) state->first_time_ms = time_ms;
   state->newest_time_ms = time_ms;
   state->has_newest = 1;
   state->results_count += 1;
@@ -89,6 +92,9 @@ es_status es_recognizer_process(const es_recognizer_params *params, es_recognize
   const int64_t span = (int64_t)time_ms - state->times[state->front];
   if (state->count < params->minimum_count || span < params->average_window_ms / 4) {
     state->starved_count += 1;
+    /* A full window after the first result, starving means results arrive
+     * too slowly for the window (not the warm-up every stream has). */
+    if ((int64_t)time_ms - state->first_time_ms >= params->average_window_ms) state->starved_after_warmup += 1;
     output->top = state->previous_top;
     output->score = 0;
     output->is_new = 0;

@@ -1,4 +1,4 @@
-/* Luma of one pixel, for every es_pixel_format (private to dsp/image).
+/* Luma or one colour channel of a pixel, for every es_pixel_format (private to dsp/image).
  *
  * The arithmetic is documented once in edgesim/image.h.  The resize stages
  * call this per source pixel; it is static inline so that each stage's inner
@@ -55,6 +55,41 @@ static inline uint32_t es_pixel_luma(int32_t pixel_format, const uint8_t *row, i
   }
 }
 
+/* Colour channel c (0 R, 1 G, 2 B) of pixel x, widened to 8 bits; gray
+ * frames give their gray value for every channel.  YUYV has no RGB here
+ * (es_image_preprocess_to refuses it). */
+static inline uint32_t es_pixel_rgb(int32_t pixel_format, const uint8_t *row, int32_t x, int32_t c) {
+  uint32_t v;
+  switch (pixel_format) {
+    case ES_PIXEL_GRAY8:
+      return row[x];
+    case ES_PIXEL_RGB888:
+      return row[3 * x + c];
+    case ES_PIXEL_BGR888:
+      return row[3 * x + 2 - c];
+    case ES_PIXEL_RGB565:
+    case ES_PIXEL_RGB565LE:
+      v = pixel_format == ES_PIXEL_RGB565 ? ((uint32_t)row[2 * x] << 8) | row[2 * x + 1]
+                                          : ((uint32_t)row[2 * x + 1] << 8) | row[2 * x];
+      if (c == 0) return (((v >> 11) & 0x1Fu) << 3) | (((v >> 11) & 0x1Fu) >> 2);
+      if (c == 1) return (((v >> 5) & 0x3Fu) << 2) | (((v >> 5) & 0x3Fu) >> 4);
+      return ((v & 0x1Fu) << 3) | ((v & 0x1Fu) >> 2);
+    default:
+      return 0; /* unreachable after es_image_preprocess_to's checks */
+  }
+}
+
+/* What a resize stage reads from pixel x: the view's channel. */
+static inline uint32_t es_pixel_value(const es_image_view *view, const uint8_t *row, int32_t x) {
+  if (view->channel == ES_CHANNEL_LUMA) return es_pixel_luma(view->pixel_format, row, x);
+  return es_pixel_rgb(view->pixel_format, row, x, view->channel - ES_CHANNEL_RED);
+}
+
+/* Output bytes between pixels of a view (0 means packed). */
+static inline size_t es_view_out_step(const es_image_view *view) {
+  return view->out_step > 1 ? (size_t)view->out_step : 1u;
+}
+
 /* Argument checks shared by the resize stages: a readable view, a crop
  * inside the limits of image.h and an output side they can handle.  The crop
  * lying inside the frame is the caller's contract (es_image_preprocess
@@ -64,6 +99,8 @@ static inline es_status es_resize_check_args(const es_image_view *view, const es
   if (view == NULL || rect == NULL || out == NULL || view->data == NULL) return ES_ERR_ARGUMENT;
   if (out_side < 1 || out_side > ES_IMAGE_MAX_OUT_SIDE || rect->side < 1 ||
       rect->side > ES_IMAGE_MAX_DIM || rect->left < 0 || rect->top < 0)
+    return ES_ERR_ARGUMENT;
+  if (view->channel < ES_CHANNEL_LUMA || view->channel > ES_CHANNEL_BLUE || view->out_step < 0 || view->out_step > 4)
     return ES_ERR_ARGUMENT;
   return ES_OK;
 }

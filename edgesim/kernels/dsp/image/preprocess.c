@@ -1,4 +1,5 @@
-/* Camera frame -> ES_IMAGE_SIDE x ES_IMAGE_SIDE int8 model input.
+/* Camera frame -> a square int8 model input (gray or RGB; ES_IMAGE_SIDE
+ * squared gray for es_image_preprocess).
  *
  * Validation first (a camera driver or a protocol frame may hand us any
  * numbers), then centre crop, resize and quantize; see edgesim/image.h for
@@ -54,25 +55,44 @@ es_status es_image_validate(const es_image_params *params, size_t length, const 
   return ES_OK;
 }
 
-es_status es_image_preprocess(const es_image_params *params, const uint8_t *data, size_t length,
-                              int8_t *out, const char **detail) {
+es_status es_image_preprocess_to(const es_image_params *params, const es_image_output *output,
+                                 const uint8_t *data, size_t length, int8_t *out, const char **detail) {
   es_status status = es_image_validate(params, length, detail);
   if (status != ES_OK) return status;
-  if (data == NULL || out == NULL) return fail(detail, ES_ERR_ARGUMENT, "NULL frame or output buffer");
+  if (data == NULL || out == NULL || output == NULL)
+    return fail(detail, ES_ERR_ARGUMENT, "NULL frame, output parameters or output buffer");
+  if (output->side < 1 || output->side > ES_IMAGE_MAX_OUT_SIDE)
+    return fail(detail, ES_ERR_ARGUMENT, "output side must be 1..ES_IMAGE_MAX_OUT_SIDE (1024)");
+  if (output->channels != 1 && output->channels != 3)
+    return fail(detail, ES_ERR_ARGUMENT, "output channels must be 1 (gray) or 3 (RGB)");
+  if (output->channels == 3 && params->pixel_format == ES_PIXEL_YUYV)
+    return fail(detail, ES_ERR_ARGUMENT, "RGB output from YUYV frames is not supported");
 
   es_image_rect rect;
   status = es_image_center_crop(params->width, params->height, &rect);
   if (status != ES_OK) return fail(detail, status, "crop failed");
   const int32_t packed = params->width * es_pixel_format_bytes(params->pixel_format);
-  const es_image_view view = {data, params->stride != 0 ? params->stride : packed, params->pixel_format};
+  es_image_view view = {data, params->stride != 0 ? params->stride : packed, params->pixel_format, ES_CHANNEL_LUMA,
+                        output->channels};
 
-  /* The resize writes gray bytes into the caller's int8 buffer, which
-   * quantize then converts in place (same size, char types may alias). */
-  uint8_t *gray = (uint8_t *)out;
-  if (params->resize == ES_RESIZE_AREA)
-    status = es_image_resize_area(&view, &rect, ES_IMAGE_SIDE, gray);
-  else
-    status = es_image_resize_bilinear(&view, &rect, ES_IMAGE_SIDE, gray);
-  if (status != ES_OK) return fail(detail, status, "resize failed");
-  return es_image_quantize(gray, (size_t)ES_IMAGE_SIDE * ES_IMAGE_SIDE, out);
+  /* The resize writes uint8 bytes into the caller's int8 buffer, which
+   * quantize then converts in place (same size, char types may alias);
+   * RGB: one pass per channel, interleaved. */
+  uint8_t *pixels = (uint8_t *)out;
+  for (int32_t c = 0; c < output->channels; ++c) {
+    view.channel = output->channels == 1 ? ES_CHANNEL_LUMA : ES_CHANNEL_RED + c;
+    if (params->resize == ES_RESIZE_AREA)
+      status = es_image_resize_area(&view, &rect, output->side, pixels + c);
+    else
+      status = es_image_resize_bilinear(&view, &rect, output->side, pixels + c);
+    if (status != ES_OK) return fail(detail, status, "resize failed");
+  }
+  const size_t count = (size_t)output->side * (size_t)output->side * (size_t)output->channels;
+  return es_image_quantize(pixels, count, out);
+}
+
+es_status es_image_preprocess(const es_image_params *params, const uint8_t *data, size_t length,
+                              int8_t *out, const char **detail) {
+  const es_image_output person_input = {ES_IMAGE_SIDE, 1};
+  return es_image_preprocess_to(params, &person_input, data, length, out, detail);
 }

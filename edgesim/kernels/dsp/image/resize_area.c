@@ -21,6 +21,7 @@ es_status es_image_resize_area(const es_image_view *view, const es_image_rect *r
   const int32_t s = rect->side;
   const int32_t d = out_side;
   const uint64_t area = (uint64_t)s * (uint64_t)s;
+  const size_t step = es_view_out_step(view);
 
   for (int32_t oy = 0; oy < d; ++oy) {
     const int32_t y_begin = oy * s;       /* in units of 1/d source pixel */
@@ -35,11 +36,11 @@ es_status es_image_resize_area(const es_image_view *view, const es_image_rect *r
         uint32_t row_sum = 0; /* <= 255 * s, fits easily */
         for (int32_t i = x_begin / d; i * d < x_end; ++i) {
           const uint32_t wx = (uint32_t)(min_i32(x_end, d * (i + 1)) - max_i32(x_begin, d * i));
-          row_sum += wx * es_pixel_luma(view->pixel_format, row, rect->left + i);
+          row_sum += wx * es_pixel_value(view, row, rect->left + i);
         }
         sum += (uint64_t)row_sum * wy;
       }
-      out[(size_t)oy * (size_t)d + (size_t)ox] = (uint8_t)((sum + area / 2) / area);
+      out[((size_t)oy * (size_t)d + (size_t)ox) * step] = (uint8_t)((sum + area / 2) / area);
     }
   }
   return ES_OK;

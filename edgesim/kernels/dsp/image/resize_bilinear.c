@@ -30,6 +30,7 @@ es_status es_image_resize_bilinear(const es_image_view *view, const es_image_rec
   const int32_t d = out_side;
   const uint32_t unit = (uint32_t)(2 * d);
   const uint32_t denominator = unit * unit;
+  const size_t step = es_view_out_step(view);
 
   for (int32_t oy = 0; oy < d; ++oy) {
     int32_t y0;
@@ -44,13 +45,12 @@ es_status es_image_resize_bilinear(const es_image_view *view, const es_image_rec
       uint32_t fx;
       source_position(ox, s, d, &x0, &fx);
       const int32_t x1 = x0 + 1 < s ? x0 + 1 : x0;
-      const int32_t fmt = view->pixel_format;
-      const uint32_t top = es_pixel_luma(fmt, row0, rect->left + x0) * (unit - fx) +
-                           es_pixel_luma(fmt, row0, rect->left + x1) * fx;
-      const uint32_t bottom = es_pixel_luma(fmt, row1, rect->left + x0) * (unit - fx) +
-                              es_pixel_luma(fmt, row1, rect->left + x1) * fx;
+      const uint32_t top = es_pixel_value(view, row0, rect->left + x0) * (unit - fx) +
+                           es_pixel_value(view, row0, rect->left + x1) * fx;
+      const uint32_t bottom = es_pixel_value(view, row1, rect->left + x0) * (unit - fx) +
+                              es_pixel_value(view, row1, rect->left + x1) * fx;
       const uint32_t blend = top * (unit - fy) + bottom * fy;
-      out[(size_t)oy * (size_t)d + (size_t)ox] = (uint8_t)((blend + denominator / 2) / denominator);
+      out[((size_t)oy * (size_t)d + (size_t)ox) * step] = (uint8_t)((blend + denominator / 2) / denominator);
     }
   }
   return ES_OK;

@@ -1,10 +1,12 @@
-/* Camera frame -> 96x96 int8 person detection input.
+/* Camera frame -> a square int8 model input, gray or RGB (96x96 gray for
+ * person detection).
  *
  * Pipeline (one stage per file in dsp/image/):
- *   pixel.h          luma of one pixel in any supported format
+ *   pixel.h          luma or one colour channel of a pixel in any supported
+ *                    format
  *   crop.c           centre crop to the largest square
  *   resize_area.c    exact area average    } square crop -> out_side x out_side
- *   resize_bilinear.c  bilinear, half-pixel centres  } gray (uint8)
+ *   resize_bilinear.c  bilinear, half-pixel centres  } gray or one channel (uint8)
  *   quantize.c       int8 = gray - 128 (the model's zero point is -1 with
  *                    scale 1/127.5, but gray - 128 is the natural mapping the
  *                    reference results use, see ../shared/models/README.md)
@@ -19,6 +21,9 @@
  *     (r8 = r5 << 3 | r5 >> 2, g8 = g6 << 2 | g6 >> 4), so 0 -> 0, max -> 255.
  *   YUYV: the luma is the Y byte as the sensor gives it (no range
  *     expansion: what the sensor calls black and white is what the model sees).
+ *   RGB output: each channel is resized on its own with the same arithmetic
+ *     as luma (a gray frame gives R = G = B = gray); YUYV frames give gray
+ *     output only.  Output is interleaved (side x side x 3, HWC).
  *   Crop: side = min(width, height), left = (width - side) / 2,
  *     top = (height - side) / 2 (integer division, so odd margins leave the
  *     extra column/row on the right/bottom).
@@ -40,6 +45,9 @@
  *   int8_t input[ES_IMAGE_SIDE * ES_IMAGE_SIDE];
  *   const char *detail;
  *   if (es_image_preprocess(&p, frame, frame_bytes, input, &detail) != ES_OK) ...
+ *   // any square size, gray or RGB:
+ *   const es_image_output rgb = {128, 3};
+ *   es_image_preprocess_to(&p, &rgb, frame, frame_bytes, input_128x128x3, &detail);
  */
 #ifndef EDGESIM_IMAGE_H
 #define EDGESIM_IMAGE_H
@@ -85,12 +93,30 @@ typedef struct es_image_rect {
   int32_t side;
 } es_image_rect;
 
-/* A frame as the resize stages read it: rows of `stride` bytes. */
+/* What a resize stage reads from each pixel (zero: luma). */
+typedef enum es_image_channel {
+  ES_CHANNEL_LUMA = 0,
+  ES_CHANNEL_RED = 1,
+  ES_CHANNEL_GREEN = 2,
+  ES_CHANNEL_BLUE = 3
+} es_image_channel;
+
+/* A frame as the resize stages read it: rows of `stride` bytes; channel
+ * (es_image_channel) is what each output byte holds, written every out_step
+ * bytes (0 or 1: packed).  Zero-initialized extras give packed luma. */
 typedef struct es_image_view {
   const uint8_t *data;
   int32_t stride;
   int32_t pixel_format;
+  int32_t channel;
+  int32_t out_step;
 } es_image_view;
+
+/* The model input a frame becomes: side x side x channels int8. */
+typedef struct es_image_output {
+  int32_t side;     /* 1..ES_IMAGE_MAX_OUT_SIDE */
+  int32_t channels; /* 1 (gray) or 3 (R, G, B) */
+} es_image_output;
 
 /* Bytes per pixel of a format (YUYV: 2); 0 for an unknown format. */
 int32_t es_pixel_format_bytes(int32_t pixel_format);
@@ -120,5 +146,10 @@ es_status es_image_quantize(const uint8_t *gray, size_t count, int8_t *out);
  * quantize into out (ES_IMAGE_SIDE * ES_IMAGE_SIDE int8). */
 es_status es_image_preprocess(const es_image_params *params, const uint8_t *data, size_t length,
                               int8_t *out, const char **detail);
+/* The same to an output of any square side, gray or RGB: out holds
+ * side * side * channels bytes.  ES_ERR_ARGUMENT for an output it cannot
+ * make (side out of range, channels not 1 or 3, RGB from YUYV). */
+es_status es_image_preprocess_to(const es_image_params *params, const es_image_output *output,
+                                 const uint8_t *data, size_t length, int8_t *out, const char **detail);
 
 #endif /* EDGESIM_IMAGE_H */

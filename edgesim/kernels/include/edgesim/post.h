@@ -32,9 +32,10 @@
  * differs from the previous command or more than suppression_ms have passed
  * since it (category 0, "silence", never suppresses).  With too few results
  * the output repeats the previous command with score 0 and is_reliable = 0;
- * state.starved_count counts those calls so a loop that is too slow (or
- * timestamps in samples or bytes instead of milliseconds) shows up instead of
- * silently never detecting anything.
+ * state.starved_count counts those calls, and state.starved_after_warmup the
+ * ones at least average_window_ms after the first result, so a loop that is
+ * too slow (or timestamps in samples or bytes instead of milliseconds) shows
+ * up instead of silently never detecting anything.
  *
  * Differences from upstream, on purpose: a timestamp earlier than the newest
  * one (not only the oldest) is rejected with ES_ERR_INPUT_DATA and leaves the
@@ -62,6 +63,8 @@ typedef struct es_recognizer_state {
   uint8_t has_previous_top;    /* previous_top_time_ms is meaningful */
   uint32_t results_count;      /* results accepted since reset */
   uint32_t starved_count;      /* results with too few others in the window */
+  uint32_t starved_after_warmup; /* of those, the ones a full window after the first result */
+  int32_t first_time_ms;       /* timestamp of the first result since reset */
   uint32_t evicted_count;      /* results evicted because the queue was full */
 } es_recognizer_state;
 

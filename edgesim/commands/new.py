@@ -1,0 +1,232 @@
+"""`edgesim new NAME --model M.tflite --sensor audio|camera|imu --labels a,b,c`: an app file for your model.
+
+The preprocessing is derived from the model's input tensor and checked
+against what edgesim's preprocessing kernels produce, so the written app
+runs at once on the host and the emulator (`edgesim run NAME.py`), or the
+command says exactly which property of the model does not fit.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgesim.app import AppError
+
+HELP = """\
+Write an app file (NAME.py) that runs your .tflite model like the bundled
+apps: sensor -> preprocess -> your model -> postprocess -> detections.
+
+The model needs one int8 input and one int8 output with one score per label
+(a softmax, as the converter's full-integer quantization makes it).  What the
+input must look like for each sensor:
+  audio   window_frames x 40 micro-frontend features (16 kHz, 30 ms windows
+          every 20 ms, TFLM micro_speech front end) quantized as that front
+          end does (scale 0.1017, zero point -128); any number of frames
+  camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
+          [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
+          zero point -1 or 0)
+  imu     32 x 32 x 3 stroke raster (the magic wand's; scale 1, zero point -128)
+
+Postprocessing: audio apps get the command recognizer (detections for every
+label but silence/unknown-like ones), camera apps with two labels a
+hysteresis on the second label (enter/leave), other apps the top label of
+each inference.  Every parameter is in the written file: edit it there.
+"""
+
+EXAMPLES = """\
+examples:
+  edgesim new my_kws --model kws.tflite --sensor audio --labels silence,unknown,up,down
+  edgesim run my_kws.py --source clip.wav
+  edgesim run my_kws.py --source clip.wav --target emulator
+  edgesim new cats --model cat.tflite --sensor camera --labels other,cat --out apps/
+"""
+
+# The preprocessing kernels' outputs (edgesim/kernels/include/edgesim/config.h).
+AUDIO_CHANNELS = 40
+# The front end's int8 features (dsp/audio/feature_quantize.c) are the micro_speech training
+# pipeline's float features (0..26) quantized as that model's input states it.
+AUDIO_INPUT_SCALE, AUDIO_INPUT_ZERO_POINT = 0.1017156839, -128
+MAX_IMAGE_SIDE = 1024  # ES_IMAGE_MAX_OUT_SIDE
+# gray - 128 (dsp/image/quantize.c) is the input of a model taking pixels / 255 (scale 1/255, zero
+# point -128) or pixels / 127.5 - 1 (scale 2/255, zero point -1; 0 is within rounding).
+IMAGE_QUANTIZATIONS = ((1 / 255, (-128,)), (2 / 255, (-1, 0)))
+RASTER_SHAPE = (32, 32, 3)
+RASTER_QUANTIZATION = (1.0, -128)
+# Labels that name "no event": the recognizer does not report them.
+NON_EVENT_LABELS = {"silence", "_silence_", "unknown", "_unknown_", "background", "noise", "none", "other"}
+SENSORS = ("audio", "camera", "imu")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("new", help="write an app file for your own .tflite model",
+                                   description=HELP, epilog=EXAMPLES,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("name", metavar="NAME", help="app name, a Python identifier (the file is NAME.py)")
+    parser.add_argument("--model", "-m", required=True, metavar="PATH", help="the .tflite model")
+    parser.add_argument("--sensor", required=True, choices=SENSORS, help="what the model listens to / looks at")
+    parser.add_argument("--labels", required=True, metavar="A,B,...",
+                        help="the model's output classes in output order, comma separated")
+    parser.add_argument("--out", metavar="DIR", default=".", help="folder for NAME.py (default: here)")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing NAME.py")
+    parser.set_defaults(func=run)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What the model's input says about the app: its stages and how that was decided."""
+
+    sensor: str
+    preprocess: str
+    pre_params: dict[str, Any]
+    postprocess: str
+    post_params: dict[str, Any]
+    notes: tuple[str, ...]
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-3 * abs(b)
+
+
+def _quantization(tensor: Any) -> str:
+    return f"scale {tensor.scale:.6g}, zero point {tensor.zero_point}"
+
+
+def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) -> Derived:
+    """The app's stages for `model` on `sensor`; AppError naming what does not fit."""
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise AppError(f"{model_name}: apps run models with one input and one output; this one has "
+                       f"{len(model.inputs)} inputs and {len(model.outputs)} outputs")
+    tensor_in, tensor_out = model.inputs[0], model.outputs[0]
+    for role, tensor in (("input", tensor_in), ("output", tensor_out)):
+        if np.dtype(tensor.dtype) != np.int8:
+            raise AppError(f"{model_name}: the {role} is {np.dtype(tensor.dtype).name}; apps take int8 models "
+                           f"(convert with full-integer quantization: inference_input_type = "
+                           f"inference_output_type = tf.int8)")
+    outputs = int(np.prod(tensor_out.shape))
+    if outputs != len(labels):
+        raise AppError(f"{model_name}: the model has {outputs} output scores but {len(labels)} labels were given "
+                       f"({', '.join(labels)})")
+    elements = int(np.prod(tensor_in.shape))
+    shape = tuple(int(d) for d in tensor_in.shape)
+    inner = shape[1:] if len(shape) == 4 and shape[0] == 1 else shape
+    if sensor == "audio":
+        if elements % AUDIO_CHANNELS:
+            raise AppError(f"{model_name}: the input {shape} holds {elements} values, not a whole number of "
+                           f"{AUDIO_CHANNELS}-channel audio feature frames")
+        if not (_close(tensor_in.scale, AUDIO_INPUT_SCALE) and tensor_in.zero_point == AUDIO_INPUT_ZERO_POINT):
+            raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the audio front "
+                           f"end's int8 features have scale {AUDIO_INPUT_SCALE:.4f}, zero point "
+                           f"{AUDIO_INPUT_ZERO_POINT} (train on the TFLM micro_speech front end's features)")
+        frames = elements // AUDIO_CHANNELS
+        report = [label for label in labels if label.lower() not in NON_EVENT_LABELS] or list(labels)
+        return Derived("audio", "audio_frontend", {"window_frames": frames, "infer_every_frames": 2},
+                       "recognize_commands", {"average_window_ms": 1000, "detection_threshold": 160,
+                                              "suppression_ms": 1500, "minimum_count": 3, "report": report},
+                       (f"input {shape}: {frames} frames x {AUDIO_CHANNELS} features "
+                        f"(~{(frames - 1) * 20 + 30} ms of audio)",))
+    if sensor == "camera":
+        if len(inner) != 3 or inner[0] != inner[1] or inner[2] not in (1, 3) or not 1 <= inner[0] <= MAX_IMAGE_SIDE:
+            raise AppError(f"{model_name}: the input is {shape}; the image preprocessing makes square "
+                           f"(1, N, N, 1) gray or (1, N, N, 3) RGB inputs, N up to {MAX_IMAGE_SIDE}")
+        side, channels = inner[0], inner[2]
+        colour = "gray" if channels == 1 else "RGB"
+        fits = any(_close(tensor_in.scale, scale) and tensor_in.zero_point in zero_points
+                   for scale, zero_points in IMAGE_QUANTIZATIONS)
+        if not fits:
+            raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the image "
+                           f"preprocessing's gray - 128 fits pixels / 255 (scale 1/255, zero point -128) or "
+                           f"pixels / 127.5 - 1 (scale 2/255, zero point -1)")
+        pre = {"resize": "area", "size": side, "channels": channels}
+        notes = (f"input {shape}: {side}x{side} {colour}, {_quantization(tensor_in)}",)
+        if len(labels) == 2:
+            return Derived("camera", "image", pre, "hysteresis",
+                           {"label": labels[1], "on_threshold": 160, "off_threshold": 96, "on_count": 1,
+                            "off_count": 2}, notes)
+        return Derived("camera", "image", pre, "classify", {"min_score": 160}, notes)
+    if inner != RASTER_SHAPE:
+        raise AppError(f"{model_name}: the input is {shape}; the IMU preprocessing makes the magic wand's "
+                       f"{'x'.join(map(str, RASTER_SHAPE))} stroke raster (other raster sizes are not supported yet)")
+    if not (_close(tensor_in.scale, RASTER_QUANTIZATION[0]) and tensor_in.zero_point == RASTER_QUANTIZATION[1]):
+        raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the stroke raster "
+                       f"is raw int8 (scale 1, zero point -128)")
+    return Derived("imu", "imu_stroke", {}, "classify", {"min_score": 0},
+                   (f"input {shape}: 32x32x3 stroke raster",))
+
+
+_SENSOR_LINES = {
+    "audio": 'Sensor(kind="audio", rate_hz=AUDIO_SAMPLE_RATE_HZ, shape=(1,), format="int16")',
+    "camera": 'Sensor(kind="camera", rate_hz=5, shape=(IMAGE_SIDE, IMAGE_SIDE), format="bgr888")',
+    "imu": 'Sensor(kind="imu", rate_hz=IMU_SAMPLE_RATE_HZ, shape=(6,), format="float32", accepts=("stroke",))',
+}
+_IMPORTS = {"audio": "AUDIO_SAMPLE_RATE_HZ", "camera": "IMAGE_SIDE", "imu": "IMU_SAMPLE_RATE_HZ"}
+_DEFAULT_SOURCES = {"audio": "mic", "camera": "camera", "imu": "mouse"}
+
+
+def app_source(name: str, model_expr: str, model_shown: str, labels: tuple[str, ...], derived: Derived) -> str:
+    """The text of NAME.py."""
+    def params(values: dict[str, Any]) -> str:
+        if not values:
+            return "{}"
+        return "{\n" + "".join(f"        {key!r}: {value!r},\n" for key, value in values.items()) + "    }"
+
+    notes = "".join(f"  {note}\n" for note in derived.notes)
+    return f'''"""{name}: {derived.sensor} app for {model_shown} (written by `edgesim new`; edit freely).
+
+Derived from the model:
+{notes}
+Run it:  edgesim run {name}.py --source ...   (add --target emulator for the Cortex-M4)
+"""
+{"from pathlib import Path" + chr(10) + chr(10) if "Path(" in model_expr else ""}from edgesim.app import App, Sensor, Stage
+from edgesim.constants import {_IMPORTS[derived.sensor]}
+
+APP = App(
+    name={name!r},
+    description={f"{derived.sensor} classifier: {', '.join(labels)}"!r},
+    sensor={_SENSOR_LINES[derived.sensor]},
+    preprocess=Stage({derived.preprocess!r}, {params(derived.pre_params)}),
+    model={model_expr},
+    labels={labels!r},
+    postprocess=Stage({derived.postprocess!r}, {params(derived.post_params)}),
+    default_source={_DEFAULT_SOURCES[derived.sensor]!r},
+)
+'''
+
+
+def run(args: argparse.Namespace) -> int:
+    from edgesim.apps import load_app
+    from edgesim.compute.model import Model
+    from edgesim.errors import ModelError
+
+    name = str(args.name)
+    if not name.isidentifier():
+        raise AppError(f"app name {name!r} must be a Python identifier (letters, digits, _; it is also the file name)")
+    labels = tuple(label.strip() for label in str(args.labels).split(","))
+    if len(labels) < 2 or len(set(labels)) != len(labels) or not all(labels):
+        raise AppError(f"--labels needs at least two distinct, non-empty names, got {args.labels!r}")
+    model_path = Path(args.model)
+    if not model_path.is_file():
+        raise ModelError(f"model file {model_path} not found")
+    model = Model(str(model_path))
+    derived = derive(model, args.sensor, labels, str(model_path))
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{name}.py"
+    if target.exists() and not args.force:
+        raise AppError(f"{target} exists; pass --force to overwrite it")
+    # A model beside the app file is found from the app file wherever it runs from.
+    if model_path.resolve().parent == out_dir.resolve():
+        model_expr = f"str(Path(__file__).with_name({model_path.name!r}))"
+    else:
+        model_expr = repr(str(model_path.resolve()))
+    target.write_text(app_source(name, model_expr, model_path.name, labels, derived))
+    load_app(str(target))  # the written file must load: a failure here is edgesim's bug, said now
+    print(f"wrote {target}")
+    for note in derived.notes:
+        print(f"  {note}")
+    print(f"  {derived.preprocess} -> {model_path.name} -> {derived.postprocess}")
+    print(f"run it: edgesim run {target} --source ...   (--target emulator for the Cortex-M4)")
+    return 0

@@ -1,0 +1,289 @@
+"""The one C app layer (kernels/app/, edgesim._app) against the semantics it implements.
+
+Feeds: the audio feed's inputs are the newest window of front-end frames on the
+documented schedule and timestamps, whatever the chunking; the stroke feed's
+inputs are the rasters of an independent model of the sketch's segmenter.
+Post feed: the recognizer (TFLM RecognizeCommands) with the report mask,
+hysteresis enter/leave with their labels, classify with a minimum score.
+Host == emulator is tests/test_emulator.py; the C under sanitizers is
+tests/c/test_app.c.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edgesim import _app
+from edgesim.compute.frontend import AudioFrontend
+from edgesim.compute.imu import RASTER_RANGE_Q12
+from edgesim.errors import KernelError
+from imu_reference import SketchModel, rasterize_reference, synthetic_circle_stream
+from native_build import assert_compiles_warning_free, build_harness, kernel_sources, run_harness
+from test_post import UpstreamRecognizer
+
+CHANNELS, HOP, WINDOW, RATE = 40, 320, 480, 16000
+
+
+def speech_like(seconds: float, seed: int) -> np.ndarray:
+    """Noise bursts and tones: features that change from frame to frame."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+    envelope = (np.sin(2 * np.pi * 1.3 * t) > 0).astype(np.float64)
+    audio = envelope * 6000 * np.sin(2 * np.pi * (300 + 200 * np.sin(t)) * t) + rng.normal(0, 400, n)
+    return np.clip(audio, -32768, 32767).astype(np.int16)
+
+
+def expected_inputs(samples: np.ndarray, window_frames: int, every: int) -> list[tuple[int, np.ndarray]]:
+    """The documented semantics on the front end's frames: zero rows before the
+    first frame, due when full then every `every` frames, t_ms at the end of
+    the newest frame's window."""
+    frames = AudioFrontend().process(samples)
+    padded = np.concatenate([np.zeros((window_frames, CHANNELS), np.int8), frames])
+    out = []
+    for n in range(1, len(frames) + 1):
+        if n >= window_frames and (n - window_frames) % every == 0:
+            t_ms = ((n - 1) * HOP + WINDOW) * 1000 // RATE
+            out.append((t_ms, padded[n:n + window_frames].reshape(-1)))
+    return out
+
+
+def feed_in_chunks(feed: _app.AudioFeed, samples: np.ndarray, sizes: list[int]) -> list[tuple[int, np.ndarray]]:
+    out, start = [], 0
+    for size in sizes:
+        out += [(t, np.frombuffer(b, np.int8)) for t, b in feed.push(samples[start:start + size])]
+        start += size
+    return out
+
+
+def random_sizes(rng: np.random.Generator, total: int) -> list[int]:
+    sizes = []
+    while sum(sizes) < total:
+        sizes.append(int(rng.choice([0, 1, 7, 159, 160, 320, 321, 480, 1600, 5000])))
+    return sizes
+
+
+@pytest.mark.parametrize("window_frames, every, seed", [(49, 2, 0), (49, 1, 1), (3, 5, 2), (1, 1, 3), (10, 7, 4)])
+def test_audio_feed_is_the_window_schedule_and_time_of_the_front_end_frames(window_frames: int, every: int,
+                                                                            seed: int) -> None:
+    samples = speech_like(2.5, seed)
+    expected = expected_inputs(samples, window_frames, every)
+    rng = np.random.default_rng(seed)
+    feed = _app.AudioFeed(window_frames, every)
+    got = feed_in_chunks(feed, samples, random_sizes(rng, len(samples)))
+    assert len(got) == len(expected) > 0
+    for (t_got, x_got), (t_want, x_want) in zip(got, expected):
+        assert t_got == t_want
+        assert np.array_equal(x_got, x_want)
+    assert feed.frames == len(AudioFrontend().process(samples))
+
+
+def test_audio_feed_reset_starts_a_new_stream() -> None:
+    samples = speech_like(1.5, 5)
+    feed = _app.AudioFeed(20, 3)
+    first = feed_in_chunks(feed, samples, [len(samples)])
+    feed.reset()
+    assert feed.frames == 0
+    again = feed_in_chunks(feed, samples, [999] * (len(samples) // 999 + 1))
+    assert [t for t, _ in again] == [t for t, _ in first]
+    assert all(np.array_equal(a, b) for (_, a), (_, b) in zip(again, first))
+
+
+def test_audio_feed_rejects_bad_parameters_and_samples() -> None:
+    for window_frames, every in ((0, 1), (5, 0), (-3, 2), (1 << 21, 1)):
+        with pytest.raises(KernelError, match="window_frames"):
+            _app.AudioFeed(window_frames, every)
+    with pytest.raises(KernelError, match="int16"):
+        _app.AudioFeed(5, 1).push(b"\x00\x01\x02")
+    assert _app.AudioFeed(5, 1).push(b"") == []
+
+
+def stroke_feed() -> _app.StrokeFeed:
+    return _app.StrokeFeed(119.0, RASTER_RANGE_Q12, RASTER_RANGE_Q12)
+
+
+def test_stroke_feed_rasterizes_the_strokes_of_an_independent_segmenter_model() -> None:
+    samples = np.concatenate([synthetic_circle_stream(seed=1), synthetic_circle_stream(seed=2, radius_deg=12.0),
+                              synthetic_circle_stream(seed=7, radius_deg=20.0, tilt_deg=50.0)]).astype(np.float32)
+    model = SketchModel()
+    expected = []
+    for index, sample in enumerate(samples):
+        stroke = model.push(sample)
+        if stroke is not None:
+            expected.append((index + 1, rasterize_reference(stroke).reshape(-1)))
+    rng = np.random.default_rng(0)
+    feed, got, start = stroke_feed(), [], 0
+    while start < len(samples):
+        size = int(rng.integers(1, 90))
+        got += [(n, np.frombuffer(b, np.int8)) for n, b in feed.push(samples[start:start + size])]
+        start += size
+    assert len(expected) == 3
+    assert [n for n, _ in got] == [n for n, _ in expected]
+    assert all(np.array_equal(a, b.astype(np.int8)) for (_, a), (_, b) in zip(got, expected))
+    assert feed.samples == len(samples) and not feed.drawing
+
+
+def test_stroke_feed_says_when_a_stroke_is_cut_off_and_reset_forgets_it() -> None:
+    samples = synthetic_circle_stream(seed=1).astype(np.float32)
+    model = SketchModel()
+    ends = [i for i, s in enumerate(samples) if model.push(s) is not None]
+    feed = stroke_feed()
+    # Up to just before the stroke completes: the segmenter is mid-stroke.
+    assert feed.push(samples[:ends[0]]) == [] and feed.drawing
+    feed.reset()
+    assert not feed.drawing and feed.samples == 0
+
+
+def test_stroke_feed_points_and_bad_samples() -> None:
+    points = np.array([[0, 0], [40, 40], [-60, 20]], np.int8)
+    raster = np.frombuffer(stroke_feed().points(points.tobytes()), np.int8)
+    assert np.array_equal(raster, rasterize_reference(points).reshape(-1).astype(np.int8))
+    bad = np.zeros((4, 6), np.float32)
+    bad[2, 3] = np.nan
+    feed = stroke_feed()
+    with pytest.raises(KernelError, match="sample 2"):
+        feed.push(bad)
+    assert feed.samples == 0  # nothing was consumed
+    with pytest.raises(KernelError, match="6-float32"):
+        feed.push(b"\x00" * 20)
+
+
+LABELS = 4
+NO_HYSTERESIS = (160, 96, 1, 1)
+NO_RECOGNIZER = (1000, 200, 1500, 3, 128)
+
+
+def recognizer_feed(report: list[int], window: int, threshold: int, suppression: int, minimum: int) -> _app.PostFeed:
+    return _app.PostFeed(_app.POST_RECOGNIZE, LABELS, report, 0, (window, threshold, suppression, minimum, 512),
+                         NO_HYSTERESIS, 0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_post_feed_reports_the_new_commands_of_upstream_recognizer_in_the_report_mask(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    window, threshold = int(rng.choice([500, 1000])), int(rng.integers(120, 220))
+    suppression, minimum = int(rng.choice([0, 700, 1500])), int(rng.integers(1, 4))
+    report = sorted({int(x) for x in rng.integers(0, LABELS, 2)})
+    reference = UpstreamRecognizer(window, threshold, suppression, minimum)
+    feed = recognizer_feed(report, window, threshold, suppression, minimum)
+    now, reported, unreported = 0, 0, 0
+    for _ in range(60):
+        dominant = int(rng.integers(0, LABELS))
+        for _ in range(int(rng.integers(3, 30))):
+            now += int(rng.choice([0, 20, 40, 100, 300]))
+            scores = rng.integers(-128, -60, LABELS)
+            scores[dominant] = rng.integers(40, 128)
+            scores = scores.astype(np.int8)
+            top, score, is_new = reference.process(scores, now)
+            got = feed.process(scores.tobytes(), now)
+            if is_new and top in report:
+                assert got == (_app.DETECTION_COMMAND, top, score), now
+                reported += 1
+            else:
+                assert got is None, now
+                unreported += is_new
+    assert reported > 3 and unreported > 0
+
+
+def test_post_feed_counts_starvation_after_warm_up_only() -> None:
+    feed = recognizer_feed([1, 2, 3], 1000, 200, 1500, 3)
+    scores = np.array([-128, -128, 127, -128], np.int8).tobytes()
+    for t in (0, 100, 200):  # warm-up (spanning < window / 4): starved, not counted against the loop
+        feed.process(scores, t)
+    assert feed.counts()[3] == 0
+    for t in (2000, 4000, 6000):  # one result per window: starved every time
+        feed.process(scores, t)
+    assert feed.counts() == (6, 6, 0, 3)
+    assert (feed.first_t_ms, feed.last_t_ms) == (0, 6000)
+    with pytest.raises(KernelError, match="earlier than the previous result at 6000 ms"):
+        feed.process(scores, 5999)
+    feed.reset()
+    assert feed.counts() == (0, 0, 0, 0) and feed.first_t_ms is None
+
+
+def hysteresis_states(scores: list[int], on: int, off: int, on_count: int, off_count: int) -> list[tuple[bool, bool]]:
+    """(active, changed) after each score: the documented hysteresis rules."""
+    active, streak, out = False, 0, []
+    for q in scores:
+        arguing = (q + 128 >= on) if not active else (q + 128 < off)
+        streak = streak + 1 if arguing else 0
+        changed = streak >= (on_count if not active else off_count)
+        if changed:
+            active, streak = not active, 0
+        out.append((active, changed))
+    return out
+
+
+@pytest.mark.parametrize("labels, watched", [(2, 1), (2, 0), (3, 2)])
+def test_post_feed_hysteresis_enters_and_leaves_with_the_documented_labels(labels: int, watched: int) -> None:
+    rng = np.random.default_rng(labels + watched)
+    on, off, on_count, off_count = 160, 96, 2, 3
+    feed = _app.PostFeed(_app.POST_HYSTERESIS, labels, [], watched, NO_RECOGNIZER, (on, off, on_count, off_count), 0)
+    rows = rng.integers(-128, 128, (400, labels)).astype(np.int8)
+    rows[:, watched] = np.repeat(rng.choice([-100, 0, 60, 120], 100), 4)  # runs long enough to switch
+    states = hysteresis_states([int(q) for q in rows[:, watched]], on, off, on_count, off_count)
+    changes = 0
+    for t, (row, (active, changed)) in enumerate(zip(rows, states)):
+        got = feed.process(row.tobytes(), t)
+        if not changed:
+            assert got is None
+            continue
+        changes += 1
+        label = watched if active or labels != 2 else 1 - watched
+        kind = _app.DETECTION_ENTER if active else _app.DETECTION_LEAVE
+        assert got == (kind, label, int(row[label]) + 128)
+    assert changes > 10
+
+
+def test_post_feed_classify_takes_the_first_maximum_from_min_score() -> None:
+    feed = _app.PostFeed(_app.POST_CLASSIFY, 3, [], 0, NO_RECOGNIZER, NO_HYSTERESIS, 178)
+    assert feed.process(np.array([-100, 50, 50], np.int8).tobytes(), 0) == (_app.DETECTION_GESTURE, 1, 178)
+    assert feed.process(np.array([-100, 49, 10], np.int8).tobytes(), 1) is None
+
+
+@pytest.mark.parametrize("args, message", [
+    ((_app.POST_CLASSIFY, 1, [], 0, NO_RECOGNIZER, NO_HYSTERESIS, 0), "2..256 labels"),
+    ((_app.POST_CLASSIFY, 3, [], 0, NO_RECOGNIZER, NO_HYSTERESIS, 300), "min_score 0..255"),
+    ((_app.POST_HYSTERESIS, 3, [], 3, NO_RECOGNIZER, NO_HYSTERESIS, 0), "parameters"),
+    ((_app.POST_HYSTERESIS, 3, [], 0, NO_RECOGNIZER, (100, 160, 1, 1), 0), "off_threshold <= on_threshold"),
+    ((_app.POST_RECOGNIZE, 3, [3], 0, NO_RECOGNIZER, NO_HYSTERESIS, 0), "report label 3"),
+    ((_app.POST_RECOGNIZE, 3, [], 0, (0, 200, 1500, 3, 128), NO_HYSTERESIS, 0), "window > 0"),
+    ((9, 3, [], 0, NO_RECOGNIZER, NO_HYSTERESIS, 0), "unknown postprocess kind"),
+])
+def test_post_feed_rejects_bad_parameters(args: tuple, message: str) -> None:
+    with pytest.raises(KernelError, match=message):
+        _app.PostFeed(*args)
+
+
+def test_post_feed_rejects_a_wrong_score_count() -> None:
+    feed = _app.PostFeed(_app.POST_CLASSIFY, 3, [], 0, NO_RECOGNIZER, NO_HYSTERESIS, 0)
+    with pytest.raises(KernelError, match="expected 3 scores"):
+        feed.process(b"\x00\x00", 0)
+
+
+def test_app_layer_passes_the_c_harness_under_sanitizers() -> None:
+    exe = build_harness("test_app", ["tests/c/test_app.c", *kernel_sources("common", "app", "dsp/audio", "dsp/imu", "post")])
+    assert run_harness(exe, timeout=120).strip() == "ok app"
+
+
+def test_app_layer_compiles_warning_free_for_x86_and_cortex_m4(tmp_path) -> None:
+    assert_compiles_warning_free(kernel_sources("app"), tmp_path)
+
+
+def test_app_layer_objects_hold_no_writable_data_and_call_no_allocator_or_printf(tmp_path) -> None:
+    import subprocess
+
+    from native_build import KERNELS, require_compiler
+
+    compiler = require_compiler("gcc")
+    objects = []
+    for source in kernel_sources("app"):
+        obj = tmp_path / f"{source.stem}.o"
+        subprocess.run([compiler, "-std=c99", "-O2", "-fno-pic", f"-I{KERNELS / 'include'}", "-c", str(source), "-o",
+                        str(obj)], check=True, capture_output=True)
+        objects.append(str(obj))
+    symbols = [line.split() for line in subprocess.run(["nm", *objects], capture_output=True, text=True,
+                                                       check=True).stdout.splitlines()]
+    writable = [s for s in symbols if len(s) == 3 and s[1] in ("B", "b", "D", "d", "C")]
+    forbidden = [s for s in symbols if s and s[-1] in ("malloc", "calloc", "realloc", "free", "printf", "fprintf", "puts")]
+    assert len(objects) >= 6 and not writable and not forbidden, (writable, forbidden)
