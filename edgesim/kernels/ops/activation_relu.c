@@ -32,7 +32,7 @@ es_status es_relu_s8(const es_relu_params *params, int32_t size, const int8_t *i
   return ES_OK;
 }
 
-es_status es_clamp_s8(const es_range_i32 *range, int32_t size, const int8_t *input, int8_t *output) {
+es_status es_relu_clamp_s8(const es_range_i32 *range, int32_t size, const int8_t *input, int8_t *output) {
   for (int32_t i = 0; i < size; ++i) {
     const int32_t v = input[i];
     output[i] = (int8_t)(v > range->max ? range->max : v < range->min ? range->min : v);
@@ -40,7 +40,7 @@ es_status es_clamp_s8(const es_range_i32 *range, int32_t size, const int8_t *inp
   return ES_OK;
 }
 
-es_status es_clamp_f32(const es_range_f32 *range, int32_t size, const float *input, float *output) {
+es_status es_relu_clamp_f32(const es_range_f32 *range, int32_t size, const float *input, float *output) {
   for (int32_t i = 0; i < size; ++i) {
     const float v = input[i];
     output[i] = v > range->max ? range->max : v < range->min ? range->min : v;
@@ -116,7 +116,7 @@ static es_status relu_invoke(es_op_context *ctx) {
   const relu_data *d = (const relu_data *)es_op_data(ctx);
   const void *in = es_op_input(ctx, 0)->data;
   void *out = es_op_output(ctx, 0)->data;
-  if (d->type == ES_FLOAT32) return es_clamp_f32(&d->range_f32, d->size, (const float *)in, (float *)out);
+  if (d->type == ES_FLOAT32) return es_relu_clamp_f32(&d->range_f32, d->size, (const float *)in, (float *)out);
   return es_relu_s8(&d->relu, d->size, (const int8_t *)in, (int8_t *)out);
 }
 
@@ -124,8 +124,8 @@ static es_status relu6_invoke(es_op_context *ctx) {
   const relu_data *d = (const relu_data *)es_op_data(ctx);
   const void *in = es_op_input(ctx, 0)->data;
   void *out = es_op_output(ctx, 0)->data;
-  if (d->type == ES_FLOAT32) return es_clamp_f32(&d->range_f32, d->size, (const float *)in, (float *)out);
-  return es_clamp_s8(&d->clamp, d->size, (const int8_t *)in, (int8_t *)out);
+  if (d->type == ES_FLOAT32) return es_relu_clamp_f32(&d->range_f32, d->size, (const float *)in, (float *)out);
+  return es_relu_clamp_s8(&d->clamp, d->size, (const int8_t *)in, (int8_t *)out);
 }
 
 const es_op es_op_relu = {19 /* RELU */, "RELU", 2 /* v2: int8 */, 0u, relu_prepare, relu_invoke};

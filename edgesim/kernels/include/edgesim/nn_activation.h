@@ -22,9 +22,9 @@ typedef struct es_relu_params {
 
 es_status es_relu_s8(const es_relu_params *params, int32_t size, const int8_t *input, int8_t *output);
 /* RELU6 int8 (TFLM requires no rescaling): clamp to `range` on the input scale. */
-es_status es_clamp_s8(const es_range_i32 *range, int32_t size, const int8_t *input, int8_t *output);
+es_status es_relu_clamp_s8(const es_range_i32 *range, int32_t size, const int8_t *input, int8_t *output);
 /* RELU, RELU6, RELU_N1_TO_1 float: v > max ? max : v < min ? min : v. */
-es_status es_clamp_f32(const es_range_f32 *range, int32_t size, const float *input, float *output);
+es_status es_relu_clamp_f32(const es_range_f32 *range, int32_t size, const float *input, float *output);
 
 /* LEAKY_RELU int8: identity or alpha branch, each its own multiplier. */
 typedef struct es_leaky_relu_params {
