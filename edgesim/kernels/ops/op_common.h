@@ -105,4 +105,9 @@ static inline int32_t es_op_load_i32(const int32_t *base, int32_t i) {
   return v;
 }
 
+/* Scale of channel `i` of a per-channel (or per-tensor) quantized tensor. */
+static inline float es_op_channel_scale(const es_tensor *t, int32_t i) {
+  return t->quant.channel_count > 1 ? es_load_f32(t->quant.channel_scales + 4 * i) : t->quant.scale;
+}
+
 #endif /* EDGESIM_OPS_OP_COMMON_H */
