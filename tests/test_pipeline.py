@@ -173,3 +173,18 @@ def test_ring_buffer_and_helpers() -> None:
     for ms in range(1, 101):
         times.record("x", ms / 1000)
     assert times.summary()["x"] == {"p50": 50.0, "p99": 99.0, "max": 100.0, "count": 100}
+
+
+def test_the_tail_is_silence_through_the_same_target_after_the_last_chunk() -> None:
+    target = EchoTarget()
+    source = ChunkSource(10)
+    events, summary = run(source, target, tail_ms=100.0)
+    assert target.seen == [i * 20.0 for i in range(15)]  # 10 input chunks, then 5 hops of silence
+    assert summary.stats["chunks"] == 15 and summary.stats["stream_ms"] == 200.0
+    assert summary.stats["tail_ms"] == 100.0 and target.finished
+
+
+def test_live_sources_get_no_tail() -> None:
+    target = EchoTarget()
+    events, summary = run(ChunkSource(10, live=True), target, tail_ms=100.0)
+    assert len(target.seen) == 10 and summary.stats["tail_ms"] == 0.0

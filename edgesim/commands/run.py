@@ -23,6 +23,14 @@ Sources (--source; default: the app's own sensor):
                                     .avi/.mkv/.mp4/.webm, .csv (IMU rows or stroke points)
   DIR                               every file of the app's kind, in name order
 
+Streams end: after an audio file, silence as long as the recognizer's
+averaging window goes through the same target (--tail-ms to change), so a
+1 s clip with "yes" reports it.  A folder is one independent stream per file;
+every event then carries its "file" and the summary lists per-file results.
+
+Knobs: --param NAME=VALUE overrides any parameter the app declares (see
+'edgesim apps --json'), e.g. --param detection_threshold=180; on every target.
+
 Output: one line per detection (a heard word, a person appearing or leaving,
 a finished gesture) and a summary with latency percentiles, dropped input and
 deadline misses.  With --json: JSON lines on stdout, one per event:
@@ -43,6 +51,7 @@ examples:
   edgesim run gesture --source stroke_digit7.csv
   edgesim run wake_word --model my_model.tflite --source clip.wav
   edgesim run wake_word --target emulator --source clip.wav   same app on the emulated Cortex-M4
+  edgesim run wake_word --param detection_threshold=180 --source clips/ --json
 """
 
 
@@ -59,6 +68,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="also print every inference")
     parser.add_argument("--realtime", action="store_true", help="pace file sources to real time")
     parser.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds of input")
+    parser.add_argument("--tail-ms", type=float, metavar="MS",
+                        help="silence fed after each audio file ends (default: the recognizer's averaging window)")
+    parser.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                        help="override an app parameter (repeatable), e.g. detection_threshold=180")
     parser.add_argument("--board", metavar="BOARD", help="board for the emulator/renode/device targets")
     parser.add_argument("--port", metavar="PORT", help="serial port for the device target")
     parser.set_defaults(func=run)
@@ -71,21 +84,29 @@ def target_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from edgesim.apps import load_app
+    from edgesim.demo import use_shared_models
     from edgesim.display import make_display
-    from edgesim.pipeline import Runner
+    from edgesim.errors import EdgesimError
+    from edgesim.pipeline import Runner, default_tail_ms
     from edgesim.sources import open_source
     from edgesim.targets import create_target
 
     app = load_app(args.app)
     if args.model:
         app = app.with_model(args.model)
+    if args.param:
+        app = app.with_params(args.param)
+    if args.tail_ms is not None and not 0 <= args.tail_ms <= 60_000:
+        raise EdgesimError(f"--tail-ms {args.tail_ms:g}: expected 0 to 60000 ms")
+    tail_ms = default_tail_ms(app) if args.tail_ms is None else args.tail_ms
+    use_shared_models(lambda text: print(f"edgesim: {text}", file=sys.stderr))
     spec = args.source or app.default_source
     with create_target(args.target, **target_options(args)) as target:
         target.open(app)
         with open_source(spec, app.sensor.kind) as source:
             display = make_display(app, source, json_lines=args.json, verbose=args.verbose)
             try:
-                Runner(app, target, source, realtime=args.realtime,
+                Runner(app, target, source, realtime=args.realtime, tail_ms=tail_ms,
                        max_stream_ms=None if args.seconds is None else args.seconds * 1000.0,
                        ).run(on_event=display.event, on_chunk=display.chunk)
             except BrokenPipeError:  # `edgesim run ... --json | head`: the reader has gone, stop quietly
