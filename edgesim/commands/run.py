@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
@@ -82,8 +81,21 @@ def target_options(args: argparse.Namespace) -> dict[str, Any]:
     return {name: value for name in ("board", "port") if (value := getattr(args, name, None)) is not None}
 
 
+def validate_app(app: Any) -> None:
+    """Open ``app`` on the host target: the model, label and parameter checks every `run` makes first.
+
+    `edgesim build` and `flash` call this too, so a truncated, float or mismatched model
+    fails there with the same one-line error instead of producing an image.
+    """
+    from edgesim.targets import create_target
+
+    with create_target("host") as host:
+        host.open(app)
+
+
 def run(args: argparse.Namespace) -> int:
     from edgesim.apps import load_app
+    from edgesim.cli import EXIT_INTERRUPTED
     from edgesim.demo import use_shared_models
     from edgesim.display import make_display
     from edgesim.errors import EdgesimError
@@ -106,12 +118,9 @@ def run(args: argparse.Namespace) -> int:
         with open_source(spec, app.sensor.kind) as source:
             display = make_display(app, source, json_lines=args.json, verbose=args.verbose)
             try:
-                Runner(app, target, source, realtime=args.realtime, tail_ms=tail_ms,
-                       max_stream_ms=None if args.seconds is None else args.seconds * 1000.0,
-                       ).run(on_event=display.event, on_chunk=display.chunk)
-            except BrokenPipeError:  # `edgesim run ... --json | head`: the reader has gone, stop quietly
-                sys.stdout = open(os.devnull, "w")
-                return 0
+                summary = Runner(app, target, source, realtime=args.realtime, tail_ms=tail_ms,
+                                 max_stream_ms=None if args.seconds is None else args.seconds * 1000.0,
+                                 ).run(on_event=display.event, on_chunk=display.chunk)
             finally:
                 display.close()
-    return 0
+    return EXIT_INTERRUPTED if summary.stats.get("interrupted") else 0
