@@ -39,7 +39,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -93,6 +93,22 @@ def tail_chunks(start_sample: int, tail_ms: float, origin: str) -> Iterator[Audi
     for offset in range(0, total, AUDIO_HOP_SAMPLES):
         yield AudioChunk(start_sample + offset, np.zeros(min(AUDIO_HOP_SAMPLES, total - offset), np.int16),
                          origin=origin)
+
+
+class Pacer:
+    """Sleeps so that stream times are reached at real-time pace from the first one seen."""
+
+    def __init__(self) -> None:
+        self._wall_start = 0.0
+        self._first_t: float | None = None
+
+    def wait_for(self, t_ms: float) -> None:
+        if self._first_t is None:
+            self._first_t, self._wall_start = t_ms, time.monotonic()
+            return
+        delay = self._wall_start + (t_ms - self._first_t) / 1000.0 - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
 
 
 class RingBuffer:
@@ -176,15 +192,10 @@ class Runner:
         self._error: BaseException | None = None
 
     # ------------------------------------------------------------------ chunk sources
-    def _file_chunks(self, stream: Any) -> Iterator[tuple[Any, float]]:
-        wall_start = time.monotonic()
-        first_t: float | None = None
-        for chunk in stream:
+    def _file_chunks(self, chunks: Iterable[Any], pacer: "Pacer") -> Iterator[tuple[Any, float]]:
+        for chunk in chunks:
             if self.realtime:
-                first_t = chunk.t_ms if first_t is None else first_t
-                delay = wall_start + (chunk.t_ms - first_t) / 1000.0 - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
+                pacer.wait_for(chunk.t_ms)
             yield chunk, time.monotonic()
 
     def _live_chunks(self, stream: Any) -> Iterator[tuple[Any, float]]:
@@ -267,7 +278,8 @@ class Runner:
         end_sample = 0
         stream_ms = 0.0
         stopped = False
-        for chunk, arrived in (self._live_chunks(stream) if live else self._file_chunks(stream)):
+        pacer = Pacer()
+        for chunk, arrived in (self._live_chunks(stream) if live else self._file_chunks(stream, pacer)):
             if self.max_stream_ms is not None and self._offset_ms + chunk.t_ms >= self.max_stream_ms:
                 stopped = True
                 break
@@ -282,8 +294,8 @@ class Runner:
         if span is not None and 0 < stream_ms < span and not stopped:
             self._short_streams += 1
         if not live and self.tail_ms > 0 and getattr(stream, "kind", "") == "audio" and stream_ms > 0:
-            for chunk in tail_chunks(end_sample, self.tail_ms, "tail"):
-                self._process(chunk, time.monotonic(), False, stream_sink)
+            for chunk, arrived in self._file_chunks(tail_chunks(end_sample, self.tail_ms, "tail"), pacer):
+                self._process(chunk, arrived, False, stream_sink)
             self._tail_fed_ms += self.tail_ms
         self._account(self.target.finish(), stream_sink)
         self._offset_ms += stream_ms

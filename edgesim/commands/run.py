@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     with create_target(args.target, **target_options(args)) as target:
         target.open(app)
         with open_source(spec, app.sensor.kind) as source:
-            display = make_display(app, source, json_lines=args.json, verbose=args.verbose)
+            display = make_display(app, source, json_lines=args.json, verbose=args.verbose, target_name=target.name)
             try:
                 summary = Runner(app, target, source, realtime=args.realtime, tail_ms=tail_ms,
                                  max_stream_ms=None if args.seconds is None else args.seconds * 1000.0,
