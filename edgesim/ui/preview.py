@@ -10,7 +10,8 @@ becomes a preview computed with the same C kernels the targets run:
   stroke  {"kind": "stroke", "t_ms", "points": [[x, y], ...] (int8, +y up),
            "raster": base64 of the 32x32x3 int8 input + 128}
   IMU     {"kind": "imu", "t_ms", "level"}
-plus {"kind": "latency", "stages": {stage: {"p50", "p99", "max", "count"}}, "budget_ms"} once a second
+plus {"kind": "latency", "stages": {stage: {"p50", "p99", "max", "count"}}, "budget_ms"} after an
+inference at most once a second
 and whatever the comparison reports ({"kind": "compare", ...}).
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from edgesim.app import App
 from edgesim.display import input_level, threshold_labels, thresholds
-from edgesim.events import Event
+from edgesim.events import Event, InferenceEvent
 from edgesim.ui.server import DashboardServer
 
 LATENCY_EVERY_S = 1.0
@@ -71,11 +72,6 @@ class UiDisplay:
             self._stroke(chunk.t_ms, chunk.points)
         elif kind == "imu":
             self.server.publish_preview({"kind": "imu", "t_ms": chunk.t_ms, "level": input_level(chunk)[1]})
-        now = time.monotonic()
-        if now - self.last_latency >= LATENCY_EVERY_S:
-            self.last_latency = now
-            self.server.publish_preview({"kind": "latency", "stages": self.target.timings.summary(),
-                                         "budget_ms": self.budget_ms})
 
     def _audio(self, chunk: Any) -> None:
         if self.frontend is None:
@@ -122,6 +118,11 @@ class UiDisplay:
     def event(self, event: Event) -> None:
         self.server.publish_event(event.to_json())
         self.inner.event(event)
+        now = time.monotonic()
+        if isinstance(event, InferenceEvent) and now - self.last_latency >= LATENCY_EVERY_S:
+            self.last_latency = now
+            self.server.publish_preview({"kind": "latency", "stages": self.target.timings.summary(),
+                                         "budget_ms": self.budget_ms})
 
     def close(self) -> None:
         self.inner.close()

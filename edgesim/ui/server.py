@@ -242,7 +242,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; "
-                                                    "media-src 'self' blob: mediastream:; connect-src 'self'")
+                                                    "style-src 'self' 'unsafe-inline'; media-src 'self' blob: "
+                                                    "mediastream:; connect-src 'self'; frame-ancestors 'none'")
         for name, value in (extra or {}).items():
             self.send_header(name, value)
         self.end_headers()

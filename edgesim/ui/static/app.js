@@ -15,6 +15,7 @@ const points = [];           // {t, s: [score per label]}
 let lastT = 0;
 let ended = false;
 let drawPending = false;
+let budgetMs = null;         // the real-time budget per chunk, from the latency previews
 
 function setState(id, state, text) {
   const el = $(id);
@@ -95,7 +96,7 @@ function onEvent(event) {
     const s = event;
     $("summary").textContent = `${s.inferences} inferences, ${s.detections} detections in ${(s.stream_ms / 1000).toFixed(2)} s of input` +
       (s.warnings && s.warnings.length ? ` · ${s.warnings.join(" · ")}` : "");
-    if (s.latency_ms) showLatency(s.latency_ms, config.budget_ms);
+    if (s.latency_ms) showLatency(s.latency_ms, config.budget_ms || budgetMs);
   }
 }
 
@@ -137,11 +138,11 @@ function onPreview(preview) {
   }
 }
 
-function heat(v) {  // int8 feature -> a dark-blue .. yellow colour
-  const x = Math.max(0, Math.min(1, (v + 128) / 255));
-  const r = Math.round(255 * Math.min(1, Math.max(0, 1.6 * x - 0.35)));
-  const g = Math.round(255 * Math.min(1, Math.max(0, 1.4 * x * x + 0.15 * x)));
-  const b = Math.round(255 * Math.max(0, Math.min(1, 0.55 + 0.8 * x - 1.5 * x * x)));
+const HEAT = [[13, 8, 35], [72, 18, 110], [160, 40, 110], [226, 85, 60], [250, 170, 40], [252, 250, 160]];
+function heat(v) {  // int8 feature -> a colour from dark violet through red to pale yellow
+  const x = Math.max(0, Math.min(1, (v + 128) / 255)) * (HEAT.length - 1);
+  const i = Math.min(HEAT.length - 2, Math.floor(x)), f = x - i;
+  const [r, g, b] = HEAT[i].map((c, k) => Math.round(c + (HEAT[i + 1][k] - c) * f));
   return `rgb(${r},${g},${b})`;
 }
 
@@ -211,6 +212,8 @@ function showStroke(preview) {
 }
 
 function showLatency(stages, budget) {
+  budgetMs = budget || budgetMs;
+  budget = budgetMs;
   const names = Object.keys(stages);
   if (!names.length) return;
   const scale = Math.max(budget || 0, ...names.map((n) => stages[n].p99)) * 1.1 || 1;
@@ -287,6 +290,10 @@ function drawTimeline() {
       started = true;
     }
     ctx.stroke();
+    ctx.fillStyle = ctx.strokeStyle;
+    for (const p of points) {  // dots: a single inference (a photo, a stroke) shows too
+      if (p.t >= t0) { ctx.beginPath(); ctx.arc(x(p.t), y(p.s[i]), 3, 0, 2 * Math.PI); ctx.fill(); }
+    }
   }
 }
 
