@@ -23,6 +23,7 @@ import math
 import os
 import shutil
 import sys
+import threading
 import time
 from typing import Any, Callable, TextIO
 
@@ -184,6 +185,27 @@ class FrameWindow:
                 pass
 
 
+class StrokeTap:
+    """The strokes in a gesture stream, for drawing: stroke chunks as they are, IMU chunks through
+    a segmenter of their own (the same C kernel the target runs, so the same strokes)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.segmenter: Any = None
+
+    def strokes(self, chunk: Any) -> list[np.ndarray]:
+        kind = getattr(chunk, "kind", "")
+        if kind == "stroke":
+            return [chunk.points]
+        if kind != "imu" or self.app.preprocess.kernel != "imu_stroke":
+            return []
+        if self.segmenter is None:
+            from edgesim.compute.imu import StrokeSegmenter
+
+            self.segmenter = StrokeSegmenter(self.app.sensor.rate_hz)
+        return list(self.segmenter.push(chunk.samples))
+
+
 class Style:
     """ANSI styles, or none at all when colour is off (NO_COLOR set, or not a terminal)."""
 
@@ -291,6 +313,8 @@ class TerminalDisplay(PlainDisplay):
         self.status_shown = False
         self.marks = list(thresholds(app).values())
         self.marked_labels = threshold_labels(app)
+        self.lock = threading.Lock()  # the dashboard's server threads print here too
+        self.strokes = StrokeTap(app)
         self.window = FrameWindow(f"edgesim {app.name}", self.warn) if app.sensor.kind == "camera" else None
         self.pixels: np.ndarray | None = None
         self._line(banner(app, source, target_name, self.style))
@@ -301,8 +325,8 @@ class TerminalDisplay(PlainDisplay):
         kind = getattr(chunk, "kind", "")
         if self.window is not None and kind == "camera":
             self.pixels = chunk.pixels
-        if kind == "stroke":
-            self._line("\n".join(self.style("  " + row, "cyan") for row in stroke_raster(chunk.points)))
+        for stroke in self.strokes.strokes(chunk):
+            self._line("\n".join(self.style("  " + row, "cyan") for row in stroke_raster(stroke)))
         self._draw()
 
     def _clear_status(self) -> None:
@@ -312,15 +336,20 @@ class TerminalDisplay(PlainDisplay):
             self.status_shown = False
 
     def _line(self, text: str) -> None:
-        self._clear_status()
-        super()._line(text)
-        self.last_draw = 0.0
+        with self.lock:
+            self._clear_status()
+            super()._line(text)
+            self.last_draw = 0.0
+
+    def message(self, text: str) -> None:
+        """A line for stderr, printed above the status line (which is redrawn below it)."""
+        with self.lock:
+            self._clear_status()
+            print(text, file=self.status, flush=True)
+            self.last_draw = 0.0
 
     def warn(self, text: str) -> None:
-        """A warning on its own line above the status line (which is redrawn below it)."""
-        self._clear_status()
-        print(self.style(f"edgesim: warning: {text}", "yellow"), file=self.status, flush=True)
-        self.last_draw = 0.0
+        self.message(self.style(f"edgesim: warning: {text}", "yellow"))
 
     def event(self, event: Event) -> None:
         if isinstance(event, DetectionEvent):
@@ -376,9 +405,10 @@ class TerminalDisplay(PlainDisplay):
                 parts.append(self.style(text, "bold", "green") if crossed else
                              self.style(text, "bold") if label == self.last.top else text)
         width = shutil.get_terminal_size((100, 24)).columns - 1
-        self.status.write("\r\033[K" + _clip_visible("  ".join(parts), width))
-        self.status.flush()
-        self.status_shown = True
+        with self.lock:
+            self.status.write("\r\033[K" + _clip_visible("  ".join(parts), width))
+            self.status.flush()
+            self.status_shown = True
 
     def close(self) -> None:
         self._clear_status()

@@ -121,3 +121,17 @@ def test_bars_show_while_running_and_strokes_are_drawn_under_tmux(testdata_dir: 
     screen = tmux_run(["run", "gesture", "--source", str(testdata_dir / "magic_wand/stroke_digit1.csv")],
                       tmp_path, "deadline misses")
     assert "  #" in screen and ">>  1  <<" in screen
+
+
+def test_strokes_found_in_imu_data_are_drawn_too() -> None:
+    from edgesim.sources.base import ImuChunk
+    from imu_reference import synthetic_circle_stream
+
+    samples = synthetic_circle_stream()
+    out, status = FakeTty(), FakeTty()
+    display = TerminalDisplay(load_app("gesture"), object(), out=out, status=status, colour=False)
+    before = out.getvalue()
+    for offset in range(0, len(samples), 30):
+        display.chunk(ImuChunk(offset * 1000 / 119, samples[offset:offset + 30].astype(np.float32)))
+    drawn = out.getvalue()[len(before):]
+    assert drawn.count("#") > 20 and len(drawn.splitlines()) == 10  # one stroke, one 10-row raster

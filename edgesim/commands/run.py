@@ -233,6 +233,8 @@ def _connect_dashboard(server: Any, app: Any, display: Any, target: Any, source:
     from edgesim.ui.preview import UiDisplay
 
     ui = UiDisplay(server, app, display, target)
+    if hasattr(display, "message"):  # a terminal: the server's log lines go above the status line
+        server.log = lambda text: display.message(f"edgesim: ui: {text}")
     if isinstance(target, CompareTarget):
         target.on_status = server.publish_preview
         target.on_other_event = lambda event: server.publish_preview(

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from edgesim.app import App
-from edgesim.display import input_level, threshold_labels, thresholds
+from edgesim.display import StrokeTap, input_level, threshold_labels, thresholds
 from edgesim.events import Event, InferenceEvent
 from edgesim.ui.server import DashboardServer
 
@@ -60,6 +60,7 @@ class UiDisplay:
         self.last_latency = 0.0
         self.budget_ms = app.deadline_ms
         self.origin: str | None = None
+        self.strokes = StrokeTap(app)
 
     def chunk(self, chunk: Any) -> None:
         self.inner.chunk(chunk)
@@ -68,10 +69,10 @@ class UiDisplay:
             self._audio(chunk)
         elif kind == "camera":
             self._frame(chunk)
-        elif kind == "stroke":
-            self._stroke(chunk.t_ms, chunk.points)
         elif kind == "imu":
             self.server.publish_preview({"kind": "imu", "t_ms": chunk.t_ms, "level": input_level(chunk)[1]})
+        for stroke in self.strokes.strokes(chunk):
+            self._stroke(chunk.t_ms, stroke)
 
     def _audio(self, chunk: Any) -> None:
         if self.frontend is None:
