@@ -91,6 +91,11 @@ def format_summary(summary: SummaryEvent, last: InferenceEvent | None) -> str:
                          f"{values['count']:>8}")
     lines.append(f"dropped {s.get('dropped_chunks', 0)} chunks ({s.get('dropped_ms', 0):.0f} ms), "
                  f"deadline misses {s.get('deadline_misses', 0)}/{s.get('deadline_checked', 0)}")
+    compare = s.get("compare")
+    if compare:
+        first, other = compare["targets"]
+        lines.append(f"compared with {other}: {compare['checked']} events identical" if compare["identical"] else
+                     f"compared with {other}: DIFFERENT ({compare['first_difference']['description']})")
     for note in s.get("notes", []):
         lines.append(f"note: {note}")
     for warning in s.get("warnings", []):

@@ -10,6 +10,7 @@ import numpy as np
 
 from conftest import REPO_ROOT, shared_path
 from edgesim.apps import load_app
+from edgesim.display import format_summary
 from edgesim.events import DetectionEvent, Event, InferenceEvent
 from edgesim.pipeline import Runner
 from edgesim.sources.base import AudioChunk, Source
@@ -82,6 +83,7 @@ def test_the_first_difference_is_named() -> None:
     assert difference["description"] == ("event 9: host gave inference at 140 ms, raw [-128, -128, 127, -128], "
                                          "emulator gave inference at 140 ms, raw [-128, -128, 126, -127]")
     assert any(w.startswith("host and emulator differ: event 9") for w in summary.stats["warnings"])
+    assert "compared with emulator: DIFFERENT (event 9: host gave" in format_summary(summary, None)
 
 
 def test_missing_events_are_a_difference() -> None:

@@ -20,7 +20,6 @@ live source, it never ends by itself: Ctrl-C stops the run.
 from __future__ import annotations
 
 import json
-import math
 import queue
 import struct
 from typing import Iterator
@@ -136,7 +135,3 @@ class BrowserSource(Source):
             except queue.Empty:
                 continue
 
-
-def frame_rate(rate_hz: float) -> float:
-    """The page's camera frame rate: the app's nominal rate, kept to 1..30 fps."""
-    return max(1.0, min(30.0, rate_hz if math.isfinite(rate_hz) else 5.0))
