@@ -192,7 +192,7 @@ class Runner:
         self._error: BaseException | None = None
 
     # ------------------------------------------------------------------ chunk sources
-    def _file_chunks(self, chunks: Iterable[Any], pacer: "Pacer") -> Iterator[tuple[Any, float]]:
+    def _file_chunks(self, chunks: Iterable[Any], pacer: Pacer) -> Iterator[tuple[Any, float]]:
         for chunk in chunks:
             if self.realtime:
                 pacer.wait_for(chunk.t_ms)

@@ -151,9 +151,10 @@ def run(args: argparse.Namespace) -> int:
             server = _start_dashboard(args, app, spec, target)
             stack.callback(server.close)
         source = stack.enter_context(_open_source(spec, app, server))
-        display = make_display(app, source, json_lines=args.json, verbose=args.verbose, target_name=target.name)
+        shown_target = target.name if args.compare is None else f"{target.name}, compared with {args.compare}"
+        display = make_display(app, source, json_lines=args.json, verbose=args.verbose, target_name=shown_target)
         if server is not None:
-            display = _connect_dashboard(server, app, display, target, source, args)
+            display = _connect_dashboard(server, app, display, target, source)
         live = bool(getattr(source, "is_live", False))
         try:
             summary = Runner(app, target, source, realtime=args.realtime or (server is not None and not live),
@@ -226,8 +227,7 @@ def _open_source(spec: str, app: Any, server: Any) -> Any:
     return source
 
 
-def _connect_dashboard(server: Any, app: Any, display: Any, target: Any, source: Any,
-                       args: argparse.Namespace) -> Any:
+def _connect_dashboard(server: Any, app: Any, display: Any, target: Any, source: Any) -> Any:
     """The dashboard display around ``display``; file sources wait for the page so it sees the whole stream."""
     from edgesim.ui.compare import CompareTarget
     from edgesim.ui.preview import UiDisplay
