@@ -91,6 +91,13 @@ def format_summary(summary: SummaryEvent, last: InferenceEvent | None) -> str:
                          f"{values['count']:>8}")
     lines.append(f"dropped {s.get('dropped_chunks', 0)} chunks ({s.get('dropped_ms', 0):.0f} ms), "
                  f"deadline misses {s.get('deadline_misses', 0)}/{s.get('deadline_checked', 0)}")
+    files = s.get("files") or []
+    if files:
+        width = min(40, max(len(os.path.basename(str(f["file"]))) for f in files))
+        lines.append(f"per file ({len(files)}):")
+        for result in files:
+            found = ", ".join(result["detections"]) or "-"
+            lines.append(f"  {os.path.basename(str(result['file'])):<{width}}  {found}")
     compare = s.get("compare")
     if compare:
         first, other = compare["targets"]

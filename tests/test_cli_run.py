@@ -124,6 +124,9 @@ def test_a_folder_is_one_stream_per_file(testdata_dir: Path, tmp_path: Path, cap
     assert [(Path(f["file"]).name, f["detections"], f["inferences"]) for f in summary["files"]] == [
         ("a_yes.wav", ["yes"], 26), ("b_silence.wav", [], 26), ("c_no.wav", ["no"], 26)]
     assert summary["stream_ms"] == 3000.0 and summary["tail_ms"] == 3000.0
+    assert main(["run", "wake_word", "--source", str(folder)]) == 0  # the human summary lists the files too
+    out = capsys.readouterr().out
+    assert "per file (3):\n  a_yes.wav      yes\n  b_silence.wav  -\n  c_no.wav       no\n" in out
 
 
 @pytest.mark.parametrize("image", sorted(IMAGES))

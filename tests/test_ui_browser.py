@@ -20,18 +20,25 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run"]
 
 
+def require_browser() -> None:
+    """Playwright and Debian's chromium, or skip saying how to get them (fail under CI=true)."""
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("playwright (pip install -e .[dev])")
+    if not shutil.which(CHROMIUM):
+        missing.append("Debian's chromium (tools/bootstrap.sh dev, or apt-get install --no-install-recommends chromium)")
+    if missing:
+        message = f"browser tests need {' and '.join(missing)}"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is missing (pip install -e .[dev])")
-        pytest.skip("playwright is not installed (pip install -e .[dev])")
-    if not shutil.which(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing (tools/bootstrap.sh dev installs Debian's chromium)")
-        pytest.skip("Debian's chromium is not installed (apt-get install --no-install-recommends chromium)")
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser

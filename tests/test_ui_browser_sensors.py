@@ -6,27 +6,25 @@ heard.  The fake webcam (a moving test pattern) must reach the person detector a
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from conftest import shared_path
-from test_ui_browser import CHROMIUM, CHROMIUM_ARGS
+from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from ui_support import UiRun, write_yes_no_stream
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
+    require_browser()
+    from playwright.sync_api import sync_playwright
     microphone = tmp_path_factory.mktemp("fake_mic") / "yes_no.wav"
     write_yes_no_stream(shared_path("testdata"), microphone)
     args = CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                             f"--use-file-for-fake-audio-capture={microphone}", "--autoplay-policy=no-user-gesture-required"]
-    with playwright_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         yield browser
         browser.close()
