@@ -179,3 +179,29 @@ def test_guard_and_rate_limiter_units() -> None:
     limiter = RateLimiter(rate_per_s=0.0, burst=3)
     assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False] and limiter.allow("b")
     assert ws.accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_oversized_headers_and_connection_floods_are_bounded() -> None:
+    from edgesim.ui.server import MAX_CONNECTIONS
+
+    with UiRun("gesture", "--source", "browser") as run:
+        status, _, body = http_get(run.port, "/app.json", {f"X-Pad-{i}": "x" * 1000 for i in range(40)})
+        assert status == 431 and b"exceed" in body
+        idle = []
+        for _ in range(MAX_CONNECTIONS + 20):  # sockets that never send a request
+            try:
+                idle.append(socket.create_connection(("127.0.0.1", run.port), timeout=5))
+            except OSError:
+                break
+        for sock in idle:
+            sock.close()
+        # Idle sockets time out or are closed on accept; the server is serving again right after.
+        statuses = []
+        for _ in range(50):
+            try:
+                statuses.append(http_get(run.port, "/app.json", timeout=15)[0])
+            except OSError:
+                statuses.append(0)
+            if statuses[-1] == 200:
+                break
+        assert statuses[-1] == 200

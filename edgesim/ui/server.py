@@ -42,6 +42,8 @@ HISTORY_EVENTS = 4096            # events replayed to a page that connects late
 MAX_SSE_CLIENTS = 128
 MAX_WS_CLIENTS = 8
 WS_MAX_MESSAGE = 1 << 16         # 1 s of 16 kHz int16 audio is 32 KB; a 240x180 gray frame 43 KB
+MAX_CONNECTIONS = 256           # open sockets of every kind; more are closed on accept
+MAX_HEADER_BYTES = 16 * 1024     # request line plus headers
 REQUEST_TIMEOUT_S = 10.0
 KEEPALIVE_S = 15.0
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -200,14 +202,69 @@ class DashboardServer:
 
 
 class _HttpServer(ThreadingHTTPServer):
+    """One thread per connection, at most MAX_CONNECTIONS at once (the rest are closed on accept)."""
+
     daemon_threads = True
     request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], handler: type, dashboard: DashboardServer) -> None:
         self.dashboard = dashboard
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
+class _HeaderBudget:
+    """The request's input stream, limited to MAX_HEADER_BYTES until the headers are read.
+
+    http.server reads headers line by line through readline(); past the budget it gets
+    an empty line (end of headers) and the request is refused with 431.
+    """
+
+    def __init__(self, raw: Any, budget: int) -> None:
+        self.raw = raw
+        self.budget: int | None = budget
+        self.exceeded = False
+
+    def readline(self, limit: int = -1) -> bytes:
+        if self.budget is None:
+            return self.raw.readline(limit)
+        if self.budget <= 0:
+            self.exceeded = True
+            return b""
+        wanted = self.budget if limit < 0 else min(limit, self.budget)
+        line = self.raw.readline(wanted)
+        self.budget -= len(line)
+        if self.budget <= 0 and not line.endswith(b"\n"):
+            self.exceeded = True
+            return b""
+        return line
+
+    def read(self, size: int = -1) -> bytes:
+        return self.raw.read(size)
+
+    def lift(self) -> None:
+        self.budget = None
+
+    def close(self) -> None:
+        self.raw.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -219,6 +276,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # the default logs every request to stderr
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = _HeaderBudget(self.rfile, MAX_HEADER_BYTES)  # type: ignore[assignment]
 
     @property
     def dashboard(self) -> DashboardServer:
@@ -250,6 +311,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _guarded(self, websocket: bool = False) -> tuple[str, dict[str, list[str]]] | None:
+        budget = self.rfile
+        if isinstance(budget, _HeaderBudget):
+            if budget.exceeded:
+                self._refuse(431, f"request headers exceed {MAX_HEADER_BYTES} bytes")
+                return None
+            budget.lift()  # a WebSocket reads its frames from here
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, max_num_fields=8)
         token = (query.get("token") or [None])[0]
