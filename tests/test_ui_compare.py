@@ -109,3 +109,21 @@ def test_compare_emulator_from_the_command_line() -> None:
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout.splitlines()[-1])
     assert summary["compare"]["identical"] and summary["compare"]["checked"] == 27
+
+
+def test_params_reach_the_emulator_too() -> None:
+    from firmware_support import require_firmware_tools
+
+    require_firmware_tools()
+    clip = str(shared_path("testdata", "micro_speech", "yes_1000ms.wav"))
+    result = subprocess.run([sys.executable, "-m", "edgesim", "run", "wake_word", "--source", clip, "--json",
+                             "--compare", "emulator", "--param", "detection_threshold=255",
+                             "--param", "infer_every_frames=3"], capture_output=True, text=True, timeout=300,
+                            cwd=REPO_ROOT, env={"PYTHONPATH": str(REPO_ROOT), "EDGESIM_MODELS": str(shared_path("models")),
+                                                "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    summary = events[-1]
+    # threshold 255 is never reached and one inference per 3 frames: 17 inferences in 2 s (99 frames), on both targets.
+    assert summary["detections"] == 0 and summary["inferences"] == 17
+    assert summary["compare"]["identical"] and summary["compare"]["checked"] == 17
