@@ -276,10 +276,13 @@ def stroke_raster(points: np.ndarray, columns: int = STROKE_COLUMNS, rows: int =
         return ["".join(row) for row in grid]
     low, high = xy.min(axis=0), xy.max(axis=0)
     span = max(float((high - low).max()), 1.0)
+    # Centre the narrower side (a "1" sits in the middle, not at the left edge).
+    margin_x = (columns - 1) * (1 - (high[0] - low[0]) / span) / 2
+    margin_y = (rows - 1) * (1 - (high[1] - low[1]) / span) / 2
 
     def cell(point: np.ndarray) -> tuple[int, int]:
-        x = (point[0] - low[0]) / span * (columns - 1)
-        y = (high[1] - point[1]) / span * (rows - 1)
+        x = margin_x + (point[0] - low[0]) / span * (columns - 1)
+        y = margin_y + (high[1] - point[1]) / span * (rows - 1)
         return int(round(x)), int(round(y))
 
     for a, b in zip(xy, xy[1:] if len(xy) > 1 else xy):
