@@ -80,8 +80,9 @@ def test_a_wav_with_yes_and_no_shows_both_detections(browser: Any, testdata_dir:
 
 
 def test_drawing_a_digit_on_the_canvas_gives_a_detection(browser: Any, tmp_path: Path) -> None:
-    with UiRun("gesture", "--source", "browser") as run:
+    with UiRun("gesture") as run:  # with --ui, the page's canvas is gesture's default source
         page = open_page(browser, run)
+        assert page.inner_text("#source-pill") == "source: browser"
         page.wait_for_selector("#connection[data-state='live']")
         box = page.locator("#draw").bounding_box()
         assert box is not None

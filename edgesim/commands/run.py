@@ -59,7 +59,7 @@ examples:
   edgesim run wake_word --target emulator --source clip.wav   same app on the emulated Cortex-M4
   edgesim run wake_word --param detection_threshold=180 --source clips/ --json
   edgesim run wake_word --ui                             the dashboard, listening on the microphone
-  edgesim run gesture --ui --source browser              draw digits on the page
+  edgesim run gesture --ui                               draw digits on the page (--source browser)
   edgesim run wake_word --ui --source clip.wav --compare emulator   host and MCU side by side
 """
 
@@ -135,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
     if args.compare is not None and args.compare == args.target:
         raise EdgesimError(f"--compare {args.compare}: choose a target other than --target {args.target}")
     spec = args.source or app.default_source
+    if args.ui and args.source is None and spec == "mouse":
+        spec = "browser"  # the page's canvas is the dashboard's way to draw
     if spec == "browser" and not args.ui:
         raise EdgesimError("--source browser takes its input from the dashboard page: add --ui")
     tail_ms = default_tail_ms(app) if args.tail_ms is None else args.tail_ms
