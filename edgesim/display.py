@@ -25,6 +25,7 @@ import shutil
 import sys
 import threading
 import time
+import warnings
 from typing import Any, Callable, TextIO
 
 import numpy as np
@@ -332,7 +333,13 @@ class TerminalDisplay(PlainDisplay):
         self.strokes = StrokeTap(app)
         self.window = FrameWindow(f"edgesim {app.name}", self.warn) if app.sensor.kind == "camera" else None
         self.pixels: np.ndarray | None = None
+        # Python warnings (numpy, OpenCV bindings...) printed mid-run would land inside the status line.
+        self._showwarning = warnings.showwarning
+        warnings.showwarning = self._python_warning
         self._line(banner(app, source, target_name, self.style))
+
+    def _python_warning(self, message: Any, category: type, filename: str, lineno: int, *rest: Any) -> None:
+        self.warn(f"{category.__name__}: {message} ({os.path.basename(filename)}:{lineno})")
 
     def chunk(self, chunk: Any) -> None:
         self.level = input_level(chunk)
@@ -426,6 +433,7 @@ class TerminalDisplay(PlainDisplay):
             self.status_shown = True
 
     def close(self) -> None:
+        warnings.showwarning = self._showwarning
         self._clear_status()
         if self.window is not None:
             self.window.close()

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -68,11 +69,14 @@ def test_warnings_and_detections_land_above_the_status_line(testdata_dir: Path) 
     display.event(InferenceEvent.from_raw(990, [-128, -128, 127, -128], app.labels, 1 / 256, -128))
     assert "yes" in status.getvalue() and "|" in status.getvalue()
     display.warn("the microphone overflowed")
+    warnings.warn("a library complains", RuntimeWarning)
     display.event(DetectionEvent(1270, "yes", 0.99))
     display.event(SummaryEvent({"app": "wake_word", "target": "host", "warnings": ["late"]}))
     display.close()
     # Every warning starts on a cleared line; the status line is erased before anything else is printed.
     assert "\r\033[Kedgesim: warning: the microphone overflowed\n" in status.getvalue()
+    assert "edgesim: warning: RuntimeWarning: a library complains (test_display.py:" in status.getvalue()
+    assert warnings.showwarning is not display._python_warning  # restored by close()
     assert ">>  Y E S  <<" in out.getvalue() and "warning: late" in out.getvalue()
 
 
