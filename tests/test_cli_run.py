@@ -102,6 +102,11 @@ def test_tail_length_and_params_change_the_run(testdata_dir: Path, capsys: pytes
     assert events[-1]["tail_ms"] == 500.0 and events[-1]["inferences"] == expected_inferences(1500)
     strict = run_json(capsys, "wake_word", "--source", clip, "--param", "detection_threshold=255")
     assert not any(e["type"] == "detection" for e in strict)  # an averaged score never reaches 255
+    words = run_json(capsys, "wake_word", "--source", str(testdata_dir / "tts/tree_en-us.wav"),
+                     "--param", "postprocess.report=unknown,yes,no")
+    assert [e["label"] for e in words if e["type"] == "detection"] == ["unknown"]  # a list parameter
+    assert main(["run", "wake_word", "--source", clip, "--param", "report=maybe", "--json"]) == 1
+    assert "names 'maybe', which is not one of the labels" in capsys.readouterr().err
     assert main(["run", "wake_word", "--source", clip, "--param", "threshold=3", "--json"]) == 1
     assert "has no parameter 'threshold'" in capsys.readouterr().err
     assert main(["run", "wake_word", "--source", clip, "--param", "detection_threshold=high", "--json"]) == 1
