@@ -122,6 +122,7 @@ class DashboardServer:
         self._lock = threading.Lock()
         self.client_connected = threading.Event()
         self.input_handler: InputHandler | None = None
+        self._input_owner: object | None = None  # the one connection whose input is used
         self.closing = threading.Event()
         try:
             self.httpd = _HttpServer((host, port), _Handler, self)
@@ -199,6 +200,18 @@ class DashboardServer:
     def remove_ws_client(self) -> None:
         with self._lock:
             self._ws_count -= 1
+
+    def claim_input(self, connection: object) -> bool:
+        """One page at a time is the sensor (two microphones interleaved would be garbage)."""
+        with self._lock:
+            if self._input_owner is None:
+                self._input_owner = connection
+            return self._input_owner is connection
+
+    def release_input(self, connection: object) -> None:
+        with self._lock:
+            if self._input_owner is connection:
+                self._input_owner = None
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -414,11 +427,14 @@ class _Handler(BaseHTTPRequestHandler):
                 if handler is None:
                     raise ws.WebSocketError(ws.CLOSE_POLICY, "this run does not take browser input "
                                                              "(start it with --source browser)")
+                if not self.dashboard.claim_input(self):
+                    raise ws.WebSocketError(ws.CLOSE_POLICY, "another page is already the input; close it first")
                 try:
                     handler(opcode, payload)
                 except ValueError as error:
                     raise ws.WebSocketError(ws.CLOSE_INVALID_DATA, str(error)) from None
         except ws.WebSocketError as error:
+            self.dashboard.release_input(self)  # before the close frame: the next page may take over at once
             self.dashboard.log(f"closed the input connection from {peer}: {error.reason}")
             try:
                 ws.send_frame(self.wfile, ws.OP_CLOSE, ws.close_payload(error.code, error.reason))
@@ -427,4 +443,5 @@ class _Handler(BaseHTTPRequestHandler):
         except (ws.ConnectionClosed, OSError):
             pass
         finally:
+            self.dashboard.release_input(self)
             self.dashboard.remove_ws_client()
