@@ -303,6 +303,11 @@ function inputSocket() {
   if (socket && socket.readyState <= 1) return socket;
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   socket.binaryType = "arraybuffer";
+  socket.addEventListener("close", (e) => {  // the server says why it refused our input
+    if (!e.reason) return;
+    const where = {audio: "mic-state", camera: "camera-state", stroke: "draw-hint"}[config.browser_input];
+    if (where) $(where).textContent = `input stopped: ${e.reason}`;
+  });
   return socket;
 }
 
