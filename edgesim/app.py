@@ -200,6 +200,8 @@ class App:
                 declared = ", ".join(f"{stage}.{param}" for stage, params in stages.items() for param in params)
                 raise AppError(f"--param {name}: app {self.name!r} has no parameter {name!r}; its parameters are "
                                f"{declared}")
+            if len(owners) > 1:
+                raise AppError(f"--param {name}: both stages have it; say {' or '.join(f'{o}.{bare}' for o in owners)}")
             stages[owners[0]][bare] = _convert_param(name, text.strip(), stages[owners[0]][bare])
         from dataclasses import replace
 

@@ -79,3 +79,27 @@ def test_the_readme_python_snippet_runs_as_written(monkeypatch: pytest.MonkeyPat
     [snippet] = re.findall(r"```python\n(.*?)```", (REPO_ROOT / "README.md").read_text(), re.S)
     exec(compile(snippet, "README.md", "exec"), {})
     assert capsys.readouterr().out.strip() == "[[-128 -128  127 -128]]"
+
+
+def test_param_overrides_are_typed_and_checked() -> None:
+    from dataclasses import replace
+
+    from edgesim.app import AppError, Stage
+    from edgesim.apps import load_app
+
+    app = load_app("wake_word")
+    tuned = app.with_params(["detection_threshold=180", "postprocess.suppression_ms=900", "report=yes"])
+    assert tuned.postprocess.params["detection_threshold"] == 180
+    assert tuned.postprocess.params["suppression_ms"] == 900 and tuned.postprocess.params["report"] == ["yes"]
+    assert app.postprocess.params["detection_threshold"] == 160  # the original is untouched
+    both = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "minimum_count": 1,
+                                                            "fast": False, "gain": 1.5}))
+    with pytest.raises(AppError, match="both stages have it; say preprocess.minimum_count or postprocess"):
+        both.with_params(["minimum_count=2"])
+    assert both.with_params(["preprocess.minimum_count=2"]).preprocess.params["minimum_count"] == 2
+    assert both.with_params(["fast=yes", "gain=0.5"]).preprocess.params["fast"] is True
+    for bad, problem in [("fast=maybe", "expected true or false"), ("gain=inf", "finite"),
+                         ("detection_threshold=1.5", "expected an integer"), ("=3", "expected NAME=VALUE"),
+                         ("window_frames", "expected NAME=VALUE"), ("nosuch.gain=1", "has no parameter")]:
+        with pytest.raises(AppError, match=problem):
+            both.with_params([bad])
