@@ -50,9 +50,22 @@ def testdata_dir() -> Path:
     return shared_path("testdata")
 
 
+PAGE_ERRORS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def no_page_errors() -> Iterator[None]:
+    """Every JavaScript error or console error on a page fails the test that opened it."""
+    PAGE_ERRORS.clear()
+    yield
+    assert not PAGE_ERRORS, PAGE_ERRORS
+
+
 def open_page(browser: Any, run: UiRun) -> Any:
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
-    page.on("pageerror", lambda error: pytest.fail(f"page error: {error}"))
+    page.on("pageerror", lambda error: PAGE_ERRORS.append(f"page error: {error}"))
+    page.on("console", lambda message: PAGE_ERRORS.append(f"console: {message.text}")
+            if message.type == "error" else None)
     page.goto(run.url)
     return page
 
