@@ -64,7 +64,8 @@ def bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 def format_detection(event: DetectionEvent) -> str:
     what = f" ({event.extra['event']})" if "event" in event.extra else ""
-    return f"{event.t_ms / 1000:9.3f} s  detected {event.label!r}{what}  score {event.score:.3f}"
+    file = f"  {os.path.basename(str(event.extra['file']))}" if event.extra.get("file") else ""
+    return f"{event.t_ms / 1000:9.3f} s  detected {event.label!r}{what}  score {event.score:.3f}{file}"
 
 
 def format_inference(event: InferenceEvent) -> str:

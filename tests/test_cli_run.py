@@ -132,6 +132,7 @@ def test_a_folder_is_one_stream_per_file(testdata_dir: Path, tmp_path: Path, cap
     assert main(["run", "wake_word", "--source", str(folder)]) == 0  # the human summary lists the files too
     out = capsys.readouterr().out
     assert "per file (3):\n  a_yes.wav      yes\n  b_silence.wav  -\n  c_no.wav       no\n" in out
+    assert "detected 'yes'  score 0.996  a_yes.wav" in out
 
 
 @pytest.mark.parametrize("image", sorted(IMAGES))
