@@ -160,8 +160,11 @@ def test_request_bodies_methods_and_rates_are_bounded() -> None:
                          .encode())
             assert b" 405 " in sock.recv(200)
         assert http_get(run.port, "/app.json", {"Content-Length": "100"})[0] == 413
+        assert http_get(run.port, "/app.json?" + "&".join(f"a{i}=1" for i in range(20)))[0] == 400
+        assert http_get(run.port, "/" + "x" * 70000)[0] == 414
         statuses = [http_get(run.port, "/app.json")[0] for _ in range(200)]
         assert 429 in statuses and statuses[0] == 200
+    assert not any("Traceback" in line for line in run.stderr)
 
 
 def test_a_slow_page_holds_bounded_memory() -> None:

@@ -237,6 +237,11 @@ class _HttpServer(ThreadingHTTPServer):
             self._slots.release()
             raise
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line for a connection that broke the server's expectations, never a traceback on the console."""
+        error = sys.exc_info()[1]
+        self.dashboard.log(f"dropped a connection from {client_address[0]}: {type(error).__name__}: {error}")
+
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
             super().process_request_thread(request, client_address)
@@ -245,19 +250,22 @@ class _HttpServer(ThreadingHTTPServer):
 
 
 class _HeaderBudget:
-    """The request's input stream, limited to MAX_HEADER_BYTES until the headers are read.
+    """The request's input stream, limited to MAX_HEADER_BYTES of headers until they are read.
 
-    http.server reads headers line by line through readline(); past the budget it gets
-    an empty line (end of headers) and the request is refused with 431.
+    http.server reads the request line (its own 64 KB limit: 414) and then the headers
+    line by line through readline(); past the budget it gets an empty line (end of
+    headers) and the request is refused with 431.
     """
 
     def __init__(self, raw: Any, budget: int) -> None:
         self.raw = raw
         self.budget: int | None = budget
         self.exceeded = False
+        self._request_line = True
 
     def readline(self, limit: int = -1) -> bytes:
-        if self.budget is None:
+        if self.budget is None or self._request_line:
+            self._request_line = False
             return self.raw.readline(limit)
         if self.budget <= 0:
             self.exceeded = True
@@ -276,6 +284,10 @@ class _HeaderBudget:
     def lift(self) -> None:
         self.budget = None
 
+    def renew(self) -> None:
+        """A new request on a kept-alive connection gets a fresh budget."""
+        self.budget, self.exceeded, self._request_line = MAX_HEADER_BYTES, False, True
+
     def close(self) -> None:
         self.raw.close()
 
@@ -293,6 +305,11 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         super().setup()
         self.rfile = _HeaderBudget(self.rfile, MAX_HEADER_BYTES)  # type: ignore[assignment]
+
+    def handle_one_request(self) -> None:
+        if isinstance(self.rfile, _HeaderBudget):
+            self.rfile.renew()
+        super().handle_one_request()
 
     @property
     def dashboard(self) -> DashboardServer:
@@ -331,7 +348,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return None
             budget.lift()  # a WebSocket reads its frames from here
         parts = urlsplit(self.path)
-        query = parse_qs(parts.query, max_num_fields=8)
+        try:
+            query = parse_qs(parts.query, max_num_fields=8)
+        except ValueError:
+            self._refuse(400, "too many query parameters")
+            return None
         token = (query.get("token") or [None])[0]
         refusal = self.dashboard.guard.check(self.client_address[0], self.headers, token, websocket)
         if refusal is not None:
