@@ -86,10 +86,10 @@ def read_frame(rfile: BinaryIO, max_bytes: int) -> tuple[bool, int, bytes]:
     if length > max_bytes:
         raise WebSocketError(CLOSE_TOO_BIG, f"frame of {length} bytes exceeds the {max_bytes}-byte limit")
     mask = _read_exact(rfile, 4)
-    payload = bytearray(_read_exact(rfile, length))
-    for index in range(length):
-        payload[index] ^= mask[index & 3]
-    return bool(fin), opcode, bytes(payload)
+    data = _read_exact(rfile, length)
+    key = (mask * (length // 4 + 1))[:length]  # XOR as one big integer: fast for a 32 KB audio message
+    payload = (int.from_bytes(data, "big") ^ int.from_bytes(key, "big")).to_bytes(length, "big")
+    return bool(fin), opcode, payload
 
 
 def read_message(rfile: BinaryIO, wfile: BinaryIO, max_bytes: int) -> tuple[int, bytes]:
