@@ -46,9 +46,10 @@ Postprocess kernels (C, edgesim/kernels/post/):
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from edgesim.errors import EdgesimError
 
@@ -92,6 +93,31 @@ class Stage:
 
     def param(self, name: str, default: Any = None) -> Any:
         return self.params.get(name, default)
+
+
+def _convert_param(name: str, text: str, declared: Any) -> Any:
+    """``text`` as a value of the declared value's type, or AppError saying what was expected."""
+    if isinstance(declared, bool):
+        words = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False,
+                 "0": False}
+        if text.lower() not in words:
+            raise AppError(f"--param {name}={text}: expected true or false")
+        return words[text.lower()]
+    if isinstance(declared, (list, tuple)):
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        first = declared[0] if declared else ""
+        return [_convert_param(name, item, first) for item in items]
+    kinds: tuple[tuple[type, str], ...] = ((int, "an integer"), (float, "a number"))
+    for kind, what in kinds:
+        if isinstance(declared, kind):
+            try:
+                value = kind(text)
+            except ValueError:
+                raise AppError(f"--param {name}={text}: expected {what} (default {declared})") from None
+            if isinstance(value, float) and not math.isfinite(value):
+                raise AppError(f"--param {name}={text}: expected a finite number")
+            return value
+    return text
 
 
 @dataclass(frozen=True)
@@ -155,6 +181,35 @@ class App:
         from dataclasses import replace
 
         return replace(self, model=str(model))
+
+    def with_params(self, assignments: Sequence[str]) -> "App":
+        """The same app with stage parameters overridden (``--param NAME=VALUE``, repeatable).
+
+        NAME is a parameter the app declares, bare (``detection_threshold``) or
+        with its stage (``postprocess.detection_threshold``); VALUE is converted
+        to the declared value's type (int, float, bool, text, or a comma list).
+        The new app is validated like any other; the kernels check ranges when
+        a target opens it.
+        """
+        stages = {"preprocess": dict(self.preprocess.params), "postprocess": dict(self.postprocess.params)}
+        for assignment in assignments:
+            name, equals, text = assignment.partition("=")
+            name = name.strip()
+            if not equals or not name:
+                raise AppError(f"--param {assignment!r}: expected NAME=VALUE, e.g. --param detection_threshold=180")
+            stage_name, dot, bare = name.rpartition(".")
+            owners = [stage for stage in ([stage_name] if dot else list(stages)) if bare in stages.get(stage, {})]
+            if not owners:
+                declared = ", ".join(f"{stage}.{param}" for stage, params in stages.items() for param in params)
+                raise AppError(f"--param {name}: app {self.name!r} has no parameter {name!r}; its parameters are "
+                               f"{declared}")
+            if len(owners) > 1:
+                raise AppError(f"--param {name}: both stages have it; say {' or '.join(f'{o}.{bare}' for o in owners)}")
+            stages[owners[0]][bare] = _convert_param(name, text.strip(), stages[owners[0]][bare])
+        from dataclasses import replace
+
+        return replace(self, preprocess=Stage(self.preprocess.kernel, stages["preprocess"]),
+                       postprocess=Stage(self.postprocess.kernel, stages["postprocess"]))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able description (used by `edgesim apps --json` and by targets that ship the config)."""

@@ -5,7 +5,9 @@ Each subcommand lives in edgesim/commands/<name>.py and exposes
 taking the parsed args and returning an exit code.  Command modules import
 heavy dependencies inside `func`, so `edgesim --help` stays instant.
 
-Errors from edgesim (EdgesimError) become one line on stderr and exit code 1.
+Errors from edgesim (EdgesimError) become one line on stderr and exit code 1;
+Ctrl-C exits with 130 (128 + SIGINT, what shells expect); a reader that goes
+away (`edgesim apps | head`) ends the command quietly.
 """
 from __future__ import annotations
 
@@ -69,7 +71,24 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         print("edgesim: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        silence_stdout()
+        return 0
+
+
+EXIT_INTERRUPTED = 130
+
+
+def silence_stdout() -> None:
+    """The reader of stdout has gone: send the rest (and the interpreter's final flush) to /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (captured in tests): nothing to redirect
+        pass
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -41,11 +42,11 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def use_shared_models() -> None:
+def use_shared_models(announce: Callable[[str], None] = say) -> None:
     """Point EDGESIM_MODELS at ../shared/models when nothing else is configured and it exists."""
     if not os.environ.get("EDGESIM_MODELS") and (SHARED / "models").is_dir():
         os.environ["EDGESIM_MODELS"] = str(SHARED / "models")
-        say(f"models: using {SHARED / 'models'} (set EDGESIM_MODELS to choose another folder)")
+        announce(f"models: using {SHARED / 'models'} (set EDGESIM_MODELS to choose another folder)")
 
 
 def have_microphone() -> bool:

@@ -71,13 +71,68 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> list[dict]:
 @pytest.mark.parametrize("clip", sorted(CLIPS))
 def test_wake_word_clips_give_their_labels(clip: str, testdata_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     label, raw = CLIPS[clip]
-    events = run_json(capsys, "wake_word", "--source", str(testdata_dir / clip))
+    events = run_json(capsys, "wake_word", "--source", str(testdata_dir / clip), "--tail-ms", "0")
     inferences = [e for e in events if e["type"] == "inference"]
     assert len(inferences) == 1 and inferences[0]["t_ms"] == 990
     assert inferences[0]["top"] == label and inferences[0]["raw"] == raw
     assert inferences[0]["scores"][label] == (raw[("silence", "unknown", "yes", "no").index(label)] + 128) / 256
     assert events[-1]["type"] == "summary" and events[-1]["inferences"] == 1
     assert not any(e["type"] == "detection" for e in events)  # one result never reaches the minimum count
+    assert "add --tail-ms 1000" in events[-1]["notes"][-1]
+
+
+@pytest.mark.parametrize("clip", sorted(CLIPS))
+def test_a_clip_ends_with_its_tail_and_gives_its_label_as_the_only_detection(
+        clip: str, testdata_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    label, raw = CLIPS[clip]
+    events = run_json(capsys, "wake_word", "--source", str(testdata_dir / clip))
+    first = next(e for e in events if e["type"] == "inference")
+    assert first["t_ms"] == 990 and first["raw"] == raw  # the tail comes after the clip, never inside it
+    detections = [e["label"] for e in events if e["type"] == "detection"]
+    assert detections == ([label] if label in ("yes", "no") else [])
+    summary = events[-1]
+    assert summary["stream_ms"] == 1000.0 and summary["tail_ms"] == 1000.0
+    assert summary["inferences"] == expected_inferences(2000)
+    assert "shorter than the 1.99 s the recognizer needs" in summary["notes"][-1]
+
+
+def test_tail_length_and_params_change_the_run(testdata_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clip = str(testdata_dir / "micro_speech/yes_1000ms.wav")
+    events = run_json(capsys, "wake_word", "--source", clip, "--tail-ms", "500")
+    assert events[-1]["tail_ms"] == 500.0 and events[-1]["inferences"] == expected_inferences(1500)
+    strict = run_json(capsys, "wake_word", "--source", clip, "--param", "detection_threshold=255")
+    assert not any(e["type"] == "detection" for e in strict)  # an averaged score never reaches 255
+    words = run_json(capsys, "wake_word", "--source", str(testdata_dir / "tts/tree_en-us.wav"),
+                     "--param", "postprocess.report=unknown,yes,no")
+    assert [e["label"] for e in words if e["type"] == "detection"] == ["unknown"]  # a list parameter
+    assert main(["run", "wake_word", "--source", clip, "--param", "report=maybe", "--json"]) == 1
+    assert "names 'maybe', which is not one of the labels" in capsys.readouterr().err
+    assert main(["run", "wake_word", "--source", clip, "--param", "threshold=3", "--json"]) == 1
+    assert "has no parameter 'threshold'" in capsys.readouterr().err
+    assert main(["run", "wake_word", "--source", clip, "--param", "detection_threshold=high", "--json"]) == 1
+    assert "expected an integer" in capsys.readouterr().err
+    assert main(["run", "wake_word", "--source", clip, "--tail-ms", "-5", "--json"]) == 1
+    assert "--tail-ms -5" in capsys.readouterr().err
+
+
+def test_a_folder_is_one_stream_per_file(testdata_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    names = ["a_yes.wav", "b_silence.wav", "c_no.wav"]
+    for name, clip in zip(names, ["yes_1000ms.wav", "silence_1000ms.wav", "no_1000ms.wav"]):
+        (folder / name).symlink_to(testdata_dir / "micro_speech" / clip)
+    events = run_json(capsys, "wake_word", "--source", str(folder))
+    detections = [(Path(e["file"]).name, e["label"], e["t_ms"]) for e in events if e["type"] == "detection"]
+    assert detections == [("a_yes.wav", "yes", 1270), ("c_no.wav", "no", 1270)]  # each file starts at 0
+    assert all(Path(e["file"]).name in names for e in events if e["type"] == "inference")
+    summary = events[-1]
+    assert [(Path(f["file"]).name, f["detections"], f["inferences"]) for f in summary["files"]] == [
+        ("a_yes.wav", ["yes"], 26), ("b_silence.wav", [], 26), ("c_no.wav", ["no"], 26)]
+    assert summary["stream_ms"] == 3000.0 and summary["tail_ms"] == 3000.0
+    assert main(["run", "wake_word", "--source", str(folder)]) == 0  # the human summary lists the files too
+    out = capsys.readouterr().out
+    assert "per file (3):\n  a_yes.wav      yes\n  b_silence.wav  -\n  c_no.wav       no\n" in out
+    assert "detected 'yes'  score 0.996  a_yes.wav" in out
 
 
 @pytest.mark.parametrize("image", sorted(IMAGES))
@@ -119,8 +174,8 @@ def test_imu_recording_of_a_drawn_zero_gives_one_gesture(tmp_path: Path, capsys:
     assert events[-1]["chunks"] == -(-len(samples) // IMU_CHUNK_ROWS)
 
 
-def test_a_folder_of_images_runs_in_name_order_with_hysteresis(testdata_dir: Path, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_of_images_runs_in_name_order_one_stream_per_photo(testdata_dir: Path, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "frames"
     folder.mkdir()
     for i, name in enumerate(["no_person_96x96.bmp", "person_96x96.bmp", "person.jpg", "no_person.jpg",
@@ -129,8 +184,10 @@ def test_a_folder_of_images_runs_in_name_order_with_hysteresis(testdata_dir: Pat
     events = run_json(capsys, "person_detection", "--source", str(folder))
     tops = [e["top"] for e in events if e["type"] == "inference"]
     assert tops == ["notperson", "person", "person", "notperson", "notperson"]
-    detections = [(e["label"], e["event"]) for e in events if e["type"] == "detection"]
-    assert detections == [("person", "enter"), ("notperson", "leave")]  # off_count 2: leaves at the 2nd empty frame
+    # Every photo is its own stream (hysteresis starts "absent" for each): a person appears in 1_ and 2_ only.
+    detections = [(Path(e["file"]).name[:2], e["label"], e["event"]) for e in events if e["type"] == "detection"]
+    assert detections == [("1_", "person", "enter"), ("2_", "person", "enter")]
+    assert [len(f["detections"]) for f in events[-1]["files"]] == [0, 1, 1, 0, 0]
 
 
 def test_video_file_person_enters_and_leaves(testdata_dir: Path, tmp_path: Path,
@@ -198,7 +255,7 @@ def test_long_stream_detects_every_word_in_its_window_without_false_accepts(
     summary = events[-1]
     assert summary["detections_by_label"] == {"yes": 4, "no": 4}
     assert not [w for w in summary["warnings"] if w.startswith("recognizer")] and summary["dropped_chunks"] == 0
-    assert summary["inferences"] == expected_inferences(summary["stream_ms"])
+    assert summary["inferences"] == expected_inferences(summary["stream_ms"] + summary["tail_ms"])
 
 
 def test_slow_inference_loop_is_reported_in_the_summary(testdata_dir: Path, tmp_path: Path,
@@ -248,7 +305,7 @@ def test_synthetic_source_and_the_console_entry_point(models_dir: Path) -> None:
                             timeout=120, env=env, cwd=REPO_ROOT)
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [e["type"] for e in lines].count("inference") == expected_inferences(2000)
+    assert [e["type"] for e in lines].count("inference") == expected_inferences(2000 + 1000)  # + the tail
     assert lines[-1]["type"] == "summary" and lines[-1]["stream_ms"] == 2000.0
 
 

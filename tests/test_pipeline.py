@@ -90,7 +90,8 @@ def test_file_source_is_processed_completely_in_order_without_drops() -> None:
     s = summary.stats
     assert (s["chunks"], s["inferences"], s["detections"]) == (100, 100, 11)
     assert s["detections_by_label"] == {"yes": 10, "no": 1}
-    assert s["dropped_chunks"] == 0 and s["deadline_misses"] == 0 and s["deadline_checked"] == 100
+    # (deadline misses are not asserted: a busy machine may stall any chunk past its 20 ms)
+    assert s["dropped_chunks"] == 0 and s["deadline_checked"] == 100
     assert s["stream_ms"] == 2000.0 and s["interrupted"] is False
     assert s["echo"] is True and "echo warning" in s["warnings"]
     assert set(s["latency_ms"]) == {"infer", "chunk"}
@@ -175,3 +176,18 @@ def test_ring_buffer_and_helpers() -> None:
     summary = times.summary()["x"]  # percentiles within 1% (log buckets), max and count exact
     assert abs(summary["p50"] - 50.0) <= 0.5 and abs(summary["p99"] - 99.0) <= 0.99
     assert (summary["max"], summary["count"]) == (100.0, 100)
+
+
+def test_the_tail_is_silence_through_the_same_target_after_the_last_chunk() -> None:
+    target = EchoTarget()
+    source = ChunkSource(10)
+    events, summary = run(source, target, tail_ms=100.0)
+    assert target.seen == [i * 20.0 for i in range(15)]  # 10 input chunks, then 5 hops of silence
+    assert summary.stats["chunks"] == 15 and summary.stats["stream_ms"] == 200.0
+    assert summary.stats["tail_ms"] == 100.0 and target.finished
+
+
+def test_live_sources_get_no_tail() -> None:
+    target = EchoTarget()
+    events, summary = run(ChunkSource(10, live=True), target, tail_ms=100.0)
+    assert len(target.seen) == 10 and summary.stats["tail_ms"] == 0.0

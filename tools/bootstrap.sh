@@ -9,8 +9,10 @@ profile=${1:-dev}
 apt_packages=(libportaudio2)
 if [ "$profile" = dev ]; then
   # Cross compiler + newlib for the firmware, QEMU for the emulator target,
-  # clang for libFuzzer targets, espeak-ng/sox to synthesize speech in tests.
-  apt_packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang libclang-rt-14-dev espeak-ng sox)
+  # clang for libFuzzer targets, espeak-ng/sox to synthesize speech in tests,
+  # tmux to check the terminal display, chromium for the --ui browser tests (never downloaded by Playwright).
+  apt_packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang libclang-rt-14-dev espeak-ng sox
+                 tmux chromium)
 fi
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -62,7 +62,10 @@ def run(args: argparse.Namespace) -> int:
     from edgesim.apps import load_app
     from edgesim.mcu.firmware_builder import DEFAULT_STACK_BYTES, build_app
 
+    from edgesim.commands.run import validate_app
+
     app = load_app(args.app)
+    validate_app(app.with_model(args.model) if args.model else app)
     image = build_app(app, args.board, model=args.model, stack_bytes=args.stack or DEFAULT_STACK_BYTES,
                       sensors=args.sensors, console=args.console)
     size = image.size

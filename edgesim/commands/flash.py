@@ -38,10 +38,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from edgesim.apps import load_app
+    from edgesim.commands.run import validate_app
     from edgesim.mcu.firmware_builder import build_app
     from edgesim.mcu.flash import flash_image
 
-    image = build_app(args.app, board="nano33ble", sensors=args.sensors, console=args.console)
+    app = load_app(args.app)
+    validate_app(app)
+    image = build_app(app, board="nano33ble", sensors=args.sensors, console=args.console)
     print(image.size.report())
     result = flash_image(image.binary, image.elf, port=args.port, tool=args.tool)
     for step in result.steps:

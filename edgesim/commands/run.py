@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from contextlib import ExitStack
 from typing import Any
 
 from edgesim.targets import TARGETS
@@ -22,6 +22,20 @@ Sources (--source; default: the app's own sensor):
   FILE                              .wav (any rate/width/channels), .bmp/.png/.jpg,
                                     .avi/.mkv/.mp4/.webm, .csv (IMU rows or stroke points)
   DIR                               every file of the app's kind, in name order
+  browser                           with --ui: the page's microphone, webcam or drawing canvas
+
+Streams end: after an audio file, silence as long as the recognizer's
+averaging window goes through the same target (--tail-ms to change), so a
+1 s clip with "yes" reports it.  A folder is one independent stream per file;
+every event then carries its "file" and the summary lists per-file results.
+
+Knobs: --param NAME=VALUE overrides any parameter the app declares (see
+'edgesim apps --json'), e.g. --param detection_threshold=180; on every target.
+
+Dashboard: --ui serves a live page on http://127.0.0.1:8765/ (GET /events is a
+server-sent-event stream of the --json objects plus previews of what the model
+saw); --compare emulator runs the emulated Cortex-M4 beside the host on the
+same input and reports the first differing event.
 
 Output: one line per detection (a heard word, a person appearing or leaving,
 a finished gesture) and a summary with latency percentiles, dropped input and
@@ -43,6 +57,10 @@ examples:
   edgesim run gesture --source stroke_digit7.csv
   edgesim run wake_word --model my_model.tflite --source clip.wav
   edgesim run wake_word --target emulator --source clip.wav   same app on the emulated Cortex-M4
+  edgesim run wake_word --param detection_threshold=180 --source clips/ --json
+  edgesim run wake_word --ui                             the dashboard, listening on the microphone
+  edgesim run gesture --ui                               draw digits on the page (--source browser)
+  edgesim run wake_word --ui --source clip.wav --compare emulator   host and MCU side by side
 """
 
 
@@ -59,38 +77,172 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--verbose", "-v", action="store_true", help="also print every inference")
     parser.add_argument("--realtime", action="store_true", help="pace file sources to real time")
     parser.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds of input")
+    parser.add_argument("--tail-ms", type=float, metavar="MS",
+                        help="silence fed after each audio file ends (default: the recognizer's averaging window)")
+    parser.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                        help="override an app parameter (repeatable), e.g. detection_threshold=180")
     parser.add_argument("--board", metavar="BOARD", help="board for the emulator/renode/device targets")
-    parser.add_argument("--port", metavar="PORT", help="serial port for the device target")
+    parser.add_argument("--port", metavar="PORT",
+                        help="serial port for the device target; with --ui (other targets) the dashboard's port")
+    parser.add_argument("--compare", metavar="TARGET", choices=list(TARGETS),
+                        help="run a second target on the same input and check every event is identical")
+    ui = parser.add_argument_group("dashboard (--ui)")
+    ui.add_argument("--ui", action="store_true", help="serve the live dashboard page (files play at real time)")
+    ui.add_argument("--ui-port", metavar="N", help="the dashboard's port (default 8765; 0 picks a free one)")
+    ui.add_argument("--host", metavar="ADDR",
+                    help="address to serve on (default 127.0.0.1; any other prints a one-time token URL)")
+    ui.add_argument("--no-browser", action="store_true", help="print the dashboard URL, do not open a browser")
     parser.set_defaults(func=run)
 
 
 def target_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Target-specific options given on the command line (unknown ones are rejected by the target)."""
-    return {name: value for name in ("board", "port") if (value := getattr(args, name, None)) is not None}
+    """Target-specific options given on the command line (unknown ones are rejected by the target).
+
+    With --ui, --port is the dashboard's unless the target is a device (which needs its serial port).
+    """
+    names = ("board", "port") if not getattr(args, "ui", False) or args.target == "device" else ("board",)
+    return {name: value for name in names if (value := getattr(args, name, None)) is not None}
+
+
+def validate_app(app: Any) -> None:
+    """Open ``app`` on the host target: the model, label and parameter checks every `run` makes first.
+
+    `edgesim build` and `flash` call this too, so a truncated, float or mismatched model
+    fails there with the same one-line error instead of producing an image.
+    """
+    from edgesim.targets import create_target
+
+    with create_target("host") as host:
+        host.open(app)
 
 
 def run(args: argparse.Namespace) -> int:
     from edgesim.apps import load_app
+    from edgesim.cli import EXIT_INTERRUPTED
+    from edgesim.demo import use_shared_models
     from edgesim.display import make_display
-    from edgesim.pipeline import Runner
-    from edgesim.sources import open_source
+    from edgesim.errors import EdgesimError
+    from edgesim.pipeline import Runner, default_tail_ms
     from edgesim.targets import create_target
 
     app = load_app(args.app)
     if args.model:
         app = app.with_model(args.model)
+    if args.param:
+        app = app.with_params(args.param)
+    if args.tail_ms is not None and not 0 <= args.tail_ms <= 60_000:
+        raise EdgesimError(f"--tail-ms {args.tail_ms:g}: expected 0 to 60000 ms")
+    if args.compare is not None and args.compare == args.target:
+        raise EdgesimError(f"--compare {args.compare}: choose a target other than --target {args.target}")
     spec = args.source or app.default_source
-    with create_target(args.target, **target_options(args)) as target:
+    if args.ui and args.source is None and spec == "mouse":
+        spec = "browser"  # the page's canvas is the dashboard's way to draw
+    if spec == "browser" and not args.ui:
+        raise EdgesimError("--source browser takes its input from the dashboard page: add --ui")
+    tail_ms = default_tail_ms(app) if args.tail_ms is None else args.tail_ms
+    use_shared_models(lambda text: print(f"edgesim: {text}", file=sys.stderr))
+    with ExitStack() as stack:
+        target = stack.enter_context(create_target(args.target, **target_options(args)))
+        if args.compare is not None:
+            from edgesim.ui.compare import CompareTarget
+
+            target = CompareTarget(target, stack.enter_context(create_target(args.compare)))
         target.open(app)
-        with open_source(spec, app.sensor.kind) as source:
-            display = make_display(app, source, json_lines=args.json, verbose=args.verbose)
+        server = None
+        if args.ui:
+            server = _start_dashboard(args, app, spec, target)
+            stack.callback(server.close)
+        source = stack.enter_context(_open_source(spec, app, server))
+        shown_target = target.name if args.compare is None else f"{target.name}, compared with {args.compare}"
+        display = make_display(app, source, json_lines=args.json, verbose=args.verbose, target_name=shown_target)
+        if server is not None:
+            display = _connect_dashboard(server, app, display, target, source)
+        live = bool(getattr(source, "is_live", False))
+        try:
+            summary = Runner(app, target, source, realtime=args.realtime or (server is not None and not live),
+                             tail_ms=tail_ms, max_stream_ms=None if args.seconds is None else args.seconds * 1000.0,
+                             ).run(on_event=display.event, on_chunk=display.chunk)
+        finally:
+            display.close()
+        if summary.stats.get("interrupted"):
+            return EXIT_INTERRUPTED
+        if server is not None:
+            print(f"edgesim: the stream has ended; the dashboard stays at {server.url} until Ctrl-C",
+                  file=sys.stderr, flush=True)
             try:
-                Runner(app, target, source, realtime=args.realtime,
-                       max_stream_ms=None if args.seconds is None else args.seconds * 1000.0,
-                       ).run(on_event=display.event, on_chunk=display.chunk)
-            except BrokenPipeError:  # `edgesim run ... --json | head`: the reader has gone, stop quietly
-                sys.stdout = open(os.devnull, "w")
-                return 0
-            finally:
-                display.close()
+                server.closing.wait()
+            except KeyboardInterrupt:
+                return EXIT_INTERRUPTED
     return 0
+
+
+def _ui_port(args: argparse.Namespace) -> int:
+    from edgesim.errors import EdgesimError
+    from edgesim.ui.server import DEFAULT_PORT
+
+    text = args.ui_port if args.ui_port is not None else (args.port if args.target != "device" else None)
+    if text is None:
+        return DEFAULT_PORT
+    try:
+        port = int(text)
+    except ValueError:
+        raise EdgesimError(f"--port {text}: the dashboard needs a TCP port number (1..65535)") from None
+    if not 0 <= port <= 65535:
+        raise EdgesimError(f"--port {port}: expected 1..65535")
+    return port
+
+
+def _start_dashboard(args: argparse.Namespace, app: Any, spec: str, target: Any) -> Any:
+    from edgesim.ui.preview import page_config
+    from edgesim.ui.security import is_loopback
+    from edgesim.ui.server import DashboardServer
+
+    host = args.host or "127.0.0.1"
+    browser_input = ("stroke" if app.sensor.kind == "imu" else app.sensor.kind) if spec == "browser" else None
+    config = page_config(app, source=spec, target=target.name, browser_input=browser_input, compare=args.compare,
+                         budget_ms=app.deadline_ms)
+    server = DashboardServer(config, host=host, port=_ui_port(args))
+    server.start()
+    print(f"edgesim: dashboard at {server.url}", file=sys.stderr, flush=True)
+    if not is_loopback(host):
+        print(f"edgesim: reachable from the network on {host}; only this URL (with its one-time token) is "
+              f"let in", file=sys.stderr, flush=True)
+    if not args.no_browser:
+        import webbrowser
+
+        try:
+            webbrowser.open(server.url)
+        except Exception:  # no browser on this machine: the printed URL is enough
+            pass
+    return server
+
+
+def _open_source(spec: str, app: Any, server: Any) -> Any:
+    from edgesim.sources import open_source
+
+    if spec != "browser":
+        return open_source(spec, app.sensor.kind)
+    from edgesim.sources.browser import BrowserSource
+
+    source = BrowserSource(app.sensor.kind, frame_rate_hz=app.sensor.rate_hz)
+    server.input_handler = source.handle
+    return source
+
+
+def _connect_dashboard(server: Any, app: Any, display: Any, target: Any, source: Any) -> Any:
+    """The dashboard display around ``display``; file sources wait for the page so it sees the whole stream."""
+    from edgesim.ui.compare import CompareTarget
+    from edgesim.ui.preview import UiDisplay
+
+    ui = UiDisplay(server, app, display, target)
+    if hasattr(display, "message"):  # a terminal: the server's log lines go above the status line
+        server.log = lambda text: display.message(f"edgesim: ui: {text}")
+    if isinstance(target, CompareTarget):
+        target.on_status = server.publish_preview
+        target.on_other_event = lambda event: server.publish_preview(
+            {"kind": "compare_event", "target": target.other.name, "event": event.to_dict()})
+    if not getattr(source, "is_live", False):
+        print("edgesim: waiting for the dashboard page to open before replaying the input", file=sys.stderr,
+              flush=True)
+        server.client_connected.wait()
+    return ui

@@ -131,6 +131,10 @@ class Source(ABC):
     def __iter__(self) -> Iterator[Chunk]:
         """Yield chunks oldest first until the source ends or is closed."""
 
+    def streams(self) -> Iterator[tuple[str | None, "Source"]]:
+        """Independent streams as (file, source) pairs: folders give one per file, other sources themselves."""
+        yield None, self
+
     def close(self) -> None:
         self.closed = True
 

@@ -114,6 +114,16 @@ class _OneChunkPerFile(Source):
     def _read(self, index: int, t_ms: float, path: Path) -> Chunk:
         raise NotImplementedError
 
+    def streams(self) -> Iterator[tuple[str | None, Source]]:
+        """One stream per file, each starting at stream time 0 (a single file: this source itself)."""
+        if len(self.paths) == 1:
+            yield None, self
+            return
+        for path in self.paths:
+            if self.closed:
+                return
+            yield str(path), type(self)([path], f"{path}")
+
 
 class ImageFilesSource(_OneChunkPerFile):
     """Image files as frames, one per file (BMP, PNG, JPEG)."""
@@ -233,6 +243,15 @@ class AudioFolderSource(Source):
                     self.notes.append(note)
             yield from wav
             start += len(wav.samples)
+
+    def streams(self) -> Iterator[tuple[str | None, Source]]:
+        """One stream per file, each starting at sample 0; a file is read when its turn comes."""
+        for path in self.paths:
+            if self.closed:
+                return
+            wav = WavSource(path)
+            self.notes.extend(note for note in wav.notes if note not in self.notes)
+            yield str(path), wav
 
 
 def _file_kinds(path: Path) -> tuple[str, ...]:
