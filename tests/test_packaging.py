@@ -94,7 +94,7 @@ def test_the_wheel_installs_only_the_edgesim_package(from_wheel: Installed) -> N
     assert outside == []
     for needed in ("edgesim/apps/wake_word.py", "edgesim/_data/firmware/app_main.c",
                    "edgesim/_data/firmware/tools/insn_count.c", "edgesim/_data/renode/wake_word.robot",
-                   "edgesim/kernels/include/edgesim/config.h"):
+                   "edgesim/kernels/include/edgesim/config.h", "edgesim/ui/static/index.html"):
         assert needed in paths
 
 
