@@ -1,6 +1,6 @@
 """The new op kernels on the emulated Cortex-M4 equal the host, byte for byte.
 
-tests/c/m4_model_runner.c links the runtime and every op kernel with the
+tests/c/model_runner.c links the runtime and every op kernel with the
 firmware's compiler and flags (hard-float FPU, -ffp-contract=off) and runs in
 unicorn: random single-op models of every family (int8 and float32; SVDF over
 several steps) give the same outputs there as edgesim on the host, which the
@@ -43,12 +43,12 @@ def m4_runner() -> tuple[Path, dict[str, int]]:
     sources = [REPO / "tests" / "c" / "m4_model_runner.c",
                *sorted(p for d in ("common", "runtime", "ops", "quant") for p in (KERNELS / d).rglob("*.c"))]
     headers = sorted(p for d in ("runtime", "ops") for p in (KERNELS / d).rglob("*.h"))
-    elf = build_m4_elf("m4_model_runner", sources, headers, ["-Wl,-e,m4_run_job"])
+    elf = build_m4_elf("model_runner", sources, headers, ["-Wl,-e,m4_run_job"])
     return elf, elf_symbols(elf)
 
 
 def run_m4(runner: tuple[Path, dict[str, int]], model: bytes, steps: list[bytes]) -> bytes:
-    """Concatenated outputs of every step (see tests/c/m4_model_runner.c)."""
+    """Concatenated outputs of every step (see tests/c/model_runner.c)."""
     elf, symbols = runner
     uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
     uc.mem_map(0, 1 << 20)
