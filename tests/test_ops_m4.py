@@ -40,7 +40,7 @@ LIBM_CASES = 30  # enough for the libm differences to show (strict xfail)
 
 @pytest.fixture(scope="module")
 def m4_runner() -> tuple[Path, dict[str, int]]:
-    sources = [REPO / "tests" / "c" / "m4_model_runner.c",
+    sources = [REPO / "tests" / "c" / "model_runner.c",
                *sorted(p for d in ("common", "runtime", "ops", "quant") for p in (KERNELS / d).rglob("*.c"))]
     headers = sorted(p for d in ("runtime", "ops") for p in (KERNELS / d).rglob("*.h"))
     elf = build_m4_elf("model_runner", sources, headers, ["-Wl,-e,m4_run_job"])
