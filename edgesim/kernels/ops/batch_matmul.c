@@ -67,10 +67,11 @@ es_status es_batch_matmul_s8(const es_batch_matmul_params *params, const es_shap
     const int8_t *y = rhs + ro;
     for (int32_t i = 0; i < g.rows; ++i) {
       for (int32_t j = 0; j < g.cols; ++j) {
+        const int8_t *xp = x + (size_t)i * g.x_row;
+        const int8_t *yp = y + (size_t)j * g.y_col;
         int32_t total = 0;
-        for (int32_t k = 0; k < g.depth; ++k)
-          total += (y[(size_t)k * g.y_depth + (size_t)j * g.y_col] + params->rhs_offset) *
-                   (x[(size_t)i * g.x_row + (size_t)k * g.x_depth] + params->lhs_offset);
+        for (int32_t k = 0; k < g.depth; ++k, xp += g.x_depth, yp += g.y_depth)
+          total += (*yp + params->rhs_offset) * (*xp + params->lhs_offset);
         int32_t v = es_multiply_by_quantized_multiplier(total, params->output.scale.multiplier,
                                                         params->output.scale.shift) +
                     params->output.zero_point;
@@ -94,10 +95,12 @@ es_status es_batch_matmul_f32(const es_batch_matmul_params *params, const es_sha
   FOR_EACH_MATRIX(g, {
     for (int32_t i = 0; i < g.rows; ++i) {
       for (int32_t j = 0; j < g.cols; ++j) {
+        const uint8_t *xp = (const uint8_t *)lhs + 4 * (lo + (size_t)i * g.x_row);
+        const uint8_t *yp = (const uint8_t *)rhs + 4 * (ro + (size_t)j * g.y_col);
+        const size_t xs = 4 * (size_t)g.x_depth;
+        const size_t ys = 4 * (size_t)g.y_depth;
         float total = 0.0f;
-        for (int32_t k = 0; k < g.depth; ++k)
-          total += load_f32(rhs, ro + (size_t)k * g.y_depth + (size_t)j * g.y_col) *
-                   load_f32(lhs, lo + (size_t)i * g.x_row + (size_t)k * g.x_depth);
+        for (int32_t k = 0; k < g.depth; ++k, xp += xs, yp += ys) total += load_f32(yp, 0) * load_f32(xp, 0);
         *output++ = total;
       }
     }

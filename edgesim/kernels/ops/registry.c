@@ -38,6 +38,7 @@ static const es_op *const k_all_ops[] = {
     &es_op_l2_normalization,
     &es_op_transpose_conv,
     &es_op_batch_matmul,
+    &es_op_svdf,
 };
 
 const es_op_set es_all_ops = {k_all_ops, (int32_t)(sizeof k_all_ops / sizeof k_all_ops[0])};

@@ -27,9 +27,24 @@ es_status es_split(const es_concat_params *params, const void *input, void *cons
   return ES_OK;
 }
 
+/* One element of 1, 2, 4 or 8 bytes: fixed-size copies the compiler turns
+ * into single loads and stores (a variable-size memcpy is a call). */
+static inline void copy_element(uint8_t *dst, const uint8_t *src, size_t element_size) {
+  switch (element_size) {
+    case 1: *dst = *src; break;
+    case 2: memcpy(dst, src, 2); break;
+    case 4: memcpy(dst, src, 4); break;
+    default: memcpy(dst, src, 8); break;
+  }
+}
+
 /* `count` copies of one element. */
 static uint8_t *fill(uint8_t *out, const void *value, int32_t element_size, int64_t count) {
-  for (int64_t i = 0; i < count; ++i, out += element_size) memcpy(out, value, (size_t)element_size);
+  if (element_size == 1) {
+    memset(out, *(const uint8_t *)value, (size_t)count);
+    return out + count;
+  }
+  for (int64_t i = 0; i < count; ++i, out += element_size) copy_element(out, (const uint8_t *)value, (size_t)element_size);
   return out;
 }
 
@@ -89,7 +104,7 @@ es_status es_strided_slice(const es_slice_params *params, const es_shape *input_
       out += (size_t)params->count[D - 1] * es;
     } else {
       for (int32_t i = 0; i < params->count[D - 1]; ++i, out += es)
-        memcpy(out, in + (size_t)(base + (int64_t)i * params->step[D - 1]) * es, es);
+        copy_element(out, in + (size_t)(base + (int64_t)i * params->step[D - 1]) * es, es);
     }
     int d = D - 2;
     for (; d >= 0; --d) {
@@ -118,10 +133,25 @@ es_status es_transpose(const es_transpose_params *params, const es_shape *input_
   const size_t es = (size_t)params->element_size;
   const uint8_t *in = (const uint8_t *)input;
   uint8_t *out = (uint8_t *)output;
-  int64_t offset = 0; /* input element of the current output position */
-  for (int64_t i = 0; i < total; ++i, out += es) {
-    memcpy(out, in + (size_t)offset * es, es);
-    for (int d = rank - 1; d >= 0; --d) {
+  if (rank == 0) {
+    copy_element(out, in, es);
+    return ES_OK;
+  }
+  /* Odometer over the outer output dimensions; the innermost one is a
+   * strided run of the input. */
+  const int32_t last = rank - 1;
+  const int32_t run = out_dims[last];
+  const int64_t run_step = step[last];
+  int64_t offset = 0; /* input element of the current output row */
+  for (int64_t row = 0; row < total / run; ++row) {
+    const uint8_t *src = in + (size_t)offset * es;
+    if (es == 1) {
+      for (int32_t i = 0; i < run; ++i) out[i] = src[(size_t)(i * run_step)];
+    } else {
+      for (int32_t i = 0; i < run; ++i) copy_element(out + (size_t)i * es, src + (size_t)(i * run_step) * es, es);
+    }
+    out += (size_t)run * es;
+    for (int d = last - 1; d >= 0; --d) {
       offset += step[d];
       if (++k[d] < out_dims[d]) break;
       offset -= step[d] * out_dims[d];

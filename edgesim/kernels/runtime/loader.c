@@ -11,7 +11,7 @@
  * Schema field ids used below (schema.fbs, 0-based):
  *   Model: version 0, operator_codes 1, subgraphs 2, buffers 4
  *   SubGraph: tensors 0, inputs 1, outputs 2, operators 3
- *   Tensor: shape 0, type 1, buffer 2, name 3, quantization 4, sparsity 6
+ *   Tensor: shape 0, type 1, buffer 2, name 3, quantization 4, is_variable 5, sparsity 6
  *   Buffer: data 0, offset 1, size 2
  *   QuantizationParameters: scale 2, zero_point 3, quantized_dimension 6
  *   OperatorCode: deprecated_builtin_code 0, custom_code 1, version 2, builtin_code 3
@@ -147,10 +147,11 @@ static es_status parse_tensor(loader *ld, int32_t index, const es_fb_table *tt) 
   es_tensor *t = &m->tensors[index];
   es_fb_vector shape;
   es_fb_table quant, sparsity;
-  uint8_t type;
+  uint8_t type, is_variable;
   uint32_t buffer;
   int rq, rs;
   if (es_fb_get_vector(&ld->fb, tt, 0, 4, &shape) < 0 || es_fb_get_u8(&ld->fb, tt, 1, 0, &type) < 0 ||
+      es_fb_get_u8(&ld->fb, tt, 5, 0, &is_variable) < 0 ||
       es_fb_get_u32(&ld->fb, tt, 2, 0, &buffer) < 0 || (rq = es_fb_get_table(&ld->fb, tt, 4, &quant)) < 0 ||
       (rs = es_fb_get_table(&ld->fb, tt, 6, &sparsity)) < 0)
     return malformed(m, "tensor", index);
@@ -178,12 +179,13 @@ static es_status parse_tensor(loader *ld, int32_t index, const es_fb_table *tt) 
   }
   t->rank = (uint8_t)shape.count;
   t->type = type;
+  t->is_variable = is_variable != 0;
   t->bytes = (size_t)(elements * elem);
   const uint8_t *data;
   size_t size;
   es_status s = buffer_bytes(ld, index, buffer, &data, &size);
   if (s != ES_OK) return s;
-  if (data != NULL) {
+  if (data != NULL && !t->is_variable) { /* a variable's initial buffer is ignored, as in TFLM */
     if (size != t->bytes)
       return es_model_fail(m, ES_ERR_MODEL_FORMAT, "tensor %d: buffer %u has %z bytes, shape needs %z", index,
                            (unsigned)buffer, size, t->bytes);

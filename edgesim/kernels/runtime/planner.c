@@ -341,6 +341,12 @@ es_status es_model_plan(es_model *m) {
     if (lt[t].first == UNUSED_FIRST) lt[t].first = 0;
     lt[t].last = node_count; /* read by the caller after the last node */
   }
+  /* Variable tensors (op state) live across invokes: memory of their own. */
+  for (int32_t t = 0; t < tensor_count; ++t) {
+    if (!m->tensors[t].is_variable || m->tensors[t].is_constant) continue;
+    lt[t].first = 0;
+    lt[t].last = node_count;
+  }
 
   /* 2. Aliases: output 0 borrows input 0's buffer when the input is an
    * activation already alive and the output is first touched here. */
@@ -412,5 +418,11 @@ es_status es_model_plan(es_model *m) {
     if (tensor->data == NULL) tensor->data = base; /* zero-byte tensor: valid, never dereferenced */
   }
   memset(base, 0, (size_t)total);
+  /* TFLM starts an int8 variable tensor at its zero point, others at 0. */
+  for (int32_t t = 0; t < tensor_count; ++t) {
+    es_tensor *tensor = &m->tensors[t];
+    if (tensor->is_variable && !tensor->is_constant && tensor->type == ES_INT8 && tensor->quant.channel_count > 0)
+      memset(tensor->data, (uint8_t)tensor->quant.zero_point, tensor->bytes);
+  }
   return ES_OK;
 }

@@ -55,6 +55,7 @@ extern const es_op es_op_sum;
 extern const es_op es_op_l2_normalization;
 extern const es_op es_op_transpose_conv;
 extern const es_op es_op_batch_matmul;
+extern const es_op es_op_svdf;
 
 /* Every op above (ops/registry.c). */
 extern const es_op_set es_all_ops;

@@ -42,6 +42,8 @@ typedef struct es_tensor {
   uint8_t type;                /* es_dtype */
   uint8_t is_constant;         /* data lives in the (read-only) model buffer */
   uint8_t reserved;
+  uint8_t is_variable;         /* state kept across invokes (SVDF, LSTM): own arena memory,
+                                  zero point filled at load like TFLM's ResetVariableTensors */
   es_quant quant;
 } es_tensor;
 
