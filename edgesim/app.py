@@ -32,8 +32,9 @@ way on every target; ``edgesim new`` writes an App for a model of your own):
                       gray or RGB; one inference per frame.  Params: ``resize``
                       ("area"|"bilinear"), ``size`` (default 96), ``channels``
                       (1 gray, default, or 3 RGB).
-  ``imu_stroke``      IMU samples -> segmented strokes -> 32x32x3 int8 raster;
-                      one inference per completed stroke.  Already segmented
+  ``imu_stroke``      IMU samples -> segmented strokes -> raster_size x raster_size x 3
+                      int8 raster (``raster_size`` 1..32, default 32); one inference
+                      per completed stroke.  Already segmented
                       strokes (mouse, stroke CSV) are rasterized directly.
 
 Postprocess kernels (C, edgesim/kernels/post/):

@@ -287,3 +287,19 @@ def test_app_layer_objects_hold_no_writable_data_and_call_no_allocator_or_printf
     writable = [s for s in symbols if len(s) == 3 and s[1] in ("B", "b", "D", "d", "C")]
     forbidden = [s for s in symbols if s and s[-1] in ("malloc", "calloc", "realloc", "free", "printf", "fprintf", "puts")]
     assert len(objects) >= 6 and not writable and not forbidden, (writable, forbidden)
+
+
+@pytest.mark.parametrize("side", [1, 7, 16, 28, 32])
+def test_rasters_of_any_side_up_to_32_equal_the_reference_arithmetic(side: int) -> None:
+    from edgesim.compute.imu import rasterize
+
+    rng = np.random.default_rng(side)
+    feed = _app.StrokeFeed(119.0, RASTER_RANGE_Q12, RASTER_RANGE_Q12, side)
+    for count in (1, 2, 9, 80, 400):
+        points = rng.integers(-128, 128, (count, 2)).astype(np.int8)
+        want = rasterize_reference(points, side=side).astype(np.int8)
+        assert np.array_equal(rasterize(points, side=side), want)
+        assert np.array_equal(np.frombuffer(feed.points(points.tobytes()), np.int8), want.reshape(-1))
+    for bad in (0, 33):
+        with pytest.raises(KernelError, match="side must be 1..32"):
+            _app.StrokeFeed(119.0, RASTER_RANGE_Q12, RASTER_RANGE_Q12, bad)

@@ -84,7 +84,7 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     assert inferences == [e for e in events("host", app, chunks) if e["type"] == "inference"]
 
 
-@pytest.mark.parametrize("sensor", ["audio", "camera", "camera_rgb", "imu"])
+@pytest.mark.parametrize("sensor", ["audio", "camera", "camera_rgb", "imu", "imu_small"])
 def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Path, sensor: str) -> None:
     require_firmware_tools()
     from edgesim.apps import load_app
@@ -105,7 +105,8 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
         chunks = [ImageFrame(200.0 * i, (rng.random((90, 120, 3)) * 255).astype(np.uint8), "bgr888")
                   for i in range(6)]
     else:
-        model = classifier(tmp_path / "m.tflite", (1, 32, 32, 3), RASTER_Q, 3, seed=6)
+        side = 32 if sensor == "imu" else 20
+        model = classifier(tmp_path / "m.tflite", (1, side, side, 3), RASTER_Q, 3, seed=6)
         labels = "o,l,z"
         chunks = [StrokeChunk(100.0 * i, rng.integers(-100, 100, (int(rng.integers(5, 60)), 2)).astype(np.int8))
                   for i in range(6)]
@@ -113,6 +114,8 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
     app = load_app(str(new(tmp_path, f"my_{sensor}", "--model", str(model), "--sensor", kind, "--labels", labels)))
     if sensor == "camera_rgb":
         assert app.preprocess.params == {"resize": "area", "size": 40, "channels": 3}
+    if sensor == "imu_small":
+        assert app.preprocess.params == {"raster_size": 20}
     host = events("host", app, chunks)
     assert any(e["type"] == "inference" for e in host)
     if sensor != "audio":
@@ -127,7 +130,8 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
     ("camera", (1, 64, 48, 3), IMAGE_Q, 3, "square (1, N, N, 1) gray or (1, N, N, 3) RGB"),
     ("camera", (1, 64, 64, 2), IMAGE_Q, 3, "square (1, N, N, 1) gray or (1, N, N, 3) RGB"),
     ("camera", (1, 96, 96, 1), (0.5, 3), 3, "fits pixels / 255"),
-    ("imu", (1, 96, 96, 1), RASTER_Q, 3, "32x32x3 stroke raster"),
+    ("imu", (1, 96, 96, 1), RASTER_Q, 3, "(1, N, N, 3) stroke raster, N up to 32"),
+    ("imu", (1, 48, 48, 3), RASTER_Q, 3, "(1, N, N, 3) stroke raster, N up to 32"),
 ])
 def test_models_that_do_not_fit_the_sensor_are_refused_naming_why(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                                   sensor: str, shape: tuple, quant: tuple,

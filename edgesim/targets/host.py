@@ -112,17 +112,21 @@ class ImageFeeder:
 
 class StrokeFeeder:
     """IMU samples -> the app layer's stroke feed (kernels/app/stroke_feed.c): segmented
-    strokes -> 32x32x3 raster; stroke chunks are rasterized directly.
+    strokes -> ``raster_size`` square x 3 raster (32 by default); stroke chunks are
+    rasterized directly.
 
     A stroke's t_ms is the end of the IMU chunk that completed it (or the
     stroke chunk's own time).
     """
 
     def __init__(self, app: App) -> None:
-        from edgesim.compute.imu import RASTER_RANGE_Q12
+        from edgesim.compute.imu import RASTER_RANGE_Q12, RASTER_SHAPE
 
         self.app = app
-        self.feed = _feed(lambda: _app.StrokeFeed(float(app.sensor.rate_hz), RASTER_RANGE_Q12, RASTER_RANGE_Q12), app)
+        side = int(app.preprocess.param("raster_size", RASTER_SHAPE[0]))
+        self.feed = _feed(lambda: _app.StrokeFeed(float(app.sensor.rate_hz), RASTER_RANGE_Q12, RASTER_RANGE_Q12,
+                                                  side), app)
+        self.input_elements = side * side * RASTER_SHAPE[2]
 
     def reset(self) -> None:
         self.feed.reset()

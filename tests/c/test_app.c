@@ -82,8 +82,12 @@ static void test_audio_feed_checks(void) {
 static void test_stroke_feed_checks(void) {
   static es_stroke_feed feed;
   static int8_t input[ES_RASTER_BYTES];
-  const es_stroke_feed_params params = {119.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12}};
-  const es_stroke_feed_params bad_rate = {0.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12}};
+  const es_stroke_feed_params params = {119.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE}};
+  const es_stroke_feed_params bad_rate = {0.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE}};
+  const es_stroke_feed_params small = {119.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, 16}};
+  const es_stroke_feed_params no_side = {119.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, 0}};
+  CHECK(es_stroke_feed_input_bytes(&small) == 16 * 16 * 3 && es_stroke_feed_input_bytes(&no_side) == 0);
+  CHECK(es_stroke_feed_init(&no_side, &feed) == ES_ERR_ARGUMENT);
   float samples[6 * 4] = {0};
   size_t consumed = 0;
   es_feed_result result;

@@ -139,6 +139,8 @@ typedef struct es_stroke_feed {
   uint32_t samples; /* IMU samples since reset */
 } es_stroke_feed;
 
+/* Bytes of one raster input (side * side * 3), 0 for a side out of range. */
+size_t es_stroke_feed_input_bytes(const es_stroke_feed_params *params);
 es_status es_stroke_feed_init(const es_stroke_feed_params *params, es_stroke_feed *feed);
 es_status es_stroke_feed_reset(es_stroke_feed *feed);
 /* samples: count * 6 floats.  Stops after the sample completing a stroke. */
