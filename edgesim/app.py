@@ -25,9 +25,10 @@ Usage (apps/wake_word.py, minus its comments and examples):
 
 Preprocess kernels (the C app layer, edgesim/kernels/app/, runs them the same
 way on every target; ``edgesim new`` writes an App for a model of your own):
-  ``audio_frontend``  int16 audio -> 40 int8 features per 20 ms; an inference on
-                      the newest ``window_frames`` frames every ``infer_every_frames``
-                      new frames once the window is full.
+  ``audio_frontend``  int16 audio -> 40 int8 features per 30 ms window every
+                      ``step_ms`` (1..30, default 20); an inference on the newest
+                      ``window_frames`` frames every ``infer_every_frames`` new
+                      frames once the window is full.
   ``image``           camera frame (any size/pixel format) -> size x size int8,
                       gray or RGB; one inference per frame.  Params: ``resize``
                       ("area"|"bilinear"), ``size`` (default 96), ``channels``
@@ -171,3 +172,15 @@ class App:
             "default_source": self.default_source,
             "deadline_ms": self.deadline_ms,
         }
+
+
+def audio_hop_samples(app: App) -> int:
+    """The audio front end's step in samples from the app's ``step_ms`` (default 20 ms = 320 samples)."""
+    from edgesim.constants import AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES
+
+    step_ms = app.preprocess.param("step_ms", 20)
+    window_ms = AUDIO_WINDOW_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
+    if not isinstance(step_ms, (int, float)) or int(step_ms) != step_ms or not 1 <= step_ms <= window_ms:
+        raise AppError(f"app {app.name!r}: step_ms must be a whole number of milliseconds from 1 to {window_ms} "
+                       f"(the window), got {step_ms!r}")
+    return int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000

@@ -78,6 +78,27 @@ def test_audio_feed_is_the_window_schedule_and_time_of_the_front_end_frames(wind
     assert feed.frames == len(AudioFrontend().process(samples))
 
 
+@pytest.mark.parametrize("hop", [160, 480, 1, 317])
+def test_other_front_end_steps_give_the_upstream_preprocessor_features_of_those_windows(hop: int) -> None:
+    """step_ms: the same stages on windows every `hop` samples, state carried
+    from window to window as in the TFLM preprocessor fed at that hop."""
+    from conftest import shared_path
+
+    tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
+    oracle = tflm.runtime.Interpreter.from_file(str(shared_path("models", "audio_preprocessor_int8.tflite")))
+    samples = speech_like(0.4 if hop == 1 else 2.0, hop)
+    want = []
+    for start in range(0, len(samples) - WINDOW + 1, hop):
+        oracle.set_input(samples[start:start + WINDOW].reshape(1, WINDOW), 0)
+        oracle.invoke()
+        want.append(oracle.get_output(0).copy().reshape(-1))
+    feed = _app.AudioFeed(1, 1, hop)
+    got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(hop), len(samples)))
+    assert len(got) == len(want) > 0
+    assert all(np.array_equal(g, w) for (_, g), w in zip(got, want))
+    assert [t for t, _ in got] == [((n - 1) * hop + WINDOW) * 1000 // RATE for n in range(1, len(got) + 1)]
+
+
 def test_audio_feed_reset_starts_a_new_stream() -> None:
     samples = speech_like(1.5, 5)
     feed = _app.AudioFeed(20, 3)
@@ -90,9 +111,10 @@ def test_audio_feed_reset_starts_a_new_stream() -> None:
 
 
 def test_audio_feed_rejects_bad_parameters_and_samples() -> None:
-    for window_frames, every in ((0, 1), (5, 0), (-3, 2), (1 << 21, 1)):
+    for window_frames, every, hop in ((0, 1, 320), (5, 0, 320), (-3, 2, 320), (1 << 21, 1, 320), (5, 1, 0),
+                                      (5, 1, 481)):
         with pytest.raises(KernelError, match="window_frames"):
-            _app.AudioFeed(window_frames, every)
+            _app.AudioFeed(window_frames, every, hop)
     with pytest.raises(KernelError, match="int16"):
         _app.AudioFeed(5, 1).push(b"\x00\x01\x02")
     assert _app.AudioFeed(5, 1).push(b"") == []

@@ -69,7 +69,7 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     model = classifier(tmp_path / "kws.tflite", (1, 12 * 40), AUDIO_Q, 3)
     app_file = new(tmp_path, "my_kws", "--model", str(model), "--sensor", "audio", "--labels", "silence,up,down")
     app = load_app(str(app_file))
-    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2}
+    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "step_ms": 20}
     assert app.postprocess.kernel == "recognize_commands" and app.postprocess.params["report"] == ["up", "down"]
     assert app.model == str(model)  # beside the app file: found from the file's own folder
     chunks = audio_stream()
@@ -84,14 +84,14 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     assert inferences == [e for e in events("host", app, chunks) if e["type"] == "inference"]
 
 
-@pytest.mark.parametrize("sensor", ["audio", "camera", "camera_rgb", "imu", "imu_small"])
+@pytest.mark.parametrize("sensor", ["audio", "audio_10ms", "camera", "camera_rgb", "imu", "imu_small"])
 def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Path, sensor: str) -> None:
     require_firmware_tools()
     from edgesim.apps import load_app
     from edgesim.sources.base import ImageFrame, StrokeChunk
 
     rng = np.random.default_rng(3)
-    if sensor == "audio":
+    if sensor.startswith("audio"):
         model = classifier(tmp_path / "m.tflite", (1, 10 * 40), AUDIO_Q, 4, seed=4)
         labels, chunks = "unknown,a,b,c", audio_stream(1.5)
     elif sensor == "camera":
@@ -116,10 +116,18 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
         assert app.preprocess.params == {"resize": "area", "size": 40, "channels": 3}
     if sensor == "imu_small":
         assert app.preprocess.params == {"raster_size": 20}
+    if sensor == "audio_10ms":  # the step the model was trained with, edited in the app file
+        from dataclasses import replace
+
+        from edgesim.app import Stage
+
+        app = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "step_ms": 10}))
     host = events("host", app, chunks)
     assert any(e["type"] == "inference" for e in host)
-    if sensor != "audio":
+    if not sensor.startswith("audio"):
         assert any(e["type"] == "detection" for e in host)
+    if sensor == "audio_10ms":  # 1.5 s: 148 frames every 10 ms, an input after 10 and then every 2
+        assert sum(e["type"] == "inference" for e in host) == (148 - 10) // 2 + 1
     assert events("emulator", app, chunks) == host
 
 

@@ -24,8 +24,9 @@ The model needs one int8 input and one int8 output with one score per label
 (a softmax, as the converter's full-integer quantization makes it).  What the
 input must look like for each sensor:
   audio   window_frames x 40 micro-frontend features (16 kHz, 30 ms windows
-          every 20 ms, TFLM micro_speech front end) quantized as that front
-          end does (scale 0.1017, zero point -128); any number of frames
+          every step_ms, 20 by default: edit it in the file; TFLM micro_speech
+          front end) quantized as that front end does (scale 0.1017, zero
+          point -128); any number of frames
   camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
           [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
           zero point -1 or 0)
@@ -124,11 +125,12 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
                            f"{AUDIO_INPUT_ZERO_POINT} (train on the TFLM micro_speech front end's features)")
         frames = elements // AUDIO_CHANNELS
         report = [label for label in labels if label.lower() not in NON_EVENT_LABELS] or list(labels)
-        return Derived("audio", "audio_frontend", {"window_frames": frames, "infer_every_frames": 2},
+        return Derived("audio", "audio_frontend", {"window_frames": frames, "infer_every_frames": 2, "step_ms": 20},
                        "recognize_commands", {"average_window_ms": 1000, "detection_threshold": 160,
                                               "suppression_ms": 1500, "minimum_count": 3, "report": report},
                        (f"input {shape}: {frames} frames x {AUDIO_CHANNELS} features "
-                        f"(~{(frames - 1) * 20 + 30} ms of audio)",))
+                        f"(~{(frames - 1) * 20 + 30} ms of audio at the default 20 ms step_ms; set step_ms to "
+                        f"the step the model was trained with)",))
     if sensor == "camera":
         if len(inner) != 3 or inner[0] != inner[1] or inner[2] not in (1, 3) or not 1 <= inner[0] <= MAX_IMAGE_SIDE:
             raise AppError(f"{model_name}: the input is {shape}; the image preprocessing makes square "

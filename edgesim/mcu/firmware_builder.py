@@ -275,6 +275,7 @@ def _post_values(app: "App") -> dict[str, object]:
 def app_config_header(app: "App", arena_bytes: int) -> str:
     """app_config.h: the app definition's parameters as the firmware reads them."""
     from edgesim import _protocol
+    from edgesim.app import audio_hop_samples
 
     kind = app.preprocess.kernel
     if kind not in APP_GLUE:
@@ -290,6 +291,7 @@ def app_config_header(app: "App", arena_bytes: int) -> str:
         values.update({
             "FW_WINDOW_FRAMES": int(pre.get("window_frames", 49)),
             "FW_INFER_EVERY_FRAMES": int(pre.get("infer_every_frames", 1)),
+            "FW_AUDIO_HOP_SAMPLES": audio_hop_samples(app),  # edgesim.app
         })
     elif kind == "image":
         from edgesim.compute.image import RESIZE_METHODS

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_HOP_SAMPLES, AUDIO_SAMPLE_RATE_HZ
-from edgesim.app import App
+from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_SAMPLE_RATE_HZ
+from edgesim.app import App, audio_hop_samples
 from edgesim import _app
 from edgesim.errors import KernelError, ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
@@ -48,8 +48,9 @@ def _feed(make: Any, app: App) -> Any:
 
 class AudioFeeder:
     """int16 audio -> the app layer's audio feed (kernels/app/audio_feed.c): micro-frontend
-    features, a sliding window of ``window_frames`` frames, an input every
-    ``infer_every_frames`` new frames, stamped with the end of its newest 30 ms window.
+    features every ``step_ms`` (20 by default), a sliding window of ``window_frames``
+    frames, an input every ``infer_every_frames`` new frames, stamped with the end of
+    its newest 30 ms window.
     """
 
     def __init__(self, app: App) -> None:
@@ -59,7 +60,8 @@ class AudioFeeder:
         if int(app.sensor.rate_hz) != AUDIO_SAMPLE_RATE_HZ:
             raise TargetError(f"app {app.name!r}: the audio front end runs at {AUDIO_SAMPLE_RATE_HZ} Hz, "
                               f"the app declares {app.sensor.rate_hz} Hz")
-        self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every), app)
+        self.hop_samples = audio_hop_samples(app)
+        self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every, self.hop_samples), app)
         self.input_elements = int(self.feed.input_bytes)
 
     def reset(self) -> None:
@@ -77,7 +79,7 @@ class AudioFeeder:
     def pending(self) -> list[str]:
         frames = int(self.feed.frames)
         if 0 < frames < self.window_frames:
-            needed_ms = self.window_frames * AUDIO_HOP_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
+            needed_ms = self.window_frames * self.hop_samples * 1000 // AUDIO_SAMPLE_RATE_HZ
             return [f"the audio was too short for one inference: {frames} feature frames, the model needs "
                     f"{self.window_frames} (about {needed_ms} ms)"]
         return []

@@ -1,5 +1,5 @@
-/* Streaming composition of the audio stages: a 480-sample window every 320
- * samples, each window through window -> auto-scale -> rfft -> energy ->
+/* Streaming composition of the audio stages: a 480-sample window every hop
+ * (320 by default) samples, each window through window -> auto-scale -> rfft -> energy ->
  * filter bank -> sqrt -> noise reduction -> PCAN -> log -> int8, the same
  * graph as audio_preprocessor_int8.tflite. */
 #include <string.h>
@@ -8,19 +8,30 @@
 
 #include "fft_fixed.h"
 
-#define OVERLAP (ES_AUDIO_WINDOW_SAMPLES - ES_AUDIO_HOP_SAMPLES)
-
-#if OVERLAP <= 0
-#error "the framing below assumes overlapping windows (hop < window)"
+#if ES_AUDIO_HOP_SAMPLES > ES_AUDIO_WINDOW_SAMPLES
+#error "the framing below assumes windows that touch or overlap (hop <= window)"
 #endif
+
+static int hop_ok(uint32_t hop) { return hop >= 1 && hop <= ES_AUDIO_WINDOW_SAMPLES; }
 
 es_status es_audio_frontend_reset(es_audio_frontend *fe) {
   if (fe == NULL) return ES_ERR_ARGUMENT;
+  const uint32_t hop = fe->hop;
+  if (!hop_ok(hop)) return ES_ERR_STATE; /* never initialized */
   memset(fe, 0, sizeof(*fe));
+  fe->hop = hop;
   return ES_OK;
 }
 
-es_status es_audio_frontend_init(es_audio_frontend *fe) { return es_audio_frontend_reset(fe); }
+es_status es_audio_frontend_init_hop(es_audio_frontend *fe, uint32_t hop) {
+  if (fe == NULL || !hop_ok(hop)) return ES_ERR_ARGUMENT;
+  fe->hop = hop;
+  return es_audio_frontend_reset(fe);
+}
+
+es_status es_audio_frontend_init(es_audio_frontend *fe) {
+  return es_audio_frontend_init_hop(fe, ES_AUDIO_HOP_SAMPLES);
+}
 
 #define TRY(call)                          \
   do {                                     \
@@ -54,12 +65,13 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
 
 es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames) {
   if (fe == NULL || frames == NULL) return ES_ERR_ARGUMENT;
-  if (fe->fill > ES_AUDIO_WINDOW_SAMPLES) return ES_ERR_STATE; /* not initialized / corrupted */
+  /* not initialized / corrupted */
+  if (fe->fill > ES_AUDIO_WINDOW_SAMPLES || !hop_ok(fe->hop)) return ES_ERR_STATE;
   if (count > ES_AUDIO_MAX_PUSH_SAMPLES) return ES_ERR_INPUT_DATA;
   const size_t total = (size_t)fe->fill + count;
   *frames = total < ES_AUDIO_WINDOW_SAMPLES
                 ? 0
-                : (total - ES_AUDIO_WINDOW_SAMPLES) / ES_AUDIO_HOP_SAMPLES + 1;
+                : (total - ES_AUDIO_WINDOW_SAMPLES) / fe->hop + 1;
   return ES_OK;
 }
 
@@ -74,18 +86,20 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
   if (needed > max_frames) return ES_ERR_BUFFER_FULL;
   *frames = 0;
   size_t pos = 0; /* samples consumed */
+  const size_t hop = fe->hop;
+  const size_t overlap = ES_AUDIO_WINDOW_SAMPLES - hop; /* samples two windows share */
   while (pos < count) {
-    if (fe->fill == OVERLAP && pos >= OVERLAP) {
-      /* The buffer holds samples[pos - OVERLAP, pos) (its last copy had at
-       * least OVERLAP samples): every further window lies whole in
+    if (fe->fill == overlap && pos >= overlap) {
+      /* The buffer holds samples[pos - overlap, pos) (its last copy had at
+       * least `overlap` samples): every further window lies whole in
        * `samples` and is read in place; only the tail is kept. */
-      size_t start = pos - OVERLAP;
-      for (; count - start >= ES_AUDIO_WINDOW_SAMPLES; start += ES_AUDIO_HOP_SAMPLES) {
+      size_t start = pos - overlap;
+      for (; count - start >= ES_AUDIO_WINDOW_SAMPLES; start += hop) {
         TRY(es_audio_frontend_process_window(fe, scratch, samples + start,
                                              features + *frames * ES_AUDIO_FEATURE_CHANNELS));
         ++*frames;
       }
-      fe->fill = (uint32_t)(count - start); /* OVERLAP .. WINDOW - 1 */
+      fe->fill = (uint32_t)(count - start); /* overlap .. WINDOW - 1 */
       memcpy(fe->window, samples + start, fe->fill * sizeof(int16_t));
       return ES_OK;
     }
@@ -98,9 +112,9 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
       TRY(es_audio_frontend_process_window(fe, scratch, fe->window,
                                            features + *frames * ES_AUDIO_FEATURE_CHANNELS));
       ++*frames;
-      /* Keep the last OVERLAP samples: they start the next window. */
-      memmove(fe->window, fe->window + ES_AUDIO_HOP_SAMPLES, OVERLAP * sizeof(int16_t));
-      fe->fill = OVERLAP;
+      /* Keep the last `overlap` samples: they start the next window. */
+      memmove(fe->window, fe->window + hop, overlap * sizeof(int16_t));
+      fe->fill = (uint32_t)overlap;
     }
   }
   return ES_OK;

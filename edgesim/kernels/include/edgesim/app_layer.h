@@ -103,6 +103,7 @@ typedef struct es_feed_result {
 typedef struct es_audio_feed_params {
   int32_t window_frames;      /* frames per model input, >= 1 */
   int32_t infer_every_frames; /* >= 1 */
+  int32_t hop_samples;        /* front-end step, 1..ES_AUDIO_WINDOW_SAMPLES (320 = 20 ms) */
 } es_audio_feed_params;
 
 typedef struct es_audio_feed {
