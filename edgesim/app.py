@@ -28,7 +28,8 @@ way on every target; ``edgesim new`` writes an App for a model of your own):
   ``audio_frontend``  int16 audio -> 40 int8 features per 30 ms window every
                       ``step_ms`` (1..30, default 20); an inference on the newest
                       ``window_frames`` frames every ``infer_every_frames`` new
-                      frames once the window is full.
+                      frames once the window is full.  ``noise_reduction`` and
+                      ``pcan`` (default True) skip those stages when False.
   ``image``           camera frame (any size/pixel format) -> size x size int8,
                       gray or RGB; one inference per frame.  Params: ``resize``
                       ("area"|"bilinear"), ``size`` (default 96), ``channels``
@@ -174,13 +175,32 @@ class App:
         }
 
 
-def audio_hop_samples(app: App) -> int:
-    """The audio front end's step in samples from the app's ``step_ms`` (default 20 ms = 320 samples)."""
+@dataclass(frozen=True)
+class AudioFrontendConfig:
+    """The audio front end an app asks for (its ``step_ms``, ``noise_reduction``, ``pcan``)."""
+
+    hop_samples: int
+    noise_reduction: bool
+    pcan: bool
+
+
+def audio_frontend_config(app: App) -> AudioFrontendConfig:
+    """The app's audio front-end parameters, checked (AppError naming the bad one)."""
     from edgesim.constants import AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES
 
     step_ms = app.preprocess.param("step_ms", 20)
     window_ms = AUDIO_WINDOW_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
-    if not isinstance(step_ms, (int, float)) or int(step_ms) != step_ms or not 1 <= step_ms <= window_ms:
+    if isinstance(step_ms, bool) or not isinstance(step_ms, (int, float)) or int(step_ms) != step_ms or \
+            not 1 <= step_ms <= window_ms:
         raise AppError(f"app {app.name!r}: step_ms must be a whole number of milliseconds from 1 to {window_ms} "
                        f"(the window), got {step_ms!r}")
-    return int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000
+    flags = {}
+    for name in ("noise_reduction", "pcan"):
+        value = app.preprocess.param(name, True)
+        if not isinstance(value, bool):
+            raise AppError(f"app {app.name!r}: {name} must be True or False, got {value!r}")
+        flags[name] = value
+    if flags["pcan"] and not flags["noise_reduction"]:
+        raise AppError(f"app {app.name!r}: pcan needs noise_reduction (it scales by the noise estimate); "
+                       f"set both to False or keep noise_reduction")
+    return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"])

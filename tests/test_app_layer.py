@@ -99,6 +99,56 @@ def test_other_front_end_steps_give_the_upstream_preprocessor_features_of_those_
     assert [t for t, _ in got] == [((n - 1) * hop + WINDOW) * 1000 // RATE for n in range(1, len(got) + 1)]
 
 
+def preprocessor_without(ops: tuple[str, ...]) -> bytes:
+    """The upstream preprocessor graph with the named signal ops cut out: each
+    removed op's consumers read the op's first input instead (the oracle for
+    a front end that skips those stages)."""
+    import flatbuffers
+    from conftest import shared_path
+    from oplib.model import schema
+
+    data = shared_path("models", "audio_preprocessor_int8.tflite").read_bytes()
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(data, 0))
+    graph = model.subgraphs[0]
+    kept = []
+    for op in graph.operators:
+        code = model.operatorCodes[op.opcodeIndex].customCode
+        if code is not None and code.decode() in ops:
+            for later in graph.operators:
+                later.inputs = [op.inputs[0] if t == op.outputs[0] else t for t in later.inputs]
+        else:
+            kept.append(op)
+    assert len(graph.operators) - len(kept) == len(ops)
+    graph.operators = kept
+    builder = flatbuffers.Builder(len(data) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+@pytest.mark.parametrize("noise_reduction, pcan, removed", [
+    (True, False, ("SignalPCAN",)),
+    (False, False, ("SignalFilterBankSpectralSubtraction", "SignalPCAN")),
+])
+def test_front_ends_without_pcan_or_noise_reduction_equal_the_upstream_graph_without_those_ops(
+        noise_reduction: bool, pcan: bool, removed: tuple[str, ...]) -> None:
+    tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
+    oracle = tflm.runtime.Interpreter.from_bytes(preprocessor_without(removed))
+    samples = speech_like(2.0, 11)
+    want = []
+    for start in range(0, len(samples) - WINDOW + 1, HOP):
+        oracle.set_input(samples[start:start + WINDOW].reshape(1, WINDOW), 0)
+        oracle.invoke()
+        want.append(oracle.get_output(0).copy().reshape(-1))
+    feed = _app.AudioFeed(1, 1, HOP, noise_reduction, pcan)
+    got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(11), len(samples)))
+    full = feed_in_chunks(_app.AudioFeed(1, 1), samples, [len(samples)])
+    assert len(got) == len(want) > 0
+    assert all(np.array_equal(g, w) for (_, g), w in zip(got, want))
+    assert not all(np.array_equal(g, f) for (_, g), (_, f) in zip(got, full))  # the stages did change something
+    with pytest.raises(KernelError, match="PCAN needs noise reduction"):
+        _app.AudioFeed(1, 1, HOP, False, True)
+
+
 def test_audio_feed_reset_starts_a_new_stream() -> None:
     samples = speech_like(1.5, 5)
     feed = _app.AudioFeed(20, 3)

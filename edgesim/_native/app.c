@@ -4,7 +4,7 @@
  * I/O and presentation around these objects; the stream logic itself is the
  * C the firmware runs.
  *
- *   AudioFeed(window_frames, infer_every_frames, hop_samples=320)
+ *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True)
  *       .push(samples: bytes-like int16) -> [(t_ms, input bytes), ...]
  *       .reset();  .frames;  .input_bytes
  *   StrokeFeed(sample_rate_hz, x_range_q12, y_range_q12, side=32)
@@ -52,18 +52,27 @@ static void AudioFeed_dealloc(AudioFeedObject *self) {
 }
 
 static int AudioFeed_init(AudioFeedObject *self, PyObject *args, PyObject *kwargs) {
-  static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", NULL};
-  int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|i", keywords, &window_frames, &every, &hop)) return -1;
+  static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", "noise_reduction", "pcan", NULL};
+  int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES, noise_reduction = 1, pcan = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ipp", keywords, &window_frames, &every, &hop, &noise_reduction,
+                                   &pcan))
+    return -1;
   self->params.window_frames = window_frames;
   self->params.infer_every_frames = every;
-  self->params.hop_samples = hop;
   size_t bytes = es_audio_feed_input_bytes(&self->params);
-  if (bytes == 0) {
+  if (bytes == 0 || hop < 1 || hop > ES_AUDIO_WINDOW_SAMPLES) {
     es_py_raise_format("KernelError", "audio feed: window_frames must be 1..1048576, infer_every_frames at least 1 "
                        "and hop_samples 1..%d (got %d, %d, %d)", ES_AUDIO_WINDOW_SAMPLES, window_frames, every, hop);
     return -1;
   }
+  if (pcan && !noise_reduction) {
+    es_py_raise("KernelError", ES_ERR_ARGUMENT, "audio feed",
+                "PCAN needs noise reduction (it scales by the noise estimate); turn both off or keep noise reduction");
+    return -1;
+  }
+  self->params.frontend.hop = (uint32_t)hop;
+  self->params.frontend.noise_reduction = (uint8_t)noise_reduction;
+  self->params.frontend.pcan = (uint8_t)pcan;
   PyMem_Free(self->rows);
   PyMem_Free(self->input);
   self->rows = PyMem_Malloc(bytes);

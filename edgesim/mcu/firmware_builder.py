@@ -275,7 +275,7 @@ def _post_values(app: "App") -> dict[str, object]:
 def app_config_header(app: "App", arena_bytes: int) -> str:
     """app_config.h: the app definition's parameters as the firmware reads them."""
     from edgesim import _protocol
-    from edgesim.app import audio_hop_samples
+    from edgesim.app import audio_frontend_config
 
     kind = app.preprocess.kernel
     if kind not in APP_GLUE:
@@ -288,10 +288,13 @@ def app_config_header(app: "App", arena_bytes: int) -> str:
         "FW_ARENA_BYTES": arena_bytes,
     }
     if kind == "audio_frontend":
+        frontend = audio_frontend_config(app)
         values.update({
             "FW_WINDOW_FRAMES": int(pre.get("window_frames", 49)),
             "FW_INFER_EVERY_FRAMES": int(pre.get("infer_every_frames", 1)),
-            "FW_AUDIO_HOP_SAMPLES": audio_hop_samples(app),  # edgesim.app
+            "FW_AUDIO_HOP_SAMPLES": frontend.hop_samples,
+            "FW_AUDIO_NOISE_REDUCTION": int(frontend.noise_reduction),
+            "FW_AUDIO_PCAN": int(frontend.pcan),
         })
     elif kind == "image":
         from edgesim.compute.image import RESIZE_METHODS

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_SAMPLE_RATE_HZ
-from edgesim.app import App, audio_hop_samples
+from edgesim.app import App, audio_frontend_config
 from edgesim import _app
 from edgesim.errors import KernelError, ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
@@ -60,8 +60,10 @@ class AudioFeeder:
         if int(app.sensor.rate_hz) != AUDIO_SAMPLE_RATE_HZ:
             raise TargetError(f"app {app.name!r}: the audio front end runs at {AUDIO_SAMPLE_RATE_HZ} Hz, "
                               f"the app declares {app.sensor.rate_hz} Hz")
-        self.hop_samples = audio_hop_samples(app)
-        self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every, self.hop_samples), app)
+        frontend = audio_frontend_config(app)
+        self.hop_samples = frontend.hop_samples
+        self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every, frontend.hop_samples,
+                                                 frontend.noise_reduction, frontend.pcan), app)
         self.input_elements = int(self.feed.input_bytes)
 
     def reset(self) -> None:

@@ -9,9 +9,7 @@ static es_status audio_parts(const es_audio_feed_params *params, es_feature_wind
   window->channels = ES_AUDIO_FEATURE_CHANNELS;
   schedule->window = params->window_frames;
   schedule->every = params->infer_every_frames;
-  if (es_schedule_check(schedule) != ES_OK || params->window_frames > (1 << 20) || params->hop_samples < 1 ||
-      params->hop_samples > ES_AUDIO_WINDOW_SAMPLES)
-    return ES_ERR_ARGUMENT;
+  if (es_schedule_check(schedule) != ES_OK || params->window_frames > (1 << 20)) return ES_ERR_ARGUMENT;
   return ES_OK;
 }
 
@@ -30,7 +28,7 @@ es_status es_audio_feed_init(const es_audio_feed_params *params, int8_t *rows, s
   if (feed == NULL) return ES_ERR_ARGUMENT;
   status = es_feature_window_init(&window, rows, bytes, &feed->window);
   if (status != ES_OK) return status;
-  status = es_audio_frontend_init_hop(&feed->frontend, (uint32_t)params->hop_samples);
+  status = es_audio_frontend_init_config(&feed->frontend, &params->frontend);
   if (status != ES_OK) return status;
   return es_audio_feed_reset(params, feed);
 }
@@ -58,7 +56,9 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
       result == NULL)
     return ES_ERR_ARGUMENT;
   if (input_bytes != (size_t)window.frames * (size_t)window.channels) return ES_ERR_SHAPE;
-  if (feed->frontend.fill >= ES_AUDIO_WINDOW_SAMPLES || feed->frontend.hop != (uint32_t)params->hop_samples)
+  const es_audio_frontend_config *config = &feed->frontend.config;
+  if (feed->frontend.fill >= ES_AUDIO_WINDOW_SAMPLES || config->hop != params->frontend.hop ||
+      config->noise_reduction != params->frontend.noise_reduction || config->pcan != params->frontend.pcan)
     return ES_ERR_STATE;
   *consumed = 0;
   result->ready = 0;
@@ -82,7 +82,7 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
       status = es_feature_window_read(&window, &feed->window, input);
       if (status != ES_OK) return status;
       result->ready = 1;
-      result->t_ms = es_frame_end_ms(feed->frames, ES_AUDIO_WINDOW_SAMPLES, (uint32_t)params->hop_samples,
+      result->t_ms = es_frame_end_ms(feed->frames, ES_AUDIO_WINDOW_SAMPLES, params->frontend.hop,
                                      ES_AUDIO_SAMPLE_RATE_HZ);
       return ES_OK;
     }

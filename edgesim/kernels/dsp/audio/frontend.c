@@ -12,25 +12,29 @@
 #error "the framing below assumes windows that touch or overlap (hop <= window)"
 #endif
 
-static int hop_ok(uint32_t hop) { return hop >= 1 && hop <= ES_AUDIO_WINDOW_SAMPLES; }
+static int config_ok(const es_audio_frontend_config *config) {
+  return config->hop >= 1 && config->hop <= ES_AUDIO_WINDOW_SAMPLES && config->noise_reduction <= 1 &&
+         config->pcan <= config->noise_reduction;
+}
 
 es_status es_audio_frontend_reset(es_audio_frontend *fe) {
   if (fe == NULL) return ES_ERR_ARGUMENT;
-  const uint32_t hop = fe->hop;
-  if (!hop_ok(hop)) return ES_ERR_STATE; /* never initialized */
+  const es_audio_frontend_config config = fe->config;
+  if (!config_ok(&config)) return ES_ERR_STATE; /* never initialized */
   memset(fe, 0, sizeof(*fe));
-  fe->hop = hop;
+  fe->config = config;
   return ES_OK;
 }
 
-es_status es_audio_frontend_init_hop(es_audio_frontend *fe, uint32_t hop) {
-  if (fe == NULL || !hop_ok(hop)) return ES_ERR_ARGUMENT;
-  fe->hop = hop;
+es_status es_audio_frontend_init_config(es_audio_frontend *fe, const es_audio_frontend_config *config) {
+  if (fe == NULL || config == NULL || !config_ok(config)) return ES_ERR_ARGUMENT;
+  fe->config = *config;
   return es_audio_frontend_reset(fe);
 }
 
 es_status es_audio_frontend_init(es_audio_frontend *fe) {
-  return es_audio_frontend_init_hop(fe, ES_AUDIO_HOP_SAMPLES);
+  const es_audio_frontend_config full = {ES_AUDIO_HOP_SAMPLES, 1, 1};
+  return es_audio_frontend_init_config(fe, &full);
 }
 
 #define TRY(call)                          \
@@ -57,8 +61,8 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
   /* channels[0] only feeds channel 1's lower slope; features are 1..40. */
   TRY(es_audio_filterbank_sqrt(scratch->b.channels + 1, ES_AUDIO_FEATURE_CHANNELS, scale_bits,
                                scratch->signal));
-  TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate));
-  TRY(es_audio_pcan(scratch->signal, fe->noise_estimate));
+  if (fe->config.noise_reduction) TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate));
+  if (fe->config.pcan) TRY(es_audio_pcan(scratch->signal, fe->noise_estimate));
   TRY(es_audio_log_scale(scratch->signal, ES_AUDIO_FEATURE_CHANNELS, scratch->log_features));
   return es_audio_feature_quantize(scratch->log_features, ES_AUDIO_FEATURE_CHANNELS, features);
 }
@@ -66,12 +70,12 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
 es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames) {
   if (fe == NULL || frames == NULL) return ES_ERR_ARGUMENT;
   /* not initialized / corrupted */
-  if (fe->fill > ES_AUDIO_WINDOW_SAMPLES || !hop_ok(fe->hop)) return ES_ERR_STATE;
+  if (fe->fill > ES_AUDIO_WINDOW_SAMPLES || !config_ok(&fe->config)) return ES_ERR_STATE;
   if (count > ES_AUDIO_MAX_PUSH_SAMPLES) return ES_ERR_INPUT_DATA;
   const size_t total = (size_t)fe->fill + count;
   *frames = total < ES_AUDIO_WINDOW_SAMPLES
                 ? 0
-                : (total - ES_AUDIO_WINDOW_SAMPLES) / fe->hop + 1;
+                : (total - ES_AUDIO_WINDOW_SAMPLES) / fe->config.hop + 1;
   return ES_OK;
 }
 
@@ -86,7 +90,7 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
   if (needed > max_frames) return ES_ERR_BUFFER_FULL;
   *frames = 0;
   size_t pos = 0; /* samples consumed */
-  const size_t hop = fe->hop;
+  const size_t hop = fe->config.hop;
   const size_t overlap = ES_AUDIO_WINDOW_SAMPLES - hop; /* samples two windows share */
   while (pos < count) {
     if (fe->fill == overlap && pos >= overlap) {

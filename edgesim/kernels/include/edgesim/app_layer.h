@@ -101,9 +101,9 @@ typedef struct es_feed_result {
  * An input's t_ms is the end of its newest frame's window.
  * ---------------------------------------------------------------------- */
 typedef struct es_audio_feed_params {
-  int32_t window_frames;      /* frames per model input, >= 1 */
-  int32_t infer_every_frames; /* >= 1 */
-  int32_t hop_samples;        /* front-end step, 1..ES_AUDIO_WINDOW_SAMPLES (320 = 20 ms) */
+  int32_t window_frames;           /* frames per model input, >= 1 */
+  int32_t infer_every_frames;      /* >= 1 */
+  es_audio_frontend_config frontend; /* step (hop) and optional stages */
 } es_audio_feed_params;
 
 typedef struct es_audio_feed {
