@@ -375,3 +375,10 @@ def test_rasters_of_any_side_up_to_32_equal_the_reference_arithmetic(side: int) 
     for bad in (0, 33):
         with pytest.raises(KernelError, match="side must be 1..32"):
             _app.StrokeFeed(119.0, RASTER_RANGE_Q12, RASTER_RANGE_Q12, bad)
+
+
+def test_app_layer_fuzzer_runs_clean_for_a_bounded_time(tmp_path) -> None:
+    from native_build import run_fuzzer
+
+    run_fuzzer("fuzz_app", ["tests/fuzz/fuzz_app.c", *kernel_sources("common", "app", "dsp/audio", "dsp/imu", "post")],
+               tmp_path, seconds=10, max_len=4096)
