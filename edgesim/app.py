@@ -204,3 +204,25 @@ def audio_frontend_config(app: App) -> AudioFrontendConfig:
         raise AppError(f"app {app.name!r}: pcan needs noise_reduction (it scales by the noise estimate); "
                        f"set both to False or keep noise_reduction")
     return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"])
+
+
+def _whole_number(app: App, name: str, default: int, low: int, high: int) -> int:
+    value = app.preprocess.param(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise AppError(f"app {app.name!r}: {name} must be a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def image_output(app: App) -> tuple[int, int]:
+    """(side, channels) of an image app's model input, checked: ``size`` 1..1024 (default 96),
+    ``channels`` 1 (gray, default) or 3 (RGB)."""
+    side = _whole_number(app, "size", 96, 1, 1024)
+    channels = _whole_number(app, "channels", 1, 1, 3)
+    if channels == 2:
+        raise AppError(f"app {app.name!r}: channels must be 1 (gray) or 3 (RGB), got 2")
+    return side, channels
+
+
+def raster_side(app: App) -> int:
+    """The stroke raster's side of an IMU app (``raster_size`` 1..32, default 32)."""
+    return _whole_number(app, "raster_size", 32, 1, 32)

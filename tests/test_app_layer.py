@@ -382,3 +382,30 @@ def test_app_layer_fuzzer_runs_clean_for_a_bounded_time(tmp_path) -> None:
 
     run_fuzzer("fuzz_app", ["tests/fuzz/fuzz_app.c", *kernel_sources("common", "app", "dsp/audio", "dsp/imu", "post")],
                tmp_path, seconds=10, max_len=4096)
+
+
+@pytest.mark.parametrize("kernel, params, message", [
+    ("image", {"size": 0}, "size must be a whole number from 1 to 1024"),
+    ("image", {"size": 96.5}, "size must be a whole number"),
+    ("image", {"channels": 2}, "channels must be 1 \\(gray\\) or 3"),
+    ("imu_stroke", {"raster_size": 33}, "raster_size must be a whole number from 1 to 32"),
+    ("audio_frontend", {"step_ms": 31}, "step_ms must be a whole number of milliseconds from 1 to 30"),
+    ("audio_frontend", {"pcan": True, "noise_reduction": False}, "pcan needs noise_reduction"),
+    ("audio_frontend", {"pcan": "no"}, "pcan must be True or False"),
+])
+def test_bad_preprocess_parameters_are_named_on_host_and_firmware_alike(kernel: str, params: dict,
+                                                                       message: str) -> None:
+    from dataclasses import replace
+
+    from edgesim.app import AppError, Stage
+    from edgesim.apps import load_app
+    from edgesim.mcu.firmware_builder import app_config_header
+    from edgesim.targets.host import FEEDERS
+
+    name = {"image": "person_detection", "imu_stroke": "gesture", "audio_frontend": "wake_word"}[kernel]
+    base = load_app(name)
+    app = replace(base, preprocess=Stage(kernel, {**base.preprocess.params, **params}))
+    with pytest.raises(AppError, match=message):
+        FEEDERS[kernel](app)
+    with pytest.raises(AppError, match=message):
+        app_config_header(app, 1024)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_SAMPLE_RATE_HZ
-from edgesim.app import App, audio_frontend_config
+from edgesim.app import App, audio_frontend_config, image_output, raster_side
 from edgesim import _app
 from edgesim.errors import KernelError, ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
@@ -92,12 +92,9 @@ class ImageFeeder:
     RGB (``channels`` 1 or 3), - 128); 96x96 gray by default."""
 
     def __init__(self, app: App) -> None:
-        from edgesim.compute.image import SIDE
-
         self.app = app
         self.resize = str(app.preprocess.param("resize", "area"))
-        self.side = int(app.preprocess.param("size", SIDE))
-        self.channels = int(app.preprocess.param("channels", 1))
+        self.side, self.channels = image_output(app)
         self.input_elements = self.side * self.side * self.channels
 
     def reset(self) -> None:
@@ -127,7 +124,7 @@ class StrokeFeeder:
         from edgesim.compute.imu import RASTER_RANGE_Q12, RASTER_SHAPE
 
         self.app = app
-        side = int(app.preprocess.param("raster_size", RASTER_SHAPE[0]))
+        side = raster_side(app)
         self.feed = _feed(lambda: _app.StrokeFeed(float(app.sensor.rate_hz), RASTER_RANGE_Q12, RASTER_RANGE_Q12,
                                                   side), app)
         self.input_elements = side * side * RASTER_SHAPE[2]
