@@ -69,7 +69,8 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     model = classifier(tmp_path / "kws.tflite", (1, 12 * 40), AUDIO_Q, 3)
     app_file = new(tmp_path, "my_kws", "--model", str(model), "--sensor", "audio", "--labels", "silence,up,down")
     app = load_app(str(app_file))
-    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "step_ms": 20}
+    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "step_ms": 20,
+                                     "noise_reduction": True, "pcan": True}
     assert app.postprocess.kernel == "recognize_commands" and app.postprocess.params["report"] == ["up", "down"]
     assert app.model == str(model)  # beside the app file: found from the file's own folder
     chunks = audio_stream()

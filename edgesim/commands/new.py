@@ -24,9 +24,10 @@ The model needs one int8 input and one int8 output with one score per label
 (a softmax, as the converter's full-integer quantization makes it).  What the
 input must look like for each sensor:
   audio   window_frames x 40 micro-frontend features (16 kHz, 30 ms windows
-          every step_ms, 20 by default: edit it in the file; TFLM micro_speech
-          front end) quantized as that front end does (scale 0.1017, zero
-          point -128); any number of frames
+          every step_ms, TFLM micro_speech front end) quantized as that front
+          end does (scale 0.1017, zero point -128); any number of frames.
+          The written file sets step_ms (20), noise_reduction and pcan (on):
+          edit them to the settings the model was trained with
   camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
           [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
           zero point -1 or 0)
@@ -125,7 +126,10 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
                            f"{AUDIO_INPUT_ZERO_POINT} (train on the TFLM micro_speech front end's features)")
         frames = elements // AUDIO_CHANNELS
         report = [label for label in labels if label.lower() not in NON_EVENT_LABELS] or list(labels)
-        return Derived("audio", "audio_frontend", {"window_frames": frames, "infer_every_frames": 2, "step_ms": 20},
+        # The front end's settings the model was trained with (micro_speech's by default): edit them in the file.
+        pre = {"window_frames": frames, "infer_every_frames": 2, "step_ms": 20, "noise_reduction": True,
+               "pcan": True}
+        return Derived("audio", "audio_frontend", pre,
                        "recognize_commands", {"average_window_ms": 1000, "detection_threshold": 160,
                                               "suppression_ms": 1500, "minimum_count": 3, "report": report},
                        (f"input {shape}: {frames} frames x {AUDIO_CHANNELS} features "
