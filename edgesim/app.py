@@ -25,15 +25,18 @@ Usage (apps/wake_word.py, minus its comments and examples):
 
 Preprocess kernels (the C app layer, edgesim/kernels/app/, runs them the same
 way on every target; ``edgesim new`` writes an App for a model of your own):
-  ``audio_frontend``  int16 audio -> 40 int8 features per 20 ms; an inference on
-                      the newest ``window_frames`` frames every ``infer_every_frames``
-                      new frames once the window is full.
+  ``audio_frontend``  int16 audio -> 40 int8 features per 30 ms window every
+                      ``step_ms`` (1..30, default 20); an inference on the newest
+                      ``window_frames`` frames every ``infer_every_frames`` new
+                      frames once the window is full.  ``noise_reduction`` and
+                      ``pcan`` (default True) skip those stages when False.
   ``image``           camera frame (any size/pixel format) -> size x size int8,
                       gray or RGB; one inference per frame.  Params: ``resize``
                       ("area"|"bilinear"), ``size`` (default 96), ``channels``
                       (1 gray, default, or 3 RGB).
-  ``imu_stroke``      IMU samples -> segmented strokes -> 32x32x3 int8 raster;
-                      one inference per completed stroke.  Already segmented
+  ``imu_stroke``      IMU samples -> segmented strokes -> raster_size x raster_size x 3
+                      int8 raster (``raster_size`` 1..32, default 32); one inference
+                      per completed stroke.  Already segmented
                       strokes (mouse, stroke CSV) are rasterized directly.
 
 Postprocess kernels (C, edgesim/kernels/post/):
@@ -225,3 +228,56 @@ class App:
             "default_source": self.default_source,
             "deadline_ms": self.deadline_ms,
         }
+
+
+@dataclass(frozen=True)
+class AudioFrontendConfig:
+    """The audio front end an app asks for (its ``step_ms``, ``noise_reduction``, ``pcan``)."""
+
+    hop_samples: int
+    noise_reduction: bool
+    pcan: bool
+
+
+def audio_frontend_config(app: App) -> AudioFrontendConfig:
+    """The app's audio front-end parameters, checked (AppError naming the bad one)."""
+    from edgesim.constants import AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES
+
+    step_ms = app.preprocess.param("step_ms", 20)
+    window_ms = AUDIO_WINDOW_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
+    if isinstance(step_ms, bool) or not isinstance(step_ms, (int, float)) or int(step_ms) != step_ms or \
+            not 1 <= step_ms <= window_ms:
+        raise AppError(f"app {app.name!r}: step_ms must be a whole number of milliseconds from 1 to {window_ms} "
+                       f"(the window), got {step_ms!r}")
+    flags = {}
+    for name in ("noise_reduction", "pcan"):
+        value = app.preprocess.param(name, True)
+        if not isinstance(value, bool):
+            raise AppError(f"app {app.name!r}: {name} must be True or False, got {value!r}")
+        flags[name] = value
+    if flags["pcan"] and not flags["noise_reduction"]:
+        raise AppError(f"app {app.name!r}: pcan needs noise_reduction (it scales by the noise estimate); "
+                       f"set both to False or keep noise_reduction")
+    return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"])
+
+
+def _whole_number(app: App, name: str, default: int, low: int, high: int) -> int:
+    value = app.preprocess.param(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise AppError(f"app {app.name!r}: {name} must be a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def image_output(app: App) -> tuple[int, int]:
+    """(side, channels) of an image app's model input, checked: ``size`` 1..1024 (default 96),
+    ``channels`` 1 (gray, default) or 3 (RGB)."""
+    side = _whole_number(app, "size", 96, 1, 1024)
+    channels = _whole_number(app, "channels", 1, 1, 3)
+    if channels == 2:
+        raise AppError(f"app {app.name!r}: channels must be 1 (gray) or 3 (RGB), got 2")
+    return side, channels
+
+
+def raster_side(app: App) -> int:
+    """The stroke raster's side of an IMU app (``raster_size`` 1..32, default 32)."""
+    return _whole_number(app, "raster_size", 32, 1, 32)

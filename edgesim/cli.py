@@ -30,6 +30,7 @@ examples:
   edgesim run wake_word --source clip.wav --target emulator   same app on the emulated Cortex-M4
   edgesim eval person_detection photos/ --json          accuracy on a folder of images
   edgesim info person_detect.tflite                     a model's tensors, ops and arena size
+  edgesim new my_app --model m.tflite --sensor camera --labels no,yes   an app file for your own model
   edgesim flash wake_word                               build and flash an Arduino Nano 33 BLE Sense
 
 Run 'edgesim COMMAND --help' for the options and examples of each command."""

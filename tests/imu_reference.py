@@ -136,10 +136,11 @@ def cdiv(a: int, b: int) -> int:
     return q if (a >= 0) == (b >= 0) else -q
 
 
-def rasterize_reference(points: np.ndarray, x_range_q12: int = 2457, y_range_q12: int = 2457) -> np.ndarray:
+def rasterize_reference(points: np.ndarray, x_range_q12: int = 2457, y_range_q12: int = 2457,
+                        side: int = 32) -> np.ndarray:
     one, half = 4096, 2048
-    out = np.full((32, 32, 3), -128, np.int8)
-    half_size = 32 * one // 2
+    out = np.full((side, side, 3), -128, np.int8)
+    half_size = side * one // 2
     n = len(points)
     t_inc = cdiv(one, n)
 
@@ -174,7 +175,7 @@ def rasterize_reference(points: np.ndarray, x_range_q12: int = 2457, y_range_q12
             xi = cdiv(dx * one, dy) if dy > 0 else -cdiv(dx * one, dy if dy != 0 else 1)
         for k in range(steps + 1):
             x, y = rnd(sx + k * xi), rnd(sy + k * yi)
-            if 0 <= x < 32 and 0 <= y < 32:
+            if 0 <= x < side and 0 <= y < side:
                 out[y, x] = colour
     return out
 

@@ -78,6 +78,77 @@ def test_audio_feed_is_the_window_schedule_and_time_of_the_front_end_frames(wind
     assert feed.frames == len(AudioFrontend().process(samples))
 
 
+@pytest.mark.parametrize("hop", [160, 480, 1, 317])
+def test_other_front_end_steps_give_the_upstream_preprocessor_features_of_those_windows(hop: int) -> None:
+    """step_ms: the same stages on windows every `hop` samples, state carried
+    from window to window as in the TFLM preprocessor fed at that hop."""
+    from conftest import shared_path
+
+    tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
+    oracle = tflm.runtime.Interpreter.from_file(str(shared_path("models", "audio_preprocessor_int8.tflite")))
+    samples = speech_like(0.4 if hop == 1 else 2.0, hop)
+    want = []
+    for start in range(0, len(samples) - WINDOW + 1, hop):
+        oracle.set_input(samples[start:start + WINDOW].reshape(1, WINDOW), 0)
+        oracle.invoke()
+        want.append(oracle.get_output(0).copy().reshape(-1))
+    feed = _app.AudioFeed(1, 1, hop)
+    got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(hop), len(samples)))
+    assert len(got) == len(want) > 0
+    assert all(np.array_equal(g, w) for (_, g), w in zip(got, want))
+    assert [t for t, _ in got] == [((n - 1) * hop + WINDOW) * 1000 // RATE for n in range(1, len(got) + 1)]
+
+
+def preprocessor_without(ops: tuple[str, ...]) -> bytes:
+    """The upstream preprocessor graph with the named signal ops cut out: each
+    removed op's consumers read the op's first input instead (the oracle for
+    a front end that skips those stages)."""
+    import flatbuffers
+    from conftest import shared_path
+    from oplib.model import schema
+
+    data = shared_path("models", "audio_preprocessor_int8.tflite").read_bytes()
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(data, 0))
+    graph = model.subgraphs[0]
+    kept = []
+    for op in graph.operators:
+        code = model.operatorCodes[op.opcodeIndex].customCode
+        if code is not None and code.decode() in ops:
+            for later in graph.operators:
+                later.inputs = [op.inputs[0] if t == op.outputs[0] else t for t in later.inputs]
+        else:
+            kept.append(op)
+    assert len(graph.operators) - len(kept) == len(ops)
+    graph.operators = kept
+    builder = flatbuffers.Builder(len(data) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+@pytest.mark.parametrize("noise_reduction, pcan, removed", [
+    (True, False, ("SignalPCAN",)),
+    (False, False, ("SignalFilterBankSpectralSubtraction", "SignalPCAN")),
+])
+def test_front_ends_without_pcan_or_noise_reduction_equal_the_upstream_graph_without_those_ops(
+        noise_reduction: bool, pcan: bool, removed: tuple[str, ...]) -> None:
+    tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
+    oracle = tflm.runtime.Interpreter.from_bytes(preprocessor_without(removed))
+    samples = speech_like(2.0, 11)
+    want = []
+    for start in range(0, len(samples) - WINDOW + 1, HOP):
+        oracle.set_input(samples[start:start + WINDOW].reshape(1, WINDOW), 0)
+        oracle.invoke()
+        want.append(oracle.get_output(0).copy().reshape(-1))
+    feed = _app.AudioFeed(1, 1, HOP, noise_reduction, pcan)
+    got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(11), len(samples)))
+    full = feed_in_chunks(_app.AudioFeed(1, 1), samples, [len(samples)])
+    assert len(got) == len(want) > 0
+    assert all(np.array_equal(g, w) for (_, g), w in zip(got, want))
+    assert not all(np.array_equal(g, f) for (_, g), (_, f) in zip(got, full))  # the stages did change something
+    with pytest.raises(KernelError, match="PCAN needs noise reduction"):
+        _app.AudioFeed(1, 1, HOP, False, True)
+
+
 def test_audio_feed_reset_starts_a_new_stream() -> None:
     samples = speech_like(1.5, 5)
     feed = _app.AudioFeed(20, 3)
@@ -90,9 +161,10 @@ def test_audio_feed_reset_starts_a_new_stream() -> None:
 
 
 def test_audio_feed_rejects_bad_parameters_and_samples() -> None:
-    for window_frames, every in ((0, 1), (5, 0), (-3, 2), (1 << 21, 1)):
+    for window_frames, every, hop in ((0, 1, 320), (5, 0, 320), (-3, 2, 320), (1 << 21, 1, 320), (5, 1, 0),
+                                      (5, 1, 481)):
         with pytest.raises(KernelError, match="window_frames"):
-            _app.AudioFeed(window_frames, every)
+            _app.AudioFeed(window_frames, every, hop)
     with pytest.raises(KernelError, match="int16"):
         _app.AudioFeed(5, 1).push(b"\x00\x01\x02")
     assert _app.AudioFeed(5, 1).push(b"") == []
@@ -287,3 +359,53 @@ def test_app_layer_objects_hold_no_writable_data_and_call_no_allocator_or_printf
     writable = [s for s in symbols if len(s) == 3 and s[1] in ("B", "b", "D", "d", "C")]
     forbidden = [s for s in symbols if s and s[-1] in ("malloc", "calloc", "realloc", "free", "printf", "fprintf", "puts")]
     assert len(objects) >= 6 and not writable and not forbidden, (writable, forbidden)
+
+
+@pytest.mark.parametrize("side", [1, 7, 16, 28, 32])
+def test_rasters_of_any_side_up_to_32_equal_the_reference_arithmetic(side: int) -> None:
+    from edgesim.compute.imu import rasterize
+
+    rng = np.random.default_rng(side)
+    feed = _app.StrokeFeed(119.0, RASTER_RANGE_Q12, RASTER_RANGE_Q12, side)
+    for count in (1, 2, 9, 80, 400):
+        points = rng.integers(-128, 128, (count, 2)).astype(np.int8)
+        want = rasterize_reference(points, side=side).astype(np.int8)
+        assert np.array_equal(rasterize(points, side=side), want)
+        assert np.array_equal(np.frombuffer(feed.points(points.tobytes()), np.int8), want.reshape(-1))
+    for bad in (0, 33):
+        with pytest.raises(KernelError, match="side must be 1..32"):
+            _app.StrokeFeed(119.0, RASTER_RANGE_Q12, RASTER_RANGE_Q12, bad)
+
+
+def test_app_layer_fuzzer_runs_clean_for_a_bounded_time(tmp_path) -> None:
+    from native_build import run_fuzzer
+
+    run_fuzzer("fuzz_app", ["tests/fuzz/fuzz_app.c", *kernel_sources("common", "app", "dsp/audio", "dsp/imu", "post")],
+               tmp_path, seconds=10, max_len=4096)
+
+
+@pytest.mark.parametrize("kernel, params, message", [
+    ("image", {"size": 0}, "size must be a whole number from 1 to 1024"),
+    ("image", {"size": 96.5}, "size must be a whole number"),
+    ("image", {"channels": 2}, "channels must be 1 \\(gray\\) or 3"),
+    ("imu_stroke", {"raster_size": 33}, "raster_size must be a whole number from 1 to 32"),
+    ("audio_frontend", {"step_ms": 31}, "step_ms must be a whole number of milliseconds from 1 to 30"),
+    ("audio_frontend", {"pcan": True, "noise_reduction": False}, "pcan needs noise_reduction"),
+    ("audio_frontend", {"pcan": "no"}, "pcan must be True or False"),
+])
+def test_bad_preprocess_parameters_are_named_on_host_and_firmware_alike(kernel: str, params: dict,
+                                                                       message: str) -> None:
+    from dataclasses import replace
+
+    from edgesim.app import AppError, Stage
+    from edgesim.apps import load_app
+    from edgesim.mcu.firmware_builder import app_config_header
+    from edgesim.targets.host import FEEDERS
+
+    name = {"image": "person_detection", "imu_stroke": "gesture", "audio_frontend": "wake_word"}[kernel]
+    base = load_app(name)
+    app = replace(base, preprocess=Stage(kernel, {**base.preprocess.params, **params}))
+    with pytest.raises(AppError, match=message):
+        FEEDERS[kernel](app)
+    with pytest.raises(AppError, match=message):
+        app_config_header(app, 1024)

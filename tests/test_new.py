@@ -69,7 +69,8 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     model = classifier(tmp_path / "kws.tflite", (1, 12 * 40), AUDIO_Q, 3)
     app_file = new(tmp_path, "my_kws", "--model", str(model), "--sensor", "audio", "--labels", "silence,up,down")
     app = load_app(str(app_file))
-    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2}
+    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "step_ms": 20,
+                                     "noise_reduction": True, "pcan": True}
     assert app.postprocess.kernel == "recognize_commands" and app.postprocess.params["report"] == ["up", "down"]
     assert app.model == str(model)  # beside the app file: found from the file's own folder
     chunks = audio_stream()
@@ -84,14 +85,14 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     assert inferences == [e for e in events("host", app, chunks) if e["type"] == "inference"]
 
 
-@pytest.mark.parametrize("sensor", ["audio", "camera", "camera_rgb", "imu"])
+@pytest.mark.parametrize("sensor", ["audio", "audio_config", "camera", "camera_rgb", "imu", "imu_small"])
 def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Path, sensor: str) -> None:
     require_firmware_tools()
     from edgesim.apps import load_app
     from edgesim.sources.base import ImageFrame, StrokeChunk
 
     rng = np.random.default_rng(3)
-    if sensor == "audio":
+    if sensor.startswith("audio"):
         model = classifier(tmp_path / "m.tflite", (1, 10 * 40), AUDIO_Q, 4, seed=4)
         labels, chunks = "unknown,a,b,c", audio_stream(1.5)
     elif sensor == "camera":
@@ -105,7 +106,8 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
         chunks = [ImageFrame(200.0 * i, (rng.random((90, 120, 3)) * 255).astype(np.uint8), "bgr888")
                   for i in range(6)]
     else:
-        model = classifier(tmp_path / "m.tflite", (1, 32, 32, 3), RASTER_Q, 3, seed=6)
+        side = 32 if sensor == "imu" else 20
+        model = classifier(tmp_path / "m.tflite", (1, side, side, 3), RASTER_Q, 3, seed=6)
         labels = "o,l,z"
         chunks = [StrokeChunk(100.0 * i, rng.integers(-100, 100, (int(rng.integers(5, 60)), 2)).astype(np.int8))
                   for i in range(6)]
@@ -113,10 +115,21 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
     app = load_app(str(new(tmp_path, f"my_{sensor}", "--model", str(model), "--sensor", kind, "--labels", labels)))
     if sensor == "camera_rgb":
         assert app.preprocess.params == {"resize": "area", "size": 40, "channels": 3}
+    if sensor == "imu_small":
+        assert app.preprocess.params == {"raster_size": 20}
+    if sensor == "audio_config":  # the front end the model was trained with, edited in the app file
+        from dataclasses import replace
+
+        from edgesim.app import Stage
+
+        app = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "step_ms": 10,
+                                                               "pcan": False}))
     host = events("host", app, chunks)
     assert any(e["type"] == "inference" for e in host)
-    if sensor != "audio":
+    if not sensor.startswith("audio"):
         assert any(e["type"] == "detection" for e in host)
+    if sensor == "audio_config":  # 1.5 s: 148 frames every 10 ms, an input after 10 and then every 2
+        assert sum(e["type"] == "inference" for e in host) == (148 - 10) // 2 + 1
     assert events("emulator", app, chunks) == host
 
 
@@ -127,7 +140,8 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
     ("camera", (1, 64, 48, 3), IMAGE_Q, 3, "square (1, N, N, 1) gray or (1, N, N, 3) RGB"),
     ("camera", (1, 64, 64, 2), IMAGE_Q, 3, "square (1, N, N, 1) gray or (1, N, N, 3) RGB"),
     ("camera", (1, 96, 96, 1), (0.5, 3), 3, "fits pixels / 255"),
-    ("imu", (1, 96, 96, 1), RASTER_Q, 3, "32x32x3 stroke raster"),
+    ("imu", (1, 96, 96, 1), RASTER_Q, 3, "(1, N, N, 3) stroke raster, N up to 32"),
+    ("imu", (1, 48, 48, 3), RASTER_Q, 3, "(1, N, N, 3) stroke raster, N up to 32"),
 ])
 def test_models_that_do_not_fit_the_sensor_are_refused_naming_why(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                                   sensor: str, shape: tuple, quant: tuple,

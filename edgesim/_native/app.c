@@ -4,10 +4,10 @@
  * I/O and presentation around these objects; the stream logic itself is the
  * C the firmware runs.
  *
- *   AudioFeed(window_frames, infer_every_frames)
+ *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True)
  *       .push(samples: bytes-like int16) -> [(t_ms, input bytes), ...]
  *       .reset();  .frames;  .input_bytes
- *   StrokeFeed(sample_rate_hz, x_range_q12, y_range_q12)
+ *   StrokeFeed(sample_rate_hz, x_range_q12, y_range_q12, side=32)
  *       .push(samples: bytes-like n * 6 float32) -> [(samples_since_reset, input bytes), ...]
  *       .points(points: bytes-like (x, y) int8 pairs) -> input bytes
  *       .reset();  .drawing;  .samples
@@ -53,17 +53,27 @@ static void AudioFeed_dealloc(AudioFeedObject *self) {
 }
 
 static int AudioFeed_init(AudioFeedObject *self, PyObject *args, PyObject *kwargs) {
-  static char *keywords[] = {"window_frames", "infer_every_frames", NULL};
-  int window_frames, every;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii", keywords, &window_frames, &every)) return -1;
+  static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", "noise_reduction", "pcan", NULL};
+  int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES, noise_reduction = 1, pcan = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ipp", keywords, &window_frames, &every, &hop, &noise_reduction,
+                                   &pcan))
+    return -1;
   self->params.window_frames = window_frames;
   self->params.infer_every_frames = every;
   size_t bytes = es_audio_feed_input_bytes(&self->params);
-  if (bytes == 0) {
-    es_py_raise("KernelError", ES_ERR_ARGUMENT, "audio feed",
-                "window_frames must be 1..1048576 and infer_every_frames at least 1");
+  if (bytes == 0 || hop < 1 || hop > ES_AUDIO_WINDOW_SAMPLES) {
+    es_py_raise_format("KernelError", "audio feed: window_frames must be 1..1048576, infer_every_frames at least 1 "
+                       "and hop_samples 1..%d (got %d, %d, %d)", ES_AUDIO_WINDOW_SAMPLES, window_frames, every, hop);
     return -1;
   }
+  if (pcan && !noise_reduction) {
+    es_py_raise("KernelError", ES_ERR_ARGUMENT, "audio feed",
+                "PCAN needs noise reduction (it scales by the noise estimate); turn both off or keep noise reduction");
+    return -1;
+  }
+  self->params.frontend.hop = (uint32_t)hop;
+  self->params.frontend.noise_reduction = (uint8_t)noise_reduction;
+  self->params.frontend.pcan = (uint8_t)pcan;
   PyMem_Free(self->rows);
   PyMem_Free(self->input);
   self->rows = PyMem_Malloc(bytes);
@@ -154,18 +164,25 @@ typedef struct {
   PyObject_HEAD
   es_stroke_feed_params params;
   es_stroke_feed feed;
-  int8_t input[ES_RASTER_BYTES];
+  int8_t input[ES_RASTER_BYTES]; /* room for the largest raster */
+  size_t input_bytes;            /* this feed's raster */
   int ready;
 } StrokeFeedObject;
 
 static int StrokeFeed_init(StrokeFeedObject *self, PyObject *args, PyObject *kwargs) {
-  static char *keywords[] = {"sample_rate_hz", "x_range_q12", "y_range_q12", NULL};
+  static char *keywords[] = {"sample_rate_hz", "x_range_q12", "y_range_q12", "side", NULL};
   float rate;
-  int x_range, y_range;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "fii", keywords, &rate, &x_range, &y_range)) return -1;
+  int x_range, y_range, side = ES_RASTER_SIDE;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "fii|i", keywords, &rate, &x_range, &y_range, &side)) return -1;
   self->params.sample_rate_hz = rate;
   self->params.raster.x_range_q12 = x_range;
   self->params.raster.y_range_q12 = y_range;
+  self->params.raster.side = side;
+  if (side < 1 || side > ES_RASTER_SIDE) {
+    es_py_raise_format("KernelError", "stroke feed: raster side must be 1..%d, got %d", ES_RASTER_SIDE, side);
+    return -1;
+  }
+  self->input_bytes = es_stroke_feed_input_bytes(&self->params);
   if (x_range < ES_RASTER_MIN_RANGE_Q12 || x_range > ES_RASTER_MAX_RANGE_Q12 || y_range < ES_RASTER_MIN_RANGE_Q12 ||
       y_range > ES_RASTER_MAX_RANGE_Q12) {
     es_py_raise_format("KernelError", "stroke feed: raster ranges must be %d..%d (Q12), got %d and %d",
@@ -208,14 +225,14 @@ static PyObject *StrokeFeed_push(StrokeFeedObject *self, PyObject *args) {
     size_t consumed = 0;
     es_feed_result result;
     es_status status = es_stroke_feed_push(&self->params, &self->feed, samples + 6 * used, count - used, self->input,
-                                           sizeof self->input, &consumed, &result);
+                                           self->input_bytes, &consumed, &result);
     if (status != ES_OK) {
       Py_CLEAR(inputs);
       es_py_raise("KernelError", status, "stroke feed", NULL);
       break;
     }
     used += consumed;
-    if (result.ready && append_input(inputs, result.samples, self->input, sizeof self->input) != 0)
+    if (result.ready && append_input(inputs, result.samples, self->input, self->input_bytes) != 0)
       Py_CLEAR(inputs);
   }
   PyBuffer_Release(&data);
@@ -232,10 +249,10 @@ static PyObject *StrokeFeed_points(StrokeFeedObject *self, PyObject *args) {
                               ES_RASTER_MAX_POINTS);
   }
   es_status status = es_stroke_feed_points(&self->params, (const int8_t *)data.buf, (int32_t)(data.len / 2),
-                                           self->input, sizeof self->input);
+                                           self->input, self->input_bytes);
   PyBuffer_Release(&data);
   if (status != ES_OK) return es_py_raise("KernelError", status, "stroke feed", "the rasterizer rejected the points");
-  return PyBytes_FromStringAndSize((const char *)self->input, sizeof self->input);
+  return PyBytes_FromStringAndSize((const char *)self->input, (Py_ssize_t)self->input_bytes);
 }
 
 static PyObject *StrokeFeed_reset(StrokeFeedObject *self, PyObject *Py_UNUSED(ignored)) {

@@ -116,12 +116,12 @@ static PyTypeObject SegmenterType = {
     .tp_getset = segmenter_getset,
 };
 
-/* rasterize(points, x_range_q12, y_range_q12) -> bytes (RASTER_SIDE^2 * 3) */
+/* rasterize(points, x_range_q12, y_range_q12, side=RASTER_SIDE) -> bytes (side^2 * 3) */
 static PyObject *py_rasterize(PyObject *self, PyObject *args) {
   (void)self;
   Py_buffer points;
-  int x_range = ES_RASTER_RANGE_Q12, y_range = ES_RASTER_RANGE_Q12;
-  if (!PyArg_ParseTuple(args, "y*|ii", &points, &x_range, &y_range)) return NULL;
+  int x_range = ES_RASTER_RANGE_Q12, y_range = ES_RASTER_RANGE_Q12, side = ES_RASTER_SIDE;
+  if (!PyArg_ParseTuple(args, "y*|iii", &points, &x_range, &y_range, &side)) return NULL;
   const char *problem = NULL;
   if (points.len == 0) problem = "no points";
   else if (points.len % 2 != 0) problem = "points must be x, y pairs";
@@ -130,19 +130,20 @@ static PyObject *py_rasterize(PyObject *self, PyObject *args) {
     PyBuffer_Release(&points);
     return es_py_raise("KernelError", ES_ERR_INPUT_DATA, "rasterize", problem);
   }
-  const es_raster_params params = {x_range, y_range};
+  const es_raster_params params = {x_range, y_range, side};
   int8_t out[ES_RASTER_BYTES];
   es_status status = es_stroke_rasterize(&params, (const int8_t *)points.buf, (int32_t)(points.len / 2), out);
   PyBuffer_Release(&points);
   if (status != ES_OK)
     return es_py_raise("KernelError", status, "rasterize",
-                       "ranges must be between RASTER_MIN_RANGE_Q12 (1025) and RASTER_MAX_RANGE_Q12");
-  return PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)sizeof out);
+                       "ranges must be between RASTER_MIN_RANGE_Q12 (1025) and RASTER_MAX_RANGE_Q12, "
+                       "side between 1 and RASTER_SIDE (32)");
+  return PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)side * side * ES_RASTER_CHANNELS);
 }
 
 static PyMethodDef methods[] = {
     {"rasterize", py_rasterize, METH_VARARGS,
-     "rasterize(points, x_range_q12=RASTER_RANGE_Q12, y_range_q12=RASTER_RANGE_Q12) -> bytes"},
+     "rasterize(points, x_range_q12=RASTER_RANGE_Q12, y_range_q12=RASTER_RANGE_Q12, side=RASTER_SIDE) -> bytes"},
     {NULL, NULL, 0, NULL},
 };
 

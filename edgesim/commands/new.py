@@ -24,12 +24,15 @@ The model needs one int8 input and one int8 output with one score per label
 (a softmax, as the converter's full-integer quantization makes it).  What the
 input must look like for each sensor:
   audio   window_frames x 40 micro-frontend features (16 kHz, 30 ms windows
-          every 20 ms, TFLM micro_speech front end) quantized as that front
-          end does (scale 0.1017, zero point -128); any number of frames
+          every step_ms, TFLM micro_speech front end) quantized as that front
+          end does (scale 0.1017, zero point -128); any number of frames.
+          The written file sets step_ms (20), noise_reduction and pcan (on):
+          edit them to the settings the model was trained with
   camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
           [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
           zero point -1 or 0)
-  imu     32 x 32 x 3 stroke raster (the magic wand's; scale 1, zero point -128)
+  imu     N x N x 3 stroke raster (the magic wand's, N up to 32; scale 1,
+          zero point -128)
 
 Postprocessing: audio apps get the command recognizer (detections for every
 label but silence/unknown-like ones), camera apps with two labels a
@@ -54,7 +57,7 @@ MAX_IMAGE_SIDE = 1024  # ES_IMAGE_MAX_OUT_SIDE
 # gray - 128 (dsp/image/quantize.c) is the input of a model taking pixels / 255 (scale 1/255, zero
 # point -128) or pixels / 127.5 - 1 (scale 2/255, zero point -1; 0 is within rounding).
 IMAGE_QUANTIZATIONS = ((1 / 255, (-128,)), (2 / 255, (-1, 0)))
-RASTER_SHAPE = (32, 32, 3)
+MAX_RASTER_SIDE = 32  # ES_RASTER_SIDE
 RASTER_QUANTIZATION = (1.0, -128)
 # Labels that name "no event": the recognizer does not report them.
 NON_EVENT_LABELS = {"silence", "_silence_", "unknown", "_unknown_", "background", "noise", "none", "other"}
@@ -123,11 +126,15 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
                            f"{AUDIO_INPUT_ZERO_POINT} (train on the TFLM micro_speech front end's features)")
         frames = elements // AUDIO_CHANNELS
         report = [label for label in labels if label.lower() not in NON_EVENT_LABELS] or list(labels)
-        return Derived("audio", "audio_frontend", {"window_frames": frames, "infer_every_frames": 2},
+        # The front end's settings the model was trained with (micro_speech's by default): edit them in the file.
+        pre = {"window_frames": frames, "infer_every_frames": 2, "step_ms": 20, "noise_reduction": True,
+               "pcan": True}
+        return Derived("audio", "audio_frontend", pre,
                        "recognize_commands", {"average_window_ms": 1000, "detection_threshold": 160,
                                               "suppression_ms": 1500, "minimum_count": 3, "report": report},
                        (f"input {shape}: {frames} frames x {AUDIO_CHANNELS} features "
-                        f"(~{(frames - 1) * 20 + 30} ms of audio)",))
+                        f"(~{(frames - 1) * 20 + 30} ms of audio at the default 20 ms step_ms; set step_ms to "
+                        f"the step the model was trained with)",))
     if sensor == "camera":
         if len(inner) != 3 or inner[0] != inner[1] or inner[2] not in (1, 3) or not 1 <= inner[0] <= MAX_IMAGE_SIDE:
             raise AppError(f"{model_name}: the input is {shape}; the image preprocessing makes square "
@@ -147,14 +154,15 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
                            {"label": labels[1], "on_threshold": 160, "off_threshold": 96, "on_count": 1,
                             "off_count": 2}, notes)
         return Derived("camera", "image", pre, "classify", {"min_score": 160}, notes)
-    if inner != RASTER_SHAPE:
+    if len(inner) != 3 or inner[0] != inner[1] or inner[2] != 3 or not 1 <= inner[0] <= MAX_RASTER_SIDE:
         raise AppError(f"{model_name}: the input is {shape}; the IMU preprocessing makes the magic wand's "
-                       f"{'x'.join(map(str, RASTER_SHAPE))} stroke raster (other raster sizes are not supported yet)")
+                       f"(1, N, N, 3) stroke raster, N up to {MAX_RASTER_SIDE}")
+    side = inner[0]
     if not (_close(tensor_in.scale, RASTER_QUANTIZATION[0]) and tensor_in.zero_point == RASTER_QUANTIZATION[1]):
         raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the stroke raster "
                        f"is raw int8 (scale 1, zero point -128)")
-    return Derived("imu", "imu_stroke", {}, "classify", {"min_score": 0},
-                   (f"input {shape}: 32x32x3 stroke raster",))
+    return Derived("imu", "imu_stroke", {"raster_size": side}, "classify", {"min_score": 0},
+                   (f"input {shape}: {side}x{side}x3 stroke raster",))
 
 
 _SENSOR_LINES = {

@@ -82,9 +82,9 @@ class StrokeSegmenter:
 
 
 def rasterize(points: np.ndarray, x_range_q12: int = RASTER_RANGE_Q12,
-              y_range_q12: int = RASTER_RANGE_Q12) -> np.ndarray:
+              y_range_q12: int = RASTER_RANGE_Q12, side: int = RASTER_SHAPE[0]) -> np.ndarray:
     """Draw a stroke of (n, 2) int8 points (x, y; 128 = 1.0, +y up) into the
-    (32, 32, 3) int8 model input (background -128).
+    (side, side, 3) int8 model input (background -128; side 1..32, default 32).
 
     >>> rasterize(np.array([[0, 0], [40, 40]], np.int8)).shape
     (32, 32, 3)
@@ -93,8 +93,8 @@ def rasterize(points: np.ndarray, x_range_q12: int = RASTER_RANGE_Q12,
     if array.ndim != 2 or array.shape[1] != 2 or array.dtype != np.int8:
         raise KernelError(f"rasterize: expected an (n, 2) int8 array of x, y points, "
                           f"got shape {array.shape} {array.dtype} (convert floats with stroke_from_floats)")
-    raster = _imu.rasterize(np.ascontiguousarray(array), int(x_range_q12), int(y_range_q12))
-    return np.frombuffer(raster, dtype=np.int8).reshape(RASTER_SHAPE)
+    raster = _imu.rasterize(np.ascontiguousarray(array), int(x_range_q12), int(y_range_q12), int(side))
+    return np.frombuffer(raster, dtype=np.int8).reshape(side, side, RASTER_SHAPE[2])
 
 
 def stroke_from_floats(xy: np.ndarray) -> np.ndarray:

@@ -22,15 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_HOP_SAMPLES, AUDIO_SAMPLE_RATE_HZ
-from edgesim.app import App
+from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_SAMPLE_RATE_HZ
+from edgesim.app import App, audio_frontend_config, image_output, raster_side
 from edgesim.compute.cpu import import_fastest
-
-_app = import_fastest("edgesim._app")  # the AVX2 build where the CPU has it (same bits)
 from edgesim.errors import KernelError, ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
 from edgesim.compute.post import PostProcessor
 from edgesim.targets.base import Target, require_audio_rate
+
+_app = import_fastest("edgesim._app")  # the AVX2 build where the CPU has it (same bits)
 
 
 def _expect_kind(chunk: Any, kinds: tuple[str, ...], app: App) -> str:
@@ -50,8 +50,9 @@ def _feed(make: Any, app: App) -> Any:
 
 class AudioFeeder:
     """int16 audio -> the app layer's audio feed (kernels/app/audio_feed.c): micro-frontend
-    features, a sliding window of ``window_frames`` frames, an input every
-    ``infer_every_frames`` new frames, stamped with the end of its newest 30 ms window.
+    features every ``step_ms`` (20 by default), a sliding window of ``window_frames``
+    frames, an input every ``infer_every_frames`` new frames, stamped with the end of
+    its newest 30 ms window.
     """
 
     def __init__(self, app: App) -> None:
@@ -61,7 +62,10 @@ class AudioFeeder:
         if int(app.sensor.rate_hz) != AUDIO_SAMPLE_RATE_HZ:
             raise TargetError(f"app {app.name!r}: the audio front end runs at {AUDIO_SAMPLE_RATE_HZ} Hz, "
                               f"the app declares {app.sensor.rate_hz} Hz")
-        self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every), app)
+        frontend = audio_frontend_config(app)
+        self.hop_samples = frontend.hop_samples
+        self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every, frontend.hop_samples,
+                                                 frontend.noise_reduction, frontend.pcan), app)
         self.input_elements = int(self.feed.input_bytes)
 
     def reset(self) -> None:
@@ -79,7 +83,7 @@ class AudioFeeder:
     def pending(self) -> list[str]:
         frames = int(self.feed.frames)
         if 0 < frames < self.window_frames:
-            needed_ms = self.window_frames * AUDIO_HOP_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
+            needed_ms = self.window_frames * self.hop_samples * 1000 // AUDIO_SAMPLE_RATE_HZ
             return [f"the audio was too short for one inference: {frames} feature frames, the model needs "
                     f"{self.window_frames} (about {needed_ms} ms)"]
         return []
@@ -90,12 +94,9 @@ class ImageFeeder:
     RGB (``channels`` 1 or 3), - 128); 96x96 gray by default."""
 
     def __init__(self, app: App) -> None:
-        from edgesim.compute.image import SIDE
-
         self.app = app
         self.resize = str(app.preprocess.param("resize", "area"))
-        self.side = int(app.preprocess.param("size", SIDE))
-        self.channels = int(app.preprocess.param("channels", 1))
+        self.side, self.channels = image_output(app)
         self.input_elements = self.side * self.side * self.channels
 
     def reset(self) -> None:
@@ -114,17 +115,21 @@ class ImageFeeder:
 
 class StrokeFeeder:
     """IMU samples -> the app layer's stroke feed (kernels/app/stroke_feed.c): segmented
-    strokes -> 32x32x3 raster; stroke chunks are rasterized directly.
+    strokes -> ``raster_size`` square x 3 raster (32 by default); stroke chunks are
+    rasterized directly.
 
     A stroke's t_ms is the end of the IMU chunk that completed it (or the
     stroke chunk's own time).
     """
 
     def __init__(self, app: App) -> None:
-        from edgesim.compute.imu import RASTER_RANGE_Q12
+        from edgesim.compute.imu import RASTER_RANGE_Q12, RASTER_SHAPE
 
         self.app = app
-        self.feed = _feed(lambda: _app.StrokeFeed(float(app.sensor.rate_hz), RASTER_RANGE_Q12, RASTER_RANGE_Q12), app)
+        side = raster_side(app)
+        self.feed = _feed(lambda: _app.StrokeFeed(float(app.sensor.rate_hz), RASTER_RANGE_Q12, RASTER_RANGE_Q12,
+                                                  side), app)
+        self.input_elements = side * side * RASTER_SHAPE[2]
 
     def reset(self) -> None:
         self.feed.reset()

@@ -12,16 +12,17 @@
 
 #define MAX_CHUNK_SAMPLES (ES_PROTO_MAX_PAYLOAD / ES_PROTO_IMU_SAMPLE_BYTES)
 
-static const es_stroke_feed_params feed_params = {FW_IMU_RATE_HZ, {FW_RASTER_RANGE_Q12, FW_RASTER_RANGE_Q12}};
+static const es_stroke_feed_params feed_params = {FW_IMU_RATE_HZ,
+                                                  {FW_RASTER_RANGE_Q12, FW_RASTER_RANGE_Q12, FW_RASTER_SIDE}};
 static es_stroke_feed feed;
 static float samples[MAX_CHUNK_SAMPLES * 6];
 static uint32_t stroke_frames;
 static es_tensor *input;
 
 es_status app_init(es_model *model, const char **detail) {
-  input = app_model_input(model, ES_RASTER_BYTES);
+  input = app_model_input(model, es_stroke_feed_input_bytes(&feed_params));
   if (input == NULL) {
-    *detail = "model input must be int8 32x32x3 and output int8, one score per label";
+    *detail = "model input must be int8 side x side x 3 (the app's raster) and output int8, one score per label";
     return ES_ERR_SHAPE;
   }
   es_status status = es_stroke_feed_init(&feed_params, &feed);

@@ -56,8 +56,13 @@ static void test_audio_feed_checks(void) {
   static es_audio_scratch scratch;
   static int8_t rows[2 * ES_AUDIO_FEATURE_CHANNELS], input[2 * ES_AUDIO_FEATURE_CHANNELS];
   static int16_t samples[2000];
-  const es_audio_feed_params params = {2, 1};
-  const es_audio_feed_params bad = {2, 0};
+  const es_audio_feed_params params = {2, 1, {ES_AUDIO_HOP_SAMPLES, 1, 1}};
+  const es_audio_feed_params bad = {2, 0, {ES_AUDIO_HOP_SAMPLES, 1, 1}};
+  const es_audio_feed_params bad_configs[] = {
+      {2, 1, {0, 1, 1}}, {2, 1, {ES_AUDIO_WINDOW_SAMPLES + 1, 1, 1}}, {2, 1, {ES_AUDIO_HOP_SAMPLES, 0, 1}},
+      {2, 1, {ES_AUDIO_HOP_SAMPLES, 2, 1}}};
+  for (size_t i = 0; i < sizeof bad_configs / sizeof bad_configs[0]; ++i)
+    CHECK_MSG(es_audio_feed_init(&bad_configs[i], rows, sizeof rows, &feed) == ES_ERR_ARGUMENT, "config %zu", i);
   size_t consumed = 99;
   es_feed_result result;
   CHECK(es_audio_feed_input_bytes(&params) == sizeof input && es_audio_feed_input_bytes(&bad) == 0);
@@ -77,13 +82,27 @@ static void test_audio_feed_checks(void) {
   CHECK(es_audio_feed_push(&params, &feed, &scratch, samples, 10, input, sizeof input, &consumed, &result) ==
         ES_ERR_STATE);
   CHECK(es_audio_feed_reset(&params, &feed) == ES_OK && feed.frames == 0);
+  /* Windows that touch (hop = window): frames end every 30 ms. */
+  const es_audio_feed_params touching = {2, 1, {ES_AUDIO_WINDOW_SAMPLES, 1, 1}};
+  REQUIRE_MSG(es_audio_feed_init(&touching, rows, sizeof rows, &feed) == ES_OK, "hop = window");
+  CHECK(es_audio_feed_push(&touching, &feed, &scratch, samples, 2000, input, sizeof input, &consumed, &result) ==
+        ES_OK);
+  CHECK_MSG(consumed == 960 && result.ready && result.t_ms == 60, "consumed %zu t %u", consumed,
+            (unsigned)result.t_ms);
+  /* A feed pushed with other parameters than it was made with is refused. */
+  CHECK(es_audio_feed_push(&params, &feed, &scratch, samples, 10, input, sizeof input, &consumed, &result) ==
+        ES_ERR_STATE);
 }
 
 static void test_stroke_feed_checks(void) {
   static es_stroke_feed feed;
   static int8_t input[ES_RASTER_BYTES];
-  const es_stroke_feed_params params = {119.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12}};
-  const es_stroke_feed_params bad_rate = {0.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12}};
+  const es_stroke_feed_params params = {119.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE}};
+  const es_stroke_feed_params bad_rate = {0.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE}};
+  const es_stroke_feed_params small = {119.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, 16}};
+  const es_stroke_feed_params no_side = {119.0f, {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, 0}};
+  CHECK(es_stroke_feed_input_bytes(&small) == 16 * 16 * 3 && es_stroke_feed_input_bytes(&no_side) == 0);
+  CHECK(es_stroke_feed_init(&no_side, &feed) == ES_ERR_ARGUMENT);
   float samples[6 * 4] = {0};
   size_t consumed = 0;
   es_feed_result result;

@@ -49,7 +49,7 @@ static int segment(const char *in, const char *out_path) {
     if (!ready) continue;
     CHECK(stroke.count > 0 && stroke.count <= ES_STROKE_MAX_POINTS);
     int8_t raster[ES_RASTER_BYTES];
-    es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12};
+    es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE};
     CHECK(es_stroke_rasterize(&rp, stroke.points, stroke.count, raster) == ES_OK);
     fwrite(&stroke.count, sizeof stroke.count, 1, out);
     fwrite(stroke.points, 1, 2 * (size_t)stroke.count, out);
@@ -69,7 +69,7 @@ static int raster(const char *in, const char *out_path) {
   int8_t *points = malloc(size ? size : 1);
   memcpy(points, data, size);
   int8_t out[ES_RASTER_BYTES];
-  es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12};
+  es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE};
   CHECK(es_stroke_rasterize(&rp, points, (int32_t)(size / 2), out) == ES_OK);
   FILE *f = fopen(out_path, "wb");
   fwrite(out, 1, sizeof out, f);
@@ -127,16 +127,22 @@ static int selftest(void) {
 
   /* Rasterizer edges. */
   int8_t out[ES_RASTER_BYTES];
-  es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12};
+  es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE};
   int8_t extremes[] = {-128, -128, 127, 127, -128, 127, 127, -128, 0, 0};
   CHECK(es_stroke_rasterize(&rp, extremes, 0, out) == ES_ERR_INPUT_DATA);
   CHECK(es_stroke_rasterize(&rp, extremes, ES_RASTER_MAX_POINTS + 1, out) == ES_ERR_INPUT_DATA);
   CHECK(es_stroke_rasterize(NULL, extremes, 5, out) == ES_ERR_ARGUMENT);
-  es_raster_params small = {ES_RASTER_MIN_RANGE_Q12 - 1, ES_RASTER_RANGE_Q12};
+  es_raster_params small = {ES_RASTER_MIN_RANGE_Q12 - 1, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE};
   CHECK(es_stroke_rasterize(&small, extremes, 5, out) == ES_ERR_ARGUMENT);
-  es_raster_params tight = {ES_RASTER_MIN_RANGE_Q12, ES_RASTER_MIN_RANGE_Q12};
+  es_raster_params tight = {ES_RASTER_MIN_RANGE_Q12, ES_RASTER_MIN_RANGE_Q12, ES_RASTER_SIDE};
   CHECK(es_stroke_rasterize(&tight, extremes, 5, out) == ES_OK);
-  es_raster_params wide = {ES_RASTER_MAX_RANGE_Q12, ES_RASTER_MAX_RANGE_Q12};
+  es_raster_params wide = {ES_RASTER_MAX_RANGE_Q12, ES_RASTER_MAX_RANGE_Q12, ES_RASTER_SIDE};
+  es_raster_params no_side = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, 0};
+  CHECK(es_stroke_rasterize(&no_side, extremes, 5, out) == ES_ERR_ARGUMENT);
+  es_raster_params too_big = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE + 1};
+  CHECK(es_stroke_rasterize(&too_big, extremes, 5, out) == ES_ERR_ARGUMENT);
+  es_raster_params tiny = {ES_RASTER_MIN_RANGE_Q12, ES_RASTER_MIN_RANGE_Q12, 1};
+  CHECK(es_stroke_rasterize(&tiny, extremes, 5, out) == ES_OK);
   CHECK(es_stroke_rasterize(&wide, extremes, 5, out) == ES_OK);
   CHECK(es_stroke_rasterize(&rp, extremes, 1, out) == ES_OK);
   for (int i = 0; i < ES_RASTER_BYTES; ++i) CHECK(out[i] == -128); /* one point draws nothing */

@@ -33,7 +33,7 @@ static void fuzz_stream(const uint8_t *data, size_t size) {
     if (status != ES_OK && status != ES_ERR_INPUT_DATA) __builtin_trap();
     if (!ready) continue;
     if (stroke.count < 1 || stroke.count > ES_STROKE_MAX_POINTS) __builtin_trap();
-    const es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12};
+    const es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE};
     int8_t raster[ES_RASTER_BYTES];
     if (es_stroke_rasterize(&rp, stroke.points, stroke.count, raster) != ES_OK) __builtin_trap();
   }
@@ -41,8 +41,10 @@ static void fuzz_stream(const uint8_t *data, size_t size) {
 
 static void fuzz_raster(const uint8_t *data, size_t size) {
   if (size < 4) return;
-  const es_raster_params rp = {(int16_t)(data[0] | (data[1] << 8)) * 16,
-                               (int16_t)(data[2] | (data[3] << 8)) * 16};
+  /* The low bits of the first byte also pick the side (25..32, 0 and 33 rejected). */
+  const es_raster_params rp = {(int16_t)(data[0] | (data[1] << 8)) * 16, (int16_t)(data[2] | (data[3] << 8)) * 16,
+                               (data[0] & 15) == 15 ? 0 : (data[0] & 15) == 14 ? ES_RASTER_SIDE + 1
+                                                                                : ES_RASTER_SIDE - (data[0] & 7)};
   const int8_t *points = (const int8_t *)(data + 4);
   const int32_t count = (int32_t)((size - 4) / 2);
   int8_t raster[ES_RASTER_BYTES];

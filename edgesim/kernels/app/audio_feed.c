@@ -28,6 +28,8 @@ es_status es_audio_feed_init(const es_audio_feed_params *params, int8_t *rows, s
   if (feed == NULL) return ES_ERR_ARGUMENT;
   status = es_feature_window_init(&window, rows, bytes, &feed->window);
   if (status != ES_OK) return status;
+  status = es_audio_frontend_init_config(&feed->frontend, &params->frontend);
+  if (status != ES_OK) return status;
   return es_audio_feed_reset(params, feed);
 }
 
@@ -54,7 +56,10 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
       result == NULL)
     return ES_ERR_ARGUMENT;
   if (input_bytes != (size_t)window.frames * (size_t)window.channels) return ES_ERR_SHAPE;
-  if (feed->frontend.fill >= ES_AUDIO_WINDOW_SAMPLES) return ES_ERR_STATE;
+  const es_audio_frontend_config *config = &feed->frontend.config;
+  if (feed->frontend.fill >= ES_AUDIO_WINDOW_SAMPLES || config->hop != params->frontend.hop ||
+      config->noise_reduction != params->frontend.noise_reduction || config->pcan != params->frontend.pcan)
+    return ES_ERR_STATE;
   *consumed = 0;
   result->ready = 0;
   result->t_ms = 0;
@@ -77,7 +82,7 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
       status = es_feature_window_read(&window, &feed->window, input);
       if (status != ES_OK) return status;
       result->ready = 1;
-      result->t_ms = es_frame_end_ms(feed->frames, ES_AUDIO_WINDOW_SAMPLES, ES_AUDIO_HOP_SAMPLES,
+      result->t_ms = es_frame_end_ms(feed->frames, ES_AUDIO_WINDOW_SAMPLES, params->frontend.hop,
                                      ES_AUDIO_SAMPLE_RATE_HZ);
       return ES_OK;
     }

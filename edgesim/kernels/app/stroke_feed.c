@@ -3,7 +3,7 @@
 #include "edgesim/app_layer.h"
 
 es_status es_stroke_feed_init(const es_stroke_feed_params *params, es_stroke_feed *feed) {
-  if (params == NULL || feed == NULL) return ES_ERR_ARGUMENT;
+  if (params == NULL || feed == NULL || es_stroke_feed_input_bytes(params) == 0) return ES_ERR_ARGUMENT;
   const es_stroke_segmenter_params segmenter = {params->sample_rate_hz};
   es_status status = es_stroke_segmenter_init(&segmenter, &feed->segmenter);
   if (status != ES_OK) return status;
@@ -19,10 +19,15 @@ es_status es_stroke_feed_reset(es_stroke_feed *feed) {
   return ES_OK;
 }
 
+size_t es_stroke_feed_input_bytes(const es_stroke_feed_params *params) {
+  if (params == NULL || params->raster.side < 1 || params->raster.side > ES_RASTER_SIDE) return 0;
+  return (size_t)params->raster.side * (size_t)params->raster.side * ES_RASTER_CHANNELS;
+}
+
 es_status es_stroke_feed_points(const es_stroke_feed_params *params, const int8_t *points, int32_t count,
                                 int8_t *input, size_t input_bytes) {
   if (params == NULL || input == NULL) return ES_ERR_ARGUMENT;
-  if (input_bytes != ES_RASTER_BYTES) return ES_ERR_SHAPE;
+  if (input_bytes != es_stroke_feed_input_bytes(params)) return ES_ERR_SHAPE;
   return es_stroke_rasterize(&params->raster, points, count, input);
 }
 
@@ -32,7 +37,7 @@ es_status es_stroke_feed_push(const es_stroke_feed_params *params, es_stroke_fee
   if (params == NULL || feed == NULL || (samples == NULL && count > 0) || input == NULL || consumed == NULL ||
       result == NULL)
     return ES_ERR_ARGUMENT;
-  if (input_bytes != ES_RASTER_BYTES) return ES_ERR_SHAPE;
+  if (input_bytes != es_stroke_feed_input_bytes(params)) return ES_ERR_SHAPE;
   *consumed = 0;
   result->ready = 0;
   result->t_ms = 0;

@@ -1,5 +1,5 @@
-/* Streaming composition of the audio stages: a 480-sample window every 320
- * samples, each window through window -> auto-scale -> rfft -> energy ->
+/* Streaming composition of the audio stages: a 480-sample window every hop
+ * (320 by default) samples, each window through window -> auto-scale -> rfft -> energy ->
  * filter bank -> sqrt -> noise reduction -> PCAN -> log -> int8, the same
  * graph as audio_preprocessor_int8.tflite. */
 #include <string.h>
@@ -8,19 +8,34 @@
 
 #include "fft_fixed.h"
 
-#define OVERLAP (ES_AUDIO_WINDOW_SAMPLES - ES_AUDIO_HOP_SAMPLES)
-
-#if OVERLAP <= 0
-#error "the framing below assumes overlapping windows (hop < window)"
+#if ES_AUDIO_HOP_SAMPLES > ES_AUDIO_WINDOW_SAMPLES
+#error "the framing below assumes windows that touch or overlap (hop <= window)"
 #endif
+
+static int config_ok(const es_audio_frontend_config *config) {
+  return config->hop >= 1 && config->hop <= ES_AUDIO_WINDOW_SAMPLES && config->noise_reduction <= 1 &&
+         config->pcan <= config->noise_reduction;
+}
 
 es_status es_audio_frontend_reset(es_audio_frontend *fe) {
   if (fe == NULL) return ES_ERR_ARGUMENT;
+  const es_audio_frontend_config config = fe->config;
+  if (!config_ok(&config)) return ES_ERR_STATE; /* never initialized */
   memset(fe, 0, sizeof(*fe));
+  fe->config = config;
   return ES_OK;
 }
 
-es_status es_audio_frontend_init(es_audio_frontend *fe) { return es_audio_frontend_reset(fe); }
+es_status es_audio_frontend_init_config(es_audio_frontend *fe, const es_audio_frontend_config *config) {
+  if (fe == NULL || config == NULL || !config_ok(config)) return ES_ERR_ARGUMENT;
+  fe->config = *config;
+  return es_audio_frontend_reset(fe);
+}
+
+es_status es_audio_frontend_init(es_audio_frontend *fe) {
+  const es_audio_frontend_config full = {ES_AUDIO_HOP_SAMPLES, 1, 1};
+  return es_audio_frontend_init_config(fe, &full);
+}
 
 #define TRY(call)                          \
   do {                                     \
@@ -46,20 +61,21 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
   /* channels[0] only feeds channel 1's lower slope; features are 1..40. */
   TRY(es_audio_filterbank_sqrt(scratch->b.channels + 1, ES_AUDIO_FEATURE_CHANNELS, scale_bits,
                                scratch->signal));
-  TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate));
-  TRY(es_audio_pcan(scratch->signal, fe->noise_estimate));
+  if (fe->config.noise_reduction) TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate));
+  if (fe->config.pcan) TRY(es_audio_pcan(scratch->signal, fe->noise_estimate));
   TRY(es_audio_log_scale(scratch->signal, ES_AUDIO_FEATURE_CHANNELS, scratch->log_features));
   return es_audio_feature_quantize(scratch->log_features, ES_AUDIO_FEATURE_CHANNELS, features);
 }
 
 es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames) {
   if (fe == NULL || frames == NULL) return ES_ERR_ARGUMENT;
-  if (fe->fill > ES_AUDIO_WINDOW_SAMPLES) return ES_ERR_STATE; /* not initialized / corrupted */
+  /* not initialized / corrupted */
+  if (fe->fill > ES_AUDIO_WINDOW_SAMPLES || !config_ok(&fe->config)) return ES_ERR_STATE;
   if (count > ES_AUDIO_MAX_PUSH_SAMPLES) return ES_ERR_INPUT_DATA;
   const size_t total = (size_t)fe->fill + count;
   *frames = total < ES_AUDIO_WINDOW_SAMPLES
                 ? 0
-                : (total - ES_AUDIO_WINDOW_SAMPLES) / ES_AUDIO_HOP_SAMPLES + 1;
+                : (total - ES_AUDIO_WINDOW_SAMPLES) / fe->config.hop + 1;
   return ES_OK;
 }
 
@@ -74,18 +90,20 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
   if (needed > max_frames) return ES_ERR_BUFFER_FULL;
   *frames = 0;
   size_t pos = 0; /* samples consumed */
+  const size_t hop = fe->config.hop;
+  const size_t overlap = ES_AUDIO_WINDOW_SAMPLES - hop; /* samples two windows share */
   while (pos < count) {
-    if (fe->fill == OVERLAP && pos >= OVERLAP) {
-      /* The buffer holds samples[pos - OVERLAP, pos) (its last copy had at
-       * least OVERLAP samples): every further window lies whole in
+    if (fe->fill == overlap && pos >= overlap) {
+      /* The buffer holds samples[pos - overlap, pos) (its last copy had at
+       * least `overlap` samples): every further window lies whole in
        * `samples` and is read in place; only the tail is kept. */
-      size_t start = pos - OVERLAP;
-      for (; count - start >= ES_AUDIO_WINDOW_SAMPLES; start += ES_AUDIO_HOP_SAMPLES) {
+      size_t start = pos - overlap;
+      for (; count - start >= ES_AUDIO_WINDOW_SAMPLES; start += hop) {
         TRY(es_audio_frontend_process_window(fe, scratch, samples + start,
                                              features + *frames * ES_AUDIO_FEATURE_CHANNELS));
         ++*frames;
       }
-      fe->fill = (uint32_t)(count - start); /* OVERLAP .. WINDOW - 1 */
+      fe->fill = (uint32_t)(count - start); /* overlap .. WINDOW - 1 */
       memcpy(fe->window, samples + start, fe->fill * sizeof(int16_t));
       return ES_OK;
     }
@@ -98,9 +116,9 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
       TRY(es_audio_frontend_process_window(fe, scratch, fe->window,
                                            features + *frames * ES_AUDIO_FEATURE_CHANNELS));
       ++*frames;
-      /* Keep the last OVERLAP samples: they start the next window. */
-      memmove(fe->window, fe->window + ES_AUDIO_HOP_SAMPLES, OVERLAP * sizeof(int16_t));
-      fe->fill = OVERLAP;
+      /* Keep the last `overlap` samples: they start the next window. */
+      memmove(fe->window, fe->window + hop, overlap * sizeof(int16_t));
+      fe->fill = (uint32_t)overlap;
     }
   }
   return ES_OK;

@@ -1,8 +1,9 @@
-/* Stroke points -> 32x32x3 int8 image, as the magic wand model was trained.
+/* Stroke points -> side x side x 3 int8 image (32 x 32, as the magic wand
+ * model was trained, or smaller).
  *
  * Q12 fixed point (4096 = 1.0), int32 throughout, C's truncating division
  * (also for negative values; the model was trained on exactly these pixels).
- * A point v (int8, 128 = 1.0) maps to pixel v / range * 16 + 16, y flipped so
+ * A point v (int8, 128 = 1.0) maps to pixel v / range * side/2 + side/2, y flipped so
  * +y is up.  Consecutive points are joined by a DDA line stepping one pixel
  * along its longer axis.  Colour encodes time: segment i of n has
  * t = i * (4096 / n); the first half fades red -> green, the second half
@@ -37,10 +38,11 @@ es_status es_stroke_rasterize(const es_raster_params *params, const int8_t *poin
   if (params == NULL || points == NULL || out == NULL) return ES_ERR_ARGUMENT;
   if (count < 1 || count > ES_RASTER_MAX_POINTS) return ES_ERR_INPUT_DATA;
   if (params->x_range_q12 < ES_RASTER_MIN_RANGE_Q12 || params->x_range_q12 > ES_RASTER_MAX_RANGE_Q12 ||
-      params->y_range_q12 < ES_RASTER_MIN_RANGE_Q12 || params->y_range_q12 > ES_RASTER_MAX_RANGE_Q12)
+      params->y_range_q12 < ES_RASTER_MIN_RANGE_Q12 || params->y_range_q12 > ES_RASTER_MAX_RANGE_Q12 ||
+      params->side < 1 || params->side > ES_RASTER_SIDE)
     return ES_ERR_ARGUMENT;
 
-  const int32_t side = ES_RASTER_SIDE;
+  const int32_t side = params->side;
   const int32_t channels = ES_RASTER_CHANNELS;
   for (int32_t i = 0; i < side * side * channels; ++i) out[i] = -128;
 

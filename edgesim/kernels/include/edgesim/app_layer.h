@@ -101,8 +101,9 @@ typedef struct es_feed_result {
  * An input's t_ms is the end of its newest frame's window.
  * ---------------------------------------------------------------------- */
 typedef struct es_audio_feed_params {
-  int32_t window_frames;      /* frames per model input, >= 1 */
-  int32_t infer_every_frames; /* >= 1 */
+  int32_t window_frames;           /* frames per model input, >= 1 */
+  int32_t infer_every_frames;      /* >= 1 */
+  es_audio_frontend_config frontend; /* step (hop) and optional stages */
 } es_audio_feed_params;
 
 typedef struct es_audio_feed {
@@ -139,6 +140,8 @@ typedef struct es_stroke_feed {
   uint32_t samples; /* IMU samples since reset */
 } es_stroke_feed;
 
+/* Bytes of one raster input (side * side * 3), 0 for a side out of range. */
+size_t es_stroke_feed_input_bytes(const es_stroke_feed_params *params);
 es_status es_stroke_feed_init(const es_stroke_feed_params *params, es_stroke_feed *feed);
 es_status es_stroke_feed_reset(es_stroke_feed *feed);
 /* samples: count * 6 floats.  Stops after the sample completing a stroke. */

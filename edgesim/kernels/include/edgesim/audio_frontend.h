@@ -124,9 +124,18 @@ es_status es_audio_feature_quantize(const int16_t *log_features, size_t count, i
 
 /* ---- streaming front end ---- */
 
+/* What a front end computes besides the fixed stages. */
+typedef struct es_audio_frontend_config {
+  uint32_t hop;            /* samples from one window to the next, 1..ES_AUDIO_WINDOW_SAMPLES
+                              (ES_AUDIO_HOP_SAMPLES = 20 ms by default) */
+  uint8_t noise_reduction; /* 1: spectral subtraction (default); 0: skipped */
+  uint8_t pcan;            /* 1: PCAN gain control (default; needs noise_reduction's estimate) */
+} es_audio_frontend_config;
+
 typedef struct es_audio_frontend {
   int16_t window[ES_AUDIO_WINDOW_SAMPLES]; /* oldest sample first */
   uint32_t fill;                           /* valid samples in window[] */
+  es_audio_frontend_config config;
   uint32_t noise_estimate[ES_AUDIO_FEATURE_CHANNELS];
 } es_audio_frontend;
 
@@ -144,8 +153,14 @@ typedef struct es_audio_scratch {
   int16_t log_features[ES_AUDIO_FEATURE_CHANNELS];
 } es_audio_scratch;
 
-/* Empty sample buffer, zero noise estimate (= a fresh interpreter). */
+/* Empty sample buffer, zero noise estimate (= a fresh interpreter), windows
+ * every ES_AUDIO_HOP_SAMPLES through every stage.  _init_config takes
+ * another hop (1..window: the stages see the same windows, only more or
+ * fewer of them) and may skip PCAN, or noise reduction and PCAN (the graph
+ * without those ops); ES_ERR_ARGUMENT for PCAN without noise reduction.
+ * Reset keeps the configuration. */
 es_status es_audio_frontend_init(es_audio_frontend *fe);
+es_status es_audio_frontend_init_config(es_audio_frontend *fe, const es_audio_frontend_config *config);
 es_status es_audio_frontend_reset(es_audio_frontend *fe);
 
 /* Features of one ES_AUDIO_WINDOW_SAMPLES window, advancing the noise state
@@ -157,7 +172,7 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
 es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames);
 
 /* Appends count samples; writes one row of ES_AUDIO_FEATURE_CHANNELS int8
- * per completed frame (window of 480 every 320 samples) to features and the
+ * per completed frame (window of 480 every config.hop samples) to features and the
  * number of rows to *frames.  ES_ERR_BUFFER_FULL, consuming nothing, when
  * more than max_frames rows would be produced. */
 es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratch,

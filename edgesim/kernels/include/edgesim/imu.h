@@ -44,7 +44,7 @@
  *     es_stroke stroke; int32_t ready;
  *     es_stroke_segmenter_push(&seg, sample, &stroke, &ready);
  *     if (ready) {
- *       es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12};
+ *       es_raster_params rp = {ES_RASTER_RANGE_Q12, ES_RASTER_RANGE_Q12, ES_RASTER_SIDE};
  *       es_stroke_rasterize(&rp, stroke.points, stroke.count, raster);
  *     }
  */
@@ -150,10 +150,12 @@ es_status es_imu_check_sample(const float sample[6]);
 typedef struct es_raster_params {
   int32_t x_range_q12; /* stroke units (1 = 128 in int8) from centre to edge, Q12 */
   int32_t y_range_q12;
+  int32_t side;        /* pixels per side, 1..ES_RASTER_SIDE (32, the magic wand's; larger
+                          sides could overflow the Q12 line arithmetic) */
 } es_raster_params;
 
 /* Draw `count` points (x, y int8 pairs, 1..ES_RASTER_MAX_POINTS) into out:
- * ES_RASTER_SIDE x ES_RASTER_SIDE x 3 int8, HWC, background -128. */
+ * side x side x 3 int8, HWC, background -128. */
 es_status es_stroke_rasterize(const es_raster_params *params, const int8_t *points, int32_t count,
                               int8_t *out);
 
