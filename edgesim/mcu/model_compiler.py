@@ -30,6 +30,7 @@ from edgesim.mcu.tflite_reader import CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTE
 ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6 = 1, 2, 3
 PADDING_SAME = 0
 MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
+MAX_BAND = 512  # ES_FAST_MAX_BAND
 MAX_CONV_PATCH = 640  # ES_FAST_MAX_CONV_PATCH
 DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
 
@@ -215,15 +216,17 @@ class _Compiler:
             taps = f.data.reshape(kh * kw, m).T.astype(np.int64)  # channel x tap
             pairs = (kh * kw + 1) // 2
             padded = np.zeros((m, 2 * pairs), np.int64)
+            out_w, stride_w = out.shape[2], op.options["stride_w"]
+            band = kw == 8 and kh * ((out_w - 1) * stride_w + 8) <= MAX_BAND
             slots = np.arange(kh * kw)
-            if kw % 4 == 0:  # the kernel's SXTB16 row copy stores each quad of taps as (t0, t2, t1, t3)
+            if kw % 4 == 0 and not band:  # the patch kernel's SXTB16 row copy stores each quad as (t0, t2, t1, t3)
                 kx = slots % kw
                 slots = slots - kx + ((kx & ~3) | ((kx & 1) << 1) | ((kx & 2) >> 1))
             padded[:, slots] = taps
             groups = padded.reshape(m // 4, 4, pairs, 2).transpose(0, 2, 1, 3)  # group, pair, channel, 2
             words = _pair_words(groups[..., 0], groups[..., 1]).reshape(-1)
             arrays, requant = self.requant(i, op, taps, m)
-            return _Step("es_fast_dw_1ch_s8", self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
+            return _Step("es_fast_dw_1ch_band_s8" if band else "es_fast_dw_1ch_s8", self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
                          [_words(f"w{i}", words), *arrays])
         if op.code == CONV_2D:
             oc, kh, kw, ic = f.shape
