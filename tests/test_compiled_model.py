@@ -95,13 +95,13 @@ def test_operator_counts_cover_the_invoke() -> None:
 def test_compiler_rejects_a_different_model() -> None:
     """A schedule generated for one model refuses to run another (operator check at boot)."""
     from edgesim.errors import TargetError
-    from edgesim.mcu.firmware_builder import RUNTIME_KERNELS, link_image, model_arena_bytes
+    from edgesim.mcu.firmware_builder import RUNTIME_KERNELS, generated_source, link_image, model_arena_bytes
     from edgesim.mcu.model_compiler import compile_model
-    from edgesim.mcu.model_runner import RUNNER_SOURCE, _config_header, _generated_source, run_model
+    from edgesim.mcu.model_runner import RUNNER_SOURCE, _config_header, run_model
 
     speech = shared_path("models", "micro_speech_quantized.tflite")
     wand = shared_path("models", "magic_wand.tflite")
-    image = link_image("runner-mismatch", "mps2-an386", [RUNNER_SOURCE, _generated_source(compile_model(speech, "speed"))],
+    image = link_image("runner-mismatch", "mps2-an386", [RUNNER_SOURCE, generated_source(compile_model(speech, "speed"))],
                        kernels=RUNTIME_KERNELS, generated={"model_config.h": _config_header(model_arena_bytes(wand), True)},
                        model=wand)
     with pytest.raises(TargetError, match="compiled schedule"):
@@ -131,3 +131,34 @@ def test_profile_command_json(capsys) -> None:
     assert sum(op["instructions"] for op in report["ops"]) <= report["invoke_instructions"]
     assert report["latency_ms_at_64mhz"] == pytest.approx(report["invoke_instructions"] / 64e3)
     assert report["compiled_steps"] == 2
+
+
+@pytest.mark.parametrize("app_name", ["wake_word", "gesture"])
+def test_app_image_compiled_sends_the_same_frames(app_name: str) -> None:
+    """edgesim build --optimize speed|size: the app firmware's whole output
+    (features, scores, detections) equals the interpreter image's."""
+    from edgesim import protocol as p
+    from edgesim.mcu.firmware_builder import build_app
+    from edgesim.mcu.qemu import run_bulk
+
+    if app_name == "wake_word":
+        noise = np.random.default_rng(3).normal(0, 3000, 24000).astype(np.int16)
+        frames = [(p.AUDIO, x) for x in p.audio_payloads(noise)]
+    else:
+        from edgesim.sources.files import read_stroke_csv
+
+        strokes = sorted(shared_path("testdata", "magic_wand").glob("stroke_digit*.csv"))[:2]
+        frames = [(p.STROKE, p.stroke_payload(read_stroke_csv(s))) for s in strokes]
+    frames = [(p.CONFIG, p.config_payload(send_features=True)), *frames, (p.END, b"")]
+    stream = b"".join(p.encode_frame(t, seq, payload) for seq, (t, payload) in enumerate(frames))
+    reference = run_bulk(build_app(app_name).elf, stream, timeout=120)
+    scores = [m for m in map(p.decode_message, p.FrameDecoder().feed(reference.output)) if isinstance(m, p.Scores)]
+    assert reference.exit_code == 0 and scores, "the interpreter image produced no scores"
+    def messages(output: bytes) -> list:
+        # END's last field is the stack high-water mark, which the kernels legitimately change
+        return [(f.type, f.payload[:12] if f.type == p.END else f.payload) for f in p.FrameDecoder().feed(output)]
+
+    for optimize in ("speed", "size"):
+        compiled = run_bulk(build_app(app_name, optimize=optimize).elf, stream, timeout=120)
+        assert compiled.exit_code == 0
+        assert messages(compiled.output) == messages(reference.output), f"{app_name} --optimize {optimize}: differ"
