@@ -217,16 +217,26 @@ class _Compiler:
             pairs = (kh * kw + 1) // 2
             padded = np.zeros((m, 2 * pairs), np.int64)
             out_w, stride_w = out.shape[2], op.options["stride_w"]
-            band = kw == 8 and kh * ((out_w - 1) * stride_w + 8) <= MAX_BAND
+            band_kw = 8 if kw == 8 else 4 if kw <= 4 else 0  # narrower kernels get zero columns
+            band = band_kw > 0 and kh * ((out_w - 1) * stride_w + band_kw) <= MAX_BAND
+            if band:
+                taps = np.zeros((m, kh, band_kw), np.int64)
+                taps[:, :, :kw] = f.data.reshape(kh, kw, m).transpose(2, 0, 1)
+                pairs = taps.reshape(m // 4, 4, kh * band_kw // 2, 2).transpose(0, 2, 1, 3)  # group, pair, channel, 2
+                arrays, requant = self.requant(i, op, f.data.reshape(kh * kw, m).T, m)
+                x_pad = self.conv_params(i, op, kh, kw, f"w{i}", requant)  # padding from the real kernel width
+                params = x_pad.replace(f"}}, {kh}, {kw}, {{", f"}}, {kh}, {band_kw}, {{", 1)
+                return _Step("es_fast_dw_1ch_band_s8", params, "es_fast_conv_params",
+                             [_words(f"w{i}", _pair_words(pairs[..., 0], pairs[..., 1]).reshape(-1)), *arrays])
             slots = np.arange(kh * kw)
-            if kw % 4 == 0 and not band:  # the patch kernel's SXTB16 row copy stores each quad as (t0, t2, t1, t3)
+            if kw % 4 == 0:  # the patch kernel's SXTB16 row copy stores each quad of taps as (t0, t2, t1, t3)
                 kx = slots % kw
                 slots = slots - kx + ((kx & ~3) | ((kx & 1) << 1) | ((kx & 2) >> 1))
             padded[:, slots] = taps
             groups = padded.reshape(m // 4, 4, pairs, 2).transpose(0, 2, 1, 3)  # group, pair, channel, 2
             words = _pair_words(groups[..., 0], groups[..., 1]).reshape(-1)
             arrays, requant = self.requant(i, op, taps, m)
-            return _Step("es_fast_dw_1ch_band_s8" if band else "es_fast_dw_1ch_s8", self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
+            return _Step("es_fast_dw_1ch_s8", self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
                          [_words(f"w{i}", words), *arrays])
         if op.code == CONV_2D:
             oc, kh, kw, ic = f.shape

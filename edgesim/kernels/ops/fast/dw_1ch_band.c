@@ -1,12 +1,13 @@
-/* Depthwise convolution of a one-channel input with an 8-wide kernel, as a
- * small convolution over a widened band of rows (edgesim/nn_fast.h).
+/* Depthwise convolution of a one-channel input with a 4- or 8-wide kernel
+ * (narrower kernels are zero-padded to 4 by the model compiler), as a small
+ * convolution over a widened band of rows (edgesim/nn_fast.h).
  *
  * For each output row, the kernel_h input rows it reads are widened once to
  * int16 (natural order, zero-point border), so neighbouring windows share
- * the work.  Each window row is 4 tap pairs; per pixel and group of 4
- * channels an assembly loop takes, per kernel row, 4 loads of tap pairs, 4
- * LDMs of the 4 channels' weight words and 16 SMLADs (27 instructions for 32
- * MACs). */
+ * the work.  Each window row is 4 (or 2) tap pairs; per pixel and group of
+ * 4 channels an assembly loop takes, per kernel row and tap pair, 1 load of
+ * the pair, 1 LDM of the 4 channels' weight words and 4 SMLADs (27
+ * instructions for 32 MACs with 8 taps). */
 #include "fast_internal.h"
 
 /* Widens input row y into band columns [0, width): pad_w zero points, the
@@ -31,9 +32,10 @@ static void widen_row(int16_t *dst, const int8_t *image, int32_t y, int32_t in_h
 }
 
 /* acc[0..3] of one pixel and 4 channels: rows kernel rows from `taps` (row
- * stride `stride` int16), 4 pairs each; w advances past the group. */
-static inline const uint32_t *dot_rows(const int16_t *taps, int32_t stride, int32_t rows, const uint32_t *w,
-                                       int32_t acc[4]) {
+ * stride `stride` int16), `pairs` (4 or 2) pairs each; w advances past the
+ * group. */
+static inline __attribute__((always_inline)) const uint32_t *dot_rows(const int16_t *taps, int32_t stride, int32_t rows, int32_t pairs,
+                                       const uint32_t *w, int32_t acc[4]) {
   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
   register uint32_t w0 __asm__("r4");
@@ -42,7 +44,7 @@ static inline const uint32_t *dot_rows(const int16_t *taps, int32_t stride, int3
   register uint32_t w3 __asm__("r8");
   uint32_t x;
   const int16_t *t = taps;
-  const int32_t skip = 2 * stride - 16; /* bytes from a row's end to the next row */
+  const int32_t skip = 2 * stride - 4 * pairs; /* bytes from a row's end to the next row */
   int32_t n = rows;
 #define PAIR                                              \
   "ldr %[x], [%[t]], #4\n\t"                              \
@@ -51,19 +53,20 @@ static inline const uint32_t *dot_rows(const int16_t *taps, int32_t stride, int3
   "smlad %[a1], %[x], %[w1], %[a1]\n\t"                   \
   "smlad %[a2], %[x], %[w2], %[a2]\n\t"                   \
   "smlad %[a3], %[x], %[w3], %[a3]\n\t"
-  __asm__ volatile(
-      "1:\n\t" PAIR PAIR PAIR PAIR
-      "add %[t], %[t], %[skip]\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [t] "+r"(t), [w] "+r"(w), [n] "+r"(n),
-        [x] "=&r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)
-      : [skip] "r"(skip)
-      : "cc", "memory");
+#define OPERANDS                                                                                              \
+  : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [t] "+r"(t), [w] "+r"(w), [n] "+r"(n),      \
+    [x] "=&r"(x), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)                             \
+  : [skip] "r"(skip)                                                                                        \
+  : "cc", "memory"
+  if (pairs == 4)
+    __asm__ volatile("1:\n\t" PAIR PAIR PAIR PAIR "add %[t], %[t], %[skip]\n\tsubs %[n], %[n], #1\n\tbne 1b\n\t" OPERANDS);
+  else
+    __asm__ volatile("1:\n\t" PAIR PAIR "add %[t], %[t], %[skip]\n\tsubs %[n], %[n], #1\n\tbne 1b\n\t" OPERANDS);
+#undef OPERANDS
 #undef PAIR
 #else
   for (int32_t r = 0; r < rows; ++r) {
-    for (int32_t j = 0; j < 4; ++j) {
+    for (int32_t j = 0; j < pairs; ++j) {
       const int32_t x = (int32_t)fast_load_u32(taps + r * stride + 2 * j);
       a0 = fast_smlad(x, (int32_t)w[0], a0);
       a1 = fast_smlad(x, (int32_t)w[1], a1);
@@ -80,12 +83,13 @@ static inline const uint32_t *dot_rows(const int16_t *taps, int32_t stride, int3
   return w;
 }
 
+/* kw: the kernel width (8 or 4) as a literal, so the pair loop is fixed. */
 static inline __attribute__((always_inline)) es_status dw_1ch_band(const es_fast_conv_params *p, const int8_t *input,
-                                                                  int8_t *output, const int mode) {
+                                                                  int8_t *output, const int mode, const int32_t kw) {
   const int32_t kh = p->kernel_h, channels = p->output.c, in_h = p->input.h, in_w = p->input.w;
   const int32_t out_w = p->output.w, stride_w = p->tile.stride_w;
-  const int32_t width = (out_w - 1) * stride_w + 8; /* every window's columns */
-  if (p->kernel_w != 8 || p->input.c != 1 || channels % 4 != 0 || kh * width > ES_FAST_MAX_BAND)
+  const int32_t width = (out_w - 1) * stride_w + kw; /* every window's columns */
+  if (p->input.c != 1 || channels % 4 != 0 || kh * width > ES_FAST_MAX_BAND)
     return ES_ERR_UNSUPPORTED;
   union { uint32_t word; int16_t taps[ES_FAST_MAX_BAND]; } band;
   const int16_t border = (int16_t)p->input_zero_point;
@@ -103,7 +107,7 @@ static inline __attribute__((always_inline)) es_status dw_1ch_band(const es_fast
         const uint32_t *w = (const uint32_t *)p->weights;
         for (int32_t c = 0; c < channels; c += 4) {
           int32_t acc[4];
-          w = dot_rows(band.taps + ox * stride_w, width, kh, w, acc);
+          w = dot_rows(band.taps + ox * stride_w, width, kh, kw / 2, w, acc);
           fast_requantize4(&rq, acc, c, channels, output, mode);
           output += 4;
         }
@@ -114,7 +118,11 @@ static inline __attribute__((always_inline)) es_status dw_1ch_band(const es_fast
 }
 
 es_status es_fast_dw_1ch_band_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-#define CALL(mode) dw_1ch_band(p, input, output, mode)
-  return FAST_DISPATCH_MODE(p, CALL);
-#undef CALL
+#define CALL8(mode) dw_1ch_band(p, input, output, mode, 8)
+#define CALL4(mode) dw_1ch_band(p, input, output, mode, 4)
+  if (p->kernel_w == 8) return FAST_DISPATCH_MODE(p, CALL8);
+  if (p->kernel_w == 4) return FAST_DISPATCH_MODE(p, CALL4);
+  return ES_ERR_UNSUPPORTED;
+#undef CALL8
+#undef CALL4
 }
