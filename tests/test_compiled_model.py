@@ -162,3 +162,29 @@ def test_app_image_compiled_sends_the_same_frames(app_name: str) -> None:
         compiled = run_bulk(build_app(app_name, optimize=optimize).elf, stream, timeout=120)
         assert compiled.exit_code == 0
         assert messages(compiled.output) == messages(reference.output), f"{app_name} --optimize {optimize}: differ"
+
+
+MLPERF_TINY = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8",
+               "model_ToyCar_quant_fullint_micro", "str_ww_ref_model"]
+
+
+@pytest.mark.parametrize("name", MLPERF_TINY)
+def test_mlperf_tiny_compiled_equals_interpreter(name: str) -> None:
+    """Models edgesim did not ship with: the compiled schedule must still be
+    bit-exact (a pseudo-random input; the interpreter equals TFLM per
+    tests of the interpreter)."""
+    from edgesim.errors import TargetError
+    from edgesim.mcu.model_runner import build_model_runner, run_model
+    from edgesim.mcu.profile import random_inputs
+
+    path = shared_path("models", "mlperf_tiny", f"{name}.tflite")
+    cases = [random_inputs(graph_of(path), 7)]
+    try:
+        interpreted = run_model(build_model_runner(path), cases)
+    except TargetError as error:
+        if "unsupported op" not in str(error):
+            raise
+        pytest.skip(f"{name}: {error} (the op is being added by the op-set work)")
+    assert interpreted.outputs[0] == tflm_outputs(path, cases[0])
+    compiled = run_model(build_model_runner(path, optimize="speed"), cases)
+    assert compiled.compiled_steps > 0 and compiled.outputs == interpreted.outputs
