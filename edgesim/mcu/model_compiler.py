@@ -180,13 +180,17 @@ class _Compiler:
                 and x.shape[3] % 4 == 0 and x.shape[3] <= MAX_CONV_PATCH and not tiny
                 and op.options["dilation_h"] == 1 and op.options["dilation_w"] == 1)
 
-    def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str) -> str:
+    def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str,
+                    packed_kw: int | None = None) -> str:
+        """es_fast_conv_params initializer; padding from the model's kernel
+        (kh x kw), kernel_w as the packed weights have it (packed_kw)."""
         x, out = self.tensor(op.inputs[0]), self.tensor(op.outputs[0])
         (n, h, w, c), (_, oh, ow, oc) = x.shape, out.shape
         sh, sw = op.options["stride_h"], op.options["stride_w"]
         ph = _same_padding(h, sh, kh, oh) if op.options["padding"] == PADDING_SAME else 0
         pw = _same_padding(w, sw, kw, ow) if op.options["padding"] == PADDING_SAME else 0
-        return (f"{{{{{n}, {h}, {w}, {c}}}, {{{n}, {oh}, {ow}, {oc}}}, {kh}, {kw}, {{{sh}, {sw}, 1, 1, {ph}, {pw}}}, "
+        return (f"{{{{{n}, {h}, {w}, {c}}}, {{{n}, {oh}, {ow}, {oc}}}, {kh}, {packed_kw or kw}, "
+                f"{{{sh}, {sw}, 1, 1, {ph}, {pw}}}, "
                 f"{x.zero_point}, {weights_name}, {requant}}}")
 
     def step(self, i: int, op: Operator) -> _Step | None:
@@ -224,8 +228,7 @@ class _Compiler:
                 taps[:, :, :kw] = f.data.reshape(kh, kw, m).transpose(2, 0, 1)
                 pairs = taps.reshape(m // 4, 4, kh * band_kw // 2, 2).transpose(0, 2, 1, 3)  # group, pair, channel, 2
                 arrays, requant = self.requant(i, op, f.data.reshape(kh * kw, m).T, m)
-                x_pad = self.conv_params(i, op, kh, kw, f"w{i}", requant)  # padding from the real kernel width
-                params = x_pad.replace(f"}}, {kh}, {kw}, {{", f"}}, {kh}, {band_kw}, {{", 1)
+                params = self.conv_params(i, op, kh, kw, f"w{i}", requant, packed_kw=band_kw)
                 return _Step("es_fast_dw_1ch_band_s8", params, "es_fast_conv_params",
                              [_words(f"w{i}", _pair_words(pairs[..., 0], pairs[..., 1]).reshape(-1)), *arrays])
             slots = np.arange(kh * kw)
