@@ -142,7 +142,8 @@ class _Compiler:
         dsp = all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
         mode = (2 if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
         rounding = [1 << (-s - 1) if dsp else 0 for s in shifts]
-        table = np.stack([folded, np.array(mults), np.array(shifts), np.array(rounding)], -1).reshape(-1)
+        third = [-s if dsp else s for s in shifts]  # DSP modes store the right shift (see nn_fast.h)
+        table = np.stack([folded, np.array(mults), np.array(third), np.array(rounding)], -1).reshape(-1)
         return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}"
 
     def int8_io(self, op: Operator) -> bool:

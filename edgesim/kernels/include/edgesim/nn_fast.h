@@ -35,8 +35,9 @@
 /* Requantization of channel c: acc + folded bias, TFLM's
  * MultiplyByQuantizedMultiplier(multiplier, shift), + output offset, clamp.
  * The per-channel constants sit together (one LDM brings them):
- * channels[4c .. 4c+3] = folded bias, multiplier, shift, rounding constant
- * 2^(-shift-1) (0 in generic mode).  mode: ES_FAST_RQ_DSP when every
+ * channels[4c .. 4c+3] = folded bias, multiplier, then in the DSP modes the
+ * right shift e = -shift and the rounding constant 2^(e-1), in generic mode
+ * TFLM's shift and 0.  mode: ES_FAST_RQ_DSP when every
  * channel's shift is a right shift in [1, 21] with a non-zero multiplier -
  * then the Cortex-M4 form (QADD, SMMULR, QADD) is exactly equal (proof at
  * fast_requantize_dsp in ops/fast/fast_internal.h) - and ES_FAST_RQ_DSP_FULL

@@ -85,12 +85,12 @@ static inline uint32_t fast_load_u32(const void *p) {
  *    after >> e (e <= 21) both are beyond +-256 and clamp to the same end.
  * (The interpreter's requantize_dsp in ops/op_common.c uses the same form;
  * tests/test_requant_dsp.py checks it against TFLM's formula.) */
-static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t shift,
+static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t right,
                                                                        int32_t round, const es_fast_requant *rq,
                                                                        const int mode) {
   const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
   const int32_t rounded = fast_qadd(high + (high >> 31), round);
-  int32_t v = (rounded >> -shift) + rq->output_offset;
+  int32_t v = (rounded >> right) + rq->output_offset;
   if (mode == ES_FAST_RQ_DSP_FULL) return (int8_t)fast_ssat8(v);
   v = v < rq->act_min ? rq->act_min : v;
   return (int8_t)(v > rq->act_max ? rq->act_max : v);
