@@ -188,3 +188,17 @@ def test_mlperf_tiny_compiled_equals_interpreter(name: str) -> None:
     assert interpreted.outputs[0] == tflm_outputs(path, cases[0])
     compiled = run_model(build_model_runner(path, optimize="speed"), cases)
     assert compiled.compiled_steps > 0 and compiled.outputs == interpreted.outputs
+
+
+def test_fast_requantization_equals_the_tflm_formula() -> None:
+    """The kernels' fused requantization (output offset folded into the
+    rounding constant) against es_requantize_int8 on boundary and random
+    values (host build with the portable models of the DSP instructions)."""
+    import re
+
+    from native_build import build_harness, kernel_sources, run_harness
+
+    fast = Path(__file__).resolve().parent.parent / "edgesim" / "kernels" / "ops" / "fast"
+    exe = build_harness("fast_requant_harness", ["tests/c/fast_requant_harness.c", *kernel_sources("common", "quant")],
+                        extra_flags=[f"-I{fast}"])
+    assert int(re.search(r"checked (\d+)", run_harness(exe, timeout=300)).group(1)) > 800_000

@@ -139,9 +139,10 @@ class _Compiler:
         mults, shifts = zip(*(quantize_multiplier(float(x.scales[0]) * float(s) / float(out.scales[0]))
                               for s in scales))
         lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
-        dsp = all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
+        dsp = -128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
         mode = (2 if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
-        rounding = [1 << (-s - 1) if dsp else 0 for s in shifts]
+        # DSP modes: the rounding constant carries the output offset (see fast_internal.h)
+        rounding = [(1 << (-s - 1)) + out.zero_point * (1 << -s) if dsp else 0 for s in shifts]
         third = [-s if dsp else s for s in shifts]  # DSP modes store the right shift (see nn_fast.h)
         table = np.stack([folded, np.array(mults), np.array(third), np.array(rounding)], -1).reshape(-1)
         return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}"

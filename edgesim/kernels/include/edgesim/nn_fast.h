@@ -36,8 +36,8 @@
  * MultiplyByQuantizedMultiplier(multiplier, shift), + output offset, clamp.
  * The per-channel constants sit together (one LDM brings them):
  * channels[4c .. 4c+3] = folded bias, multiplier, then in the DSP modes the
- * right shift e = -shift and the rounding constant 2^(e-1), in generic mode
- * TFLM's shift and 0.  mode: ES_FAST_RQ_DSP when every
+ * right shift e = -shift and the rounding constant plus output offset
+ * 2^(e-1) + output_offset * 2^e, in generic mode TFLM's shift and 0.  mode: ES_FAST_RQ_DSP when every
  * channel's shift is a right shift in [1, 21] with a non-zero multiplier -
  * then the Cortex-M4 form (QADD, SMMULR, QADD) is exactly equal (proof at
  * fast_requantize_dsp in ops/fast/fast_internal.h) - and ES_FAST_RQ_DSP_FULL

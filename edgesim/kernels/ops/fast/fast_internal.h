@@ -81,16 +81,19 @@ static inline uint32_t fast_load_u32(const void *p) {
  *    for |a| < 2^30 (2a exact); TFLM's rounding doubling high multiply.
  *  - rounding divide by 2^e, ties away from zero, is
  *    (high + 2^(e-1) - (high < 0)) >> e; |high| <= 2^30 so QADD is exact.
+ *  - the output offset z rides in the rounding constant: round =
+ *    2^(e-1) + z * 2^e, and (h + 2^(e-1) + z * 2^e) >> e = ((h + 2^(e-1)) >> e)
+ *    + z exactly; |h| <= 2^30, |z * 2^e| <= 2^28, so the QADD cannot saturate.
  *  - |a| >= 2^30: QADD saturates, but both results have |high| >= 2^29, so
- *    after >> e (e <= 21) both are beyond +-256 and clamp to the same end.
+ *    h + round stays beyond +-2^28 and after >> e (e <= 21) both results are
+ *    beyond [-128, 127] and clamp to the same end.
  * (The interpreter's requantize_dsp in ops/op_common.c uses the same form;
  * tests/test_requant_dsp.py checks it against TFLM's formula.) */
 static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t right,
                                                                        int32_t round, const es_fast_requant *rq,
                                                                        const int mode) {
   const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
-  const int32_t rounded = fast_qadd(high + (high >> 31), round);
-  int32_t v = (rounded >> right) + rq->output_offset;
+  int32_t v = fast_qadd(high + (high >> 31), round) >> right; /* round holds the output offset too */
   if (mode == ES_FAST_RQ_DSP_FULL) return (int8_t)fast_ssat8(v);
   v = v < rq->act_min ? rq->act_min : v;
   return (int8_t)(v > rq->act_max ? rq->act_max : v);
