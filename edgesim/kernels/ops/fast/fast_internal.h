@@ -168,8 +168,15 @@ static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x,
           [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)
         :
         : "cc", "memory");
+    if (quads & 1) /* the odd last quad, without the loop */
+      __asm__ volatile(QUAD
+                       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w),
+                         [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                         [w3] "=&r"(w3)
+                       :
+                       : "memory");
 #undef QUAD
-    q = quads / 2 * 2;
+    q = quads;
   } else if (!wide && quads > 0) {
     /* int8 weights widened in the loop: 23 instructions per 16 MACs. */
     uint32_t even, odd, wa, wb, t;
