@@ -21,8 +21,8 @@ the stack high-water mark after processing silence/blank input.
 specialized Cortex-M4 kernels (constant shapes, weights pre-packed for the
 kernel, bias and input zero point folded, requantization tables in flash;
 operators without one run through the interpreter; outputs are identical):
-"speed" packs weights as int16 pairs (more flash, fastest), "size" keeps
-them int8 and compiles only the kernels that win without extra flash.  The
+"speed" packs weights as int16 pairs (more flash, fastest); "size" adds at
+most a few KB per layer (int8 FC weights, only small convolutions packed).  The
 report then also shows the flash of every mode.
 
 Boards:

@@ -12,9 +12,11 @@ fallback), on the same planned arena, so outputs are identical either way::
 
     c_source = compile_model(Path("person_detect.tflite"), optimize="speed")
 
-optimize: "speed" packs FC / 1x1-conv weights as int16 pairs (2x their
-flash, no widening in the inner loop); "size" keeps them int8 and widens them
-with SXTB16 in the loop.
+optimize: "speed" packs convolution and FC weights as int16 pairs (2x their
+flash, no widening in the inner loop); "size" keeps FC weights int8 (widened
+with SXTB16 in the loop) and compiles only the convolutions whose int16
+weights take at most SIZE_MODE_CONV_FLASH bytes; the others run through the
+interpreter, which needs no second copy of their weights.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ PADDING_SAME = 0
 MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
 MAX_BAND = 512  # ES_FAST_MAX_BAND
 MAX_CONV_PATCH = 640  # ES_FAST_MAX_CONV_PATCH
+SIZE_MODE_CONV_FLASH = 8192  # bytes of int16-packed conv weights --optimize size still accepts
 DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
 
 
@@ -247,21 +250,21 @@ class _Compiler:
             oc, kh, kw, ic = f.shape
             if len(x.shape) != 4 or x.shape[3] != ic or op.options["dilation_h"] != 1 or op.options["dilation_w"] != 1:
                 return None
-            if not self.wide:
+            if not self.wide and oc * kh * kw * ic * 2 > SIZE_MODE_CONV_FLASH:
                 # int8 weights widened in the loop do not beat the interpreter's
-                # conv loop (measured): --optimize size leaves convolutions to it
-                # and adds no packed copy of their weights to flash.
+                # conv loop (measured): --optimize size compiles only the
+                # convolutions whose int16 weights cost little flash.
                 return None
             pointwise = (kh, kw) == (1, 1) and op.options["stride_h"] == 1 and op.options["stride_w"] == 1
             if (kh * kw * ic + 3) // 4 * 4 > MAX_CONV_PATCH:
                 return None
             w = f.data.reshape(oc, kh * kw * ic)
             arrays, requant = self.requant(i, op, w, oc)
-            kernel = ("es_fast_conv_1x1_s8" if pointwise else "es_fast_conv_s8") + ("_w16" if self.wide else "_w8")
+            kernel = "es_fast_conv_1x1_s8_w16" if pointwise else "es_fast_conv_s8_w16"
             if not pointwise:  # the kernel pads its window patch to whole quads with zero weights
                 w = np.pad(w, ((0, 0), (0, -w.shape[1] % 4)))
             return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
-                         [_words(f"w{i}", _pack_rows(w, self.wide)), *arrays])
+                         [_words(f"w{i}", _pack_rows(w, True)), *arrays])
         rows, depth = f.shape if len(f.shape) == 2 else (0, 0)
         if rows == 0 or op.options.get("weights_format", 0) != 0 or len(f.scales) != 1:
             return None
