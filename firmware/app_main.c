@@ -21,6 +21,7 @@
 #include "edgesim/model.h"
 #include "edgesim/ops.h"
 #include "edgesim/protocol.h"
+#include "edgesim/schedule.h"
 #include "link.h"
 #ifdef FW_INPUT_SENSORS
 #include "sensors/sensor_input.h"
@@ -28,6 +29,14 @@
 
 extern const uint8_t es_model_data[];
 extern const uint8_t es_model_end[];
+/* FW_COMPILED (edgesim build --optimize speed|size): the model's build-time
+ * compiled schedule (edgesim/schedule.h) runs it instead of the interpreter. */
+#ifndef FW_COMPILED
+#define FW_COMPILED 0
+#endif
+#if FW_COMPILED
+extern const es_compiled_model es_compiled;
+#endif
 
 /* The tensor arena: its own section so the size report shows it. */
 __attribute__((section(".arena"), aligned(16))) uint8_t es_arena[FW_ARENA_BYTES];
@@ -109,7 +118,11 @@ es_status app_infer(uint32_t timestamp, const char **detail) {
   if (config_flags & ES_PROTO_CFG_FEATURES) send_features(input);
 
   app_stage_begin(ES_PROTO_STAGE_INVOKE);
+#if FW_COMPILED
+  es_status status = es_compiled_invoke(&model, &es_compiled);
+#else
   es_status status = es_model_invoke(&model);
+#endif
   app_stage_end(ES_PROTO_STAGE_INVOKE);
   if (status != ES_OK) {
     *detail = model.error.detail;
@@ -202,6 +215,9 @@ int main(void) {
   board_init();
   es_status status = es_model_load(&model, &es_all_ops, es_model_data, (size_t)(es_model_end - es_model_data),
                                    es_arena, sizeof es_arena);
+#if FW_COMPILED
+  if (status == ES_OK) status = es_compiled_check(&model, &es_compiled);
+#endif
   const char *detail = model.error.detail;
   if (status == ES_OK) status = app_init(&model, &detail);
   if (status == ES_OK) {

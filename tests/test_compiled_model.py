@@ -95,13 +95,13 @@ def test_operator_counts_cover_the_invoke() -> None:
 def test_compiler_rejects_a_different_model() -> None:
     """A schedule generated for one model refuses to run another (operator check at boot)."""
     from edgesim.errors import TargetError
-    from edgesim.mcu.firmware_builder import RUNTIME_KERNELS, link_image, model_arena_bytes
+    from edgesim.mcu.firmware_builder import RUNTIME_KERNELS, generated_source, link_image, model_arena_bytes
     from edgesim.mcu.model_compiler import compile_model
-    from edgesim.mcu.model_runner import RUNNER_SOURCE, _config_header, _generated_source, run_model
+    from edgesim.mcu.model_runner import RUNNER_SOURCE, _config_header, run_model
 
     speech = shared_path("models", "micro_speech_quantized.tflite")
     wand = shared_path("models", "magic_wand.tflite")
-    image = link_image("runner-mismatch", "mps2-an386", [RUNNER_SOURCE, _generated_source(compile_model(speech, "speed"))],
+    image = link_image("runner-mismatch", "mps2-an386", [RUNNER_SOURCE, generated_source(compile_model(speech, "speed"))],
                        kernels=RUNTIME_KERNELS, generated={"model_config.h": _config_header(model_arena_bytes(wand), True)},
                        model=wand)
     with pytest.raises(TargetError, match="compiled schedule"):
@@ -131,3 +131,74 @@ def test_profile_command_json(capsys) -> None:
     assert sum(op["instructions"] for op in report["ops"]) <= report["invoke_instructions"]
     assert report["latency_ms_at_64mhz"] == pytest.approx(report["invoke_instructions"] / 64e3)
     assert report["compiled_steps"] == 2
+
+
+@pytest.mark.parametrize("app_name", ["wake_word", "gesture"])
+def test_app_image_compiled_sends_the_same_frames(app_name: str) -> None:
+    """edgesim build --optimize speed|size: the app firmware's whole output
+    (features, scores, detections) equals the interpreter image's."""
+    from edgesim import protocol as p
+    from edgesim.mcu.firmware_builder import build_app
+    from edgesim.mcu.qemu import run_bulk
+
+    if app_name == "wake_word":
+        noise = np.random.default_rng(3).normal(0, 3000, 24000).astype(np.int16)
+        frames = [(p.AUDIO, x) for x in p.audio_payloads(noise)]
+    else:
+        from edgesim.sources.files import read_stroke_csv
+
+        strokes = sorted(shared_path("testdata", "magic_wand").glob("stroke_digit*.csv"))[:2]
+        frames = [(p.STROKE, p.stroke_payload(read_stroke_csv(s))) for s in strokes]
+    frames = [(p.CONFIG, p.config_payload(send_features=True)), *frames, (p.END, b"")]
+    stream = b"".join(p.encode_frame(t, seq, payload) for seq, (t, payload) in enumerate(frames))
+    reference = run_bulk(build_app(app_name).elf, stream, timeout=120)
+    scores = [m for m in map(p.decode_message, p.FrameDecoder().feed(reference.output)) if isinstance(m, p.Scores)]
+    assert reference.exit_code == 0 and scores, "the interpreter image produced no scores"
+    def messages(output: bytes) -> list:
+        # END's last field is the stack high-water mark, which the kernels legitimately change
+        return [(f.type, f.payload[:12] if f.type == p.END else f.payload) for f in p.FrameDecoder().feed(output)]
+
+    for optimize in ("speed", "size"):
+        compiled = run_bulk(build_app(app_name, optimize=optimize).elf, stream, timeout=120)
+        assert compiled.exit_code == 0
+        assert messages(compiled.output) == messages(reference.output), f"{app_name} --optimize {optimize}: differ"
+
+
+MLPERF_TINY = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8",
+               "model_ToyCar_quant_fullint_micro", "str_ww_ref_model"]
+
+
+@pytest.mark.parametrize("name", MLPERF_TINY)
+def test_mlperf_tiny_compiled_equals_interpreter(name: str) -> None:
+    """Models edgesim did not ship with: the compiled schedule must still be
+    bit-exact (a pseudo-random input; the interpreter equals TFLM per
+    tests of the interpreter)."""
+    from edgesim.errors import TargetError
+    from edgesim.mcu.model_runner import build_model_runner, run_model
+    from edgesim.mcu.profile import random_inputs
+
+    path = shared_path("models", "mlperf_tiny", f"{name}.tflite")
+    cases = [random_inputs(graph_of(path), 7)]
+    try:
+        interpreted = run_model(build_model_runner(path), cases)
+    except TargetError as error:
+        if "unsupported op" not in str(error):
+            raise
+        pytest.skip(f"{name}: {error} (the op is being added by the op-set work)")
+    assert interpreted.outputs[0] == tflm_outputs(path, cases[0])
+    compiled = run_model(build_model_runner(path, optimize="speed"), cases)
+    assert compiled.compiled_steps > 0 and compiled.outputs == interpreted.outputs
+
+
+def test_fast_requantization_equals_the_tflm_formula() -> None:
+    """The kernels' fused requantization (output offset folded into the
+    rounding constant) against es_requantize_int8 on boundary and random
+    values (host build with the portable models of the DSP instructions)."""
+    import re
+
+    from native_build import build_harness, kernel_sources, run_harness
+
+    fast = Path(__file__).resolve().parent.parent / "edgesim" / "kernels" / "ops" / "fast"
+    exe = build_harness("fast_requant_harness", ["tests/c/fast_requant_harness.c", *kernel_sources("common", "quant")],
+                        extra_flags=[f"-I{fast}"])
+    assert int(re.search(r"checked (\d+)", run_harness(exe, timeout=300)).group(1)) > 800_000

@@ -50,13 +50,10 @@ def _resolve(subject: str) -> tuple[Path, Any]:
     from edgesim.store import resolve_model
 
     if not subject.endswith(".tflite"):
-        from edgesim.apps import load_app
+        from edgesim.apps import app_names, load_app
 
-        try:
+        if subject in app_names() or subject.endswith(".py"):
             app = load_app(subject)
-        except Exception:  # not an app: a model store name
-            app = None
-        if app is not None:
             return Path(resolve_model(app.model)), app
     return Path(resolve_model(subject)), None
 

@@ -218,6 +218,18 @@ def link_image(name: str, board: str, sources: Iterable[str | Path], *, kernels:
     return FirmwareImage(name, board, elf, binary, measure(elf, stack_bytes), cached=False)
 
 
+def generated_source(text: str) -> Path:
+    """A generated C file, stored by content hash in the firmware cache."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    path = cache_root() / "generated" / f"compiled_model-{digest}.c"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    return path
+
+
 def _model_object(cc: str, model: Path, out: Path) -> Path:
     """An object holding the model bytes (.incbin: no C array to generate)."""
     if not model.is_file():
@@ -338,9 +350,12 @@ def model_arena_bytes(model_path: Path) -> int:
     return (need + ARENA_MARGIN_BYTES + 15) // 16 * 16
 
 
+OPTIMIZE_MODES = ("none", "speed", "size")
+
+
 def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | None = None,
               stack_bytes: int = DEFAULT_STACK_BYTES, sensors: bool = False,
-              console: str | None = None) -> FirmwareImage:
+              console: str | None = None, optimize: str = "none") -> FirmwareImage:
     """Build (or fetch from the cache) the firmware image of an app for a board.
 
     app: an App or an app name/path (apps/); model: overrides the app's model
@@ -349,6 +364,8 @@ def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | N
     (nano33ble only; firmware/boards/nano33ble/sensors/, FW_INPUT_SENSORS).
     console: the protocol's channel, default the board's first: nano33ble
     "usb" (native USB serial port) or "uart" (Serial1 pins, what Renode models).
+    optimize: "none" runs the model with the interpreter; "speed" or "size"
+    with its build-time compiled schedule (edgesim/mcu/model_compiler.py).
     """
     from edgesim.apps import load_app
     from edgesim.store import resolve_model
@@ -363,8 +380,14 @@ def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | N
             raise TargetError(f"on-board sensor input exists for the nano33ble board only, not {board!r}")
         sources += sorted(str(p) for p in (get_board(board).folder / "sensors").glob("*.c"))
         defines["FW_INPUT_SENSORS"] = "1"
+    if optimize not in OPTIMIZE_MODES:
+        raise TargetError(f"unknown optimize mode {optimize!r} (choose from {', '.join(OPTIMIZE_MODES)})")
+    if optimize != "none":
+        from edgesim.mcu.model_compiler import compile_model
+        sources.append(str(generated_source(compile_model(model_path, optimize))))
+        defines["FW_COMPILED"] = "1"
     kernels = RUNTIME_KERNELS + APP_KERNELS[app_def.preprocess.kernel]
-    image = link_image(app_def.name, board, sources, kernels=kernels, defines=defines,
+    image = link_image(app_def.name + ("" if optimize == "none" else f"-{optimize}"), board, sources, kernels=kernels, defines=defines,
                        generated={"app_config.h": header}, model=model_path, stack_bytes=stack_bytes)
     image.size.check_limits()
     return image

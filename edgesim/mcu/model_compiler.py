@@ -12,9 +12,11 @@ fallback), on the same planned arena, so outputs are identical either way::
 
     c_source = compile_model(Path("person_detect.tflite"), optimize="speed")
 
-optimize: "speed" packs FC / 1x1-conv weights as int16 pairs (2x their
-flash, no widening in the inner loop); "size" keeps them int8 and widens them
-with SXTB16 in the loop.
+optimize: "speed" packs convolution and FC weights as int16 pairs (2x their
+flash, no widening in the inner loop); "size" keeps FC weights int8 (widened
+with SXTB16 in the loop) and compiles only the convolutions whose int16
+weights take at most SIZE_MODE_CONV_FLASH bytes; the others run through the
+interpreter, which needs no second copy of their weights.
 """
 from __future__ import annotations
 
@@ -30,7 +32,9 @@ from edgesim.mcu.tflite_reader import CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTE
 ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6 = 1, 2, 3
 PADDING_SAME = 0
 MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
+MAX_BAND = 512  # ES_FAST_MAX_BAND
 MAX_CONV_PATCH = 640  # ES_FAST_MAX_CONV_PATCH
+SIZE_MODE_CONV_FLASH = 8192  # bytes of int16-packed conv weights --optimize size still accepts
 DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
 
 
@@ -138,10 +142,12 @@ class _Compiler:
         mults, shifts = zip(*(quantize_multiplier(float(x.scales[0]) * float(s) / float(out.scales[0]))
                               for s in scales))
         lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
-        dsp = all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
+        dsp = -128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
         mode = (2 if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
-        rounding = [1 << (-s - 1) if dsp else 0 for s in shifts]
-        table = np.stack([folded, np.array(mults), np.array(shifts), np.array(rounding)], -1).reshape(-1)
+        # DSP modes: the rounding constant carries the output offset (see fast_internal.h)
+        rounding = [(1 << (-s - 1)) + out.zero_point * (1 << -s) if dsp else 0 for s in shifts]
+        third = [-s if dsp else s for s in shifts]  # DSP modes store the right shift (see nn_fast.h)
+        table = np.stack([folded, np.array(mults), np.array(third), np.array(rounding)], -1).reshape(-1)
         return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}"
 
     def int8_io(self, op: Operator) -> bool:
@@ -179,13 +185,17 @@ class _Compiler:
                 and x.shape[3] % 4 == 0 and x.shape[3] <= MAX_CONV_PATCH and not tiny
                 and op.options["dilation_h"] == 1 and op.options["dilation_w"] == 1)
 
-    def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str) -> str:
+    def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str,
+                    packed_kw: int | None = None) -> str:
+        """es_fast_conv_params initializer; padding from the model's kernel
+        (kh x kw), kernel_w as the packed weights have it (packed_kw)."""
         x, out = self.tensor(op.inputs[0]), self.tensor(op.outputs[0])
         (n, h, w, c), (_, oh, ow, oc) = x.shape, out.shape
         sh, sw = op.options["stride_h"], op.options["stride_w"]
         ph = _same_padding(h, sh, kh, oh) if op.options["padding"] == PADDING_SAME else 0
         pw = _same_padding(w, sw, kw, ow) if op.options["padding"] == PADDING_SAME else 0
-        return (f"{{{{{n}, {h}, {w}, {c}}}, {{{n}, {oh}, {ow}, {oc}}}, {kh}, {kw}, {{{sh}, {sw}, 1, 1, {ph}, {pw}}}, "
+        return (f"{{{{{n}, {h}, {w}, {c}}}, {{{n}, {oh}, {ow}, {oc}}}, {kh}, {packed_kw or kw}, "
+                f"{{{sh}, {sw}, 1, 1, {ph}, {pw}}}, "
                 f"{x.zero_point}, {weights_name}, {requant}}}")
 
     def step(self, i: int, op: Operator) -> _Step | None:
@@ -215,8 +225,19 @@ class _Compiler:
             taps = f.data.reshape(kh * kw, m).T.astype(np.int64)  # channel x tap
             pairs = (kh * kw + 1) // 2
             padded = np.zeros((m, 2 * pairs), np.int64)
+            out_w, stride_w = out.shape[2], op.options["stride_w"]
+            band_kw = 8 if kw == 8 else 4 if kw <= 4 else 0  # narrower kernels get zero columns
+            band = band_kw > 0 and kh * ((out_w - 1) * stride_w + band_kw) <= MAX_BAND
+            if band:
+                taps = np.zeros((m, kh, band_kw), np.int64)
+                taps[:, :, :kw] = f.data.reshape(kh, kw, m).transpose(2, 0, 1)
+                pairs = taps.reshape(m // 4, 4, kh * band_kw // 2, 2).transpose(0, 2, 1, 3)  # group, pair, channel, 2
+                arrays, requant = self.requant(i, op, f.data.reshape(kh * kw, m).T, m)
+                params = self.conv_params(i, op, kh, kw, f"w{i}", requant, packed_kw=band_kw)
+                return _Step("es_fast_dw_1ch_band_s8", params, "es_fast_conv_params",
+                             [_words(f"w{i}", _pair_words(pairs[..., 0], pairs[..., 1]).reshape(-1)), *arrays])
             slots = np.arange(kh * kw)
-            if kw % 4 == 0:  # the kernel's SXTB16 row copy stores each quad of taps as (t0, t2, t1, t3)
+            if kw % 4 == 0:  # the patch kernel's SXTB16 row copy stores each quad of taps as (t0, t2, t1, t3)
                 kx = slots % kw
                 slots = slots - kx + ((kx & ~3) | ((kx & 1) << 1) | ((kx & 2) >> 1))
             padded[:, slots] = taps
@@ -229,21 +250,21 @@ class _Compiler:
             oc, kh, kw, ic = f.shape
             if len(x.shape) != 4 or x.shape[3] != ic or op.options["dilation_h"] != 1 or op.options["dilation_w"] != 1:
                 return None
-            if not self.wide:
+            if not self.wide and oc * kh * kw * ic * 2 > SIZE_MODE_CONV_FLASH:
                 # int8 weights widened in the loop do not beat the interpreter's
-                # conv loop (measured): --optimize size leaves convolutions to it
-                # and adds no packed copy of their weights to flash.
+                # conv loop (measured): --optimize size compiles only the
+                # convolutions whose int16 weights cost little flash.
                 return None
             pointwise = (kh, kw) == (1, 1) and op.options["stride_h"] == 1 and op.options["stride_w"] == 1
             if (kh * kw * ic + 3) // 4 * 4 > MAX_CONV_PATCH:
                 return None
             w = f.data.reshape(oc, kh * kw * ic)
             arrays, requant = self.requant(i, op, w, oc)
-            kernel = ("es_fast_conv_1x1_s8" if pointwise else "es_fast_conv_s8") + ("_w16" if self.wide else "_w8")
+            kernel = "es_fast_conv_1x1_s8_w16" if pointwise else "es_fast_conv_s8_w16"
             if not pointwise:  # the kernel pads its window patch to whole quads with zero weights
                 w = np.pad(w, ((0, 0), (0, -w.shape[1] % 4)))
             return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
-                         [_words(f"w{i}", _pack_rows(w, self.wide)), *arrays])
+                         [_words(f"w{i}", _pack_rows(w, True)), *arrays])
         rows, depth = f.shape if len(f.shape) == 2 else (0, 0)
         if rows == 0 or op.options.get("weights_format", 0) != 0 or len(f.scales) != 1:
             return None

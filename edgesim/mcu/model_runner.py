@@ -12,8 +12,6 @@ with the interpreter only or with a build-time compiled schedule
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +20,11 @@ from typing import Sequence
 import numpy as np
 
 from edgesim.errors import TargetError
-from edgesim.mcu.firmware_builder import (DEFAULT_STACK_BYTES, RUNTIME_KERNELS, FirmwareImage, cache_root,
-                                          link_image, model_arena_bytes)
+from edgesim.mcu.firmware_builder import (DEFAULT_STACK_BYTES, OPTIMIZE_MODES, RUNTIME_KERNELS, FirmwareImage,
+                                          generated_source, link_image, model_arena_bytes)
 
 RUNNER_SOURCE = "firmware/model_runner/model_main.c"
 HEADER = struct.Struct("<4s6I112s")
-OPTIMIZE_MODES = ("none", "speed", "size")
 
 
 def build_model_runner(model: str | Path, board: str = "mps2-an386", optimize: str = "none",
@@ -44,23 +41,11 @@ def build_model_runner(model: str | Path, board: str = "mps2-an386", optimize: s
     if optimize != "none":
         from edgesim.mcu.model_compiler import compile_model
 
-        sources.append(_generated_source(compile_model(path, optimize)))
+        sources.append(generated_source(compile_model(path, optimize)))
     image = link_image(f"runner-{path.stem}-{optimize}", board, sources, kernels=RUNTIME_KERNELS,
                        generated=generated, model=path, stack_bytes=stack_bytes)
     image.size.check_limits()
     return image
-
-
-def _generated_source(text: str) -> Path:
-    """A generated C file, stored by content hash in the firmware cache."""
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    path = cache_root() / "generated" / f"compiled_model-{digest}.c"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    return path
 
 
 def _config_header(arena_bytes: int, compiled: bool) -> str:

@@ -25,6 +25,9 @@
 /* Largest kernel window (kernel_h * kernel_w, rounded up to even) of
  * es_fast_dw_1ch_s8: its int16 patch lives on the stack. */
 #define ES_FAST_MAX_PATCH 256
+/* Largest band (kernel_h x the columns all windows of an output row read)
+ * of es_fast_dw_1ch_band_s8, int16 on the stack. */
+#define ES_FAST_MAX_BAND 512
 /* Largest window (kernel_h * kernel_w * input channels) of es_fast_conv_s8_*:
  * its int8 patch lives on the stack. */
 #define ES_FAST_MAX_CONV_PATCH 640
@@ -32,8 +35,9 @@
 /* Requantization of channel c: acc + folded bias, TFLM's
  * MultiplyByQuantizedMultiplier(multiplier, shift), + output offset, clamp.
  * The per-channel constants sit together (one LDM brings them):
- * channels[4c .. 4c+3] = folded bias, multiplier, shift, rounding constant
- * 2^(-shift-1) (0 in generic mode).  mode: ES_FAST_RQ_DSP when every
+ * channels[4c .. 4c+3] = folded bias, multiplier, then in the DSP modes the
+ * right shift e = -shift and the rounding constant plus output offset
+ * 2^(e-1) + output_offset * 2^e, in generic mode TFLM's shift and 0.  mode: ES_FAST_RQ_DSP when every
  * channel's shift is a right shift in [1, 21] with a non-zero multiplier -
  * then the Cortex-M4 form (QADD, SMMULR, QADD) is exactly equal (proof at
  * fast_requantize_dsp in ops/fast/fast_internal.h) - and ES_FAST_RQ_DSP_FULL
@@ -85,6 +89,13 @@ es_status es_fast_dw_3x3_s8(const es_fast_conv_params *params, const int8_t *inp
  * channels per step.  weights: per group of 4 channels, per tap (ky, kx),
  * 2 uint32 words: int16 pairs (w_c0, w_c2) and (w_c1, w_c3). */
 es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* The same for kernel_w 8 or 4 (a narrower kernel zero-padded to 4 columns)
+ * over a band of widened input rows shared by a whole output row (kernel_h x
+ * ((output.w - 1) * stride_w + kernel_w) int16, at most ES_FAST_MAX_BAND).  weights: uint32 words, for each group of 4
+ * channels, for each tap pair j in natural order (ky, kx), the 4 channels'
+ * (w[2j], w[2j+1]) int16 pairs. */
+es_status es_fast_dw_1ch_band_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
 /* Fully connected with SMLAD over 4 output rows.  Weights, per block of 4
  * rows (a last partial block is padded with zero rows), per 4 input columns:

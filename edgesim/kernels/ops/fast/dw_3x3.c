@@ -19,7 +19,7 @@
  * channel has already read into its row buffers. */
 #include "fast_internal.h"
 
-/* Widest padded input row the ring holds (input width + 4). */
+/* Widest padded input row a row buffer holds (input width + 4). */
 #define ROW_CAPACITY 128
 
 static void fill_row(int16_t *row, const int8_t *input, int32_t iy, int32_t c, const es_fast_conv_params *p,

@@ -81,16 +81,19 @@ static inline uint32_t fast_load_u32(const void *p) {
  *    for |a| < 2^30 (2a exact); TFLM's rounding doubling high multiply.
  *  - rounding divide by 2^e, ties away from zero, is
  *    (high + 2^(e-1) - (high < 0)) >> e; |high| <= 2^30 so QADD is exact.
+ *  - the output offset z rides in the rounding constant: round =
+ *    2^(e-1) + z * 2^e, and (h + 2^(e-1) + z * 2^e) >> e = ((h + 2^(e-1)) >> e)
+ *    + z exactly; |h| <= 2^30, |z * 2^e| <= 2^28, so the QADD cannot saturate.
  *  - |a| >= 2^30: QADD saturates, but both results have |high| >= 2^29, so
- *    after >> e (e <= 21) both are beyond +-256 and clamp to the same end.
+ *    h + round stays beyond +-2^28 and after >> e (e <= 21) both results are
+ *    beyond [-128, 127] and clamp to the same end.
  * (The interpreter's requantize_dsp in ops/op_common.c uses the same form;
  * tests/test_requant_dsp.py checks it against TFLM's formula.) */
-static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t shift,
+static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t right,
                                                                        int32_t round, const es_fast_requant *rq,
                                                                        const int mode) {
   const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
-  const int32_t rounded = fast_qadd(high + (high >> 31), round);
-  int32_t v = (rounded >> -shift) + rq->output_offset;
+  int32_t v = fast_qadd(high + (high >> 31), round) >> right; /* round holds the output offset too */
   if (mode == ES_FAST_RQ_DSP_FULL) return (int8_t)fast_ssat8(v);
   v = v < rq->act_min ? rq->act_min : v;
   return (int8_t)(v > rq->act_max ? rq->act_max : v);
@@ -133,37 +136,46 @@ static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x,
   const int32_t quads = depth / 4;
   int32_t q = 0;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-  if (wide && quads > 0) {
-    /* 14 instructions per 16 MACs: gcc loads the 8 weight words one LDR at a
-     * time; two LDMs bring 4 each. */
+  if (wide && quads >= 2) {
+    /* 13 instructions per 16 MACs: gcc loads the 8 weight words one LDR at a
+     * time; two LDMs bring 4 each, and the loop does two quads per pass. */
     register uint32_t w0 __asm__("r4");
     register uint32_t w1 __asm__("r5");
     register uint32_t w2 __asm__("r6");
     register uint32_t w3 __asm__("r8");
     uint32_t even, odd;
     const int8_t *xp = x;
-    int32_t n = quads;
+    int32_t n = quads / 2;
+#define QUAD                                                \
+    "ldr %[e], [%[x]], #4\n\t"                            \
+    "sxtb16 %[o], %[e], ror #8\n\t"                       \
+    "sxtb16 %[e], %[e]\n\t"                               \
+    "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"       \
+    "smlad %[a0], %[e], %[w0], %[a0]\n\t"                 \
+    "smlad %[a0], %[o], %[w1], %[a0]\n\t"                 \
+    "smlad %[a1], %[e], %[w2], %[a1]\n\t"                 \
+    "smlad %[a1], %[o], %[w3], %[a1]\n\t"                 \
+    "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"       \
+    "smlad %[a2], %[e], %[w0], %[a2]\n\t"                 \
+    "smlad %[a2], %[o], %[w1], %[a2]\n\t"                 \
+    "smlad %[a3], %[e], %[w2], %[a3]\n\t"                 \
+    "smlad %[a3], %[o], %[w3], %[a3]\n\t"
     __asm__ volatile(
-        "1:\n\t"
-        "ldr %[e], [%[x]], #4\n\t"
-        "sxtb16 %[o], %[e], ror #8\n\t"
-        "sxtb16 %[e], %[e]\n\t"
-        "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-        "smlad %[a0], %[e], %[w0], %[a0]\n\t"
-        "smlad %[a0], %[o], %[w1], %[a0]\n\t"
-        "smlad %[a1], %[e], %[w2], %[a1]\n\t"
-        "smlad %[a1], %[o], %[w3], %[a1]\n\t"
-        "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"
-        "smlad %[a2], %[e], %[w0], %[a2]\n\t"
-        "smlad %[a2], %[o], %[w1], %[a2]\n\t"
-        "smlad %[a3], %[e], %[w2], %[a3]\n\t"
-        "smlad %[a3], %[o], %[w3], %[a3]\n\t"
+        "1:\n\t" QUAD QUAD
         "subs %[n], %[n], #1\n\t"
         "bne 1b\n\t"
         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
           [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2), [w3] "=&r"(w3)
         :
         : "cc", "memory");
+    if (quads & 1) /* the odd last quad, without the loop */
+      __asm__ volatile(QUAD
+                       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w),
+                         [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                         [w3] "=&r"(w3)
+                       :
+                       : "memory");
+#undef QUAD
     q = quads;
   } else if (!wide && quads > 0) {
     /* int8 weights widened in the loop: 23 instructions per 16 MACs. */
