@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         from edgesim.evaluation.report import write_report
 
-        page = write_report(args.report, app, result, failures)
+        page = write_report(args.report, app, result, failures, inferences=getattr(report, "inferences", ()))
         print(f"edgesim: report written to {page}", file=sys.stderr)
     if args.json:
         print(json.dumps(result))

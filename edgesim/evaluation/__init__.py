@@ -211,6 +211,7 @@ class StreamReport:
     false_rejects: list[Word]
     false_accepts: list[DetectionEvent]
     stream_ms: float
+    inferences: list[InferenceEvent] = field(default_factory=list)  # score timeline for plots, not in to_dict()
 
     @property
     def hit_rate(self) -> float:
@@ -272,4 +273,6 @@ def evaluate_stream(app: App, target: Target, stream: Path, words: list[Word],
     events = run_stream(app, target, str(stream))
     detections = [e for e in events if isinstance(e, DetectionEvent)]
     summary = events[-1].to_dict() if events else {}
-    return score_stream(detections, words, reported_labels(app), tolerance_ms, float(summary.get("stream_ms", 0.0)))
+    report = score_stream(detections, words, reported_labels(app), tolerance_ms, float(summary.get("stream_ms", 0.0)))
+    report.inferences = [e for e in events if isinstance(e, InferenceEvent)]
+    return report
