@@ -18,7 +18,7 @@ from edgesim import __version__
 from edgesim.errors import EdgesimError
 
 # Order here is the order in `edgesim --help`.
-COMMANDS: list[str] = ["apps", "run", "eval", "models", "info", "invoke", "flash", "test", "build", "calibrate"]
+COMMANDS: list[str] = ["apps", "run", "eval", "models", "info", "invoke", "flash", "test", "build", "calibrate", "record"]
 
 EPILOG = """\
 examples:
