@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterator
 
 from edgesim.app import App
 from edgesim.events import DetectionEvent, Event, InferenceEvent, SummaryEvent
+from edgesim.sources.frames import conform_source
 from edgesim.targets.base import StageTimes, Target
 
 EventSink = Callable[[Event], None]
@@ -113,7 +114,7 @@ class Runner:
                  max_stream_ms: float | None = None) -> None:
         self.app = app
         self.target = target
-        self.source = source
+        self.source = conform_source(source, app.sensor)  # the camera's declared frame, for every target
         self.realtime = realtime
         self.ring_chunks = ring_chunks
         self.max_stream_ms = max_stream_ms
