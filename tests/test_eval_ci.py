@@ -150,4 +150,4 @@ def test_html_report_for_a_stream_renders(testdata_dir: Path, tmp_path: Path) ->
     assert main(["eval", "wake_word", str(stream), "--report", str(out), "--max-false-accepts", "0"]) == 0
     seen = render(out / "index.html", tmp_path)
     assert "8/8 words detected" in seen["text"] and "passed every threshold" in seen["text"]
-    assert [i["src"] for i in seen["images"]] == ["timeline.png"] and seen["images"][0]["w"] > 500
+    assert [i["src"] for i in seen["images"]] == ["timeline.png", "det.png"] and seen["images"][0]["w"] > 500

@@ -143,6 +143,17 @@ def threshold_failures(args: argparse.Namespace, report: Any, minimums: dict[str
     return failures
 
 
+def _threshold_det(app: Any, report: Any, words: list[Any], tolerance: float) -> Any:
+    """A stream's DET curve: the detection threshold swept over the scores the target returned."""
+    from edgesim.evaluation import calibrate as cal
+
+    if app.postprocess.kernel != "recognize_commands":
+        return None
+    stream = cal.StreamScores.from_events("stream", report.inferences, words, report.stream_ms)
+    table = cal.calibrate(app, [stream], {"detection_threshold": range(40, 256, 8)}, tolerance)
+    return cal.det_curves(table, cal.check_app(app))
+
+
 def run(args: argparse.Namespace) -> int:
     from edgesim import evaluation
     from edgesim.apps import load_app
@@ -189,7 +200,8 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         from edgesim.evaluation.report import write_report
 
-        page = write_report(args.report, app, result, failures, inferences=getattr(report, "inferences", ()))
+        page = write_report(args.report, app, result, failures, inferences=getattr(report, "inferences", ()),
+                            calibration_det=None if labelled else _threshold_det(app, report, words, tolerance))
         print(f"edgesim: report written to {page}", file=sys.stderr)
     if args.json:
         print(json.dumps(result))

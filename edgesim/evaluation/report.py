@@ -88,6 +88,7 @@ def det_png(path: Path, curves: dict[str, list[tuple[float, float]]], x_label: s
     for name, points in curves.items():
         ordered = sorted(points)
         axes.plot([x for x, _ in ordered], [y * 100 for _, y in ordered], marker=".", label=name)
+    axes.set_xscale("symlog", linthresh=1.0)  # DET curves span decades of false accepts
     axes.set_xlabel(x_label)
     axes.set_ylabel("false rejects %")
     axes.set_title(title)
