@@ -10,9 +10,9 @@ process restarted) and the file is retried once, on another worker when there
 is one.  A file that fails twice is reported with its error; nothing is
 dropped.  Every retry is reported too (``Retry``).
 
-    outcomes = LocalPool(app, "emulator", {}, workers=4).map(files, on_done=print)
+    results, retries = evaluate_files(app, "emulator", {}, paths, workers=4, on_done=print)
 
-Backends: ``LocalPool`` (multiprocessing, spawn) and ``RayPool`` (``--cluster
+Backends: ``ProcessBackend`` (multiprocessing; ``InlineBackend`` for one worker) and ``RayBackend`` (``--cluster
 ray`` or ``ray://HOST:PORT``; ``pip install edgesim[ray]``).  Both feed the
 same ``Scheduler``, which owns ordering, retries and progress.
 """
@@ -226,7 +226,10 @@ class ProcessBackend(Backend):
     def __init__(self, app: App, target_name: str, options: dict[str, Any], size: int) -> None:
         self.args = (app, target_name, options)
         self.size = size
-        self._context = multiprocessing.get_context("spawn")
+        # fork starts a worker in milliseconds with edgesim already imported (the parent holds no target
+        # or thread of its own at this point); spawn where fork does not exist.
+        methods = multiprocessing.get_all_start_methods()
+        self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._workers: list[tuple[Any, Connection]] = [self._start() for _ in range(size)]
         self._running: dict[int, int] = {}  # worker -> job index
 
