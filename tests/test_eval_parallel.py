@@ -46,7 +46,12 @@ def eval_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
 def test_two_workers_equal_one(testdata_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dataset = str(testdata_dir / "magic_wand" / "real")
     one = eval_json(capsys, "gesture", dataset, "--workers", "1")
-    two = eval_json(capsys, "gesture", dataset, "--workers", "2")
+    assert main(["eval", "gesture", dataset, "--workers", "2", "--json"]) == 0
+    captured = capsys.readouterr()
+    two = json.loads(captured.out)
+    # Not a terminal: progress with rate and ETA once per tenth of the run, as results stream back.
+    progress = [line for line in captured.err.splitlines() if " files/s  ETA " in line]
+    assert len(progress) == 10 and progress[-1].startswith("100/100 files")
     assert one["files"] == 100 and one["accuracy"] == 1.0
     assert two == one  # same predictions, int8 scores and order; no retries on either
     assert two["retries"] == [] and two["errors"] == 0

@@ -204,8 +204,13 @@ class InlineBackend(Backend):
 
 
 # ------------------------------------------------------------------------------------ processes
+def _exit_on_term(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _process_main(connection: Connection, app: App, target_name: str, options: dict[str, Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, _exit_on_term)  # terminate(): still close the target (stop its QEMU)
     evaluator = FileEvaluator(app, target_name, options)
     try:
         while (message := connection.recv()) is not None:
@@ -379,14 +384,14 @@ class Progress:
         self.done += 1
         if result.error is not None:
             print(f"\nedgesim: {path} failed twice, reported as an error: {result.error}", file=self.stream)
-        if not self.live:
-            return
         elapsed = time.monotonic() - self.start
         rate = self.done / elapsed if elapsed > 0 else 0.0
         eta = (self.total - self.done) / rate if rate else 0.0
-        end = "\n" if self.done == self.total else ""
-        print(f"\r{self.done}/{self.total} files  {rate:.1f} files/s  ETA {_duration(eta)}  ", end=end,
-              file=self.stream, flush=True)
+        line = f"{self.done}/{self.total} files  {rate:.1f} files/s  ETA {_duration(eta)}"
+        if self.live:
+            print(f"\r{line}  ", end="\n" if self.done == self.total else "", file=self.stream, flush=True)
+        elif self.total >= 100 and self.done * 10 // self.total != (self.done - 1) * 10 // self.total:
+            print(line, file=self.stream, flush=True)  # a log (CI): one line per tenth of a long run
 
     def retry(self, retry: Retry) -> None:
         print(f"\nedgesim: retrying {retry.file} on another worker (worker {retry.worker}: {retry.error})",
