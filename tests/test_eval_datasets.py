@@ -80,6 +80,8 @@ def test_dataset_errors(testdata_dir: Path, tmp_path: Path, capsys: pytest.Captu
     assert main(["eval", "wake_word", str(tmp_path / "yes"), "--split", "testing"]) == 1
     assert "--split needs the Speech Commands layout" in capsys.readouterr().err
     root = speech_commands(testdata_dir, tmp_path / "sc")
+    assert main(["eval", "wake_word", str(root), "--split", "dev"]) == 1
+    assert "split must be one of testing, validation, train, all, not 'dev'" in capsys.readouterr().err
     (root / "validation_list.txt").unlink()
     with pytest.raises(SourceError, match="split 'validation' needs validation_list.txt"):
         find_labelled_files(root, app, "validation")

@@ -115,3 +115,25 @@ def test_host_equals_emulator_on_every_shared_image_and_a_video(tmp_path: Path) 
     host, emulator = events_on("host", app, specs), events_on("emulator", app, specs)
     assert [sum(ev["type"] == "inference" for ev in e) for e in host] == [1] * len(images) + [3]
     assert emulator == host
+
+
+def test_frame_too_large_for_the_firmware_is_refused_before_streaming(testdata_dir: Path, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str],
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from edgesim.cli import main
+
+    monkeypatch.setenv("EDGESIM_MODELS", str(shared_path("models")))
+    for name in ("person_96x96.bmp", "person.jpg"):
+        (tmp_path / "person").mkdir(exist_ok=True)
+        (tmp_path / "person" / name).symlink_to(testdata_dir / "person_detection" / name)
+
+    def no_target(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a target was started before the frames were checked")
+
+    monkeypatch.setattr("edgesim.targets.create_target", no_target)
+    assert main(["eval", "person_detection", str(tmp_path), "--target", "emulator", "--workers", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "person.jpg: its 517x606 rgb888 frame is 939906 bytes, more than the firmware's 76800-byte" in err
+    with pytest.raises(AppError, match="does not fit the firmware's 76800-byte frame buffer"):
+        app = load_app("person_detection")
+        replace(app, sensor=replace(app.sensor, resolution=(640, 480)))

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from edgesim.evaluation.datasets import SPLITS
 from edgesim.targets import TARGETS
 
 HELP = """\
@@ -58,7 +57,8 @@ def register(subparsers: Any) -> None:
                         help="folder of labelled files, CSV manifest, Speech Commands folder, or a long WAV")
     parser.add_argument("--target", "-t", default="host", choices=list(TARGETS), help="where to run (default: host)")
     parser.add_argument("--model", "-m", metavar="PATH", help="use this .tflite file instead of the app's model")
-    parser.add_argument("--split", choices=SPLITS, help="Speech Commands split (default: testing)")
+    parser.add_argument("--split", metavar="SPLIT",
+                        help="Speech Commands split: testing (default), validation, train or all")
     parser.add_argument("--workers", "-j", type=_positive, default=None, metavar="N",
                         help=f"files in parallel, one target each (default: the machine's cores, {os.cpu_count()})")
     parser.add_argument("--cluster", metavar="ADDRESS",
@@ -174,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
     files = evaluation.find_labelled_files(dataset, app, args.split) if labelled else []
     words = [] if labelled else evaluation.read_word_times(args.words or evaluation.word_times_beside(dataset))
     workers = args.workers or os.cpu_count() or 1
+    if args.target != "host" or (args.compare or "host") != "host":
+        from edgesim.sources.frames import check_frames_fit
+
+        check_frames_fit([str(f.path) for f in files] if labelled else [str(dataset)], app.sensor)
 
     def evaluate(target_name: str, options: dict[str, Any]) -> Any:
         if labelled:

@@ -12,10 +12,11 @@ the emulator, Renode and a board receive identical bytes.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
+from edgesim.constants import FW_FRAME_BUFFER_BYTES
 from edgesim.errors import KernelError, SourceError
 from edgesim.sources.base import Chunk, ImageFrame, Source
 
@@ -37,6 +38,36 @@ def check_resolution(where: str, sensor: Any) -> None:
     if sensor.format not in DECLARED_FORMATS:
         raise AppError(f"{where}: a sensor with a declared resolution delivers {' or '.join(DECLARED_FORMATS)} "
                        f"frames; format is {sensor.format!r}")
+    width, height = resolution
+    if width * height > FW_FRAME_BUFFER_BYTES:
+        raise AppError(f"{where}: a {width}x{height} gray8 frame ({width * height} bytes) does not fit the "
+                       f"firmware's {FW_FRAME_BUFFER_BYTES}-byte frame buffer (320x240 gray at most)")
+
+
+def check_frames_fit(specs: Iterable[str], sensor: Any) -> None:
+    """Before streaming to a firmware target: SourceError naming the first file with a frame too large for it.
+
+    Frames converted to a declared resolution always fit (check_resolution);
+    otherwise every frame travels as the source gives it.  A video's frames
+    share one size, so only its first frame is read.
+    """
+    from edgesim.sources import open_source
+    from edgesim.sources.camera import VideoCaptureSource
+
+    if sensor.kind != "camera" or sensor.resolution is not None:
+        return
+    for spec in specs:
+        with open_source(spec, "camera") as source:
+            for frame in source:
+                if frame.pixels.nbytes > FW_FRAME_BUFFER_BYTES:
+                    height, width = frame.pixels.shape[:2]
+                    raise SourceError(
+                        f"{frame.origin or spec}: its {width}x{height} {frame.pixel_format} frame is "
+                        f"{frame.pixels.nbytes} bytes, more than the firmware's {FW_FRAME_BUFFER_BYTES}-byte frame "
+                        f"buffer; declare the camera's frame in the app (Sensor(..., format=\"gray8\", "
+                        f"resolution=(320, 240))) so every source is converted to it, or scale the file")
+                if isinstance(source, VideoCaptureSource):
+                    break
 
 
 def to_sensor_frame(frame: ImageFrame, resolution: tuple[int, int]) -> ImageFrame:
