@@ -14,7 +14,7 @@ from edgesim.app import AppError
 from edgesim.apps import load_app
 from edgesim.errors import SourceError
 from edgesim.sources.base import ImageFrame
-from edgesim.sources.frames import SensorFrames, conform_source, to_sensor_frame
+from edgesim.sources.frames import conform_source, to_sensor_frame
 
 QVGA = (320, 240)
 

@@ -40,7 +40,7 @@ DEFAULT_THRESHOLDS = "80:240:10"
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("calibrate", help="sweep post-processing settings on labelled streams (FA/hour vs FR)",
+    parser = subparsers.add_parser("calibrate", help="tune post-processing on labelled streams (FA/hour vs FR)",
                                    description=HELP, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("app", metavar="APP", help="app name or app file")
     parser.add_argument("streams", metavar="STREAM", nargs="+", type=Path, help="long WAV with word times beside it")
