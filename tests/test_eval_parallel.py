@@ -128,14 +128,15 @@ def ray_cluster(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> s
     head = subprocess.Popen([str(ray), "start", "--head", "--block", "--node-ip-address=127.0.0.1",
                              f"--port={gcs}", f"--ray-client-server-port={client}", "--num-cpus=2",
                              "--include-dashboard=false", f"--temp-dir={temp}", "--disable-usage-stats"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            env=env, stdout=subprocess.DEVNULL, stderr=(temp / "head.err").open("w"),
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", client)) == 0:
                     break
-            assert head.poll() is None, "ray start --head exited"
+            assert head.poll() is None, f"ray start --head exited: {(temp / 'head.err').read_text()[-2000:]}"
             time.sleep(0.5)
         else:
             pytest.fail("the Ray client server did not come up within 120 s")
@@ -144,9 +145,11 @@ def ray_cluster(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> s
         import ray as ray_module
 
         ray_module.shutdown()
-        os.killpg(head.pid, signal.SIGTERM)
         try:
+            os.killpg(head.pid, signal.SIGTERM)  # the head and the Ray processes it started, nothing else
             head.wait(60)
+        except ProcessLookupError:
+            head.wait()  # it had already exited (the assertion above says why)
         except subprocess.TimeoutExpired:
             os.killpg(head.pid, signal.SIGKILL)
             head.wait()
