@@ -160,3 +160,51 @@ def test_ray_cluster_equals_local_run(ray_cluster: str, tmp_path: Path, capsys: 
     local = eval_json(capsys, "gesture", dataset, "--workers", "1")
     remote = eval_json(capsys, "gesture", dataset, "--cluster", ray_cluster)
     assert remote["files"] == 10 and remote == local
+
+
+class ScriptedBackend:
+    """Scripted workers: a file in ``flaky`` fails on its first run only, one in ``broken`` on every run."""
+
+    def __init__(self, size: int, flaky: set[str] = set(), broken: set[str] = set()) -> None:
+        self.size, self.flaky, self.broken = size, flaky, broken
+        self.runs: list[tuple[int, str]] = []
+        self._pending: list = []
+
+    def submit(self, worker: int, index: int, path: str) -> None:
+        from edgesim.evaluation.parallel import FileResult
+
+        first = all(p != path for _, p in self.runs)
+        self.runs.append((worker, path))
+        error = "bad file" if path in self.broken else "QEMU exited" if path in self.flaky and first else None
+        self._pending.append((worker, index, None if error else FileResult(path.upper(), 1.0, [1]), error))
+
+    def wait(self) -> list:
+        done, self._pending = self._pending[-1:], self._pending[:-1]  # finish out of order: newest first
+        return done
+
+    def workers_of(self, path: str) -> list[int]:
+        return [w for w, p in self.runs if p == path]
+
+
+def test_scheduler_retries_once_elsewhere_reports_double_failures_and_keeps_order() -> None:
+    from edgesim.evaluation.parallel import Scheduler
+
+    backend = ScriptedBackend(2, flaky={"b"}, broken={"d"})
+    finished: list[str] = []
+    scheduler = Scheduler(backend, on_done=lambda index, path, result: finished.append(path))
+    results = scheduler.run(["a", "b", "c", "d"])
+    assert [r.prediction for r in results] == ["A", "B", "C", None]  # dataset order, whatever finished first
+    assert results[3].error == "bad file"  # failed on both workers: reported, not dropped
+    assert sorted((r.file, r.error) for r in scheduler.retries) == [("b", "QEMU exited"), ("d", "bad file")]
+    for path in ("b", "d"):
+        assert len(backend.workers_of(path)) == 2 and len(set(backend.workers_of(path))) == 2  # once more, elsewhere
+    assert backend.workers_of("a") == [backend.workers_of("a")[0]] and sorted(finished) == ["a", "b", "c", "d"]
+
+
+def test_single_worker_retries_on_itself() -> None:
+    from edgesim.evaluation.parallel import Scheduler
+
+    backend = ScriptedBackend(1, broken={"x"})
+    scheduler = Scheduler(backend)
+    results = scheduler.run(["x"])
+    assert results[0].error == "bad file" and backend.workers_of("x") == [0, 0] and len(scheduler.retries) == 1

@@ -116,15 +116,13 @@ class Scheduler:
         jobs: dict[int, _Job] = {}
         idle = deque(range(self.backend.size))
         while queue or jobs:
-            while idle and queue:
-                worker = idle.popleft()
-                job = self._next_for(worker, queue, busy=len(jobs))
-                if job is None:
-                    idle.append(worker)
-                    break
-                job.attempts += 1
-                jobs[job.index] = job
-                self.backend.submit(worker, job.index, job.path)
+            for worker in list(idle):
+                job = self._next_for(worker, queue)
+                if job is not None:
+                    idle.remove(worker)
+                    job.attempts += 1
+                    jobs[job.index] = job
+                    self.backend.submit(worker, job.index, job.path)
             for worker, index, result, error in self.backend.wait():
                 idle.append(worker)
                 job = jobs.pop(index)
@@ -141,15 +139,12 @@ class Scheduler:
                     self._finish(results, job, FileResult(None, None, None, error))
         return [r for r in results if r is not None]
 
-    def _next_for(self, worker: int, queue: deque[_Job], busy: int) -> _Job | None:
-        """The first queued job this worker may take: a retry goes to another worker when one exists."""
+    def _next_for(self, worker: int, queue: deque[_Job]) -> _Job | None:
+        """The first queued job this worker may take: a retry waits for another worker, unless there is one only."""
         for job in queue:
             if job.failed_on != worker or self.backend.size == 1:
                 queue.remove(job)
                 return job
-        # Only retries of this worker's own failures are left; take one unless another worker may soon be free.
-        if busy == 0:
-            return queue.popleft()
         return None
 
     def _finish(self, results: list[FileResult | None], job: _Job, result: FileResult) -> None:
