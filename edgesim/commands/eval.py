@@ -62,7 +62,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--workers", "-j", type=_positive, default=None, metavar="N",
                         help=f"files in parallel, one target each (default: the machine's cores, {os.cpu_count()})")
     parser.add_argument("--cluster", metavar="ADDRESS",
-                        help="run the files on Ray: 'ray' (Ray on this machine) or ray://HOST:PORT "
+                        help="run the files on Ray: 'ray' (Ray on this machine), ray://HOST:PORT (Ray client) "
+                             "or HOST:PORT (the head's GCS address, from a cluster node) "
                              "(pip install 'edgesim[ray]'); one worker per cluster CPU unless --workers")
     parser.add_argument("--words", type=Path, metavar="FILE", help="word times of a stream (CSV or JSON)")
     parser.add_argument("--tolerance-ms", type=float, default=None, metavar="MS",
