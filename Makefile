@@ -25,7 +25,7 @@ endif
 
 # Speed and memory ratios against the references (TFLM, LiteRT, OpenCV, TFLM
 # on the emulated M4), each measured in one run; a few minutes in all.
-BENCHMARKS := bench_inference bench_frontend bench_mcu bench_jpeg bench_apps bench_mlperf bench_ops
+BENCHMARKS := bench_inference bench_frontend bench_mcu bench_jpeg bench_apps bench_mlperf bench_ops bench_eval_workers
 bench:
 	@export EDGESIM_MODELS=$${EDGESIM_MODELS:-$(CURDIR)/../shared/models}; \
 	for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(PY) benchmarks/$$b.py || exit 1; echo; done

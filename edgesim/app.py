@@ -78,6 +78,12 @@ class Sensor:
               "gray8", "bgr888", "rgb888", "rgb565", "yuv422".
     accepts:  other chunk kinds the preprocessing takes directly, e.g.
               ("stroke",) for gesture so mouse-drawn strokes skip segmentation.
+    resolution: camera only, optional (width, height) of the frames the
+              camera module delivers, e.g. (320, 240) for an ArduCAM at QVGA;
+              format must then be "gray8".  Every source's frames are
+              converted to it once on the host (edgesim.sources.frames) so
+              every target receives the same bytes.  None: frames as the
+              source gives them.
     """
 
     kind: str
@@ -85,6 +91,7 @@ class Sensor:
     shape: tuple[int, ...]
     format: str
     accepts: tuple[str, ...] = ()
+    resolution: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,10 @@ class App:
             raise AppError(f"{where}: sensor kind {self.sensor.kind!r} is not one of {', '.join(SENSOR_KINDS)}")
         if self.sensor.rate_hz <= 0:
             raise AppError(f"{where}: sensor rate must be positive, got {self.sensor.rate_hz}")
+        if self.sensor.resolution is not None:
+            from edgesim.sources.frames import check_resolution
+
+            check_resolution(where, self.sensor)
         if self.preprocess.kernel not in PREPROCESS_KERNELS:
             raise AppError(f"{where}: preprocess kernel {self.preprocess.kernel!r} is not one of "
                            f"{', '.join(PREPROCESS_KERNELS)}")
@@ -220,7 +231,8 @@ class App:
             "name": self.name,
             "description": self.description,
             "sensor": {"kind": self.sensor.kind, "rate_hz": self.sensor.rate_hz, "shape": list(self.sensor.shape),
-                       "format": self.sensor.format, "accepts": list(self.sensor.accepts)},
+                       "format": self.sensor.format, "accepts": list(self.sensor.accepts),
+                       **({"resolution": list(self.sensor.resolution)} if self.sensor.resolution else {})},
             "preprocess": {"kernel": self.preprocess.kernel, "params": dict(self.preprocess.params)},
             "model": self.model,
             "labels": list(self.labels),

@@ -20,7 +20,8 @@ from edgesim import __version__
 from edgesim.errors import EdgesimError
 
 # Order here is the order in `edgesim --help`.
-COMMANDS: list[str] = ["apps", "new", "run", "eval", "models", "info", "invoke", "flash", "test", "build", "profile"]
+COMMANDS: list[str] = ["apps", "new", "run", "eval", "record", "calibrate", "models", "info", "invoke", "flash", "test", "build",
+                       "profile"]
 
 EPILOG = """\
 examples:

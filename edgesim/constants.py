@@ -94,6 +94,7 @@ AUDIO_FEATURE_FRAMES: int = _int("ES_AUDIO_FEATURE_FRAMES")     # frames in one 
 # Person detection camera input.
 IMAGE_SIDE: int = _int("ES_IMAGE_SIDE")                         # model input is SIDE x SIDE
 IMAGE_MAX_DIM: int = _int("ES_IMAGE_MAX_DIM")                   # largest accepted frame width/height
+FW_FRAME_BUFFER_BYTES: int = _int("ES_FW_FRAME_BUFFER_BYTES")   # largest frame the firmware accepts
 
 # Gesture (magic wand).
 IMU_SAMPLE_RATE_HZ: int = _int("ES_IMU_SAMPLE_RATE_HZ")

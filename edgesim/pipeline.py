@@ -47,6 +47,7 @@ from edgesim.app import App
 from edgesim.constants import AUDIO_HOP_SAMPLES, AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES
 from edgesim.events import DetectionEvent, Event, InferenceEvent, SummaryEvent
 from edgesim.sources.base import AudioChunk
+from edgesim.sources.frames import conform_source
 from edgesim.targets.base import StageTimes, Target
 
 EventSink = Callable[[Event], None]
@@ -174,7 +175,7 @@ class Runner:
             raise ValueError("tail_ms must not be negative")
         self.app = app
         self.target = target
-        self.source = source
+        self.source = conform_source(source, app.sensor)  # the camera's declared frame, for every target
         self.realtime = realtime
         self.ring_chunks = ring_chunks
         self.max_stream_ms = max_stream_ms

@@ -47,7 +47,42 @@ static PyObject *py_preprocess(PyObject *self, PyObject *args) {
   return result;
 }
 
+/* to_frame(frame, width, height, stride, pixel_format, out_width, out_height) -> bytes (gray8) */
+static PyObject *py_to_frame(PyObject *self, PyObject *args) {
+  (void)self;
+  Py_buffer frame;
+  int width, height, stride, pixel_format, out_width, out_height;
+  if (!PyArg_ParseTuple(args, "y*iiiiii", &frame, &width, &height, &stride, &pixel_format, &out_width,
+                        &out_height))
+    return NULL;
+  if (out_width < 1 || out_height < 1 || out_width > ES_IMAGE_MAX_DIM || out_height > ES_IMAGE_MAX_DIM) {
+    PyBuffer_Release(&frame);
+    return es_py_raise("KernelError", ES_ERR_ARGUMENT, "sensor frame", "declared size out of range");
+  }
+  PyObject *result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)out_width * out_height);
+  if (result == NULL) {
+    PyBuffer_Release(&frame);
+    return NULL;
+  }
+  const es_image_params params = {width, height, stride, pixel_format, ES_RESIZE_AREA};
+  const char *detail = "";
+  es_status status;
+  Py_BEGIN_ALLOW_THREADS
+  status = es_image_to_frame(&params, (const uint8_t *)frame.buf, (size_t)frame.len, out_width, out_height,
+                             (uint8_t *)PyBytes_AS_STRING(result), &detail);
+  Py_END_ALLOW_THREADS
+  PyBuffer_Release(&frame);
+  if (status != ES_OK) {
+    Py_DECREF(result);
+    return es_py_raise("KernelError", status, "sensor frame", detail);
+  }
+  return result;
+}
+
 static PyMethodDef methods[] = {
+    {"to_frame", py_to_frame, METH_VARARGS,
+     "to_frame(frame, width, height, stride, pixel_format, out_width, out_height) -> bytes\n\n"
+     "Centre-crop to the declared aspect and area-resize a camera frame to out_width*out_height gray bytes."},
     {"preprocess", py_preprocess, METH_VARARGS,
      "preprocess(frame, width, height, stride, pixel_format, resize, side=SIDE, channels=1) -> bytes\n\n"
      "Centre-crop, resize and quantize a camera frame into side*side*channels int8 bytes."},

@@ -206,7 +206,7 @@ def link_image(name: str, board: str, sources: Iterable[str | Path], *, kernels:
         objects = list(pool.map(lambda job: _compile(cc, job[0], job[1], job[2], obj_dir), jobs))
     if model is not None:
         objects.append(_model_object(cc, Path(model), out))
-    tmp = elf.with_suffix(".tmp")
+    tmp = elf.with_suffix(f".{os.getpid()}.tmp")  # parallel eval workers may link at once
     cmd = [cc, *LINK_FLAGS, f"-L{FIRMWARE / 'boards'}", f"-T{spec.folder / 'board.ld'}",
            f"-Wl,--defsym=__stack_size={stack_bytes}", f"-Wl,-Map={out / (name + '.map')}",
            *map(str, objects), "-lm", "-o", str(tmp)]

@@ -8,8 +8,8 @@
 #include "app_config.h"
 #include "edgesim/image.h"
 
-/* Largest frame the device accepts: a QVGA gray frame (320x240). */
-#define FRAME_CAPACITY 76800u
+/* Largest frame the device accepts (config.h): a QVGA gray frame (320x240). */
+#define FRAME_CAPACITY ((uint32_t)ES_FW_FRAME_BUFFER_BYTES)
 
 static uint8_t frame_buffer[FRAME_CAPACITY];
 static uint32_t frame_bytes; /* bytes of the frame being assembled */

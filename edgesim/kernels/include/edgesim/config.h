@@ -45,6 +45,7 @@
 /* Person detection camera input. */
 #define ES_IMAGE_SIDE 96
 #define ES_IMAGE_MAX_DIM 8192         /* largest accepted frame width or height */
+#define ES_FW_FRAME_BUFFER_BYTES 76800 /* the firmware's camera frame buffer: one QVGA gray frame */
 
 /* Gesture (magic wand digits). */
 #define ES_IMU_SAMPLE_RATE_HZ 119     /* LSM9DS1 FIFO rate used by the sketch */

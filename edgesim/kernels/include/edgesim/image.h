@@ -152,4 +152,11 @@ es_status es_image_preprocess(const es_image_params *params, const uint8_t *data
 es_status es_image_preprocess_to(const es_image_params *params, const es_image_output *output,
                                  const uint8_t *data, size_t length, int8_t *out, const char **detail);
 
+/* The frame an app's camera sensor declares (dsp/image/frame.c): centre crop
+ * to out_width:out_height proportions, exact area average to out_width x
+ * out_height gray bytes (up or down).  params->resize must be valid but is
+ * not used (always area).  Validation and *detail as es_image_preprocess. */
+es_status es_image_to_frame(const es_image_params *params, const uint8_t *data, size_t length,
+                            int32_t out_width, int32_t out_height, uint8_t *out, const char **detail);
+
 #endif /* EDGESIM_IMAGE_H */

@@ -2,9 +2,9 @@
 
 Two kinds of dataset (``edgesim eval APP DATASET``):
 
-* A folder of labelled files.  The label of a file is the name of its
-  parent folder (``DATASET/yes/clip1.wav``), or comes from ``DATASET/labels.csv``
-  (columns ``file,label``; a header row and extra columns are fine).  Each file
+* Labelled files: one folder per label (``DATASET/yes/clip1.wav``), a
+  ``DATASET/labels.csv`` or a CSV manifest (``file,label``), or the Speech
+  Commands layout with its validation/testing lists (edgesim.evaluation.datasets).  Each file
   is an independent stream (the target is reset between files) and its
   prediction is the top label of the *last* inference of that stream: for a
   1 s wake word clip the one inference over the whole clip, for an image its
@@ -19,8 +19,12 @@ Two kinds of dataset (``edgesim eval APP DATASET``):
   unmatched detections false accepts.  Words whose label the app does not
   report (distractors) are not expected to be detected.
 
-    report = evaluate_folder(app, target, Path("dataset"))
+    files = find_labelled_files(Path("dataset"), app)
+    report = evaluate_folder(app, "emulator", {}, files, workers=4)
     print(report.format())
+
+Dataset layouts are in edgesim.evaluation.datasets, parallel and Ray
+workers in edgesim.evaluation.parallel.
 """
 from __future__ import annotations
 
@@ -34,59 +38,13 @@ from edgesim.app import App
 from edgesim.errors import SourceError
 from edgesim.events import DetectionEvent, Event, InferenceEvent
 from edgesim.pipeline import Runner
-from edgesim.sources.files import AUDIO_SUFFIXES, CSV_SUFFIXES, IMAGE_SUFFIXES
+from edgesim.evaluation.datasets import LabelledFile, find_labelled_files
+from edgesim.evaluation.parallel import FileResult, Retry, evaluate_files
 from edgesim.targets.base import Target
 
 NO_PREDICTION = "(none)"
+ERROR = "(error)"
 DEFAULT_TOLERANCE_MS = 1500
-MEDIA_SUFFIXES = {"audio": AUDIO_SUFFIXES, "camera": IMAGE_SUFFIXES, "imu": CSV_SUFFIXES}
-
-
-@dataclass(frozen=True)
-class LabelledFile:
-    path: Path
-    label: str
-
-
-def _read_labels_csv(dataset: Path) -> list[LabelledFile]:
-    path = dataset / "labels.csv"
-    files = []
-    try:
-        rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise SourceError(f"{path}: cannot read it as UTF-8 CSV ({error})") from None
-    for number, row in enumerate(rows, start=1):
-        if not row or row[0].strip().startswith("#"):
-            continue
-        if len(row) < 2:
-            raise SourceError(f"{path}: line {number} needs file,label: {','.join(row)!r}")
-        name, label = row[0].strip(), row[1].strip()
-        if number == 1 and (name, label) == ("file", "label"):
-            continue
-        if "\0" in name or not (dataset / name).is_file():
-            raise SourceError(f"{path}: line {number} names {name!r}, which is not a file in {dataset}")
-        files.append(LabelledFile(dataset / name, label))
-    return files
-
-
-def find_labelled_files(dataset: Path, app: App) -> list[LabelledFile]:
-    """The dataset's files and labels (labels.csv, else parent folder names), checked against the app."""
-    if not dataset.is_dir():
-        raise SourceError(f"{dataset}: not a folder of labelled files")
-    if (dataset / "labels.csv").is_file():
-        files = _read_labels_csv(dataset)
-    else:
-        suffixes = MEDIA_SUFFIXES[app.sensor.kind]
-        files = [LabelledFile(p, p.parent.name) for p in sorted(dataset.rglob("*"))
-                 if p.is_file() and p.suffix.lower() in suffixes and p.parent != dataset]
-    if not files:
-        raise SourceError(f"{dataset}: no labelled files; put them in one folder per label "
-                          f"({', '.join(app.labels)}) or list them in {dataset / 'labels.csv'} (file,label)")
-    unknown = sorted({f.label for f in files} - set(app.labels))
-    if unknown:
-        raise SourceError(f"{dataset}: label(s) {', '.join(unknown)} are not labels of app {app.name!r} "
-                          f"({', '.join(app.labels)})")
-    return files
 
 
 def run_stream(app: App, target: Target, spec: str) -> list[Event]:
@@ -111,12 +69,19 @@ class ClassificationReport:
 
     labels: tuple[str, ...]
     results: list[dict[str, Any]] = field(default_factory=list)
+    retries: list[Retry] = field(default_factory=list)
 
-    def add(self, item: LabelledFile, inference: InferenceEvent | None) -> None:
-        self.results.append({"file": str(item.path), "label": item.label,
-                             "prediction": inference.top if inference else NO_PREDICTION,
-                             "score": round(inference.top_score, 6) if inference else None,
-                             "raw": inference.raw if inference else None})
+    def add(self, item: LabelledFile, result: FileResult) -> None:
+        prediction = ERROR if result.error is not None else result.prediction or NO_PREDICTION
+        entry = {"file": str(item.path), "label": item.label, "prediction": prediction,
+                 "score": result.score, "raw": result.raw}
+        if result.error is not None:
+            entry["error"] = result.error
+        self.results.append(entry)
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [r for r in self.results if "error" in r]
 
     @property
     def correct(self) -> int:
@@ -127,7 +92,7 @@ class ClassificationReport:
         return self.correct / len(self.results) if self.results else 0.0
 
     def confusion(self) -> dict[str, dict[str, int]]:
-        columns = list(self.labels) + [NO_PREDICTION]
+        columns = list(self.labels) + [NO_PREDICTION] + ([ERROR] if self.errors else [])
         matrix = {label: {column: 0 for column in columns} for label in self.labels}
         for r in self.results:
             matrix[r["label"]][r["prediction"]] += 1
@@ -135,12 +100,23 @@ class ClassificationReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "classification", "files": len(self.results), "correct": self.correct,
-                "accuracy": round(self.accuracy, 6), "confusion": self.confusion(), "results": self.results}
+                "accuracy": round(self.accuracy, 6), "per_class": self.per_class_accuracy(),
+                "confusion": self.confusion(), "errors": len(self.errors),
+                "retries": [{"file": r.file, "worker": r.worker, "error": r.error} for r in self.retries],
+                "results": self.results}
+
+    def per_class_accuracy(self) -> dict[str, float | None]:
+        """Fraction right per true label (None for a label without files)."""
+        out: dict[str, float | None] = {}
+        for label in self.labels:
+            rows = [r for r in self.results if r["label"] == label]
+            out[label] = round(sum(r["prediction"] == label for r in rows) / len(rows), 6) if rows else None
+        return out
 
     def format(self) -> str:
         matrix = self.confusion()
-        columns = [c for c in list(self.labels) + [NO_PREDICTION]
-                   if c != NO_PREDICTION or any(row[c] for row in matrix.values())]
+        columns = [c for c in list(self.labels) + [NO_PREDICTION, ERROR]
+                   if c in self.labels or any(row.get(c) for row in matrix.values())]
         width = max(8, *(len(c) for c in columns), *(len(label) for label in self.labels))
         lines = [f"accuracy {self.accuracy * 100:.1f}% ({self.correct}/{len(self.results)} files)", "",
                  "confusion (rows: true label, columns: predicted)",
@@ -149,19 +125,24 @@ class ClassificationReport:
             lines.append(f"{label:<{width}}" + "".join(f"{matrix[label][c]:>{width + 1}}" for c in columns))
         wrong = [r for r in self.results if r["label"] != r["prediction"]]
         if wrong:
-            lines += ["", "misclassified:"] + [f"  {r['file']}: {r['label']} -> {r['prediction']}" for r in wrong]
+            lines += ["", "misclassified:"] + [f"  {r['file']}: {r['label']} -> {r['prediction']}"
+                                                + (f" ({r['error']})" if "error" in r else "") for r in wrong]
+        if self.retries:
+            lines += ["", "retried on another worker:"] + [f"  {r.file}: {r.error}" for r in self.retries]
         return "\n".join(lines)
 
 
-def evaluate_folder(app: App, target: Target, dataset: Path,
-                    progress: Callable[[int, int], None] | None = None) -> ClassificationReport:
-    """Classify every labelled file of ``dataset`` with ``target`` (opened for ``app``)."""
-    files = find_labelled_files(dataset, app)
-    report = ClassificationReport(app.labels)
-    for index, item in enumerate(files):
-        report.add(item, last_inference(run_stream(app, target, str(item.path))))
-        if progress is not None:
-            progress(index + 1, len(files))
+def evaluate_folder(app: App, target_name: str, options: dict[str, Any], files: list[LabelledFile], *,
+                    workers: int = 1, cluster: str | None = None, explicit_workers: bool = True,
+                    on_done: Callable[[int, str, FileResult], None] | None = None,
+                    on_retry: Callable[[Retry], None] | None = None) -> ClassificationReport:
+    """Classify every labelled file, ``workers`` at a time (or on a Ray ``cluster``); results in file order."""
+    results, retries = evaluate_files(app, target_name, options, [str(f.path) for f in files], workers=workers,
+                                      cluster=cluster, explicit_workers=explicit_workers,
+                                      on_done=on_done, on_retry=on_retry)
+    report = ClassificationReport(app.labels, retries=retries)
+    for item, result in zip(files, results):
+        report.add(item, result)
     return report
 
 
@@ -230,6 +211,7 @@ class StreamReport:
     false_rejects: list[Word]
     false_accepts: list[DetectionEvent]
     stream_ms: float
+    inferences: list[InferenceEvent] = field(default_factory=list)  # score timeline for plots, not in to_dict()
 
     @property
     def hit_rate(self) -> float:
@@ -244,6 +226,8 @@ class StreamReport:
             "false_reject_rate": round(1 - self.hit_rate, 6),
             "false_accepts_per_hour": round(len(self.false_accepts) / hours, 3) if hours else None,
             "mean_delay_after_word_ms": round(sum(delays) / len(delays), 1) if delays else None,
+            "expected": [{"label": w.label, "start_ms": w.start_ms, "end_ms": w.end_ms} for w in self.expected],
+            "detections": [e.to_dict() for e in self.detections],
             "missed": [{"label": w.label, "start_ms": w.start_ms, "end_ms": w.end_ms} for w in self.false_rejects],
             "spurious": [e.to_dict() for e in self.false_accepts],
         }
@@ -289,4 +273,6 @@ def evaluate_stream(app: App, target: Target, stream: Path, words: list[Word],
     events = run_stream(app, target, str(stream))
     detections = [e for e in events if isinstance(e, DetectionEvent)]
     summary = events[-1].to_dict() if events else {}
-    return score_stream(detections, words, reported_labels(app), tolerance_ms, float(summary.get("stream_ms", 0.0)))
+    report = score_stream(detections, words, reported_labels(app), tolerance_ms, float(summary.get("stream_ms", 0.0)))
+    report.inferences = [e for e in events if isinstance(e, InferenceEvent)]
+    return report
