@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import sys
 from contextlib import ExitStack
 from typing import Any
@@ -140,6 +141,11 @@ def run(args: argparse.Namespace) -> int:
     if spec == "browser" and not args.ui:
         raise EdgesimError("--source browser takes its input from the dashboard page: add --ui")
     tail_ms = default_tail_ms(app) if args.tail_ms is None else args.tail_ms
+    firmware_target = args.target != "host" or (args.compare or "host") != "host"
+    if firmware_target and Path(spec).exists():  # files and folders; live cameras deliver their own size
+        from edgesim.sources.frames import check_frames_fit
+
+        check_frames_fit([spec], app.sensor)  # a too-large frame is refused before a firmware target starts
     use_shared_models(lambda text: print(f"edgesim: {text}", file=sys.stderr))
     with ExitStack() as stack:
         target = stack.enter_context(create_target(args.target, **target_options(args)))
