@@ -59,6 +59,10 @@ typedef struct es_qmul {
  * beyond 31 bits; TFLM's behaviour there is undefined). */
 es_status es_quantize_multiplier(double real_multiplier, es_qmul *out);
 
+/* TFLM QuantizeMultiplierSmallerThanOneExp(): es_quantize_multiplier() for
+ * 0 < real < 1 (shift <= 0); ES_ERR_QUANTIZATION elsewhere (TFLM aborts). */
+es_status es_quantize_multiplier_smaller_than_one(double real_multiplier, es_qmul *out);
+
 /* Output clamp range for a fused activation, computed like TFLM's
  * CalculateActivationRangeQuantized() for an int8 output with the given scale
  * and zero point (float arithmetic, round half away from zero).  TANH and
