@@ -186,6 +186,11 @@ static inline void es_channel_requant_at(const es_channel_requant *rq, int32_t c
 void es_requantize_row(const int32_t *acc, const int32_t *bias, const es_channel_requant *rq, int32_t n,
                        int32_t zero_point, int32_t act_min, int32_t act_max, int8_t *out);
 
+/* expf() exactly as glibc computes it (quant/expf.c), the same on every
+ * target: TFLM's float kernels call the C library's expf, and the oracle
+ * runs on glibc while the firmware links newlib. */
+float es_expf(float x);
+
 /* gemmlowp exp_on_negative_values() for a Q5.26 input a <= 0; result Q0.31. */
 int32_t es_exp_on_negative_values_q5_26(int32_t a);
 
