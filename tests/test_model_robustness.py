@@ -88,7 +88,8 @@ def test_unaligned_model_buffer_gives_identical_output(harness: Path, name: str,
 
 
 def test_libfuzzer_target_runs_clean(tmp_path: Path) -> None:
-    models = [shared_path("models", f"{name}.tflite") for name in MODELS]
+    # Seeds: the shared models plus the ToyCar autoencoder (QUANTIZE, DEQUANTIZE).
+    models = [shared_path("models", f"{name}.tflite") for name in [*MODELS, NEW_OP_MODELS[0]]]
     fuzzer = build_harness("fuzz_model", ["tests/fuzz/fuzz_model.c", *kernel_sources(*RUNTIME_SOURCES)], fuzzer=True)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
