@@ -55,11 +55,11 @@ def test_unsupported_custom_op_is_named() -> None:
 
 
 def test_unsupported_builtin_op_is_named_with_version() -> None:
-    def to_add(m: schema.ModelT) -> None:
+    def to_lsh(m: schema.ModelT) -> None:  # an op outside the TFLM set edgesim implements
         code = op_code(m, "SOFTMAX")
-        code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.ADD
+        code.builtinCode = code.deprecatedBuiltinCode = schema.BuiltinOperator.LSH_PROJECTION
         code.version = 3
-    assert "operator 3: unsupported op ADD version 3" in load_error(edited(micro_speech_bytes(), to_add))
+    assert "operator 3: unsupported op LSH_PROJECTION version 3" in load_error(edited(micro_speech_bytes(), to_lsh))
 
 
 def test_op_version_above_kernel_is_refused() -> None:

@@ -88,7 +88,8 @@ def test_unaligned_model_buffer_gives_identical_output(harness: Path, name: str,
 
 
 def test_libfuzzer_target_runs_clean(tmp_path: Path) -> None:
-    models = [shared_path("models", f"{name}.tflite") for name in MODELS]
+    # Seeds: the shared models plus the ToyCar autoencoder (QUANTIZE, DEQUANTIZE).
+    models = [shared_path("models", f"{name}.tflite") for name in [*MODELS, NEW_OP_MODELS[0]]]
     fuzzer = build_harness("fuzz_model", ["tests/fuzz/fuzz_model.c", *kernel_sources(*RUNTIME_SOURCES)], fuzzer=True)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -99,3 +100,37 @@ def test_libfuzzer_target_runs_clean(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=180, env=sanitizer_env(), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "Done" in result.stderr
+
+
+# Models with the elementwise and QUANTIZE/DEQUANTIZE kernels: the MLPerf Tiny
+# ResNet-8 (ADD) and ToyCar autoencoder (float I/O), and single-op models of
+# every new op written at test time (never committed).
+NEW_OP_MODELS = ["mlperf_tiny/model_ToyCar_quant_fullint_micro", "mlperf_tiny/pretrainedResnet_quant"]
+
+
+@pytest.mark.parametrize("name", NEW_OP_MODELS)
+def test_new_op_models_truncated_or_mutated_fail_cleanly(harness: Path, name: str, tmp_path: Path) -> None:
+    model = shared_path("models", f"{name}.tflite")
+    step = max(1, model.stat().st_size // 4000)  # ~4,000 prefixes spread over the whole file
+    counts = run_harness(harness, "truncate", str(model), str(step), cwd=tmp_path, timeout=600)
+    assert counts["missing_detail"] == 0 and counts["load_errors"] + counts["loaded"] == counts["cases"]
+    if "ToyCar" in name:  # cheap to invoke: every mutant that loads also runs
+        counts = run_harness(harness, "mutate", str(model), "2000", "3", cwd=tmp_path, timeout=600)
+        assert counts["missing_detail"] == 0 and counts["bad_plans"] == 0
+        assert counts["loaded"] > 0 and counts["invoke_ok"] > 0 and counts["load_errors"] > 0
+
+
+def test_elementwise_single_op_models_survive_truncation_and_mutation(harness: Path, tmp_path: Path) -> None:
+    from oplib.cases import CASES
+
+    rng = np.random.default_rng(11)
+    ops = [f"{op}{suffix}" for op in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE")
+           for suffix in ("", "/float32")] + ["QUANTIZE", "DEQUANTIZE"]
+    for op in ops:
+        path = tmp_path / f"{op.replace('/', '_')}.tflite"
+        path.write_bytes(CASES[op](rng).model)
+        counts = run_harness(harness, "truncate", str(path), cwd=tmp_path, timeout=300)
+        assert counts["missing_detail"] == 0 and counts["load_errors"] + counts["loaded"] == counts["cases"], op
+        counts = run_harness(harness, "mutate", str(path), "300", "5", cwd=tmp_path, timeout=300)
+        assert counts["missing_detail"] == 0 and counts["bad_plans"] == 0, op
+        assert counts["loaded"] + counts["load_errors"] == 300, op

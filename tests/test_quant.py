@@ -206,6 +206,22 @@ def test_fixed_point_exp_reciprocal(harness) -> None:
     assert [tuple(int(v) for v in line.split()) for line in out] == [reciprocal(x, 12) for x in sums]
 
 
+def test_expf_is_glibc_expf_bit_for_bit(harness) -> None:
+    """es_expf (float SOFTMAX on every target) against the host C library's
+    expf, glibc here as under the oracle: random floats over softmax's range
+    and beyond, the overflow/underflow edges and the special values."""
+    rng = np.random.default_rng(9)
+    values = np.concatenate([rng.uniform(-110, 0, 20000), rng.uniform(0, 90, 3000), rng.normal(0, 1, 3000),
+                             [0.0, -0.0, 88.0, 88.72, 88.73, -87.3, -103.9, -104.0, -1e-30, 1e-30,
+                              np.inf, -np.inf, np.nan]]).astype(np.float32)
+    bits = values.view(np.uint32)
+    out = harness([f"expf {int(b)}" for b in bits])
+    for b, line in zip(bits, out):
+        ours, libc = (np.uint32(int(v)).view(np.float32) for v in line.split())
+        assert (np.isnan(ours) and np.isnan(libc)) or line.split()[0] == line.split()[1], (
+            f"expf({np.uint32(b).view(np.float32)!r}): edgesim {ours!r}, C library {libc!r}")
+
+
 def test_activation_ranges(harness) -> None:
     cases = [(act, scale, zp) for act in (0, 1, 2, 3) for scale in (1e-3, 6 / 255, 0.05, 1.0, 100.0)
              for zp in (-128, -5, 0, 127)]

@@ -22,12 +22,7 @@
 #include <string.h>
 
 #include "edgesim/op.h"
-
-extern const es_op es_op_conv_2d, es_op_depthwise_conv_2d, es_op_fully_connected, es_op_softmax,
-    es_op_average_pool_2d, es_op_max_pool_2d, es_op_reshape, es_op_mean;
-static const es_op *const OPS[] = {&es_op_conv_2d,     &es_op_depthwise_conv_2d, &es_op_fully_connected,
-                                   &es_op_softmax,     &es_op_average_pool_2d,   &es_op_max_pool_2d,
-                                   &es_op_reshape,     &es_op_mean};
+#include "edgesim/ops.h" /* es_all_ops: every registered kernel */
 
 #define MAX_TENSORS 8
 #define MAX_OPTIONS 16
@@ -143,7 +138,10 @@ static void *read_blob(uint32_t n) {
 }
 
 /* Constant tensors sit one byte past an allocation's (aligned) start: the
- * model buffer may have any alignment, so kernels must not assume more. */
+ * model buffer may have any alignment, so kernels must not assume more.
+ * Float32 constants are the exception: float ops require them 4-byte
+ * aligned (a Cortex-M4 faults on unaligned VLDR) and reject other models in
+ * prepare, so here they sit at the aligned start. */
 static void read_tensor(es_tensor *t, void **block) {
   memset(t, 0, sizeof(*t));
   t->type = read_u8();
@@ -160,10 +158,11 @@ static void read_tensor(es_tensor *t, void **block) {
   uint32_t bytes = read_u32();
   t->bytes = bytes;
   if (t->is_constant) {
-    uint8_t *p = (uint8_t *)malloc(bytes + 1u);
-    if (p == NULL || (bytes && !read_exact(p + 1, bytes))) exit(3);
+    const size_t skew = t->type == ES_FLOAT32 ? 0u : 1u;
+    uint8_t *p = (uint8_t *)malloc(bytes + skew);
+    if (p == NULL || (bytes && !read_exact(p + skew, bytes))) exit(3);
     *block = p;
-    t->data = p + 1;
+    t->data = p + skew;
   } else {
     t->data = read_blob(bytes);
     *block = t->data;
@@ -235,8 +234,8 @@ int main(void) {
     }
 
     const es_op *op = NULL;
-    for (size_t i = 0; i < sizeof(OPS) / sizeof(OPS[0]); ++i)
-      if (strcmp(OPS[i]->name, name) == 0) op = OPS[i];
+    for (int32_t i = 0; i < es_all_ops.count; ++i)
+      if (strcmp(es_all_ops.ops[i]->name, name) == 0) op = es_all_ops.ops[i];
     if (op == NULL) return 5;
 
     ctx.persistent = (uint8_t *)malloc(PERSISTENT_CAPACITY);

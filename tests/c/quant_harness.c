@@ -10,7 +10,9 @@
  *   recip1p X                                 result
  *   recip X DIGITS                            result num_bits_over_unit
  *   act ACT SCALE ZP                          status min max
+ *   expf BITS (float bits, decimal)           bits of es_expf(x) and of the C library's expf(x)
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +65,17 @@ int main(void) {
       int32_t lo = 0, hi = 0;
       es_status st = es_activation_range_int8(act, scale, (int32_t)zp, &lo, &hi);
       printf("%d %ld %ld\n", (int)st, (long)lo, (long)hi);
+    } else if (strcmp(op, "expf") == 0) {
+      unsigned long bits;
+      if (scanf("%lu", &bits) != 1) return 2;
+      uint32_t u = (uint32_t)bits, a, b;
+      float x, ours, libc;
+      memcpy(&x, &u, 4);
+      ours = es_expf(x);
+      libc = expf(x);
+      memcpy(&a, &ours, 4);
+      memcpy(&b, &libc, 4);
+      printf("%lu %lu\n", (unsigned long)a, (unsigned long)b);
     } else {
       return 2;
     }

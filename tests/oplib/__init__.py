@@ -10,6 +10,7 @@ Usage::
 """
 from oplib.model import (
     TensorSpec,
+    binary_options,
     conv2d_options,
     depthwise_conv2d_options,
     fully_connected_options,
@@ -19,11 +20,13 @@ from oplib.model import (
     single_op_model,
     softmax_options,
 )
-from oplib.runners import assert_random_cases_equal_tflm, mismatch, run_edgesim, run_tflm
+from oplib.runners import assert_random_cases_equal_tflm, bitwise_equal, mismatch, run_edgesim, run_tflm
 
 __all__ = [
     "TensorSpec",
+    "binary_options",
     "assert_random_cases_equal_tflm",
+    "bitwise_equal",
     "conv2d_options",
     "depthwise_conv2d_options",
     "fully_connected_options",

@@ -22,6 +22,7 @@ import numpy as np
 
 from oplib.model import (
     TensorSpec,
+    binary_options,
     conv2d_options,
     depthwise_conv2d_options,
     fully_connected_options,
@@ -298,6 +299,163 @@ def mean_case(rng: np.random.Generator) -> Case:
                             f"scales=({in_scale:.3g},{out_scale:.3g}) zp=({in_zp},{out_zp})")
 
 
+# --- two-input elementwise ops, QUANTIZE, DEQUANTIZE ---------------------------
+
+def _broadcast_shapes(rng: np.random.Generator, max_rank: int
+                      ) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """(input1, input2, output) shapes: equal, or broadcast along random
+    dimensions with either input shorter (TFLM right-aligns ranks)."""
+    rank = int(rng.integers(1, max_rank + 1))
+    out = tuple(int(v) for v in rng.integers(1, 6, rank))
+    kind = int(rng.integers(0, 4))
+    if kind == 0:
+        return out, out, out
+
+    def operand() -> tuple[int, ...]:
+        keep = int(rng.integers(1, rank + 1))  # trailing dims kept (the rest dropped)
+        dims = [d if rng.integers(0, 3) else 1 for d in out[rank - keep:]]
+        return tuple(dims)
+
+    a, b = (operand(), out) if kind == 1 else (out, operand()) if kind == 2 else (operand(), operand())
+    return a, b, tuple(np.broadcast_shapes(a, b))  # the output shape TFLite derives
+
+
+def _float_data(rng: np.random.Generator, shape: tuple[int, ...], specials: bool = True) -> np.ndarray:
+    """Floats of many magnitudes; sometimes signed zeros, infinities and NaN."""
+    x = (rng.normal(0, 1, shape) * 10.0 ** rng.integers(-3, 4, shape)).astype(np.float32)
+    if specials and x.size and rng.integers(0, 4) == 0:
+        picks = rng.integers(0, x.size, max(1, x.size // 8))
+        x.ravel()[picks] = rng.choice(np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e38, -1e-40], np.float32),
+                                      picks.size)
+    return x
+
+
+def _binary_scales(rng: np.random.Generator, op: str) -> tuple[float, float, float]:
+    """Input and output scales TFLM accepts for `op` (ADD/SUB/SQUARED_DIFFERENCE
+    abort on an output multiplier >= 1), from matched to far apart."""
+    s1 = _log_uniform(rng, 1e-3, 2.0)
+    s2 = s1 * float(rng.choice([1.0, _log_uniform(rng, 0.1, 10.0), _log_uniform(rng, 1e-3, 1e3)]))
+    if op in ("ADD", "SUB"):
+        out = max(s1, s2) * _log_uniform(rng, 2 ** -12, 16.0)
+    elif op == "SQUARED_DIFFERENCE":
+        out = max(s1, s2) ** 2 * _log_uniform(rng, 1.0, 4000.0)
+    else:
+        out = s1 * s2 * _log_uniform(rng, 0.5, 300.0) if op == "MUL" else _log_uniform(rng, 1e-3, 2.0)
+    return s1, s2, out
+
+
+def _binary(rng: np.random.Generator, op: str, dtype: type) -> Case:
+    # TFLM's int8 paths broadcast through 4-D shapes (ProcessBroadcastShapes
+    # aborts beyond); its float paths take 5-D.
+    a_shape, b_shape, out_shape = _broadcast_shapes(rng, 5 if dtype == np.float32 else 4)
+    activation = str(rng.choice(ACTIVATIONS)) if op in ("ADD", "SUB", "MUL") else "NONE"
+    if dtype == np.float32:
+        specs = [TensorSpec(a_shape, dtype=np.float32), TensorSpec(b_shape, dtype=np.float32)]
+        out = TensorSpec(out_shape, dtype=np.float32)
+        inputs = [_float_data(rng, a_shape), _float_data(rng, b_shape)]
+        desc = f"{op} float32 {a_shape} x {b_shape} -> {out_shape} act={activation}"
+    else:
+        s1, s2, so = _binary_scales(rng, op)
+        z1, z2, zo = _zero_point(rng), _zero_point(rng), _output_zero_point(rng, activation)
+        specs = [TensorSpec(a_shape, scale=s1, zero_point=z1), TensorSpec(b_shape, scale=s2, zero_point=z2)]
+        out = TensorSpec(out_shape, scale=so, zero_point=zo)
+        inputs = [_int8(rng, a_shape), _int8(rng, b_shape)]
+        desc = (f"{op} int8 {a_shape} x {b_shape} -> {out_shape} act={activation} "
+                f"scales=({s1:.3g},{s2:.3g},{so:.3g}) zp=({z1},{z2},{zo})")
+    # A constant second operand (a bias, a scale) is common in real models.
+    if rng.integers(0, 4) == 0:
+        specs[1].data = inputs.pop(1)
+    return Case(single_op_model(op, specs, [out], binary_options(op, activation)), inputs, desc)
+
+
+def _binary_cases(op: str) -> tuple[Callable[[np.random.Generator], Case], Callable[[np.random.Generator], Case]]:
+    return (lambda rng: _binary(rng, op, np.int8)), (lambda rng: _binary(rng, op, np.float32))
+
+
+def quantize_case(rng: np.random.Generator) -> Case:
+    shape = tuple(int(v) for v in rng.integers(1, 9, int(rng.integers(1, 5))))
+    out_scale, out_zp = _log_uniform(rng, 1e-4, 10.0), _zero_point(rng)
+    if rng.integers(0, 3):  # float -> int8
+        x = _float_data(rng, shape) * np.float32(out_scale * 100)
+        model = single_op_model("QUANTIZE", [TensorSpec(shape, dtype=np.float32)],
+                                [TensorSpec(shape, scale=out_scale, zero_point=out_zp)], version=1)
+        return Case(model, [x], f"QUANTIZE float32 {shape} -> int8 scale={out_scale:.4g} zp={out_zp}")
+    in_scale, in_zp = out_scale * float(rng.choice([1.0, _log_uniform(rng, 1e-3, 1e3)])), _zero_point(rng)
+    model = single_op_model("QUANTIZE", [TensorSpec(shape, scale=in_scale, zero_point=in_zp)],
+                            [TensorSpec(shape, scale=out_scale, zero_point=out_zp)])
+    return Case(model, [_int8(rng, shape)], f"QUANTIZE int8 {shape} scales=({in_scale:.4g},{out_scale:.4g}) "
+                                            f"zp=({in_zp},{out_zp})")
+
+
+def dequantize_case(rng: np.random.Generator) -> Case:
+    shape = tuple(int(v) for v in rng.integers(1, 9, int(rng.integers(1, 5))))
+    scale = float(rng.choice([_log_uniform(rng, 1e-6, 100.0), 1.0, 1 / 255, 3e-39, 1e36]))
+    zp = _zero_point(rng)
+    model = single_op_model("DEQUANTIZE", [TensorSpec(shape, scale=scale, zero_point=zp)],
+                            [TensorSpec(shape, dtype=np.float32)])
+    return Case(model, [_int8(rng, shape)], f"DEQUANTIZE {shape} scale={scale:.4g} zp={zp}")
+
+
+# --- float32 variants of the conv-family ops --------------------------------
+
+_BIAS_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"}
+
+
+def as_float(case: Case, rng: np.random.Generator) -> Case:
+    """The same single-op model in float32: every int8 tensor (and the int32
+    bias of conv-like ops) becomes an unquantized float32 tensor; constants and
+    inputs keep their real values (dequantized) plus some noise."""
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
+    import flatbuffers
+
+    m = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(case.model, 0))
+    g = m.subgraphs[0]
+    op = g.operators[0]
+    code = m.operatorCodes[op.opcodeIndex]
+    name = next(k for k, v in vars(schema.BuiltinOperator).items() if v == max(code.builtinCode,
+                                                                               code.deprecatedBuiltinCode))
+    bias_index = op.inputs[2] if name in _BIAS_OPS and len(op.inputs) > 2 else -1
+    code.version = 1
+    converted = {}
+    for index, t in enumerate(g.tensors):
+        if t.type != schema.TensorType.INT8 and index != bias_index:
+            continue
+        q = t.quantization
+        scales = np.asarray(q.scale if q is not None and q.scale is not None else [1.0], np.float32)
+        zps = np.asarray(q.zeroPoint if q is not None and q.zeroPoint is not None else [0], np.int64)
+        axis = q.quantizedDimension if q is not None else 0
+        buffer = m.buffers[t.buffer]
+        if buffer.data is not None and len(buffer.data):
+            raw = np.frombuffer(bytes(bytearray(buffer.data)), np.int8 if t.type == schema.TensorType.INT8 else np.int32)
+            values = raw.reshape(t.shape).astype(np.float32)
+            shape = [1] * values.ndim
+            if scales.size > 1:
+                shape[axis] = scales.size
+            if index == bias_index:
+                values = values * np.float32(1e-3)
+            else:
+                values = (values - zps.reshape(shape if zps.size > 1 else [1] * values.ndim)) * scales.reshape(
+                    shape if scales.size > 1 else [1] * values.ndim)
+            buffer.data = values.astype("<f4").tobytes()
+        t.type = schema.TensorType.FLOAT32
+        t.quantization = None
+        converted[index] = (float(scales[0]), int(zps[0]))
+    inputs = []
+    for index, x in zip(g.inputs, case.inputs):
+        if index in converted:
+            scale, zp = converted[index]
+            x = ((x.astype(np.float32) - zp) * np.float32(scale) + rng.normal(0, scale, x.shape)).astype(np.float32)
+        inputs.append(x)
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
+    return Case(bytes(builder.Output()), inputs, case.description.replace(name, f"{name} float32", 1))
+
+
+def _float_variant(make: Callable[[np.random.Generator], Case]) -> Callable[[np.random.Generator], Case]:
+    return lambda rng: as_float(make(rng), rng)
+
+
+
 CASES: dict[str, Callable[[np.random.Generator], Case]] = {
     "CONV_2D": conv2d_case,
     "DEPTHWISE_CONV_2D": depthwise_conv2d_case,
@@ -307,4 +465,15 @@ CASES: dict[str, Callable[[np.random.Generator], Case]] = {
     "MAX_POOL_2D": max_pool2d_case,
     "RESHAPE": reshape_case,
     "MEAN": mean_case,
+    "CONV_2D/float32": _float_variant(conv2d_case),
+    "DEPTHWISE_CONV_2D/float32": _float_variant(depthwise_conv2d_case),
+    "FULLY_CONNECTED/float32": _float_variant(fully_connected_case),
+    "SOFTMAX/float32": _float_variant(softmax_case),
+    "AVERAGE_POOL_2D/float32": _float_variant(average_pool2d_case),
+    "MAX_POOL_2D/float32": _float_variant(max_pool2d_case),
+    "MEAN/float32": _float_variant(mean_case),
+    **{f"{op}{suffix}": make for op in ("ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM", "SQUARED_DIFFERENCE")
+       for suffix, make in zip(("", "/float32"), _binary_cases(op))},
+    "QUANTIZE": quantize_case,
+    "DEQUANTIZE": dequantize_case,
 }

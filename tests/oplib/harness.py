@@ -42,7 +42,6 @@ def harness_executable(sanitize: bool = True, mcu_loops: bool = False) -> str:
     """mcu_loops: compile the kernels' microcontroller loop orders
     (ES_OPS_FORCE_MCU_LOOPS) so the host tests them too."""
     sources = ["tests/c/op_harness.c", *kernel_sources("common", "ops", "quant")]
-    sources = [s for s in sources if not str(s).endswith("registry.c")]
     name = "op_harness" + ("" if sanitize else "_fast") + ("_mcu" if mcu_loops else "")
     flags = ["-DES_OPS_FORCE_MCU_LOOPS"] if mcu_loops else []
     return str(build_harness(name, sources, sanitize=sanitize, extra_flags=flags))

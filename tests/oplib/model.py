@@ -43,6 +43,15 @@ OPS: dict[str, tuple[int, int, int]] = {
     "MAX_POOL_2D": (schema.BuiltinOperator.MAX_POOL_2D, schema.BuiltinOptions.Pool2DOptions, 2),
     "RESHAPE": (schema.BuiltinOperator.RESHAPE, schema.BuiltinOptions.ReshapeOptions, 1),
     "MEAN": (schema.BuiltinOperator.MEAN, schema.BuiltinOptions.ReducerOptions, 2),
+    "ADD": (schema.BuiltinOperator.ADD, schema.BuiltinOptions.AddOptions, 2),
+    "SUB": (schema.BuiltinOperator.SUB, schema.BuiltinOptions.SubOptions, 2),
+    "MUL": (schema.BuiltinOperator.MUL, schema.BuiltinOptions.MulOptions, 2),
+    "MAXIMUM": (schema.BuiltinOperator.MAXIMUM, schema.BuiltinOptions.MaximumMinimumOptions, 2),
+    "MINIMUM": (schema.BuiltinOperator.MINIMUM, schema.BuiltinOptions.MaximumMinimumOptions, 2),
+    "SQUARED_DIFFERENCE": (schema.BuiltinOperator.SQUARED_DIFFERENCE,
+                           schema.BuiltinOptions.SquaredDifferenceOptions, 2),
+    "QUANTIZE": (schema.BuiltinOperator.QUANTIZE, schema.BuiltinOptions.QuantizeOptions, 2),
+    "DEQUANTIZE": (schema.BuiltinOperator.DEQUANTIZE, schema.BuiltinOptions.DequantizeOptions, 2),
 }
 
 PADDING = {"SAME": schema.Padding.SAME, "VALID": schema.Padding.VALID}
@@ -160,6 +169,18 @@ def reducer_options(keep_dims: bool) -> schema.ReducerOptionsT:
     o = schema.ReducerOptionsT()
     o.keepDims = keep_dims
     return o
+
+
+def binary_options(op: str, activation: str = "NONE") -> Any:
+    """Options of ADD, SUB, MUL (fused activation) or MAXIMUM, MINIMUM,
+    SQUARED_DIFFERENCE (none)."""
+    if op in ("ADD", "SUB", "MUL"):
+        o = {"ADD": schema.AddOptionsT, "SUB": schema.SubOptionsT, "MUL": schema.MulOptionsT}[op]()
+        o.fusedActivationFunction = ACTIVATION[activation]
+        return o
+    if op in ("MAXIMUM", "MINIMUM"):
+        return schema.MaximumMinimumOptionsT()
+    return schema.SquaredDifferenceOptionsT()
 
 
 def single_op_model(op: str, inputs: Sequence[TensorSpec | None], outputs: Sequence[TensorSpec],

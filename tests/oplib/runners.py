@@ -44,6 +44,16 @@ def run_edgesim(model: bytes, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
     return list(outputs)
 
 
+def bitwise_equal(expected: np.ndarray, actual: np.ndarray) -> bool:
+    """Same shape, dtype and bits (floats: the same NaNs and signed zeros)."""
+    if expected.shape != actual.shape or expected.dtype != actual.dtype:
+        return False
+    if expected.dtype.kind == "f":
+        kind = f"u{expected.dtype.itemsize}"
+        return bool(np.array_equal(np.ascontiguousarray(expected).view(kind), np.ascontiguousarray(actual).view(kind)))
+    return bool(np.array_equal(expected, actual))
+
+
 def mismatch(model: bytes, inputs: Sequence[np.ndarray], description: str = "") -> str | None:
     """None when edgesim reproduces TFLM exactly (or both reject the model),
     else a one-line explanation for the test report."""
@@ -62,7 +72,15 @@ def mismatch(model: bytes, inputs: Sequence[np.ndarray], description: str = "") 
     for i, (e, a) in enumerate(zip(expected, actual)):
         if e.shape != a.shape or e.dtype != a.dtype:
             return f"{description}: output {i} is {a.dtype}{a.shape}, TFLM gives {e.dtype}{e.shape}"
-        if not np.array_equal(e, a):
+        if e.dtype.kind == "f":
+            # Bit-identical floats: equal values, the same NaNs and signed zeros.
+            kind = f"u{e.dtype.itemsize}"
+            differ = np.ascontiguousarray(e).view(kind) != np.ascontiguousarray(a).view(kind)
+            if differ.any():
+                first = int(np.flatnonzero(differ)[0])
+                return (f"{description}: output {i} differs in {int(differ.sum())} of {differ.size} values "
+                        f"(first at {first}: {a.ravel()[first]!r}, TFLM {e.ravel()[first]!r})")
+        elif not np.array_equal(e, a):
             diff = np.abs(e.astype(np.int64) - a.astype(np.int64))
             return f"{description}: output {i} differs in {int((diff > 0).sum())} of {diff.size} values (max {diff.max()})"
     return None

@@ -134,3 +134,32 @@ int es_op_forward_overlap(int32_t in_h, int32_t in_w, int32_t in_c, int32_t out_
   *offset = (int32_t)-lead;
   return 1;
 }
+
+es_status es_op_prepare_binary(es_op_context *ctx, const es_binary_messages *messages, size_t size,
+                               int activation_field, es_binary_op_data **out) {
+  if (es_op_input_count(ctx) != 2 || es_op_output_count(ctx) != 1)
+    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, messages->arity);
+  const es_tensor *in1 = es_op_input(ctx, 0);
+  const es_tensor *in2 = es_op_input(ctx, 1);
+  const es_tensor *output = es_op_output(ctx, 0);
+  if (in1 == 0 || in2 == 0 || output == 0) return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, messages->arity);
+  if (in1->type != output->type || in2->type != output->type ||
+      (output->type != ES_INT8 && output->type != ES_FLOAT32))
+    return es_op_fail(ctx, ES_ERR_UNSUPPORTED, messages->types);
+  const int is_float = output->type == ES_FLOAT32;
+  if (is_float && (!es_op_is_aligned(in1, 4) || !es_op_is_aligned(in2, 4)))
+    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, messages->types);
+  if (!is_float && messages->quant != 0 &&
+      (!es_op_is_int8_per_tensor(in1) || !es_op_is_int8_per_tensor(in2) || !es_op_is_int8_per_tensor(output)))
+    return es_op_fail(ctx, ES_ERR_QUANTIZATION, messages->quant);
+  es_binary_op_data *data = (es_binary_op_data *)es_op_alloc_persistent(ctx, size);
+  if (data == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, messages->arena);
+  const es_shape s1 = es_op_shape_of(in1), s2 = es_op_shape_of(in2), so = es_op_shape_of(output);
+  if (es_broadcast_init(&s1, &s2, &so, &data->bc) != ES_OK) return es_op_fail(ctx, ES_ERR_SHAPE, messages->shape);
+  data->is_float = is_float;
+  data->activation = activation_field < 0 ? ES_ACT_NONE : es_op_option_int(ctx, activation_field, ES_ACT_NONE);
+  es_activation_range_f32(data->activation, &data->activation_f32.min, &data->activation_f32.max);
+  es_op_set_data(ctx, data);
+  *out = data;
+  return ES_OK;
+}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "edgesim/nn_conv.h"
+#include "edgesim/nn_elementwise.h"
 #include "edgesim/op.h"
 #include "edgesim/quant.h"
 #include "edgesim/tensor.h"
@@ -109,5 +110,56 @@ static inline int32_t es_op_load_i32(const int32_t *base, int32_t i) {
 static inline float es_op_channel_scale(const es_tensor *t, int32_t i) {
   return t->quant.channel_count > 1 ? es_load_f32(t->quant.channel_scales + 4 * i) : t->quant.scale;
 }
+
+/* The shape of a tensor as an es_shape. */
+static inline es_shape es_op_shape_of(const es_tensor *t) {
+  es_shape s;
+  s.rank = t->rank;
+  for (int32_t i = 0; i < ES_MAX_DIMS; ++i) s.d[i] = i < t->rank ? t->dims[i] : 1;
+  return s;
+}
+
+/* --- Two-input elementwise ops (ADD, SUB, MUL, MAXIMUM, ...) -------------
+ * A kernel computes one output row of n values from inputs a and b, which
+ * advance by step_a / step_b elements (0: one value repeated, or 1). */
+typedef void (*es_op_row_fn)(const void *params, const void *a, int32_t step_a, const void *b, int32_t step_b,
+                             void *out, int32_t n);
+
+/* Walks the broadcast output row by row (ops/broadcast.c); in_size and
+ * out_size are the element sizes in bytes. */
+void es_op_broadcast_rows(const es_broadcast *bc, size_t in_size, size_t out_size, es_op_row_fn row,
+                          const void *params, const void *in1, const void *in2, void *out);
+
+/* ADD/SUB/SQUARED_DIFFERENCE input rescaling (TFLM):
+ * MultiplyByQuantizedMultiplierSmallerThanOneExp((x + offset) * 2^left_shift, m). */
+static inline int32_t es_op_scaled_input(int32_t x, int32_t offset, int left_shift, es_qmul m) {
+  return es_multiply_by_quantized_multiplier((int32_t)((uint32_t)(x + offset) << left_shift), m.multiplier, m.shift);
+}
+
+/* The error texts of one binary op, each starting with the op's name. */
+typedef struct es_binary_messages {
+  const char *arity;      /* "ADD: expects two inputs and one output" */
+  const char *types;      /* inputs and output must share int8 or float32 */
+  const char *shape;      /* shapes do not broadcast to the output */
+  const char *quant;      /* int8 tensors need one positive scale and zero point
+                           * (NULL: the op ignores quantization, e.g. MAXIMUM) */
+  const char *arena;      /* arena too small for op data */
+} es_binary_messages;
+
+/* What every binary op's prepare() stores first in its op data. */
+typedef struct es_binary_op_data {
+  int is_float;
+  es_broadcast bc;
+  es_range_f32 activation_f32; /* float fused activation */
+  int32_t activation;          /* the fused activation code (int8 ops compute their clamp) */
+} es_binary_op_data;
+
+/* Validates two inputs and one output of one type (int8, per-tensor
+ * quantized, or float32) whose shapes broadcast to the output's; allocates
+ * `size` bytes (>= sizeof(es_binary_op_data)) of op data, fills its
+ * es_binary_op_data head (activation from option field `activation_field`,
+ * or none when -1) and sets it as the node's data. */
+es_status es_op_prepare_binary(es_op_context *ctx, const es_binary_messages *messages, size_t size,
+                               int activation_field, es_binary_op_data **out);
 
 #endif /* EDGESIM_OPS_OP_COMMON_H */

@@ -39,6 +39,14 @@ static const es_op *const k_all_ops[] = {
     &es_op_transpose_conv,
     &es_op_batch_matmul,
     &es_op_svdf,
+    &es_op_add,
+    &es_op_sub,
+    &es_op_mul,
+    &es_op_maximum,
+    &es_op_minimum,
+    &es_op_squared_difference,
+    &es_op_quantize,
+    &es_op_dequantize,
 };
 
 const es_op_set es_all_ops = {k_all_ops, (int32_t)(sizeof k_all_ops / sizeof k_all_ops[0])};

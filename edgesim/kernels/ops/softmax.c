@@ -125,14 +125,15 @@ es_status es_softmax_s8(const es_softmax_params *d, int32_t rows, int32_t depth,
 
 /* TFLM's float Softmax: exp((x - max) * beta) per value (the row maximum
  * folded with std::max from the lowest float), summed in order, then each
- * exponential divided by the sum.  The output may alias the input. */
+ * exponential divided by the sum.  expf is glibc's, on every target
+ * (es_expf).  The output may alias the input. */
 es_status es_softmax_f32(float beta, int32_t rows, int32_t depth, const float *in, float *out) {
   for (int32_t r = 0; r < rows; ++r, in += depth, out += depth) {
     float max = -FLT_MAX;
     for (int32_t c = 0; c < depth; ++c) max = max < in[c] ? in[c] : max;
     float sum = 0.0f;
     for (int32_t c = 0; c < depth; ++c) {
-      const float e = expf((in[c] - max) * beta);
+      const float e = es_expf((in[c] - max) * beta);
       out[c] = e;
       sum += e;
     }

@@ -29,6 +29,12 @@ es_status es_quantize_multiplier(double real_multiplier, es_qmul *out) {
   return ES_OK;
 }
 
+es_status es_quantize_multiplier_smaller_than_one(double real_multiplier, es_qmul *out) {
+  if (!(real_multiplier > 0.0 && real_multiplier < 1.0)) return ES_ERR_QUANTIZATION;
+  const es_status st = es_quantize_multiplier(real_multiplier, out);
+  return st == ES_OK && out->shift <= 0 ? ES_OK : ES_ERR_QUANTIZATION;
+}
+
 /* TFLM's Quantize(): zero_point + (int32)round(f / scale) in float, failing
  * when the rounded value does not fit int32. */
 static es_status quantize_activation_bound(float scale, int32_t zero_point, float f, int32_t *q) {

@@ -10,6 +10,14 @@
  * es_op_context), so it can be called by the interpreter's thin
  * prepare/invoke layer (ops/<op>.c), by build-time compiled models, and
  * directly by tests.  Requantization goes through quant/ (edgesim/quant.h).
+ *
+ * The kernels are declared per family: edgesim/nn_conv.h (conv, depthwise,
+ * fully connected, pools, softmax, mean, reshape) and edgesim/nn_elementwise.h
+ * (two-input ops with TFLM broadcasting via es_broadcast, QUANTIZE,
+ * DEQUANTIZE).  A float kernel (_f32) takes an es_range_f32 clamp from
+ * es_activation_range_f32() and applies it with es_clamp_f32() (quant.h).
+ * In ops/, op_common.h has the shared prepare helpers (es_op_prepare_binary,
+ * es_op_broadcast_rows, es_op_prepare_pool, ...).
  */
 #ifndef EDGESIM_KERNEL_TYPES_H
 #define EDGESIM_KERNEL_TYPES_H

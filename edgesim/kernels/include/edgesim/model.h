@@ -9,7 +9,9 @@
  *   const int8_t *scores = es_model_output(&model, 0)->data;
  *
  * es_model_load validates the whole flatbuffer (every offset, vtable, vector
- * and string is bounds-checked; the model buffer may have any alignment),
+ * and string is bounds-checked; the model buffer may have any alignment,
+ * except that float32 ops refuse float32 constants that are not 4-byte
+ * aligned: a Cortex-M4 faults on unaligned float loads),
  * resolves every operator against an es_op_set (unsupported ops fail here,
  * with name and version), runs every op's prepare(), and plans all activation
  * memory by tensor lifetime inside the arena.  Everything the model needs at

@@ -56,6 +56,14 @@ extern const es_op es_op_l2_normalization;
 extern const es_op es_op_transpose_conv;
 extern const es_op es_op_batch_matmul;
 extern const es_op es_op_svdf;
+extern const es_op es_op_add;
+extern const es_op es_op_sub;
+extern const es_op es_op_mul;
+extern const es_op es_op_maximum;
+extern const es_op es_op_minimum;
+extern const es_op es_op_squared_difference;
+extern const es_op es_op_quantize;
+extern const es_op es_op_dequantize;
 
 /* Every op above (ops/registry.c). */
 extern const es_op_set es_all_ops;

@@ -59,6 +59,10 @@ typedef struct es_qmul {
  * beyond 31 bits; TFLM's behaviour there is undefined). */
 es_status es_quantize_multiplier(double real_multiplier, es_qmul *out);
 
+/* TFLM QuantizeMultiplierSmallerThanOneExp(): es_quantize_multiplier() for
+ * 0 < real < 1 (shift <= 0); ES_ERR_QUANTIZATION elsewhere (TFLM aborts). */
+es_status es_quantize_multiplier_smaller_than_one(double real_multiplier, es_qmul *out);
+
 /* Output clamp range for a fused activation, computed like TFLM's
  * CalculateActivationRangeQuantized() for an int8 output with the given scale
  * and zero point (float arithmetic, round half away from zero).  TANH and
@@ -181,6 +185,11 @@ static inline void es_channel_requant_at(const es_channel_requant *rq, int32_t c
  * DSP form (SMMULR/QADD/SSAT). */
 void es_requantize_row(const int32_t *acc, const int32_t *bias, const es_channel_requant *rq, int32_t n,
                        int32_t zero_point, int32_t act_min, int32_t act_max, int8_t *out);
+
+/* expf() exactly as glibc computes it (quant/expf.c), the same on every
+ * target: TFLM's float kernels call the C library's expf, and the oracle
+ * runs on glibc while the firmware links newlib. */
+float es_expf(float x);
 
 /* gemmlowp exp_on_negative_values() for a Q5.26 input a <= 0; result Q0.31. */
 int32_t es_exp_on_negative_values_q5_26(int32_t a);
