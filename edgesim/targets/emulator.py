@@ -43,6 +43,8 @@ class EmulatorTarget(FirmwareTarget):
         "timeout": f"seconds without an answer before the firmware counts as hung (default {DEFAULT_TIMEOUT_S:.0f})",
         "features": "also return the firmware's model inputs (FEATURES frames) in .features",
         "model": "model path or store name replacing the app's model",
+        "link_faults": "damage this fraction of the UART's bytes both ways (flips, drops, repeats, stalls) to "
+                       "test the link's recovery, e.g. 1e-3 (uart channel only)",
     }
 
     def __init__(self, **options: Any) -> None:
@@ -51,6 +53,8 @@ class EmulatorTarget(FirmwareTarget):
         self.channel = str(options.get("channel") or "uart")
         if self.channel not in ("uart", "semihosting"):
             raise TargetError(f"channel must be 'uart' or 'semihosting', not {self.channel!r}")
+        if self.link_faults and self.channel != "uart":
+            raise TargetError("link_faults applies to the uart channel (semihosting files do not lose bytes)")
         self._bulk: list[tuple[int, bytes]] = []  # frames for the semihosting channel
 
     def _check_board(self) -> None:
@@ -109,6 +113,8 @@ class EmulatorTarget(FirmwareTarget):
         for message in messages:
             if isinstance(message, p.Fault):
                 raise TargetError(message.describe())
+            if isinstance(message, p.Repeat):
+                continue  # acknowledgements: nothing is lost in a file
             if isinstance(message, p.Hello):
                 self._expect_hello(message)
             elif isinstance(message, p.End):
