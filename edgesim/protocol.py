@@ -395,6 +395,7 @@ class Link:
         self._last_progress = time.monotonic()  # a frame or an acknowledgement arrived (or we polled)
         self._last_moved = self._last_progress   # a frame or an acknowledgement arrived
         self._next_poll_s = retry_s
+        self._poll_answered = True
         self._stats = dict.fromkeys(("duplicates", "out_of_order", "repeats_asked", "repeats_received", "resent",
                                      "polls"), 0)
 
@@ -426,7 +427,8 @@ class Link:
     # ---- receiving ------------------------------------------------------------
 
     def expect_sequence(self, seq: int) -> None:
-        """The next device frame must carry ``seq`` (after a handshake skipped frames unchecked)."""
+        """The next device frame must carry ``seq``: the session starts there (after a handshake
+        took frames unchecked).  Frames already queued stay as they are."""
         self._rx_seq = seq & 0xFFFF
         self._asked_for = None
 
@@ -457,13 +459,15 @@ class Link:
 
     def receive_frame(self, timeout: float | None = None, waiting_for: str = "a frame",
                       check_sequence: bool = True) -> Frame:
-        """The next frame; ``check_sequence=False`` takes any numbered frame (a handshake skipping old ones)."""
+        """The next frame.  Strict links check its number here (``check_sequence=False`` takes any,
+        for a handshake skipping old frames); reliable links order frames as they arrive, once
+        expect_sequence() has said where the session starts (every frame before that)."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         while True:
             while self._queue:
                 frame = self._queue.popleft()
-                if not check_sequence or self._in_order(frame):
+                if self.repeats or not check_sequence or self._in_order(frame):
                     return frame
             remaining = deadline - time.monotonic()
             self._pump(max(0.0, min(remaining, IDLE_RESYNC_S)))
@@ -490,8 +494,8 @@ class Link:
         for frame in frames:
             if frame.type == REPEAT:
                 self._on_repeat(frame)
-            else:
-                self._queue.append(frame)
+            elif not self.repeats or self._rx_seq is None or self._in_order(frame):
+                self._queue.append(frame)  # reliable links drop duplicates and ask for gaps on arrival
 
     def _in_order(self, frame: Frame) -> bool:
         """Sequence check of a numbered frame: True to deliver it."""
@@ -519,6 +523,8 @@ class Link:
         """The device's acknowledgement ("I have everything before seq"), maybe asking for a resend from seq."""
         if not self.repeats:
             return
+        if frame.flags & _p.FLAG_POLL:
+            self._poll_answered = True
         acked = 0
         while self._unacked and 0 < (frame.seq - self._unacked[0][0]) & 0xFFFF <= 0x8000:
             self._unacked_bytes -= len(self._unacked.popleft()[1])
@@ -546,6 +552,14 @@ class Link:
         if self._rx_seq is None or now - self._last_progress < self._next_poll_s:
             return  # no session yet (the handshake repeats CONFIG instead), or not quiet for long enough
         self._stats["polls"] += 1
-        self.transport.write(_p.encode_repeat(_p.FLAG_RESEND | _p.FLAG_POLL, self._rx_seq))
+        # On a damaged line the device may be waiting for the rest of a "frame" whose header was
+        # garbage, swallowing whatever we send up to the length it declared (a new poll every second
+        # keeps its idle timer from expiring).  Zero bytes are never a frame: MAX_FRAME of them
+        # complete any such candidate, so its CRC fails and the poll behind them is seen.
+        # Only after a poll went unanswered: the flush costs the line a quarter second.
+        stuck = not self._poll_answered and (self.troubled() or self._stats["repeats_received"])
+        flush = bytes(MAX_FRAME) if stuck else b""
+        self._poll_answered = False
+        self.transport.write(flush + _p.encode_repeat(_p.FLAG_RESEND | _p.FLAG_POLL, self._rx_seq))
         self._last_progress = now
         self._next_poll_s = min(self._next_poll_s * 2, 4 * self.retry_s)

@@ -62,12 +62,17 @@ static void write_kept(const kept_frame *frame) {
   if (frame->length > first) board_link_write(history, frame->length - first);
 }
 
-/* Resends every frame from `from` on; 0 when some of them are no longer kept. */
+/* Resends up to RESEND_FRAMES frames from `from` on (the host asks again for
+ * the rest; a bigger burst only queues up behind a slow line); 0 when `from`
+ * is no longer kept. */
+#define RESEND_FRAMES 4u
 static int resend_from(uint16_t from) {
   uint16_t missing = (uint16_t)(tx_seq - from);
   if (missing == 0) return 1;
   if (missing > kept_count) return 0;
-  for (uint32_t i = kept_count - missing; i < kept_count; ++i) write_kept(&kept[(kept_first + i) % HISTORY_FRAMES]);
+  uint32_t first = kept_count - missing;
+  uint32_t end = missing > RESEND_FRAMES ? first + RESEND_FRAMES : kept_count;
+  for (uint32_t i = first; i < end; ++i) write_kept(&kept[(kept_first + i) % HISTORY_FRAMES]);
   return 1;
 }
 

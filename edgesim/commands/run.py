@@ -61,12 +61,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seconds", type=float, metavar="S", help="stop after S seconds of input")
     parser.add_argument("--board", metavar="BOARD", help="board for the emulator/renode/device targets")
     parser.add_argument("--port", metavar="PORT", help="serial port for the device target")
+    parser.add_argument("--link-faults", type=float, metavar="RATE",
+                        help="emulator: damage this fraction of the UART's bytes (bit flips, drops, repeats, stalls) "
+                             "to test the link's recovery, e.g. 1e-3; the summary counts what it took")
     parser.set_defaults(func=run)
 
 
 def target_options(args: argparse.Namespace) -> dict[str, Any]:
     """Target-specific options given on the command line (unknown ones are rejected by the target)."""
-    return {name: value for name in ("board", "port") if (value := getattr(args, name, None)) is not None}
+    return {name: value for name in ("board", "port", "link_faults") if (value := getattr(args, name, None)) is not None}
 
 
 def run(args: argparse.Namespace) -> int:
