@@ -149,6 +149,10 @@ class FirmwareTarget(Target):
         """How messages name what runs the firmware."""
         return self.backend
 
+    def _lossy_link(self) -> bool:
+        """Whether the transport can damage or lose bytes (then the link acknowledges and repeats)."""
+        return True
+
     def _hello_wait(self) -> str:
         """What the handshake waits for, as its timeout message says it."""
         return f"the firmware's HELLO in answer to CONFIG ({self._describe_backend()})"
@@ -179,7 +183,7 @@ class FirmwareTarget(Target):
         try:
             # A damaged line loses a frame every few dozen: poll sooner than a clean line's 1 s.
             retry_s = 0.3 if self.link_faults > 0 else 1.0
-            self.link = p.Link(self.transport, timeout=self.timeout, repeats=True, retry_s=retry_s,
+            self.link = p.Link(self.transport, timeout=self.timeout, repeats=self._lossy_link(), retry_s=retry_s,
                                name=self._describe_backend())
             self._handshake(self._hello_wait())
         except BaseException:
