@@ -131,6 +131,7 @@ class FirmwareTarget(Target):
         self._inferences_counted = 0
         self._link_counters: dict[str, int] = {}  # of the last link, kept after close()
         self._faults_injected: dict[str, int] = {}
+        self._device_link: dict[str, int] = {}  # the firmware's receive counters, from its END answer
 
     # ---- what a subclass provides -------------------------------------------
 
@@ -286,6 +287,7 @@ class FirmwareTarget(Target):
                                     f"the stream)")
             if isinstance(message, p.End):
                 self.stack_used = max(self.stack_used, message.stack_bytes)
+                self._device_link = {"device_rejected": message.rejected, "device_skipped": message.skipped}
                 return events
             events.extend(self._to_events(message))
 
@@ -422,12 +424,12 @@ class FirmwareTarget(Target):
             out["stack_high_water_bytes"] = self.stack_used
         link = self.link.counters() if self.link is not None else dict(self._link_counters)
         if link:
-            out["link"] = link
-            damaged = link["rejected"] + link["out_of_order"]
-            if damaged or link["resent"]:
+            out["link"] = link = {**link, **self._device_link}
+            damaged = link["rejected"] + link["out_of_order"] + link.get("device_rejected", 0)
+            if damaged:  # resends alone also come from polling a busy device: not worth a warning
                 out["warnings"] = [f"the link to {self._describe_backend()} damaged or lost {damaged} frames "
-                                   f"({link['skipped']} bytes skipped); {link['resent']} frames were sent again "
-                                   f"and {link['duplicates']} duplicates dropped: no result was affected"]
+                                   f"({link['skipped']} bytes skipped); every one was detected: {link['resent']} "
+                                   f"frames were sent again and {link['duplicates']} duplicates dropped"]
         injected = getattr(self.transport, "injected", None) or self._faults_injected
         if injected:
             self._faults_injected = dict(injected)
