@@ -366,14 +366,14 @@ class Link:
     acknowledges each frame, and at most ``window`` frames (and
     ``window_bytes``) wait unacknowledged, kept for the device's repeat
     requests.  A line quiet for ``retry_s`` is polled (REPEAT with
-    FLAG_POLL), backing off to 4x retry_s while nothing moves; the answer
-    makes the link go back and resend unless the missing frame was sent
-    less than retry_s ago (it may still be on the wire).
+    FLAG_POLL), backing off to 4x retry_s while nothing moves; the line is
+    first-in first-out, so the answer says exactly what was lost both ways
+    before the poll, and that is sent again.
     ``counters()`` says what it took.
     """
 
     def __init__(self, transport: Transport, timeout: float = 5.0, *, repeats: bool = False,
-                 retry_s: float = 1.0, window: int = 4, window_bytes: int = 2 * MAX_FRAME,
+                 retry_s: float = 1.0, window: int = 8, window_bytes: int = 4 * MAX_FRAME,
                  name: str = "the device") -> None:
         self.transport = transport
         self.timeout = timeout
@@ -396,6 +396,7 @@ class Link:
         self._last_moved = self._last_progress   # a frame or an acknowledgement arrived
         self._next_poll_s = retry_s
         self._poll_answered = True
+        self._poll_at = 0.0
         self._stats = dict.fromkeys(("duplicates", "out_of_order", "repeats_asked", "repeats_received", "resent",
                                      "polls"), 0)
 
@@ -515,15 +516,17 @@ class Link:
         if self._asked_for != self._rx_seq or (self._last_ahead - frame.seq) & 0xFFFF <= 0x8000:
             self._asked_for = self._rx_seq
             self._stats["repeats_asked"] += 1
-            self.transport.write(_p.encode_repeat(_p.FLAG_RESEND, self._rx_seq))
+            self.transport.write(_p.encode_repeat(_p.FLAG_RESEND, self._rx_seq, self._tx_seq))
         self._last_ahead = frame.seq
         return False
 
     def _on_repeat(self, frame: Frame) -> None:
-        """The device's acknowledgement ("I have everything before seq"), maybe asking for a resend from seq."""
+        """The device's acknowledgement ("I have everything before seq"), maybe asking for a resend from
+        seq, and telling the number of its next frame (any below it that we lack was lost)."""
         if not self.repeats:
             return
-        if frame.flags & _p.FLAG_POLL:
+        answers_poll = bool(frame.flags & _p.FLAG_POLL)
+        if answers_poll:
             self._poll_answered = True
         acked = 0
         while self._unacked and 0 < (frame.seq - self._unacked[0][0]) & 0xFFFF <= 0x8000:
@@ -531,16 +534,27 @@ class Link:
             acked += 1
         if acked:
             self._progress()
+        if len(frame.payload) >= 2 and self._rx_seq is not None:
+            device_next = frame.payload[0] | frame.payload[1] << 8
+            lost = 0 < (device_next - self._rx_seq) & 0xFFFF <= 0x8000
+            if lost and (answers_poll or self._asked_for != self._rx_seq):
+                self._asked_for = self._rx_seq
+                self._stats["repeats_asked"] += 1
+                self.transport.write(_p.encode_repeat(_p.FLAG_RESEND, self._rx_seq, self._tx_seq))
         if frame.flags & _p.FLAG_RESEND and self._unacked and self._unacked[0][0] == frame.seq:
+            # After a gap the device drops everything, so all of it goes again; a poll's answer
+            # covers what was sent before the poll (later frames are still on their way).
             now = time.monotonic()
-            # The device drops everything after a gap, so all of it goes again - unless this answers
-            # a poll and the missing frame was sent so recently that it may still be on the wire.
-            if frame.flags & _p.FLAG_POLL and now - self._unacked[0][2] < self.retry_s:
+            count = len(self._unacked) if not answers_poll else \
+                sum(1 for _, _, sent in self._unacked if sent <= self._poll_at)
+            if count == 0:
                 return
-            self._unacked = collections.deque((seq, data, now) for seq, data, _ in self._unacked)
+            resend = [self._unacked[i] for i in range(count)]
+            for i, (seq, data, _) in enumerate(resend):
+                self._unacked[i] = (seq, data, now)
             self._stats["repeats_received"] += 1
-            self._stats["resent"] += len(self._unacked)
-            self.transport.write(b"".join(data for _, data, _ in self._unacked))
+            self._stats["resent"] += count
+            self.transport.write(b"".join(data for _, data, _ in resend))
 
     def _progress(self) -> None:
         self._last_progress = self._last_moved = time.monotonic()
@@ -560,6 +574,7 @@ class Link:
         stuck = not self._poll_answered and (self.troubled() or self._stats["repeats_received"])
         flush = bytes(MAX_FRAME) if stuck else b""
         self._poll_answered = False
-        self.transport.write(flush + _p.encode_repeat(_p.FLAG_RESEND | _p.FLAG_POLL, self._rx_seq))
+        self._poll_at = now
+        self.transport.write(flush + _p.encode_repeat(_p.FLAG_POLL, self._rx_seq, self._tx_seq))
         self._last_progress = now
         self._next_poll_s = min(self._next_poll_s * 2, 4 * self.retry_s)

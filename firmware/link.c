@@ -12,7 +12,7 @@
 /* Bytes of sent frames kept for repeats; a host that asks for an older frame
  * gets an ERROR frame instead. */
 #ifndef FW_LINK_HISTORY_BYTES
-#define FW_LINK_HISTORY_BYTES 8192u
+#define FW_LINK_HISTORY_BYTES (3u * ES_PROTO_MAX_FRAME)
 #endif
 #define HISTORY_FRAMES 64u
 
@@ -99,9 +99,10 @@ void link_send_error(uint16_t status, uint16_t stage, uint16_t seq, const char *
 }
 
 static void send_repeat(uint8_t flags, uint16_t next) {
-  uint8_t frame[ES_PROTO_HEADER_BYTES + ES_PROTO_CRC_BYTES];
+  uint8_t frame[ES_PROTO_HEADER_BYTES + ES_PROTO_REPEAT_BYTES + ES_PROTO_CRC_BYTES];
   size_t written = 0;
-  if (es_proto_encode_repeat(flags, next, frame, sizeof frame, &written) == ES_OK) board_link_write(frame, written);
+  if (es_proto_encode_repeat(flags, next, tx_seq, frame, sizeof frame, &written) == ES_OK)
+    board_link_write(frame, written);
 }
 
 /* ---- receiving --------------------------------------------------------------- */

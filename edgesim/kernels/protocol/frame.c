@@ -38,8 +38,11 @@ es_status es_proto_encode(uint8_t type, uint16_t seq, const uint8_t *payload, si
   return encode(type, 0, seq, payload, length, out, capacity, written);
 }
 
-es_status es_proto_encode_repeat(uint8_t flags, uint16_t next, uint8_t *out, size_t capacity, size_t *written) {
-  return encode(ES_PROTO_REPEAT, flags, next, NULL, 0, out, capacity, written);
+es_status es_proto_encode_repeat(uint8_t flags, uint16_t next, uint16_t own_next, uint8_t *out, size_t capacity,
+                                 size_t *written) {
+  uint8_t payload[ES_PROTO_REPEAT_BYTES];
+  es_put_u16(payload, own_next);
+  return encode(ES_PROTO_REPEAT, flags, next, payload, sizeof payload, out, capacity, written);
 }
 
 

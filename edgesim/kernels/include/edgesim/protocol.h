@@ -28,10 +28,12 @@
  *   REPEAT without the flag, seq = the same: "I have everything before seq"
  *     (an acknowledgement; the device sends one for every frame it accepts,
  *     so the host keeps only a small window of frames for repeats).
- * A host REPEAT with ES_PROTO_FLAG_POLL is a poll for a line that has gone
- * quiet: the device resends what was asked and answers with a RESEND|POLL
- * REPEAT of its own (frames sent just before may still be on the wire, so
- * the host resends only those it sent long enough ago).  REPEAT frames are not numbered (their seq is the request).
+ * Every REPEAT also carries the number its sender will use next, so the
+ * line being first-in first-out, a receiver that sees it knows every frame
+ * numbered below it was sent before: one it lacks was lost, and it asks.
+ * A host REPEAT with ES_PROTO_FLAG_POLL (and no RESEND) is a poll for a line
+ * that has gone quiet: the device answers with a RESEND|POLL REPEAT, and the
+ * host resends what it had sent before the poll from the number asked for.  REPEAT frames are not numbered (their seq is the request).
  * CONFIG starts a session at any number: the device takes its seq as the
  * new starting point, except for an exact repeat of the CONFIG it has just
  * accepted (a duplicated frame).  The device keeps its recent frames in a
@@ -80,6 +82,7 @@ typedef enum es_proto_type {
 /* Header flags (REPEAT frames only). */
 #define ES_PROTO_FLAG_RESEND 0x1u /* resend everything from seq on */
 #define ES_PROTO_FLAG_POLL 0x2u   /* H->D: a poll, answer it; D->H: this is the answer */
+#define ES_PROTO_REPEAT_BYTES 2u
 
 /* CONFIG payload: u32 flags. */
 #define ES_PROTO_CONFIG_BYTES 4u
@@ -238,9 +241,11 @@ uint32_t es_crc32_update(uint32_t crc, const uint8_t *data, size_t length);
 es_status es_proto_encode(uint8_t type, uint16_t seq, const uint8_t *payload, size_t length,
                           uint8_t *out, size_t capacity, size_t *written);
 
-/* A REPEAT frame (no payload, not numbered): `next` is the sequence number
- * the sender expects next, flags ES_PROTO_FLAG_*. */
-es_status es_proto_encode_repeat(uint8_t flags, uint16_t next, uint8_t *out, size_t capacity, size_t *written);
+/* A REPEAT frame (not numbered): `next` is the sequence number the sender
+ * expects next, flags ES_PROTO_FLAG_*; its payload is the u16 number the
+ * sender will give its own next frame (ES_PROTO_REPEAT_BYTES). */
+es_status es_proto_encode_repeat(uint8_t flags, uint16_t next, uint16_t own_next, uint8_t *out, size_t capacity,
+                                 size_t *written);
 
 /* capacity >= ES_PROTO_HEADER_BYTES + ES_PROTO_CRC_BYTES. */
 es_status es_proto_decoder_init(es_proto_decoder *decoder, uint8_t *buffer, size_t capacity);
