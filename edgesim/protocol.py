@@ -17,9 +17,10 @@ an undecodable payload or silence past the timeout raises ProtocolError.
 """
 from __future__ import annotations
 
+import collections
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, Sequence, Union
 
 import numpy as np
@@ -47,6 +48,7 @@ STATS: int = _p.STATS
 ERROR: int = _p.ERROR
 END: int = _p.END
 FAULT: int = _p.FAULT
+REPEAT: int = _p.REPEAT
 TYPE_COUNT: int = _p.TYPE_COUNT
 
 # A partial frame older than this (no bytes arriving) is treated as garbage.
@@ -246,7 +248,16 @@ _CFSR_BITS = ((1 << 0, "IACCVIOL"), (1 << 1, "DACCVIOL"), (1 << 3, "MUNSTKERR"),
               (1 << 12, "STKERR"), (1 << 16, "UNDEFINSTR"), (1 << 17, "INVSTATE"), (1 << 18, "INVPC"),
               (1 << 19, "NOCP"), (1 << 24, "UNALIGNED"), (1 << 25, "DIVBYZERO"))
 
-Message = Union[Hello, Features, Scores, Detection, Stats, DeviceError, End, Fault]
+@dataclass(frozen=True)
+class Repeat:
+    """Link control (protocol.h): the sender expects ``next`` next; ``resend`` asks for everything from it."""
+
+    next: int
+    resend: bool
+    poll: bool
+
+
+Message = Union[Hello, Features, Scores, Detection, Stats, DeviceError, End, Fault, Repeat]
 
 
 def _unpack(layout: struct.Struct, frame: Frame, exact: bool = True) -> tuple:
@@ -282,6 +293,8 @@ def decode_message(frame: Frame) -> Message:
         return End(*_unpack(_END, frame))
     if t == FAULT:
         return Fault(*_unpack(_FAULT, frame))
+    if t == REPEAT:
+        return Repeat(frame.seq, bool(frame.flags & _p.FLAG_RESEND), bool(frame.flags & _p.FLAG_POLL))
     raise ProtocolError(f"unexpected frame type {t} (seq {frame.seq}) from the device")
 
 
@@ -289,26 +302,26 @@ def config_payload(send_features: bool = False, send_stats: bool = False) -> byt
     return _CONFIG.pack((CFG_FEATURES if send_features else 0) | (CFG_STATS if send_stats else 0))
 
 
-def audio_payloads(samples: np.ndarray) -> list[bytes]:
-    """int16 samples split into payloads of at most MAX_PAYLOAD bytes."""
+def audio_payloads(samples: np.ndarray, max_payload: int = MAX_PAYLOAD) -> list[bytes]:
+    """int16 samples split into payloads of at most max_payload bytes."""
     data = np.ascontiguousarray(samples, dtype="<i2").tobytes()
-    step = MAX_PAYLOAD - MAX_PAYLOAD % 2
+    step = max_payload - max_payload % 2
     return [data[i:i + step] for i in range(0, len(data), step)] or [b""]
 
 
-def image_payloads(pixels: np.ndarray, pixel_format: int) -> list[bytes]:
-    """One image (H×W or H×W×C uint8) as header+chunk payloads."""
+def image_payloads(pixels: np.ndarray, pixel_format: int, max_payload: int = MAX_PAYLOAD) -> list[bytes]:
+    """One image (H×W or H×W×C uint8) as header+chunk payloads of at most max_payload bytes."""
     height, width = pixels.shape[:2]
     data = np.ascontiguousarray(pixels, dtype=np.uint8).tobytes()
-    step = MAX_PAYLOAD - _IMAGE.size
+    step = max_payload - _IMAGE.size
     return [_IMAGE.pack(width, height, pixel_format, offset) + data[offset:offset + step]
             for offset in range(0, len(data), step)]
 
 
-def imu_payloads(samples: np.ndarray) -> list[bytes]:
-    """(n, 6) float32 samples (ax ay az in g, gx gy gz in deg/s) as payloads."""
+def imu_payloads(samples: np.ndarray, max_payload: int = MAX_PAYLOAD) -> list[bytes]:
+    """(n, 6) float32 samples (ax ay az in g, gx gy gz in deg/s) as payloads of whole samples."""
     data = np.ascontiguousarray(samples, dtype="<f4").reshape(-1, 6).tobytes()
-    step = MAX_PAYLOAD - MAX_PAYLOAD % _IMU_SAMPLE.size
+    step = max(_IMU_SAMPLE.size, max_payload - max_payload % _IMU_SAMPLE.size)
     return [data[i:i + step] for i in range(0, len(data), step)]
 
 
@@ -323,7 +336,7 @@ def stroke_payload(points: np.ndarray) -> bytes:
 # ---- a session over a byte stream --------------------------------------------
 
 class Transport(Protocol):
-    """A byte stream: a socket to QEMU, a serial port, a file pair."""
+    """A byte stream: a socket to QEMU or Renode, a serial port, a file pair."""
 
     def read(self, max_bytes: int, timeout: float) -> bytes:
         """Up to max_bytes, waiting at most timeout seconds; b"" on timeout.
@@ -333,30 +346,110 @@ class Transport(Protocol):
         """All of data, or TargetError."""
 
 
-@dataclass
+class LinkTimeout(ProtocolError):
+    """Nothing usable arrived within the timeout (hung firmware, or a line too noisy to get through)."""
+
+
 class Link:
     """Numbered frames both ways over a Transport, with timeouts everywhere.
 
     ``send`` numbers outgoing frames; ``receive`` returns the next device
-    message, raising ProtocolError on silence past the timeout, on a sequence
-    gap (a frame was lost) and TargetError on a FAULT frame.
+    message, raising LinkTimeout on silence past the timeout and TargetError
+    on a FAULT frame.  REPEAT frames (protocol.h) never reach the caller.
+
+    strict (``repeats=False``, for a byte stream known to be clean, e.g.
+    semihosting files): a sequence gap raises ProtocolError.
+
+    reliable (``repeats=True``, every firmware target): frames are delivered
+    once and in order over a noisy line.  A gap in the device's numbering is
+    answered with a REPEAT request; duplicates are dropped; the device
+    acknowledges each frame, and at most ``window`` frames (and
+    ``window_bytes``) wait unacknowledged, kept for the device's repeat
+    requests.  A line quiet for ``retry_s`` is polled (REPEAT with
+    FLAG_POLL), backing off to 4x retry_s while nothing moves; the line is
+    first-in first-out, so the answer says exactly what was lost both ways
+    before the poll, and that is sent again.
+    ``counters()`` says what it took.
     """
 
-    transport: Transport
-    timeout: float = 5.0
-    decoder: FrameDecoder = field(default_factory=FrameDecoder)
-    _tx_seq: int = 0
-    _rx_seq: int | None = None
-    _queue: list[Frame] = field(default_factory=list)
-    _last_data: float = 0.0
+    def __init__(self, transport: Transport, timeout: float = 5.0, *, repeats: bool = False,
+                 retry_s: float = 1.0, window: int = 8, window_bytes: int = 4 * MAX_FRAME,
+                 name: str = "the device") -> None:
+        self.transport = transport
+        self.timeout = timeout
+        self.repeats = repeats
+        self.retry_s = retry_s
+        self.window = window
+        self.window_bytes = window_bytes
+        self.name = name
+        self.decoder = FrameDecoder()
+        self._tx_seq = 0
+        self._rx_seq: int | None = None
+        self._queue: collections.deque[Frame] = collections.deque()
+        # (seq, frame, time sent) not acknowledged yet, oldest first
+        self._unacked: collections.deque[tuple[int, bytes, float]] = collections.deque()
+        self._unacked_bytes = 0
+        self._asked_for: int | None = None   # the rx seq a RESEND request is out for
+        self._last_ahead = 0                 # the last frame dropped as ahead of _rx_seq
+        self._last_data = 0.0                # last bytes received (idle resync)
+        self._last_progress = time.monotonic()  # a frame or an acknowledgement arrived (or we polled)
+        self._last_moved = self._last_progress   # a frame or an acknowledgement arrived
+        self._next_poll_s = retry_s
+        self._poll_answered = True
+        self._poll_at = 0.0
+        self._stats = dict.fromkeys(("duplicates", "out_of_order", "repeats_asked", "repeats_received", "resent",
+                                     "polls"), 0)
+
+    # ---- sending --------------------------------------------------------------
 
     def send(self, frame_type: int, payload: bytes = b"") -> None:
-        self.transport.write(encode_frame(frame_type, self._tx_seq, payload))
+        frame = encode_frame(frame_type, self._tx_seq, payload)
+        if self.repeats:
+            self._wait_for_window(len(frame))
+            self._unacked.append((self._tx_seq, frame, time.monotonic()))
+            self._unacked_bytes += len(frame)
+        self.transport.write(frame)
         self._tx_seq = (self._tx_seq + 1) & 0xFFFF
 
     def send_all(self, frame_type: int, payloads: Sequence[bytes]) -> None:
         for payload in payloads:
             self.send(frame_type, payload)
+
+    def _wait_for_window(self, size: int) -> None:
+        """Blocks while the window is full; LinkTimeout after `timeout` s in which nothing moved."""
+        while self._unacked and (len(self._unacked) >= self.window or self._unacked_bytes + size > self.window_bytes):
+            now = time.monotonic()
+            if now - self._last_moved >= self.timeout:
+                raise LinkTimeout(f"timed out after {self.timeout:.1f} s: {self.name} acknowledged none of "
+                                  f"{len(self._unacked)} frames in flight ({self._describe_counters()})")
+            self._pump(min(self._last_moved + self.timeout - now, self.retry_s))
+            self._maybe_poll()
+
+    # ---- receiving ------------------------------------------------------------
+
+    def expect_sequence(self, seq: int) -> None:
+        """The next device frame must carry ``seq``: the session starts there (after a handshake
+        took frames unchecked).  Frames already queued stay as they are."""
+        self._rx_seq = seq & 0xFFFF
+        self._asked_for = None
+
+    def counters(self) -> dict[str, int]:
+        """Link health: frames received, candidate frames rejected (bad CRC, ...), garbage bytes skipped,
+        and (reliable links) duplicates and out-of-order frames dropped, repeat requests both ways,
+        frames resent and polls."""
+        return {"frames": self.decoder.frames, "rejected": self.decoder.rejected, "skipped": self.decoder.skipped,
+                **self._stats}
+
+    def troubled(self) -> bool:
+        """Whether the line damaged or lost anything so far (then a timeout is the link's fault).
+        Polls and what they resend do not count: a busy or hung device causes those too."""
+        c = self.counters()
+        return bool(c["rejected"] or c["skipped"] or c["out_of_order"])
+
+    def _describe_counters(self) -> str:
+        c = self.counters()
+        return (f"link: {c['rejected']} corrupted frames, {c['skipped']} bytes skipped, {c['resent']} frames resent, "
+                f"{c['repeats_asked'] + c['repeats_received']} repeat requests")
 
     def receive(self, timeout: float | None = None, waiting_for: str = "a frame") -> Message:
         frame = self.receive_frame(timeout, waiting_for)
@@ -365,35 +458,123 @@ class Link:
             raise TargetError(message.describe())
         return message
 
-    def expect_sequence(self, seq: int) -> None:
-        """The next device frame must carry ``seq`` (after a handshake skipped frames unchecked)."""
-        self._rx_seq = seq & 0xFFFF
-
-    def counters(self) -> dict[str, int]:
-        """Link health: frames received, candidate frames rejected (bad CRC, ...), garbage bytes skipped."""
-        return {"frames": self.decoder.frames, "rejected": self.decoder.rejected, "skipped": self.decoder.skipped}
-
     def receive_frame(self, timeout: float | None = None, waiting_for: str = "a frame",
                       check_sequence: bool = True) -> Frame:
-        """The next frame; ``check_sequence=False`` takes any sequence number (a handshake skipping old frames)."""
+        """The next frame.  Strict links check its number here (``check_sequence=False`` takes any,
+        for a handshake skipping old frames); reliable links order frames as they arrive, once
+        expect_sequence() has said where the session starts (every frame before that)."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
-        while not self._queue:
+        while True:
+            while self._queue:
+                frame = self._queue.popleft()
+                if self.repeats or not check_sequence or self._in_order(frame):
+                    return frame
             remaining = deadline - time.monotonic()
-            data = self.transport.read(MAX_FRAME, max(0.0, min(remaining, IDLE_RESYNC_S)))
-            now = time.monotonic()
-            if data:
-                self._last_data = now
-                self._queue.extend(self.decoder.feed(data))
-            elif self.decoder.pending and now - self._last_data >= IDLE_RESYNC_S:
-                self._queue.extend(self.decoder.abandon())  # quiet inside a "frame": it was garbage
-            if not self._queue and now >= deadline:
-                raise ProtocolError(
-                    f"timed out after {limit:.1f} s waiting for {waiting_for} "
-                    f"({self.decoder.pending} bytes pending, {self.decoder.skipped} garbage bytes skipped)")
-        frame = self._queue.pop(0)
-        if check_sequence and self._rx_seq is not None and frame.seq != self._rx_seq and frame.type != HELLO:
+            self._pump(max(0.0, min(remaining, IDLE_RESYNC_S)))
+            if self._queue:
+                continue
+            if self.repeats:
+                self._maybe_poll()
+            if time.monotonic() >= deadline:
+                raise LinkTimeout(
+                    f"timed out after {limit:.1f} s waiting for {waiting_for} ({self.decoder.pending} bytes pending, "
+                    f"{self._describe_counters()})")
+
+    def _pump(self, timeout: float) -> None:
+        """Reads once (up to timeout); queues the numbered frames, acts on REPEAT frames."""
+        data = self.transport.read(MAX_FRAME, timeout)
+        now = time.monotonic()
+        if data:
+            self._last_data = now
+            frames = self.decoder.feed(data)
+        elif self.decoder.pending and now - self._last_data >= IDLE_RESYNC_S:
+            frames = self.decoder.abandon()  # quiet inside a "frame": it was garbage
+        else:
+            return
+        for frame in frames:
+            if frame.type == REPEAT:
+                self._on_repeat(frame)
+            elif not self.repeats or self._rx_seq is None or self._in_order(frame):
+                self._queue.append(frame)  # reliable links drop duplicates and ask for gaps on arrival
+
+    def _in_order(self, frame: Frame) -> bool:
+        """Sequence check of a numbered frame: True to deliver it."""
+        if self._rx_seq is None or frame.seq == self._rx_seq or (frame.type == HELLO and not self.repeats):
+            self._rx_seq = (frame.seq + 1) & 0xFFFF
+            self._asked_for = None
+            self._progress()
+            return True
+        if not self.repeats:
             raise ProtocolError(f"frame sequence gap: expected {self._rx_seq}, got {frame.seq} "
                                 f"(type {frame.type}); frames were lost or reordered")
-        self._rx_seq = (frame.seq + 1) & 0xFFFF
-        return frame
+        if 0 < (self._rx_seq - frame.seq) & 0xFFFF <= 0x8000:
+            self._stats["duplicates"] += 1
+            return False
+        self._stats["out_of_order"] += 1
+        # Ask once per gap, and again when the numbers restart (the device went back and lost it again).
+        if self._asked_for != self._rx_seq or (self._last_ahead - frame.seq) & 0xFFFF <= 0x8000:
+            self._asked_for = self._rx_seq
+            self._stats["repeats_asked"] += 1
+            self.transport.write(_p.encode_repeat(_p.FLAG_RESEND, self._rx_seq, self._tx_seq))
+        self._last_ahead = frame.seq
+        return False
+
+    def _on_repeat(self, frame: Frame) -> None:
+        """The device's acknowledgement ("I have everything before seq"), maybe asking for a resend from
+        seq, and telling the number of its next frame (any below it that we lack was lost)."""
+        if not self.repeats:
+            return
+        answers_poll = bool(frame.flags & _p.FLAG_POLL)
+        if answers_poll:
+            self._poll_answered = True
+        acked = 0
+        while self._unacked and 0 < (frame.seq - self._unacked[0][0]) & 0xFFFF <= 0x8000:
+            self._unacked_bytes -= len(self._unacked.popleft()[1])
+            acked += 1
+        if acked:
+            self._progress()
+        if len(frame.payload) >= 2 and self._rx_seq is not None:
+            device_next = frame.payload[0] | frame.payload[1] << 8
+            lost = 0 < (device_next - self._rx_seq) & 0xFFFF <= 0x8000
+            if lost and (answers_poll or self._asked_for != self._rx_seq):
+                self._asked_for = self._rx_seq
+                self._stats["repeats_asked"] += 1
+                self.transport.write(_p.encode_repeat(_p.FLAG_RESEND, self._rx_seq, self._tx_seq))
+        if frame.flags & _p.FLAG_RESEND and self._unacked and self._unacked[0][0] == frame.seq:
+            # After a gap the device drops everything, so all of it goes again; a poll's answer
+            # covers what was sent before the poll (later frames are still on their way).
+            now = time.monotonic()
+            count = len(self._unacked) if not answers_poll else \
+                sum(1 for _, _, sent in self._unacked if sent <= self._poll_at)
+            if count == 0:
+                return
+            resend = [self._unacked[i] for i in range(count)]
+            for i, (seq, data, _) in enumerate(resend):
+                self._unacked[i] = (seq, data, now)
+            self._stats["repeats_received"] += 1
+            self._stats["resent"] += count
+            self.transport.write(b"".join(data for _, data, _ in resend))
+
+    def _progress(self) -> None:
+        self._last_progress = self._last_moved = time.monotonic()
+        self._next_poll_s = self.retry_s
+
+    def _maybe_poll(self) -> None:
+        """Nothing moved for a while: ask the device to resend what we miss and to say what it misses."""
+        now = time.monotonic()
+        if self._rx_seq is None or now - self._last_progress < self._next_poll_s:
+            return  # no session yet (the handshake repeats CONFIG instead), or not quiet for long enough
+        self._stats["polls"] += 1
+        # On a damaged line the device may be waiting for the rest of a "frame" whose header was
+        # garbage, swallowing whatever we send up to the length it declared (a new poll every second
+        # keeps its idle timer from expiring).  Zero bytes are never a frame: MAX_FRAME of them
+        # complete any such candidate, so its CRC fails and the poll behind them is seen.
+        # Only after a poll went unanswered: the flush costs the line a quarter second.
+        stuck = not self._poll_answered and (self.troubled() or self._stats["repeats_received"])
+        flush = bytes(MAX_FRAME) if stuck else b""
+        self._poll_answered = False
+        self._poll_at = now
+        self.transport.write(flush + _p.encode_repeat(_p.FLAG_POLL, self._rx_seq, self._tx_seq))
+        self._last_progress = now
+        self._next_poll_s = min(self._next_poll_s * 2, 4 * self.retry_s)

@@ -25,6 +25,10 @@ void board_init(void);
 size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle);
 void board_link_write(const uint8_t *data, size_t length);
 
+/* 1 when the link cannot lose or damage bytes (semihosting files): the link
+ * then sends no acknowledgements.  A weak default in link.c says 0. */
+int board_link_lossless(void);
+
 /* Monotonic count of executed instructions (mps2-an386 under
  * -icount shift=0: timer ticks x 40) or CPU cycles (nano33ble: DWT CYCCNT).
  * Wraps modulo 2^32; differences of nearby reads are exact to the counter's

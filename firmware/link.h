@@ -1,4 +1,5 @@
-/* Sending protocol frames from the firmware (numbering + encoding). */
+/* The firmware's end of the host link: numbered frames out (kept for
+ * repeats), host frames in, each accepted once and in order (protocol.h). */
 #ifndef EDGESIM_FIRMWARE_LINK_H
 #define EDGESIM_FIRMWARE_LINK_H
 
@@ -7,17 +8,20 @@
 
 #include "edgesim/protocol.h"
 
-/* Encodes and writes one frame with the next sequence number. */
+/* Encodes and writes one frame with the next sequence number, and keeps it
+ * for repeats. */
 void link_send(uint8_t type, const uint8_t *payload, size_t length);
 
 /* An ERROR frame: status, stage, the offending frame's sequence, detail. */
 void link_send_error(uint16_t status, uint16_t stage, uint16_t seq, const char *detail);
 
-#endif /* EDGESIM_FIRMWARE_LINK_H */
-
-/* Blocks until the next valid frame arrives (1) or the input ends (0).
- * Garbage is skipped and counted (link_rejected/link_skipped).  The frame's
- * payload is valid until the next call. */
+/* Blocks until the next host frame to act on arrives (1) or the input ends
+ * (0).  Garbage is skipped and counted (link_rejected/link_skipped);
+ * duplicates are dropped, gaps answered with a REPEAT request, REPEAT
+ * requests from the host served here.  The payload is valid until the next
+ * call. */
 int link_receive(es_proto_frame *frame);
 uint32_t link_rejected(void);
 uint32_t link_skipped(void);
+
+#endif /* EDGESIM_FIRMWARE_LINK_H */

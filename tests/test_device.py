@@ -151,7 +151,8 @@ def test_unplug_then_replug_resumes_with_a_warning(wake_word_elf: Path, yes_chun
             warnings = device.stats()["warnings"]
     finally:
         board.unplug()
-    assert len(warnings) == 1 and "went away" in warnings[0] and "came back after" in warnings[0]
+    gone = [warning for warning in warnings if "went away" in warning]  # the link may also report the cut frames
+    assert len(gone) == 1 and "came back after" in gone[0]
     assert events, "the target kept producing events after the replug"
 
 

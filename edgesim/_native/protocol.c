@@ -158,6 +158,20 @@ static PyTypeObject DecoderType = {
     .tp_getset = Decoder_getset,
 };
 
+static PyObject *py_encode_repeat(PyObject *self, PyObject *args) {
+  (void)self;
+  int flags;
+  int next;
+  int own_next;
+  if (!PyArg_ParseTuple(args, "iii", &flags, &next, &own_next)) return NULL;
+  if (flags < 0 || flags > 255 || next < 0 || next > 0xFFFF || own_next < 0 || own_next > 0xFFFF)
+    return es_py_raise("ProtocolError", ES_ERR_ARGUMENT, "encode_repeat", "flags must fit u8, next and own_next u16");
+  uint8_t out[ES_PROTO_HEADER_BYTES + ES_PROTO_REPEAT_BYTES + ES_PROTO_CRC_BYTES];
+  size_t written = 0;
+  es_proto_encode_repeat((uint8_t)flags, (uint16_t)next, (uint16_t)own_next, out, sizeof out, &written);
+  return PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)written);
+}
+
 /* decode(data, capacity=MAX_FRAME) -> ([(type, flags, seq, payload)], counters): one-shot Decoder. */
 static PyObject *py_decode(PyObject *self, PyObject *args) {
   (void)self;
@@ -231,6 +245,9 @@ static PyObject *layouts(void) {
 static PyMethodDef methods[] = {
     {"crc32", py_crc32, METH_VARARGS, "crc32(data, crc=0) -> int: the codec's CRC-32 (equals zlib.crc32)."},
     {"encode", py_encode, METH_VARARGS, "encode(type, seq, payload) -> bytes: one frame."},
+    {"encode_repeat", py_encode_repeat, METH_VARARGS,
+     "encode_repeat(flags, next, own_next) -> bytes: a REPEAT frame (FLAG_RESEND / FLAG_POLL, next expected seq, "
+     "the sender's own next seq)."},
     {"decode", py_decode, METH_VARARGS,
      "decode(data, capacity=MAX_FRAME) -> (frames, counters): every frame a fresh Decoder finds in data."},
     {NULL, NULL, 0, NULL},
@@ -267,7 +284,8 @@ PyMODINIT_FUNC PyInit__protocol(void) {
   EXPORT(MAX_PAYLOAD); EXPORT(MAX_FRAME);
   EXPORT(HELLO); EXPORT(CONFIG); EXPORT(AUDIO); EXPORT(IMAGE); EXPORT(IMU); EXPORT(STROKE);
   EXPORT(FEATURES); EXPORT(SCORES); EXPORT(DETECTION); EXPORT(STATS); EXPORT(ERROR);
-  EXPORT(END); EXPORT(FAULT); EXPORT(TYPE_COUNT);
+  EXPORT(END); EXPORT(FAULT); EXPORT(REPEAT); EXPORT(TYPE_COUNT);
+  EXPORT(FLAG_RESEND); EXPORT(FLAG_POLL); EXPORT(REPEAT_BYTES);
   EXPORT(CONFIG_BYTES); EXPORT(CFG_FEATURES); EXPORT(CFG_STATS);
   EXPORT(HELLO_BYTES); EXPORT(APP_WAKE_WORD); EXPORT(APP_PERSON_DETECTION); EXPORT(APP_GESTURE);
   EXPORT(BOARD_MPS2_AN386); EXPORT(BOARD_NANO33BLE);

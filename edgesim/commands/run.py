@@ -87,6 +87,9 @@ def register(subparsers: Any) -> None:
                         help="serial port for the device target; with --ui (other targets) the dashboard's port")
     parser.add_argument("--compare", metavar="TARGET", choices=list(TARGETS),
                         help="run a second target on the same input and check every event is identical")
+    parser.add_argument("--link-faults", type=float, metavar="RATE",
+                        help="emulator: damage this fraction of the UART's bytes (bit flips, drops, repeats, stalls) "
+                             "to test the link's recovery, e.g. 1e-3; the summary counts what it took")
     ui = parser.add_argument_group("dashboard (--ui)")
     ui.add_argument("--ui", action="store_true", help="serve the live dashboard page (files play at real time)")
     ui.add_argument("--ui-port", metavar="N", help="the dashboard's port (default 8765; 0 picks a free one)")
@@ -101,7 +104,8 @@ def target_options(args: argparse.Namespace) -> dict[str, Any]:
 
     With --ui, --port is the dashboard's unless the target is a device (which needs its serial port).
     """
-    names = ("board", "port") if not getattr(args, "ui", False) or args.target == "device" else ("board",)
+    names = ("board", "port", "link_faults") if not getattr(args, "ui", False) or args.target == "device" \
+        else ("board", "link_faults")
     return {name: value for name in names if (value := getattr(args, name, None)) is not None}
 
 

@@ -197,6 +197,91 @@ class QemuMachine:
         self.close()
 
 
+class QemuPipeMachine:
+    """QEMU running `elf` with its protocol channel on semihosting files that
+    are named pipes: the bulk channel's speed, with a session that stays up
+    (frames in and answers out while it runs, CONFIG between streams, no boot
+    per file).  A protocol Transport, like QemuMachine; the channel cannot
+    lose bytes, so the firmware sends no acknowledgements on it.
+    """
+
+    def __init__(self, elf: Path, boot_timeout: float = BOOT_TIMEOUT_S) -> None:
+        self.elf = Path(elf)
+        if not self.elf.is_file():
+            raise TargetError(f"firmware image {self.elf} not found")
+        self._dir = tempfile.TemporaryDirectory(prefix="edgesim-qemu-")
+        folder = Path(self._dir.name)
+        in_path, out_path = folder / "in.fifo", folder / "out.fifo"
+        os.mkfifo(in_path)
+        os.mkfifo(out_path)
+        # O_RDWR: neither open waits for the other end, and the firmware never reads end-of-file.
+        self._to_fw = os.open(in_path, os.O_RDWR | os.O_NONBLOCK)
+        self._from_fw = os.open(out_path, os.O_RDWR | os.O_NONBLOCK)
+        self._stderr = open(folder / "stderr.txt", "w+b")
+        self.command = qemu_command(self.elf, "null", [f"in={in_path}", f"out={out_path}"])
+        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=self._stderr, start_new_session=True)
+        self._pending = bytearray()  # received while a write was waiting
+
+    def exit_description(self) -> str:
+        self._stderr.flush()
+        self._stderr.seek(0)
+        text = self._stderr.read().decode(errors="replace").strip()[-2000:]
+        code = self.process.returncode
+        if code == EXIT_FAULT:
+            return "firmware took a fault (exit code 3)"
+        return f"QEMU exited with code {code}" + (f": {text}" if text else "")
+
+    def read(self, max_bytes: int, timeout: float) -> bytes:
+        if self._pending:
+            data = bytes(self._pending[:max_bytes])
+            del self._pending[:max_bytes]
+            return data
+        ready, _, _ = select.select([self._from_fw], [], [], max(0.0, timeout))
+        if not ready:
+            if self.process.poll() is not None:
+                raise TargetError(self.exit_description())
+            return b""
+        return os.read(self._from_fw, max_bytes)
+
+    def write(self, data: bytes, timeout: float = 60.0) -> None:
+        """All of data; meanwhile reads what the firmware sends (each side may wait for the other)."""
+        view = memoryview(data)
+        deadline = time.monotonic() + timeout
+        while view:
+            readable, writable, _ = select.select([self._from_fw], [self._to_fw], [], 0.5)
+            if readable:
+                self._pending += os.read(self._from_fw, 1 << 16)
+            if writable:
+                try:
+                    sent = os.write(self._to_fw, view[:1 << 16])
+                except BlockingIOError:
+                    sent = 0
+                view = view[sent:]
+                if sent:
+                    deadline = time.monotonic() + timeout
+            if self.process.poll() is not None:
+                raise TargetError(self.exit_description())
+            if time.monotonic() > deadline:
+                raise TargetError(f"the firmware took no input for {timeout:.0f} s (hang?)")
+
+    def close(self) -> None:
+        _kill(self.process)
+        for fd in (self._to_fw, self._from_fw):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._stderr.close()
+        self._dir.cleanup()
+
+    def __enter__(self) -> "QemuPipeMachine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 PLUGIN_SOURCE = resources.firmware_dir() / "tools" / "insn_count.c"
 MARK_SYMBOLS = ("es_mark_preprocess", "es_mark_invoke", "es_mark_postprocess", "es_mark_idle", "es_mark_report")
 OPTIONAL_MARK_SYMBOLS = ("es_mark_op",)  # per-operator boundaries (the model runner)

@@ -150,5 +150,5 @@ class DeviceTarget(FirmwareTarget):
         out = super().stats()
         out["port"] = self.port
         if self.warnings:
-            out["warnings"] = list(self.warnings)
+            out["warnings"] = [*out.get("warnings", []), *self.warnings]
         return out

@@ -21,6 +21,12 @@ StageTimes' fixed buckets, instruction counts into running sums, and the
 stream-time bookkeeping forgets every input unit the firmware has answered.
 Only the opt-in ``features`` option keeps a list (one model input per
 inference, for comparisons on files).
+
+The link is reliable (protocol.Link with repeats): corrupted, lost and
+repeated frames are detected by CRC and sequence number and sent again;
+stats()["link"] counts what that took.  ``link_faults`` (emulator:
+``--link-faults RATE``) puts a FaultyTransport on the line to prove it; the
+frames are then made short enough that most of them arrive intact.
 """
 from __future__ import annotations
 
@@ -111,6 +117,10 @@ class FirmwareTarget(Target):
         self._check_board()
         self.timeout = float(options.get("timeout") or self.default_timeout)
         self.want_features = bool(options.get("features", False))
+        self.link_faults = float(options.get("link_faults") or 0.0)
+        # On a noisy line, frames short enough that ~90 % arrive intact (at least 64 payload bytes).
+        self.max_payload = (p.MAX_PAYLOAD if self.link_faults <= 0 else
+                            max(64, min(p.MAX_PAYLOAD, int(0.1 / self.link_faults) - p.HEADER_BYTES - p.CRC_BYTES)))
         self.image: Any = None
         self.transport: Any = None
         self.link: p.Link | None = None
@@ -120,6 +130,8 @@ class FirmwareTarget(Target):
         self._instruction_sums = dict.fromkeys(p.STAGE_NAMES, 0)
         self._inferences_counted = 0
         self._link_counters: dict[str, int] = {}  # of the last link, kept after close()
+        self._faults_injected: dict[str, int] = {}
+        self._device_link: dict[str, int] = {}  # the firmware's receive counters, from its END answer
 
     # ---- what a subclass provides -------------------------------------------
 
@@ -137,6 +149,10 @@ class FirmwareTarget(Target):
     def _describe_backend(self) -> str:
         """How messages name what runs the firmware."""
         return self.backend
+
+    def _lossy_link(self) -> bool:
+        """Whether the transport can damage or lose bytes (then the link acknowledges and repeats)."""
+        return True
 
     def _hello_wait(self) -> str:
         """What the handshake waits for, as its timeout message says it."""
@@ -161,8 +177,15 @@ class FirmwareTarget(Target):
     def _boot(self) -> None:
         """Connect, then handshake; nothing stays open when either fails."""
         self.transport = self._connect()
+        if self.link_faults > 0:
+            from edgesim.targets.transports import FaultyTransport
+
+            self.transport = FaultyTransport(self.transport, self.link_faults)
         try:
-            self.link = p.Link(self.transport, timeout=self.timeout)
+            # A damaged line loses a frame every few dozen: poll sooner than a clean line's 1 s.
+            retry_s = 0.3 if self.link_faults > 0 else 1.0
+            self.link = p.Link(self.transport, timeout=self.timeout, repeats=self._lossy_link(), retry_s=retry_s,
+                               name=self._describe_backend())
             self._handshake(self._hello_wait())
         except BaseException:
             self.close()
@@ -184,9 +207,7 @@ class FirmwareTarget(Target):
                 try:
                     frame = self.link.receive_frame(timeout=retry_at - time.monotonic(), waiting_for=waiting_for,
                                                     check_sequence=False)
-                except p.ProtocolError as error:
-                    if "timed out" not in str(error):
-                        raise
+                except p.LinkTimeout:
                     break
                 message = p.decode_message(frame)
                 if isinstance(message, p.Fault):
@@ -228,6 +249,8 @@ class FirmwareTarget(Target):
     def close(self) -> None:
         if self.link is not None:
             self._link_counters = self.link.counters()
+        if getattr(self.transport, "injected", None):
+            self._faults_injected = dict(self.transport.injected)
         if self.transport is not None:
             self.transport.close()
         self.transport = None
@@ -241,19 +264,30 @@ class FirmwareTarget(Target):
         frame_type, payloads = self._payloads(chunk)
         if self.link is None:
             raise TargetError(f"{self.name} target: the connection to {self._describe_backend()} is closed")
-        self.link.send_all(frame_type, payloads)
+        try:
+            self.link.send_all(frame_type, payloads)
+        except p.LinkTimeout as error:
+            link = self.link
+            self.close()
+            raise self._timeout_error(error, link) from None
         return self._poll()
 
     def finish(self) -> list[Event]:
         if self.link is None:
             return []
-        self.link.send(p.END)
+        try:
+            self.link.send(p.END)
+        except p.LinkTimeout as error:
+            link = self.link
+            self.close()
+            raise self._timeout_error(error, link) from None
         events: list[Event] = []
         while True:
             message = self._receive(f"the END answer from {self._describe_backend()} (it is still processing "
                                     f"the stream)")
             if isinstance(message, p.End):
                 self.stack_used = max(self.stack_used, message.stack_bytes)
+                self._device_link = {"device_rejected": message.rejected, "device_skipped": message.skipped}
                 return events
             events.extend(self._to_events(message))
 
@@ -264,24 +298,28 @@ class FirmwareTarget(Target):
         while True:
             try:
                 message = self.link.receive(timeout=0.0)
-            except p.ProtocolError as error:
-                if "timed out" in str(error):
-                    return events
-                raise
+            except p.LinkTimeout:
+                return events
             events.extend(self._to_events(message))
 
     def _receive(self, waiting_for: str) -> p.Message:
         assert self.link is not None
         try:
             return self.link.receive(waiting_for=waiting_for)
-        except p.ProtocolError as error:
-            if "timed out" in str(error):
-                self.close()
-                raise self._hang_error(error) from None
-            raise
+        except p.LinkTimeout as error:
+            link = self.link
+            self.close()
+            raise self._timeout_error(error, link) from None
         except TargetError as error:
             self._on_link_error(error)
             raise
+
+    def _timeout_error(self, error: p.LinkTimeout, link: p.Link | None) -> TargetError:
+        """The error for a session that stopped moving: the link's fault when the line was damaging
+        frames, else a hang (the transport is already closed)."""
+        if link is not None and link.troubled():
+            return TargetError(f"the link to {self._describe_backend()} is too noisy to get through: {error}")
+        return self._hang_error(error)
 
     def _hang_error(self, error: p.ProtocolError) -> TargetError:
         """The error for firmware that stopped answering (the transport is already closed)."""
@@ -308,7 +346,7 @@ class FirmwareTarget(Target):
                               f"but the source gave {kind!r} data")
         if kind == "audio":
             require_audio_rate(chunk)
-            return p.AUDIO, p.audio_payloads(np.asarray(chunk.samples))
+            return p.AUDIO, p.audio_payloads(np.asarray(chunk.samples), self.max_payload)
         if kind == "camera":
             from edgesim.compute.image import PIXEL_FORMATS
 
@@ -316,7 +354,7 @@ class FirmwareTarget(Target):
             if fmt is None:
                 raise TargetError(f"pixel format {chunk.pixel_format!r} unknown ({', '.join(PIXEL_FORMATS)})")
             self._clock.add_item(chunk.t_ms)
-            return p.IMAGE, p.image_payloads(np.asarray(chunk.pixels), fmt)
+            return p.IMAGE, p.image_payloads(np.asarray(chunk.pixels), fmt, self.max_payload)
         if kind == "stroke":
             self._strokes_fed = True
             self._clock.add_item(chunk.t_ms)
@@ -324,7 +362,7 @@ class FirmwareTarget(Target):
         samples = np.asarray(chunk.samples, np.float32).reshape(-1, 6)
         rate = float(getattr(chunk, "rate_hz", self.app.sensor.rate_hz))
         self._clock.add_samples(len(samples), chunk.t_ms + len(samples) * 1000.0 / rate)
-        return p.IMU, p.imu_payloads(samples)
+        return p.IMU, p.imu_payloads(samples, self.max_payload)
 
     # ---- frames -> events ---------------------------------------------------
 
@@ -384,6 +422,16 @@ class FirmwareTarget(Target):
                                                  for stage, total in self._instruction_sums.items()}
         if self.stack_used:
             out["stack_high_water_bytes"] = self.stack_used
-        if self.link is not None or self._link_counters:
-            out["link"] = self.link.counters() if self.link is not None else dict(self._link_counters)
+        link = self.link.counters() if self.link is not None else dict(self._link_counters)
+        if link:
+            out["link"] = link = {**link, **self._device_link}
+            damaged = link["rejected"] + link["out_of_order"] + link.get("device_rejected", 0)
+            if damaged:  # resends alone also come from polling a busy device: not worth a warning
+                out["warnings"] = [f"the link to {self._describe_backend()} damaged or lost {damaged} frames "
+                                   f"({link['skipped']} bytes skipped); every one was detected: {link['resent']} "
+                                   f"frames were sent again and {link['duplicates']} duplicates dropped"]
+        injected = getattr(self.transport, "injected", None) or self._faults_injected
+        if injected:
+            self._faults_injected = dict(injected)
+            out["link_faults_injected"] = dict(injected)
         return out

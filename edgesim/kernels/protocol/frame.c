@@ -13,8 +13,8 @@
 
 #include "edgesim/protocol.h"
 
-es_status es_proto_encode(uint8_t type, uint16_t seq, const uint8_t *payload, size_t length,
-                          uint8_t *out, size_t capacity, size_t *written) {
+static es_status encode(uint8_t type, uint8_t flags, uint16_t seq, const uint8_t *payload, size_t length,
+                        uint8_t *out, size_t capacity, size_t *written) {
   if (out == NULL || written == NULL || (payload == NULL && length > 0)) return ES_ERR_ARGUMENT;
   *written = 0;
   if (type == 0 || type >= ES_PROTO_TYPE_COUNT || length > ES_PROTO_MAX_PAYLOAD) return ES_ERR_ARGUMENT;
@@ -23,7 +23,7 @@ es_status es_proto_encode(uint8_t type, uint16_t seq, const uint8_t *payload, si
   out[0] = ES_PROTO_MAGIC;
   out[1] = ES_PROTO_VERSION;
   out[2] = type;
-  out[3] = 0;
+  out[3] = flags;
   es_put_u16(out + 4, seq);
   es_put_u16(out + 6, (uint16_t)length);
   if (length > 0) memcpy(out + ES_PROTO_HEADER_BYTES, payload, length);
@@ -31,6 +31,18 @@ es_status es_proto_encode(uint8_t type, uint16_t seq, const uint8_t *payload, si
              es_crc32_update(0, out, ES_PROTO_HEADER_BYTES + length));
   *written = total;
   return ES_OK;
+}
+
+es_status es_proto_encode(uint8_t type, uint16_t seq, const uint8_t *payload, size_t length,
+                          uint8_t *out, size_t capacity, size_t *written) {
+  return encode(type, 0, seq, payload, length, out, capacity, written);
+}
+
+es_status es_proto_encode_repeat(uint8_t flags, uint16_t next, uint16_t own_next, uint8_t *out, size_t capacity,
+                                 size_t *written) {
+  uint8_t payload[ES_PROTO_REPEAT_BYTES];
+  es_put_u16(payload, own_next);
+  return encode(ES_PROTO_REPEAT, flags, next, payload, sizeof payload, out, capacity, written);
 }
 
 

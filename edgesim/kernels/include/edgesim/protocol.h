@@ -6,7 +6,7 @@
  *   0       1     magic    ES_PROTO_MAGIC
  *   1       1     version  ES_PROTO_VERSION
  *   2       1     type     es_proto_type
- *   3       1     flags    0 (reserved; receivers ignore it)
+ *   3       1     flags    ES_PROTO_FLAG_* (REPEAT frames); 0 on every other frame
  *   4       2     sequence number, little-endian, per direction, +1 per frame
  *   6       2     payload length n, little-endian, <= ES_PROTO_MAX_PAYLOAD
  *   8       n     payload (layouts below, all integers little-endian)
@@ -16,7 +16,29 @@
  * and searches for the next magic (resynchronisation), counting what it
  * skipped.  A garbage "header" that declares a plausible length would make
  * the receiver wait for that many bytes; when the line goes quiet first, the
- * receiver abandons the candidate (es_proto_decoder_abandon) and rescans.  Sequence numbers let it tell a lost frame from a repeated one.
+ * receiver abandons the candidate (es_proto_decoder_abandon) and rescans.
+ *
+ * Reliable delivery (a noisy UART: flipped, dropped, repeated bytes):
+ * every frame but REPEAT is numbered, per direction, +1 per frame.  A
+ * receiver accepts the frame numbered "next expected" and drops the rest: a
+ * number behind it is a duplicate, one ahead of it means something was lost,
+ * and the receiver then asks for a repeat, once per gap:
+ *   REPEAT with ES_PROTO_FLAG_RESEND, seq = the next number it expects:
+ *     "resend everything from seq on"; the sender goes back and resends.
+ *   REPEAT without the flag, seq = the same: "I have everything before seq"
+ *     (an acknowledgement; the device sends one for every frame it accepts,
+ *     so the host keeps only a small window of frames for repeats).
+ * Every REPEAT also carries the number its sender will use next, so the
+ * line being first-in first-out, a receiver that sees it knows every frame
+ * numbered below it was sent before: one it lacks was lost, and it asks.
+ * A host REPEAT with ES_PROTO_FLAG_POLL (and no RESEND) is a poll for a line
+ * that has gone quiet: the device answers with a RESEND|POLL REPEAT, and the
+ * host resends what it had sent before the poll from the number asked for.  REPEAT frames are not numbered (their seq is the request).
+ * CONFIG starts a session at any number: the device takes its seq as the
+ * new starting point, except for an exact repeat of the CONFIG it has just
+ * accepted (a duplicated frame).  The device keeps its recent frames in a
+ * ring (firmware/link.c); a repeat of a frame no longer there is reported
+ * with an ERROR frame (stage PROTOCOL), never silently skipped.
  *
  * Python reads every constant below through edgesim._protocol (module
  * attributes with the ES_PROTO_ prefix removed); nothing is restated there.
@@ -53,8 +75,14 @@ typedef enum es_proto_type {
   ES_PROTO_ERROR = 11,    /* D->H: error payload (a kernel or protocol failure) */
   ES_PROTO_END = 12,      /* H->D: end of stream; D->H: end payload, then idle */
   ES_PROTO_FAULT = 13,    /* D->H: fault payload from the fault handler, then exit */
+  ES_PROTO_REPEAT = 14,   /* both: unnumbered; seq = next expected (ACK, or RESEND with the flag) */
   ES_PROTO_TYPE_COUNT
 } es_proto_type;
+
+/* Header flags (REPEAT frames only). */
+#define ES_PROTO_FLAG_RESEND 0x1u /* resend everything from seq on */
+#define ES_PROTO_FLAG_POLL 0x2u   /* H->D: a poll, answer it; D->H: this is the answer */
+#define ES_PROTO_REPEAT_BYTES 2u
 
 /* CONFIG payload: u32 flags. */
 #define ES_PROTO_CONFIG_BYTES 4u
@@ -212,6 +240,12 @@ uint32_t es_crc32_update(uint32_t crc, const uint8_t *data, size_t length);
  * payload above ES_PROTO_MAX_PAYLOAD; ES_ERR_BUFFER_FULL if out is small. */
 es_status es_proto_encode(uint8_t type, uint16_t seq, const uint8_t *payload, size_t length,
                           uint8_t *out, size_t capacity, size_t *written);
+
+/* A REPEAT frame (not numbered): `next` is the sequence number the sender
+ * expects next, flags ES_PROTO_FLAG_*; its payload is the u16 number the
+ * sender will give its own next frame (ES_PROTO_REPEAT_BYTES). */
+es_status es_proto_encode_repeat(uint8_t flags, uint16_t next, uint16_t own_next, uint8_t *out, size_t capacity,
+                                 size_t *written);
 
 /* capacity >= ES_PROTO_HEADER_BYTES + ES_PROTO_CRC_BYTES. */
 es_status es_proto_decoder_init(es_proto_decoder *decoder, uint8_t *buffer, size_t capacity);
