@@ -26,9 +26,12 @@
 /* The timer runs at the 25 MHz APB clock; under -icount shift=0 one
  * instruction takes 1 ns of virtual time, so one tick is 40 instructions. */
 #define INSTRUCTIONS_PER_TICK 40u
-/* Quiet line time after which a partial frame is garbage: 4 ms of virtual
- * time; QEMU polls the UART at ~8 M instructions/s, so about 0.5 s real. */
-#define IDLE_INSTRUCTIONS 4000000u
+/* Quiet line time after which a partial frame is garbage: 32 ms of virtual
+ * time; QEMU polls the UART at ~8 M instructions/s, so about 4 s real.  Long,
+ * because a busy host machine can starve QEMU's UART for a second inside a
+ * genuine frame; the host's link does not wait for it (after an unanswered
+ * poll it pushes zero bytes, which complete any garbage "frame" at once). */
+#define IDLE_INSTRUCTIONS 32000000u
 
 #define SYS_OPEN 0x01u
 #define SYS_WRITE 0x05u
