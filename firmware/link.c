@@ -117,7 +117,6 @@ static int synced;              /* rx_next is known (a frame was accepted) */
 static uint16_t rx_next;        /* the host frame accepted next */
 static uint16_t last_config;    /* seq of the CONFIG that started this session */
 static int repeat_asked;        /* a RESEND for rx_next is out; cleared on progress */
-static uint16_t last_ahead;     /* the last frame dropped as ahead of rx_next */
 
 /* The next frame from the decoder, reading the board as needed; 0 at end of input. */
 static int next_decoded(es_proto_frame *frame) {
