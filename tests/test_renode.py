@@ -36,7 +36,10 @@ def test_app_scripts_use_the_board_and_its_models(app: str, feed: str) -> None:
     assert "machine LoadPlatformDescription @platforms/boards/arduino_nano_33_ble.repl" in resc
     assert feed in resc
     assert "connector Connect sysbus.uart0 edgesim_uart" in resc
+    assert "machine LoadPlatformDescription $overlay" in resc
     robot = (REPO / "renode" / f"{app}.robot").read_text()
+    assert "machine LoadPlatformDescription @${CURDIR}/edgesim_nano33ble.repl" in robot
+    assert "IF    $PROFILE" in robot, "profiling is opt-in"
     assert "Resource                      ${RENODEKEYWORDS}" in robot
     assert f"Wait For Detection        {app}" in robot
 
@@ -47,8 +50,9 @@ def test_generated_script_feeds_each_sensor_model(tmp_path: Path) -> None:
                                  audio_raw=Path("/in/a.s16le"), image=Path("/in/f.jpg"),
                                  profile=Path("/out/g.dump"))
     lines = script.render().splitlines()
-    assert lines[3:6] == ['mach create "nano33ble"',
+    assert lines[3:7] == ['mach create "nano33ble"',
                           "machine LoadPlatformDescription @platforms/boards/arduino_nano_33_ble.repl",
+                          "machine LoadPlatformDescription @edgesim_nano33ble.repl",
                           "sysbus LoadELF @/fw/gesture.elf"]
     assert "sysbus.pdm SetInputFile @/in/a.s16le" in lines
     assert "sysbus.spi2.camera ImageSource @/in/f.jpg" in lines
@@ -65,7 +69,7 @@ def test_audio_raw_is_s16le(tmp_path: Path) -> None:
 
 
 def test_missing_renode_is_one_clear_message(tmp_path: Path) -> None:
-    with pytest.raises(TargetError, match=r"Renode not found: set \$RENODE.*dotnet >= 6"):
+    with pytest.raises(TargetError, match=r"Renode not found: set \$RENODE.*Renode v1\.15\.x on Mono"):
         renode.find_renode({"PATH": str(tmp_path)})
     with pytest.raises(TargetError, match=r"\$RENODE is '/nope/renode', which is not an executable file"):
         renode.find_renode({"RENODE": "/nope/renode", "PATH": str(tmp_path)})

@@ -20,7 +20,7 @@ import numpy as np
 
 from edgesim import constants
 from edgesim.errors import TargetError
-from edgesim.mcu.renode import APP_INPUT, RenodeScript, find_renode_test, write_audio_raw
+from edgesim.mcu.renode import APP_INPUT, CONSOLE, RenodeScript, find_renode_test, write_audio_raw
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_TESTDATA = REPO_ROOT.parent / "shared" / "testdata"
@@ -101,7 +101,7 @@ def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
     for app in apps or list(APP_INPUT):
         if app not in APP_INPUT:
             raise TargetError(f"no robot test for app {app!r}; choose from {', '.join(APP_INPUT)}")
-        image = build_app(app, board="nano33ble", sensors=True, console="uart")  # frames on uart0
+        image = build_app(app, board="nano33ble", sensors=True, console=CONSOLE)  # frames on uart0
         BUILD.mkdir(parents=True, exist_ok=True)
         elf = BUILD / f"{app}.elf"
         elf.write_bytes(image.elf.read_bytes())

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import subprocess
+import time
 from typing import Any
 
 import numpy as np
@@ -134,23 +135,34 @@ class EmulatorTarget(Target):
         self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=True))
         self._expect_hello(self._receive("HELLO in answer to CONFIG"))
 
-    def _config_handshake(self, waiting_for: str) -> None:
+    def _config_handshake(self, waiting_for: str, retry_s: float | None = None) -> None:
         """Start a session with firmware that is already running: CONFIG, then its HELLO.
 
         The firmware may have sent its boot HELLO (always sequence 0) and other
         frames before we connected, or we may have caught the tail of them: all
         of that is skipped up to the first HELLO that is not the boot one, which
-        is the answer to our CONFIG.
+        is the answer to our CONFIG.  With retry_s, CONFIG is sent again every
+        retry_s until that HELLO comes (a CONFIG can be lost while the firmware
+        boots), within the one timeout; HELLOs answering the extra CONFIGs are
+        skipped later.
         """
         self.link = p.Link(self.machine, timeout=self.timeout)
-        self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=True))
+        deadline = time.monotonic() + self.timeout
+        sent = None
         while True:
+            now = time.monotonic()
+            if sent is None or (retry_s is not None and now - sent >= retry_s):
+                self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=True))
+                sent = now
+            wait = deadline - now if retry_s is None else min(sent + retry_s, deadline) - now
             try:
-                frame = self.link.receive_frame(waiting_for=waiting_for)
+                frame = self.link.receive_frame(timeout=max(wait, 0.0), waiting_for=waiting_for)
             except p.ProtocolError as error:
-                if "timed out" in str(error):
-                    raise TargetError(f"no answer to CONFIG: {error}") from None
-                raise
+                if "timed out" not in str(error):
+                    raise
+                if time.monotonic() < deadline:
+                    continue
+                raise TargetError(f"no answer to CONFIG within {self.timeout:.1f} s: {error}") from None
             message = p.decode_message(frame)
             if isinstance(message, p.Fault):
                 raise TargetError(message.describe())
@@ -363,6 +375,8 @@ class EmulatorTarget(Target):
             return []
         if isinstance(message, p.DeviceError):
             self._raise_device_error(message)
+        if isinstance(message, p.Hello):  # the answer to a CONFIG the handshake sent again
+            return []
         raise p.ProtocolError(f"unexpected {type(message).__name__} from the firmware")
 
     def _raise_device_error(self, error: p.DeviceError) -> None:

@@ -22,12 +22,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from edgesim import protocol as p
 from edgesim.app import App
 from edgesim.errors import TargetError
-from edgesim.mcu.renode import RenodeMachine, RenodeScript, find_renode
+from edgesim.mcu.renode import CONSOLE, RenodeMachine, RenodeScript, find_renode
 from edgesim.targets.emulator import EmulatorTarget
 
 DEFAULT_TIMEOUT_S = 120.0  # Renode runs the firmware well below real time
+CONFIG_RETRY_S = 2.0  # CONFIG again after this long without its HELLO (booting firmware drops it)
 
 
 def free_tcp_port() -> int:
@@ -68,7 +70,7 @@ class RenodeTarget(EmulatorTarget):
                               f"not {self.board!r}")
 
     def _build(self, build_app: Any, app: App, model_path: Any) -> Any:
-        return build_app(app, self.board, model=model_path, console="uart")  # Renode models UARTE0, not USBD
+        return build_app(app, self.board, model=model_path, console=CONSOLE)  # Renode models UARTE0, not USBD
 
     def open(self, app: App) -> None:
         self.renode = find_renode()  # one clear message before anything is built
@@ -88,8 +90,12 @@ class RenodeTarget(EmulatorTarget):
         return machine
 
     def _handshake(self) -> None:
-        """The script starts the firmware before we connect: its boot HELLO may be lost."""
-        self._config_handshake("the firmware's HELLO in answer to CONFIG (Renode)")
+        """The script starts the firmware before we connect: its boot HELLO may be lost,
+        and a CONFIG that arrives before the firmware enables its receiver is dropped."""
+        self._config_handshake("the firmware's HELLO in answer to CONFIG (Renode)", retry_s=CONFIG_RETRY_S)
+
+    def _hang_error(self, error: p.ProtocolError) -> TargetError:
+        return TargetError(f"firmware hang? {error}; Renode was stopped")
 
     def close(self) -> None:
         super().close()
