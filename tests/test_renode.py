@@ -109,7 +109,7 @@ def test_cli_test_command_without_renode(monkeypatch: pytest.MonkeyPatch, tmp_pa
 
 # ---- profiler metrics --------------------------------------------------------
 
-def write_metrics(path: Path) -> None:
+def write_metrics(path: Path, instructions_layout: str = "<BQ") -> None:
     """A dump in Renode's metrics format (see edgesim/mcu/renode_metrics.py), built by hand."""
     out = bytearray()
     out += struct.pack("<i", 1) + struct.pack("<ii", 0, 3) + b"cpu"
@@ -122,7 +122,7 @@ def write_metrics(path: Path) -> None:
         return struct.pack("<qdB", tick, ms, kind) + body
 
     for i in range(1, 6):
-        out += entry(1000 + i * 10_000, i * 1.0, 0, struct.pack("<BQ", 0, i * 64_000))
+        out += entry(1000 + i * 10_000, i * 1.0, 0, struct.pack(instructions_layout, 0, i * 64_000))
     out += entry(2000, 0.5, 1, bytes([2])) + entry(2001, 0.6, 1, bytes([2])) + entry(2002, 0.7, 1, bytes([3]))
     out += entry(3000, 1.5, 2, struct.pack("<BQ", 1, 0x40002508))   # uart0 write
     out += entry(3001, 1.6, 2, struct.pack("<BQ", 0, 0x4001D108))   # pdm read
@@ -133,12 +133,14 @@ def write_metrics(path: Path) -> None:
     path.write_bytes(bytes(out))
 
 
-def test_metrics_parser_reads_every_entry_kind(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["<BQ", "<iQ"])  # Renode <= v1.15.1, >= v1.15.2
+def test_metrics_parser_reads_every_entry_kind(tmp_path: Path, layout: str) -> None:
     dump = tmp_path / "m.dump"
-    write_metrics(dump)
+    write_metrics(dump, layout)
     metrics = read_metrics(dump)
     assert metrics.cpus == {0: "cpu"}
-    assert metrics.instructions["cpu"] == [(float(i), i * 64_000) for i in range(1, 6)]
+    assert metrics.instructions_layout == layout
+    assert metrics.instructions["cpu"].points() == [(float(i), i * 64_000) for i in range(1, 6)]
     assert metrics.summary() == {
         "instructions": {"cpu": 320_000},
         "memory_reads": 2, "memory_writes": 1,
@@ -165,6 +167,23 @@ def test_truncated_or_foreign_metrics_are_rejected(tmp_path: Path) -> None:
     (tmp_path / "kind.dump").write_bytes(bytes(bad_kind))
     with pytest.raises(TargetError, match="unknown entry type 9"):
         read_metrics(tmp_path / "kind.dump")
+
+
+def test_metrics_of_a_long_run_stay_bounded(tmp_path: Path) -> None:
+    """A dump with more events than any series keeps: exact totals, at most MAX_POINTS points each."""
+    from edgesim.mcu.renode_metrics import MAX_POINTS
+
+    header = struct.pack("<i", 1) + struct.pack("<ii", 0, 3) + b"cpu" + struct.pack("<i", 0)
+    n = 3 * MAX_POINTS + 7
+    reads = b"".join(struct.pack("<qdBB", i, i * 0.001, 1, 2) for i in range(n))
+    counts = b"".join(struct.pack("<qdBiQ", n + i, n * 0.001 + i, 0, 0, (i + 1) * 1000) for i in range(n))
+    (tmp_path / "long.dump").write_bytes(header + reads + counts)
+    metrics = read_metrics(tmp_path / "long.dump")
+    assert metrics.summary()["memory_reads"] == n and metrics.summary()["instructions"] == {"cpu": n * 1000}
+    for trace in (metrics.memory_reads, metrics.instructions["cpu"]):
+        assert MAX_POINTS // 2 <= len(trace.times) <= MAX_POINTS
+        assert trace.times == sorted(trace.times) and trace.values == sorted(trace.values)
+    assert metrics.instructions["cpu"].values[-1] <= n * 1000
 
 
 def test_metrics_plots_are_pngs(tmp_path: Path) -> None:
