@@ -123,6 +123,13 @@ def find_renode_test(env: dict[str, str] | None = None) -> Path:
     return Path(found)
 
 
+def free_tcp_port() -> int:
+    """A loopback port nobody listens on right now (Renode's UART terminal, its Monitor)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def write_audio_raw(samples: np.ndarray, path: Path) -> Path:
     """int16 mono samples as the raw s16le file the PDM model reads."""
     path.write_bytes(np.ascontiguousarray(samples, dtype="<i2").tobytes())
@@ -310,6 +317,7 @@ class RenodeMachine:
         self.connect_timeout = connect_timeout
         self.process: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
+        self.monitor_port = 0
 
     def __enter__(self) -> "RenodeMachine":
         self.start()
@@ -326,15 +334,18 @@ class RenodeMachine:
         resc.write_text(self.script.render())
         log = open(self.workdir / "renode.log", "wb")
         # --disable-gui (alias of --disable-xwt) also hides the Monitor, so Renode
-        # runs the script headless and never waits on stdin; --plain: no colour codes.
-        self.process = subprocess.Popen([str(self.renode), "--disable-gui", "--plain", str(resc)],
+        # runs the script headless and never waits on stdin; --plain: no colour codes;
+        # -P: the Monitor's telnet port, 1234 by default, which a second Renode cannot take.
+        self.monitor_port = free_tcp_port()
+        command = [str(self.renode), "--disable-gui", "--plain", "-P", str(self.monitor_port), str(resc)]
+        self.process = subprocess.Popen(command,
                                         stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                         cwd=self.workdir, start_new_session=True)
         deadline = time.monotonic() + self.connect_timeout
         while True:
             if self.process.poll() is not None:
                 raise TargetError(f"renode exited with code {self.process.returncode} before its UART "
-                                  f"socket opened; see {self.workdir / 'renode.log'}")
+                                  f"socket opened: {self._log_tail()}")
             try:
                 self.sock = socket.create_connection(("127.0.0.1", self.script.uart_port), timeout=1.0)
                 return
@@ -344,6 +355,25 @@ class RenodeMachine:
                     raise TargetError(f"renode did not open its UART socket on port {self.script.uart_port} "
                                       f"within {self.connect_timeout:.0f} s") from None
                 time.sleep(0.2)
+
+    def _quit(self, timeout: float = 5.0) -> None:
+        """`quit` through the Monitor: Renode then flushes what it writes (a profiler dump
+        is cut short by a kill).  Any failure leaves the process to terminate()."""
+        assert self.process is not None
+        try:
+            with socket.create_connection(("127.0.0.1", self.monitor_port), timeout=2.0) as monitor:
+                monitor.sendall(b"quit\r\n")
+                self.process.wait(timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+
+    def _log_tail(self) -> str:
+        """The last lines Renode logged (the workdir goes away with the target)."""
+        try:
+            lines = (self.workdir / "renode.log").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "no log"
+        return " | ".join(line.strip() for line in lines[-3:]) or "empty log"
 
     def read(self, max_bytes: int, timeout: float) -> bytes:
         if self.sock is None:
@@ -371,6 +401,8 @@ class RenodeMachine:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
+        if self.process is not None and self.process.poll() is None:
+            self._quit()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

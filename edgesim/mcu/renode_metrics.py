@@ -96,6 +96,7 @@ class Metrics:
     real_time_ms: float = 0.0
     virtual_time_ms: float = 0.0
     instructions_layout: str | None = None  # "<BQ" or "<iQ"; None without instruction entries
+    cut_tail: bool = False  # the dump ended inside an entry (read with cut_tail_ok)
 
     def summary(self) -> dict[str, object]:
         """Totals for a report: instructions per core, access and exception counts."""
@@ -129,8 +130,13 @@ class _Reader:
         return self.stream.read(length).decode("utf-8", "replace")
 
 
-def read_metrics(path: Path) -> Metrics:
-    """Parse a profiler dump; TargetError naming the problem when it is truncated or corrupt."""
+def read_metrics(path: Path, cut_tail_ok: bool = False) -> Metrics:
+    """Parse a profiler dump; TargetError naming the problem when it is truncated or corrupt.
+
+    cut_tail_ok: a dump whose entries end inside an entry is read up to there
+    (Metrics.cut_tail): Renode stopped without flushing (edgesim.targets.renode
+    stops it that way when the Monitor does not answer while profiling).
+    """
     try:
         stream = open(path, "rb")
     except OSError as error:
@@ -153,7 +159,7 @@ def read_metrics(path: Path) -> Metrics:
             name = reader.name("peripheral")
             peripherals[name] = reader.take(struct.Struct("<QQ"), "peripheral range")
         metrics = Metrics(cpus, peripherals)
-        _read_entries(stream, path, metrics)
+        _read_entries(stream, path, metrics, cut_tail_ok)
     return metrics
 
 
@@ -178,7 +184,20 @@ def _instructions_layout(data: bytes, body: int, virtual_ms: float, cpus: dict[i
     return None
 
 
-def _read_entries(stream: BinaryIO, path: Path, metrics: Metrics) -> None:
+class _Cut(Exception):
+    """The entries end inside an entry."""
+
+
+def _read_entries(stream: BinaryIO, path: Path, metrics: Metrics, cut_tail_ok: bool) -> None:
+    try:
+        _read_all_entries(stream, path, metrics)
+    except _Cut:
+        if not cut_tail_ok:
+            raise TargetError(f"Renode metrics file {path} is truncated (it ends inside an entry)") from None
+        metrics.cut_tail = True
+
+
+def _read_all_entries(stream: BinaryIO, path: Path, metrics: Metrics) -> None:
     def trace(table: dict[Any, Trace], key: Any) -> Trace:
         found = table.get(key)
         if found is None:
@@ -212,7 +231,7 @@ def _read_entries(stream: BinaryIO, path: Path, metrics: Metrics) -> None:
         if pos == len(data):
             break
         if len(data) - pos < header.size:
-            raise TargetError(f"Renode metrics file {path} is truncated (in an entry header)")
+            raise _Cut
         tick, virtual_ms, kind = header.unpack_from(data, pos)
         body = pos + header.size
         if first_tick is None or tick < first_tick:
@@ -222,12 +241,12 @@ def _read_entries(stream: BinaryIO, path: Path, metrics: Metrics) -> None:
         last_ms = max(last_ms, virtual_ms)
         if kind == MEMORY:
             if body + 1 > len(data):
-                raise TargetError(f"Renode metrics file {path} is truncated (in an entry)")
+                raise _Cut
             (metrics.memory_reads if data[body] == MEMORY_READ else metrics.memory_writes).add(virtual_ms)
             pos = body + memory.size
         elif kind == PERIPHERAL:
             if body + peripheral.size > len(data):
-                raise TargetError(f"Renode metrics file {path} is truncated (in an entry)")
+                raise _Cut
             operation, address = peripheral.unpack_from(data, body)
             table = metrics.peripheral_reads if operation == PERIPHERAL_READ else metrics.peripheral_writes
             trace(table, peripheral_at(address)).add(virtual_ms)
@@ -237,18 +256,18 @@ def _read_entries(stream: BinaryIO, path: Path, metrics: Metrics) -> None:
                 instructions = _instructions_layout(data, body, virtual_ms, metrics.cpus)
                 if instructions is None:
                     if body + INSTRUCTIONS_LAYOUTS["<BQ"].size > len(data):
-                        raise TargetError(f"Renode metrics file {path} is truncated (in an entry)")
+                        raise _Cut
                     raise TargetError(f"Renode metrics file {path} has an instructions entry in neither known "
                                       f"layout (<BQ, <iQ) at byte {stream.tell() - len(data) + pos}")
                 metrics.instructions_layout = instructions.format
             if body + instructions.size > len(data):
-                raise TargetError(f"Renode metrics file {path} is truncated (in an entry)")
+                raise _Cut
             cpu_id, count = instructions.unpack_from(data, body)
             trace(metrics.instructions, metrics.cpus.get(cpu_id, f"cpu{cpu_id}")).add(virtual_ms, count)
             pos = body + instructions.size
         elif kind == EXCEPTION:
             if body + exception.size > len(data):
-                raise TargetError(f"Renode metrics file {path} is truncated (in an entry)")
+                raise _Cut
             (number,) = exception.unpack_from(data, body)
             trace(metrics.exceptions, number).add(virtual_ms)
             pos = body + exception.size

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ class RobotResult:
     app: str
     passed: bool
     log: Path
+    wall_s: float = 0.0
     plots: list[Path] = field(default_factory=list)
 
 
@@ -92,7 +94,11 @@ def prepare_inputs(app: str, folder: Path = BUILD) -> Path:
 
 def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
                     timeout_s: float = 1800.0) -> list[RobotResult]:
-    """Build, prepare and run each app's robot file; TargetError when Renode is missing."""
+    """Build, prepare and run each app's robot file; TargetError when Renode is missing.
+
+    With plots, Renode's profiler records each detection test (PROFILE) and
+    its metrics are plotted into plots/<app>/; without, nothing is profiled.
+    """
     renode_test = find_renode_test()
     from edgesim.mcu.firmware_builder import build_app
     from edgesim.mcu.renode_metrics import plot_metrics, read_metrics
@@ -109,11 +115,17 @@ def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
         log = BUILD / f"{app}-robot"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
                                                                           os.environ.get("PYTHONPATH")]))}
-        result = subprocess.run([str(renode_test), str(REPO_ROOT / "renode" / f"{app}.robot"),
-                                 "--results-dir", str(log)], env=env, timeout=timeout_s)
-        outcome = RobotResult(app, result.returncode == 0, log)
+        command = [str(renode_test), str(REPO_ROOT / "renode" / f"{app}.robot"), "--results-dir", str(log)]
         dump = BUILD / f"{app}.dump"
-        if plots is not None and dump.exists():
+        if plots is not None:
+            dump.unlink(missing_ok=True)
+            command += ["--variable", f"PROFILE:{dump}"]
+        start = time.monotonic()
+        result = subprocess.run(command, env=env, timeout=timeout_s)
+        outcome = RobotResult(app, result.returncode == 0, log, wall_s=time.monotonic() - start)
+        if plots is not None:
+            if not dump.exists():
+                raise TargetError(f"the {app} robot run wrote no profiler dump {dump}; see {log}")
             outcome.plots = plot_metrics(read_metrics(dump), plots / app)
         results.append(outcome)
     return results

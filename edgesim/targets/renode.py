@@ -17,7 +17,6 @@ models fed from files) runs through the robot tests: `edgesim test --target reno
 """
 from __future__ import annotations
 
-import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,18 +24,11 @@ from typing import Any
 from edgesim import protocol as p
 from edgesim.app import App
 from edgesim.errors import TargetError
-from edgesim.mcu.renode import CONSOLE, RenodeMachine, RenodeScript, find_renode
+from edgesim.mcu.renode import CONSOLE, RenodeMachine, RenodeScript, find_renode, free_tcp_port
 from edgesim.targets.emulator import EmulatorTarget
 
 DEFAULT_TIMEOUT_S = 120.0  # Renode runs the firmware well below real time
 CONFIG_RETRY_S = 2.0  # CONFIG again after this long without its HELLO (booting firmware drops it)
-
-
-def free_tcp_port() -> int:
-    """A loopback port nobody listens on right now (for Renode's UART terminal)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class RenodeTarget(EmulatorTarget):
@@ -62,6 +54,7 @@ class RenodeTarget(EmulatorTarget):
         self.plots_dir = Path(plots) if plots else None
         self.profile = Path(profile) if profile else None
         self.plots: list[Path] = []
+        self.metrics: Any = None  # edgesim.mcu.renode_metrics.Metrics of the profile, once read
         self._workdir: tempfile.TemporaryDirectory | None = None
 
     def _check_board(self) -> None:
@@ -102,17 +95,25 @@ class RenodeTarget(EmulatorTarget):
         if self._workdir is not None:
             self._workdir.cleanup()
             self._workdir = None
-        if self.plots_dir is not None and self.profile is not None and self.profile.exists() and not self.plots:
-            from edgesim.mcu.renode_metrics import plot_metrics, read_metrics
+        if self.plots_dir is not None and not self.plots:
+            self._plot()
 
-            self.plots = plot_metrics(read_metrics(self.profile), self.plots_dir)
+    def _plot(self) -> None:
+        """Read the profiler dump once (as far as it is written) and plot it into plots_dir."""
+        from edgesim.mcu.renode_metrics import plot_metrics, read_metrics
+
+        if self.profile is None or not self.profile.exists():
+            return
+        if self.metrics is None:
+            self.metrics = read_metrics(self.profile, cut_tail_ok=True)  # Renode may still be writing it
+        if self.plots_dir is not None and not self.plots:
+            self.plots = plot_metrics(self.metrics, self.plots_dir)
 
     def stats(self) -> dict[str, Any]:
         out = super().stats()
-        if self.profile is not None and self.profile.exists():
-            from edgesim.mcu.renode_metrics import read_metrics
-
-            out["renode_metrics"] = read_metrics(self.profile).summary()
+        self._plot()
+        if self.metrics is not None:
+            out["renode_metrics"] = self.metrics.summary()
         if self.plots:
             out["renode_plots"] = [str(p) for p in self.plots]
         return out
