@@ -241,23 +241,30 @@ def test_real_dump_cut_inside_an_entry(tmp_path: Path) -> None:
 # ---- real Renode runs (development machine) -----------------------------------
 
 @needs_renode
-def test_real_renode_runs_the_wake_word_robot_test() -> None:
+def test_real_renode_runs_the_wake_word_robot_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import shared_path
     from edgesim.mcu.renode_tests import run_robot_tests
+
+    monkeypatch.setenv("EDGESIM_MODELS", str(shared_path("models")))
 
     (result,) = run_robot_tests(["wake_word"])
     assert result.passed, f"see {result.log}"
 
 
 @needs_renode
-def test_real_renode_robot_test_with_plots(tmp_path: Path) -> None:
+def test_real_renode_robot_test_with_plots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`edgesim test --plots`: the detection run is profiled and its real dump parsed and plotted."""
+    from conftest import shared_path
     from edgesim.mcu.renode_tests import BUILD, run_robot_tests
+
+    monkeypatch.setenv("EDGESIM_MODELS", str(shared_path("models")))
 
     (result,) = run_robot_tests(["gesture"], plots=tmp_path)
     assert result.passed, f"see {result.log}"
     assert [p.name for p in result.plots] == ["instructions.png", "memory.png", "peripherals.png", "exceptions.png"]
     metrics = read_metrics(BUILD / "gesture.dump")
-    assert metrics.instructions_layout == "<iQ" and metrics.summary()["instructions"]["cpu"] > 10_000_000
+    assert metrics.instructions_layout == "<iQ" and not metrics.cut_tail
+    assert metrics.summary()["instructions"]["cpu"] > 1_347_000  # at least one invoke (bench_mcu.py)
     assert metrics.summary()["peripheral_writes"]["uart0"] > 0  # the frames the firmware sent
 
 
@@ -288,7 +295,7 @@ def _held_out_source(app: str, folder: Path, testdata: Path) -> Path:
     folder.mkdir()
     if app == "person_detection":
         person = cv2.imread(str(testdata / "person_detection" / "person.jpg"))
-        cv2.imwrite(str(folder / "a_person_200x170.jpg"), cv2.convertScaleAbs(cv2.resize(person, (200, 170)),
+        cv2.imwrite(str(folder / "a_person_120x100.jpg"), cv2.convertScaleAbs(cv2.resize(person, (120, 100)),
                                                                                 alpha=0.8, beta=20))
         no_person = cv2.imread(str(testdata / "person_detection" / "no_person.bmp"))
         cv2.imwrite(str(folder / "b_no_person_flipped.png"), cv2.flip(no_person, 1))

@@ -356,6 +356,27 @@ class RenodeMachine:
                                       f"within {self.connect_timeout:.0f} s") from None
                 time.sleep(0.2)
 
+    def monitor(self, command: str, timeout: float = 10.0) -> str:
+        """One Monitor command's answer (the text between its echo and the next prompt)."""
+        deadline = time.monotonic() + timeout
+        data = b""
+        try:
+            with socket.create_connection(("127.0.0.1", self.monitor_port), timeout=timeout) as connection:
+                connection.sendall(command.encode() + b"\r\n")
+                while time.monotonic() < deadline:
+                    chunk = connection.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                    _, echoed, answer = data.decode("utf-8", "replace").partition(command)
+                    answer, prompt, _ = answer.rpartition("\r(")
+                    if echoed and prompt:
+                        return answer.strip()
+        except OSError as error:
+            raise TargetError(f"Renode's Monitor on port {self.monitor_port} did not answer {command!r}: "
+                              f"{error}") from None
+        raise TargetError(f"Renode's Monitor did not answer {command!r} within {timeout:.0f} s")
+
     def _quit(self, timeout: float = 5.0) -> None:
         """`quit` through the Monitor: Renode then flushes what it writes (a profiler dump
         is cut short by a kill).  Any failure leaves the process to terminate()."""
