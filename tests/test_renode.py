@@ -366,14 +366,17 @@ def send(kind, payload=b""):
     seq += 1
 send(p.HELLO, hello)
 decoder = p.FrameDecoder()
+configs = 0
 while True:
     data = conn.recv(4096)
     if not data:
         break
     for frame in decoder.feed(data):
         if frame.type == p.CONFIG:
-            send(p.HELLO, hello)
-        elif frame.type == p.END:
+            configs += 1
+            if configs > int(os.environ.get("RENODE_STANDIN_DROP_CONFIGS", "0")):  # as if lost while booting
+                send(p.HELLO, hello)
+        elif frame.type == p.END and not os.environ.get("RENODE_STANDIN_HANG"):
             send(p.END, struct.pack("<IIII", 0, 0, 0, 1234))
 '''
 
@@ -405,6 +408,36 @@ def test_target_drives_renode_through_its_uart_socket(monkeypatch: pytest.Monkey
     assert record["args"][:2] == ["--disable-gui", "--plain"]
     assert f"sysbus LoadELF @{target.image.elf}" in record["script"]
     assert "connector Connect sysbus.uart0 edgesim_uart" in record["script"]
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs gcc-arm-none-eabi")
+def test_lost_configs_are_retried_and_a_hang_names_renode(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Two CONFIGs dropped (firmware still booting): the third is answered; then a silent END is a hang."""
+    import sys
+
+    from edgesim.apps import load_app
+    from conftest import shared_path
+    from edgesim.targets import renode as renode_target
+
+    monkeypatch.setenv("EDGESIM_MODELS", str(shared_path("models")))
+    monkeypatch.setattr(renode_target, "CONFIG_RETRY_S", 0.3)
+    stand_in = tmp_path / "renode"
+    stand_in.write_text(STAND_IN.format(python=sys.executable, repo=str(REPO)))
+    stand_in.chmod(0o755)
+    monkeypatch.setenv("RENODE", str(stand_in))
+    monkeypatch.setenv("RENODE_STANDIN_LOG", str(tmp_path / "standin.json"))
+    monkeypatch.setenv("RENODE_STANDIN_DROP_CONFIGS", "2")
+    monkeypatch.setenv("RENODE_STANDIN_HANG", "1")
+    with renode_target.RenodeTarget(timeout=3) as target:
+        target.open(load_app("wake_word"))
+        assert target.hello.output_count == 1
+        with pytest.raises(TargetError, match="firmware hang.*Renode was stopped") as hang:
+            target.finish()
+        assert "QEMU" not in str(hang.value)
+    monkeypatch.setenv("RENODE_STANDIN_DROP_CONFIGS", "1000")
+    with renode_target.RenodeTarget(timeout=1.5) as target:
+        with pytest.raises(TargetError, match=r"no answer to CONFIG within 1\.5 s"):
+            target.open(load_app("wake_word"))
 
 
 def test_robot_inputs_are_in_the_models_formats(testdata_dir: Path, tmp_path: Path) -> None:

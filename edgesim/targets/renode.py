@@ -7,12 +7,17 @@
         target.open(load_app("wake_word"))        # TargetError at once when Renode is missing
         events = target.process(chunk) + target.finish()
 
-The firmware is the one that goes on the real board (nano33ble build); the
-session is the emulator's protocol over uart0, which Renode exposes as a
-server socket terminal (edgesim.mcu.renode.RenodeMachine).  With ``profile`` set,
-``machine EnableProfiler`` records Renode's metrics and close() plots them
-(instructions per core, memory, peripheral and exception counts) into
-``plots`` as PNG.  The on-board-sensor variant (Renode's PDM/IMU/camera
+The firmware is the nano33ble build with the UART console Renode models
+(``uart-polled``: UARTE0 without PPI or shorts; the board's own build counts
+bytes with PPI); the session is the emulator's protocol over uart0, which
+Renode exposes as a server socket terminal (edgesim.mcu.renode.RenodeMachine).
+CONFIG is retried every CONFIG_RETRY_S until the firmware's HELLO, within the
+timeout.  Instructions per inference come from the firmware's STATS frames:
+retired instructions counted by Renode (edgesim's overlay maps
+``sysbus.cpu ExecutedInstructions`` at DWT CYCCNT).  With ``profile`` set
+(opt-in, slow), ``machine EnableProfiler`` records Renode's metrics; stats()
+summarises them and, with ``plots``, plots them (instructions per core,
+memory, peripheral and exception counts) as PNG.  The on-board-sensor variant (Renode's PDM/IMU/camera
 models fed from files) runs through the robot tests: `edgesim test --target renode`.
 """
 from __future__ import annotations
