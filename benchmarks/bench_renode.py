@@ -60,7 +60,7 @@ def host_fed(app: str) -> str:
 
 
 def _virtual_s(machine: renode.RenodeMachine, mips: float) -> float:
-    return int(machine.monitor("sysbus.cpu ExecutedInstructions").split()[-1]) / (mips * 1e6)
+    return int(machine.monitor("sysbus.cpu ExecutedInstructions"), 0) / (mips * 1e6)
 
 
 def sensor_fed(app: str, workdir: Path) -> str:
@@ -81,7 +81,7 @@ def sensor_fed(app: str, workdir: Path) -> str:
         link = p.Link(machine, timeout=120.0)
         while not isinstance(link.receive(waiting_for="the first result"), (p.Scores, p.DeviceError)):
             pass
-        mips = float(machine.monitor("sysbus.cpu PerformanceInMips").split()[-1])
+        mips = float(int(machine.monitor("sysbus.cpu PerformanceInMips"), 0))
         wall0, virtual0 = time.monotonic(), _virtual_s(machine, mips)
         results = 0
         while time.monotonic() - wall0 < WINDOW_S:

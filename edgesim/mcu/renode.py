@@ -33,6 +33,7 @@ and plots.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -92,6 +93,8 @@ elif request.isWrite:
         ctrl = request.value
 '''
 """
+TELNET_ANSWERS = bytes([255, 252, 0, 255, 253, 1, 255, 253, 3])  # IAC WONT BINARY, IAC DO ECHO, IAC DO SGA
+MONITOR_PROMPT = re.compile(r"\r?\n?\r?\([\w.-]+\) $")  # "(monitor) ", "(nano33ble) "
 APP_INPUT = {"wake_word": "audio", "person_detection": "camera", "gesture": "imu"}
 
 
@@ -119,7 +122,8 @@ def find_renode_test(env: dict[str, str] | None = None) -> Path:
     found = shutil.which("renode-test", path=(env or os.environ).get("PATH"))
     if found is None:
         raise TargetError(f"renode-test not found beside {renode} or on PATH; it ships with Renode's "
-                          "packages (renode-test runs the robot files in renode/)")
+                          "packages and is `renode-test` in the root of a source build (it runs the robot "
+                          "files in renode/ and needs robotframework 6.1 and Renode's tests/requirements.txt)")
     return Path(found)
 
 
@@ -318,6 +322,7 @@ class RenodeMachine:
         self.process: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.monitor_port = 0
+        self._monitor: socket.socket | None = None  # the Monitor session, once opened
 
     def __enter__(self) -> "RenodeMachine":
         self.start()
@@ -357,35 +362,58 @@ class RenodeMachine:
                 time.sleep(0.2)
 
     def monitor(self, command: str, timeout: float = 10.0) -> str:
-        """One Monitor command's answer (the text between its echo and the next prompt)."""
+        """One Monitor command's answer (the text between its echo and the next prompt).
+
+        The Monitor is a telnet server: it opens with three option requests
+        and takes the next 9 bytes as the answers (a client that sends a
+        command at once loses its first 9 characters), then prints its banner
+        and prompt; the command goes after that.
+        """
         deadline = time.monotonic() + timeout
-        data = b""
         try:
-            with socket.create_connection(("127.0.0.1", self.monitor_port), timeout=timeout) as connection:
-                connection.sendall(command.encode() + b"\r\n")
-                while time.monotonic() < deadline:
-                    chunk = connection.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-                    _, echoed, answer = data.decode("utf-8", "replace").partition(command)
-                    answer, prompt, _ = answer.rpartition("\r(")
-                    if echoed and prompt:
-                        return answer.strip()
-        except OSError as error:
+            if self._monitor is None:  # one session for all commands: only the first gets a banner
+                self._monitor = socket.create_connection(("127.0.0.1", self.monitor_port), timeout=timeout)
+                self._open_session(self._monitor, deadline)
+            self._monitor.sendall(command.encode() + b"\r")
+            answer = self._read_to_prompt(self._monitor, deadline)
+        except (OSError, TimeoutError) as error:
             raise TargetError(f"Renode's Monitor on port {self.monitor_port} did not answer {command!r}: "
-                              f"{error}") from None
-        raise TargetError(f"Renode's Monitor did not answer {command!r} within {timeout:.0f} s")
+                              f"{error or 'timed out'}") from None
+        return answer.partition(command)[2].strip()
+
+    @classmethod
+    def _open_session(cls, connection: socket.socket, deadline: float) -> None:
+        """Answer the Monitor's telnet options (DO BINARY, WILL ECHO, WILL SGA) and wait for its prompt."""
+        connection.sendall(TELNET_ANSWERS)
+        cls._read_to_prompt(connection, deadline)
+
+    @staticmethod
+    def _read_to_prompt(connection: socket.socket, deadline: float) -> str:
+        """Text up to a Monitor prompt such as "(nano33ble) ", without it."""
+        data = b""
+        while time.monotonic() < deadline:
+            connection.settimeout(max(deadline - time.monotonic(), 0.01))
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+            text = data.decode("utf-8", "replace")
+            match = MONITOR_PROMPT.search(text)
+            if match:
+                return text[:match.start()]
+        raise TimeoutError("no Monitor prompt")
 
     def _quit(self, timeout: float = 5.0) -> None:
         """`quit` through the Monitor: Renode then flushes what it writes (a profiler dump
         is cut short by a kill).  Any failure leaves the process to terminate()."""
         assert self.process is not None
         try:
-            with socket.create_connection(("127.0.0.1", self.monitor_port), timeout=2.0) as monitor:
-                monitor.sendall(b"quit\r\n")
-                self.process.wait(timeout=timeout)
-        except (OSError, subprocess.TimeoutExpired):
+            if self._monitor is None:
+                self._monitor = socket.create_connection(("127.0.0.1", self.monitor_port), timeout=2.0)
+                self._open_session(self._monitor, time.monotonic() + timeout)
+            self._monitor.sendall(b"quit\r")
+            self.process.wait(timeout=timeout)
+        except (OSError, TimeoutError, subprocess.TimeoutExpired):
             pass
 
     def _log_tail(self) -> str:
@@ -424,6 +452,9 @@ class RenodeMachine:
             self.sock = None
         if self.process is not None and self.process.poll() is None:
             self._quit()
+        if self._monitor is not None:
+            self._monitor.close()
+            self._monitor = None
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
