@@ -3,10 +3,10 @@
 Real-time factor = emulated (virtual) seconds per wall-clock second; above 1
 Renode keeps up with a real Nano 33 BLE, below 1 it is slower.
 
-  host-fed    `edgesim run APP --target renode --source FILES`: the stream's
-              duration (sample counts / frame times of the files) over the wall
-              time of streaming it (Renode already booted), and the whole
-              command's wall time (build cached, Renode start, handshake).
+  host-fed    the Renode target fed the shared files over the UART (as `edgesim
+              run APP --target renode` does), Renode already booted: virtual
+              time over wall time and, for audio, the stream's duration over
+              wall time (what `edgesim run` reports); boot + handshake apart.
   sensor-fed  the robot tests' firmware reading Renode's PDM / ArduCAM / LSM9DS1
               models: virtual time (sysbus.cpu ExecutedInstructions / the CPU's
               PerformanceInMips; the firmware never sleeps) over wall time, for
@@ -18,13 +18,11 @@ host-fed, the bytes the UART model carries one at a time.  Without Renode the
 script says so and exits 0 (a skip, with the reason).
 
 Usage:
-    PATH=/path/to/renode/bin:$PATH EDGESIM_MODELS=../shared/models .venv/bin/python benchmarks/bench_renode.py
+    PATH=/path/to/renode/bin:$PATH EDGESIM_MODELS=../shared/models .venv/bin/python benchmarks/bench_renode.py [APP...]
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,24 +37,39 @@ from edgesim.errors import TargetError  # noqa: E402
 from edgesim.mcu import renode  # noqa: E402
 
 WINDOW_S = 20.0
-HOST_FED = {  # app -> source (shared test data)
-    "wake_word": SHARED / "testdata" / "tts",
-    "person_detection": SHARED / "testdata" / "person_detection" / "person_96x96.bmp",
-    "gesture": SHARED / "testdata" / "magic_wand" / "stroke_digit7.csv",
+HOST_FED = {  # app -> (sensor kind, shared inputs)
+    "wake_word": ("audio", sorted((SHARED / "testdata" / "tts").glob("*.wav"))),
+    "person_detection": ("camera", sorted((SHARED / "testdata" / "person_detection").glob("*.bmp"))),
+    "gesture": ("stroke", sorted((SHARED / "testdata" / "magic_wand").glob("stroke_digit*.csv"))),
 }
 
 
 def host_fed(app: str) -> str:
+    from edgesim.apps import load_app
+    from edgesim.constants import AUDIO_SAMPLE_RATE_HZ
+    from edgesim.sources import open_source
+    from edgesim.targets.renode import RenodeTarget
+
+    kind, files = HOST_FED[app]
+    chunks = []
+    for path in files:
+        with open_source(str(path), kind) as source:
+            chunks += list(source)
     start = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "edgesim", "run", app, "--target", "renode",
-                             "--source", str(HOST_FED[app]), "--json"], capture_output=True, text=True, timeout=1800)
-    total = time.monotonic() - start
-    if result.returncode != 0:
-        return f"failed: {result.stderr.strip()}"
-    summary = json.loads(result.stdout.splitlines()[-1])
-    invoke = summary.get("instructions_per_inference", {}).get("invoke", 0)
-    return (f"stream {summary['stream_ms'] / 1000:.1f} s in {summary['wall_s']:.1f} s: RTF {summary['realtime_factor']:.2f}"
-            f" ({summary['inferences']} inferences, invoke {invoke:,} instructions); whole command {total:.1f} s")
+    with RenodeTarget() as target:
+        target.open(load_app(app))
+        booted = time.monotonic()
+        mips = float(int(target.machine.monitor("sysbus.cpu PerformanceInMips"), 0))
+        virtual0 = _virtual_s(target.machine, mips)
+        for chunk in chunks:
+            target.process(chunk)
+        target.finish()
+        wall, virtual = time.monotonic() - booted, _virtual_s(target.machine, mips) - virtual0
+        invoke = target.stats().get("instructions_per_inference", {}).get("invoke", 0)
+    stream = (f"{sum(len(c.samples) for c in chunks) / AUDIO_SAMPLE_RATE_HZ:.1f} s of audio, stream RTF "
+              f"{sum(len(c.samples) for c in chunks) / AUDIO_SAMPLE_RATE_HZ / wall:.2f}; ") if kind == "audio" else ""
+    return (f"{len(files)} files in {wall:.1f} s ({stream}{virtual:.2f} virtual s: RTF {virtual / wall:.2f}; "
+            f"invoke {invoke:,} instructions); boot + handshake {booted - start:.1f} s")
 
 
 def _virtual_s(machine: renode.RenodeMachine, mips: float) -> float:
@@ -103,7 +116,7 @@ def main() -> int:
         return 0
     os.environ.setdefault("EDGESIM_MODELS", str(SHARED / "models"))
     print("Renode real-time factor (virtual s per wall s), nano33ble firmware on Renode's Nano 33 BLE Sense\n")
-    for app in HOST_FED:
+    for app in sys.argv[1:] or HOST_FED:
         print(f"{app}")
         print(f"  host-fed:   {host_fed(app)}")
         with tempfile.TemporaryDirectory(prefix="edgesim-bench-renode-") as workdir:

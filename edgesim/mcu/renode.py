@@ -361,7 +361,7 @@ class RenodeMachine:
                                       f"within {self.connect_timeout:.0f} s") from None
                 time.sleep(0.2)
 
-    def monitor(self, command: str, timeout: float = 10.0) -> str:
+    def monitor(self, command: str, timeout: float = 60.0) -> str:
         """One Monitor command's answer (the text between its echo and the next prompt).
 
         The Monitor is a telnet server: it opens with three option requests
