@@ -144,10 +144,16 @@ static uint8_t rx_take(void) {
   return byte;
 }
 
+/* Between empty polls of ENDRX: on Renode every peripheral read leaves the
+ * translated code, so a tight poll loop ran the guest ~50x slower than the
+ * same time spent in plain instructions. */
+#define POLL_PAUSE_LOOPS 200u
+
 size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
   uint32_t start = DWT_CYCCNT;
   while (UARTE_EVENTS_ENDRX == 0) {
     if (return_when_idle && DWT_CYCCNT - start > IDLE_CYCLES) return BOARD_LINK_IDLE;
+    for (uint32_t i = 0; i < POLL_PAUSE_LOOPS; ++i) __asm volatile("");
   }
   size_t n = 0;
   while (n < capacity && UARTE_EVENTS_ENDRX != 0) data[n++] = rx_take();
