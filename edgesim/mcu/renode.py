@@ -375,11 +375,11 @@ class RenodeMachine:
                 self._monitor = socket.create_connection(("127.0.0.1", self.monitor_port), timeout=timeout)
                 self._open_session(self._monitor, deadline)
             self._monitor.sendall(command.encode() + b"\r")
-            answer = self._read_to_prompt(self._monitor, deadline)
+            answer = self._read_to_prompt(self._monitor, deadline, after=command)
         except (OSError, TimeoutError) as error:
             raise TargetError(f"Renode's Monitor on port {self.monitor_port} did not answer {command!r}: "
                               f"{error or 'timed out'}") from None
-        return answer.partition(command)[2].strip()
+        return answer.strip()
 
     @classmethod
     def _open_session(cls, connection: socket.socket, deadline: float) -> None:
@@ -388,8 +388,9 @@ class RenodeMachine:
         cls._read_to_prompt(connection, deadline)
 
     @staticmethod
-    def _read_to_prompt(connection: socket.socket, deadline: float) -> str:
-        """Text up to a Monitor prompt such as "(nano33ble) ", without it."""
+    def _read_to_prompt(connection: socket.socket, deadline: float, after: str = "") -> str:
+        """The text between the echo of `after` and the next Monitor prompt such as "(nano33ble) "
+        (the rest of a banner that arrived late comes before the echo and is skipped)."""
         data = b""
         while time.monotonic() < deadline:
             connection.settimeout(max(deadline - time.monotonic(), 0.01))
@@ -398,6 +399,10 @@ class RenodeMachine:
                 break
             data += chunk
             text = data.decode("utf-8", "replace")
+            if after:
+                _, echoed, text = text.partition(after)
+                if not echoed:
+                    continue
             match = MONITOR_PROMPT.search(text)
             if match:
                 return text[:match.start()]
