@@ -107,14 +107,13 @@ def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
         if app not in APP_INPUT:
             raise TargetError(f"no robot test for app {app!r}; choose from {', '.join(APP_INPUT)}")
         image = build_app(app, board="nano33ble", sensors=True, console=CONSOLE)  # frames on uart0
-        BUILD.mkdir(parents=True, exist_ok=True)
-        elf = BUILD / f"{app}.elf"
-        elf.write_bytes(image.elf.read_bytes())
-        prepare_inputs(app)
+        inputs = prepare_inputs(app)
         log = BUILD / f"{app}-robot"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(resources.PACKAGE_DIR.parent),
                                                                           os.environ.get("PYTHONPATH")]))}
-        command = [str(renode_test), str(resources.renode_dir() / f"{app}.robot"), "--results-dir", str(log)]
+        # The robot file's own ELF/INPUT defaults point into a checkout; builds live in resources.build_dir().
+        command = [str(renode_test), str(resources.renode_dir() / f"{app}.robot"), "--results-dir", str(log),
+                   "--variable", f"ELF:{image.elf}", "--variable", f"INPUT:{inputs}"]
         dump = BUILD / f"{app}.dump"
         if plots is not None:
             dump.unlink(missing_ok=True)
