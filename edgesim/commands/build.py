@@ -62,8 +62,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--sensors", action="store_true",
                         help="nano33ble: read the board's own microphone/IMU/camera instead of host frames")
-    parser.add_argument("--console", choices=("usb", "uart"),
-                        help="protocol channel: nano33ble 'usb' (default, native USB port) or 'uart' (Serial1)")
+    parser.add_argument("--console", choices=("usb", "uart", "uart-polled"),
+                        help="protocol channel: nano33ble 'usb' (default, native USB port), 'uart' (Serial1) or "
+                             "'uart-polled' (Serial1 as Renode models it, what --target renode runs)")
     parser.add_argument("--optimize", choices=("none", "speed", "size"), default="none",
                         help="run the model through a build-time compiled schedule (default: the interpreter)")
     parser.set_defaults(func=run)

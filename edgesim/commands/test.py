@@ -7,13 +7,16 @@ EXAMPLES = """\
 examples:
   edgesim test --target renode                    every app's robot test (needs Renode)
   edgesim test --target renode --app wake_word    one app
-  edgesim test --target renode --plots out/       also plot the profiler metrics of each run
+  edgesim test --target renode --plots out/       also profile each detection run and plot its metrics
 
 Each run builds the app's firmware with on-board sensor input for the
 nano33ble board, prepares its input from ../shared/testdata (raw s16le audio,
 a JPEG frame, IMU samples) under build/renode/, and runs renode-test on
-renode/<app>.robot.  Renode needs dotnet >= 6; without it the command says so
-and exits non-zero.
+renode/<app>.robot.  Needs Renode v1.15.x (on Mono): `renode` and
+`renode-test` on PATH, or $RENODE naming the renode launcher with
+renode-test beside it; without them the command says so and exits
+non-zero.  Profiling (--plots) slows Renode many times over and writes a
+dump of up to gigabytes per app under build/renode/.
 """
 
 
@@ -27,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="where the tests run (only renode has robot tests)")
     parser.add_argument("--app", action="append", metavar="APP",
                         help="app to test (repeatable; default: all)")
-    parser.add_argument("--plots", metavar="DIR", help="plot each run's profiler metrics into DIR/<app>/")
+    parser.add_argument("--plots", metavar="DIR",
+                        help="profile each detection run and plot the metrics into DIR/<app>/ (slow)")
     parser.set_defaults(func=run)
 
 
@@ -38,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     results = run_robot_tests(args.app or None, plots=Path(args.plots) if args.plots else None)
     for result in results:
-        print(f"{result.app}: {'passed' if result.passed else 'FAILED'} ({result.log})")
+        print(f"{result.app}: {'passed' if result.passed else 'FAILED'} in {result.wall_s:.1f} s ({result.log})")
         for plot in result.plots:
             print(f"  {plot}")
     return 0 if all(r.passed for r in results) else 1

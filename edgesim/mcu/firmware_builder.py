@@ -63,6 +63,8 @@ class Board:
         chosen = console or self.consoles[0]
         if chosen not in self.consoles:
             raise TargetError(f"board {self.name!r} has no {chosen!r} console (available: {', '.join(self.consoles)})")
+        if chosen == "uart-polled":  # UARTE0 without PPI or shorts: what Renode models (boards/nano33ble/board.c)
+            return {"FW_CONSOLE_UART": "1", "FW_UART_RX_BYTEWISE": "1"}
         return {"FW_CONSOLE_UART": "1"} if chosen == "uart" and "usb" in self.consoles else {}
 
     @property
@@ -73,7 +75,7 @@ class Board:
 BOARDS: dict[str, Board] = {b.name: b for b in (
     Board("mps2-an386", ("board.c",), "QEMU's Cortex-M4F board (CMSDK UART0, semihosting)"),
     Board("nano33ble", ("board.c", "usb/usbd.c", "usb/descriptors.c", "usb/cdc_acm.c"),
-          "Arduino Nano 33 BLE (Sense): nRF52840, app at 0x10000 above the bootloader", ("usb", "uart")),
+          "Arduino Nano 33 BLE (Sense): nRF52840, app at 0x10000 above the bootloader", ("usb", "uart", "uart-polled")),
 )}
 
 # Firmware files every image links (the app loop is added by build_app).
@@ -363,7 +365,8 @@ def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | N
     sensors: read the board's own microphone/IMU/camera instead of host frames
     (nano33ble only; firmware/boards/nano33ble/sensors/, FW_INPUT_SENSORS).
     console: the protocol's channel, default the board's first: nano33ble
-    "usb" (native USB serial port) or "uart" (Serial1 pins, what Renode models).
+    "usb" (native USB serial port), "uart" (Serial1 pins, PPI-counted EasyDMA
+    ring) or "uart-polled" (Serial1 pins, one-byte EasyDMA transfers: what Renode models).
     optimize: "none" runs the model with the interpreter; "speed" or "size"
     with its build-time compiled schedule (edgesim/mcu/model_compiler.py).
     """

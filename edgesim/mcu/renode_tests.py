@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from edgesim import constants, resources
 from edgesim.errors import TargetError
-from edgesim.mcu.renode import APP_INPUT, RenodeScript, find_renode_test, write_audio_raw
+from edgesim.mcu.renode import APP_INPUT, CONSOLE, RenodeScript, find_renode_test, write_audio_raw
 
 SHARED_TESTDATA = resources.PACKAGE_DIR.parent.parent / "shared" / "testdata"
 BUILD = resources.build_dir() / "renode"
@@ -33,6 +34,7 @@ class RobotResult:
     app: str
     passed: bool
     log: Path
+    wall_s: float = 0.0
     plots: list[Path] = field(default_factory=list)
 
 
@@ -91,7 +93,11 @@ def prepare_inputs(app: str, folder: Path = BUILD) -> Path:
 
 def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
                     timeout_s: float = 1800.0) -> list[RobotResult]:
-    """Build, prepare and run each app's robot file; TargetError when Renode is missing."""
+    """Build, prepare and run each app's robot file; TargetError when Renode is missing.
+
+    With plots, Renode's profiler records each detection test (PROFILE) and
+    its metrics are plotted into plots/<app>/; without, nothing is profiled.
+    """
     renode_test = find_renode_test()
     from edgesim.mcu.firmware_builder import build_app
     from edgesim.mcu.renode_metrics import plot_metrics, read_metrics
@@ -100,19 +106,24 @@ def run_robot_tests(apps: list[str] | None = None, plots: Path | None = None,
     for app in apps or list(APP_INPUT):
         if app not in APP_INPUT:
             raise TargetError(f"no robot test for app {app!r}; choose from {', '.join(APP_INPUT)}")
-        image = build_app(app, board="nano33ble", sensors=True, console="uart")  # frames on uart0
-        BUILD.mkdir(parents=True, exist_ok=True)
-        elf = BUILD / f"{app}.elf"
-        elf.write_bytes(image.elf.read_bytes())
-        prepare_inputs(app)
+        image = build_app(app, board="nano33ble", sensors=True, console=CONSOLE)  # frames on uart0
+        inputs = prepare_inputs(app)
         log = BUILD / f"{app}-robot"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(resources.PACKAGE_DIR.parent),
                                                                           os.environ.get("PYTHONPATH")]))}
-        result = subprocess.run([str(renode_test), str(resources.renode_dir() / f"{app}.robot"),
-                                 "--results-dir", str(log)], env=env, timeout=timeout_s)
-        outcome = RobotResult(app, result.returncode == 0, log)
+        # The robot file's own ELF/INPUT defaults point into a checkout; builds live in resources.build_dir().
+        command = [str(renode_test), str(resources.renode_dir() / f"{app}.robot"), "--results-dir", str(log),
+                   "--variable", f"ELF:{image.elf}", "--variable", f"INPUT:{inputs}"]
         dump = BUILD / f"{app}.dump"
-        if plots is not None and dump.exists():
+        if plots is not None:
+            dump.unlink(missing_ok=True)
+            command += ["--variable", f"PROFILE:{dump}"]
+        start = time.monotonic()
+        result = subprocess.run(command, env=env, timeout=timeout_s)
+        outcome = RobotResult(app, result.returncode == 0, log, wall_s=time.monotonic() - start)
+        if plots is not None:
+            if not dump.exists():
+                raise TargetError(f"the {app} robot run wrote no profiler dump {dump}; see {log}")
             outcome.plots = plot_metrics(read_metrics(dump), plots / app)
         results.append(outcome)
     return results

@@ -7,34 +7,32 @@
         target.open(load_app("wake_word"))        # TargetError at once when Renode is missing
         events = target.process(chunk) + target.finish()
 
-The firmware is the one that goes on the real board (nano33ble build); the
-session is the one of every firmware target (edgesim/targets/firmware.py) over uart0, which Renode exposes as a
-server socket terminal (edgesim.mcu.renode.RenodeMachine).  With ``profile`` set,
-``machine EnableProfiler`` records Renode's metrics and close() plots them
-(instructions per core, memory, peripheral and exception counts) into
-``plots`` as PNG.  The on-board-sensor variant (Renode's PDM/IMU/camera
+The firmware is the nano33ble build with the UART console Renode models
+(``uart-polled``: UARTE0 without PPI or shorts; the board's own build counts
+bytes with PPI); the session is the one of every firmware target
+(edgesim/targets/firmware.py: CONFIG repeated every config_retry_s until its
+HELLO, the reliable link) over uart0, which Renode exposes as a server socket
+terminal (edgesim.mcu.renode.RenodeMachine).  Instructions per inference come
+from the firmware's STATS frames: retired instructions counted by Renode
+(edgesim's overlay maps ``sysbus.cpu ExecutedInstructions`` at DWT CYCCNT).
+With ``profile`` set (opt-in, slow), ``machine EnableProfiler`` records
+Renode's metrics; stats() summarises them and, with ``plots``, close() plots
+them (instructions per core, memory, peripheral and exception counts) as PNG.
+The on-board-sensor variant (Renode's PDM/IMU/camera
 models fed from files) runs through the robot tests: `edgesim test --target renode`.
 """
 from __future__ import annotations
 
-import socket
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from edgesim.app import App
 from edgesim.errors import TargetError
-from edgesim.mcu.renode import RenodeMachine, RenodeScript, find_renode
+from edgesim.mcu.renode import CONSOLE, RenodeMachine, RenodeScript, find_renode, free_tcp_port
 from edgesim.targets.firmware import FirmwareTarget
 
 DEFAULT_TIMEOUT_S = 120.0  # Renode runs the firmware well below real time
-
-
-def free_tcp_port() -> int:
-    """A loopback port nobody listens on right now (for Renode's UART terminal)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class RenodeTarget(FirmwareTarget):
@@ -62,6 +60,7 @@ class RenodeTarget(FirmwareTarget):
         self.plots_dir = Path(plots) if plots else None
         self.profile = Path(profile) if profile else None
         self.plots: list[Path] = []
+        self.metrics: Any = None  # edgesim.mcu.renode_metrics.Metrics of the profile, once read
         self._workdir: tempfile.TemporaryDirectory | None = None
 
     def _check_board(self) -> None:
@@ -72,7 +71,7 @@ class RenodeTarget(FirmwareTarget):
     def _build(self, app: App, model_path: Any) -> Any:
         from edgesim.mcu.firmware_builder import build_app
 
-        return build_app(app, self.board, model=model_path, console="uart")  # Renode models UARTE0, not USBD
+        return build_app(app, self.board, model=model_path, console=CONSOLE)  # Renode models UARTE0, not USBD
 
     def open(self, app: App) -> None:
         self.renode = find_renode()  # one clear message before anything is built
@@ -96,17 +95,25 @@ class RenodeTarget(FirmwareTarget):
         if self._workdir is not None:
             self._workdir.cleanup()
             self._workdir = None
-        if self.plots_dir is not None and self.profile is not None and self.profile.exists() and not self.plots:
-            from edgesim.mcu.renode_metrics import plot_metrics, read_metrics
+        if self.plots_dir is not None and not self.plots:
+            self._plot()
 
-            self.plots = plot_metrics(read_metrics(self.profile), self.plots_dir)
+    def _plot(self) -> None:
+        """Read the profiler dump once (as far as it is written) and plot it into plots_dir."""
+        from edgesim.mcu.renode_metrics import plot_metrics, read_metrics
+
+        if self.profile is None or not self.profile.exists():
+            return
+        if self.metrics is None:
+            self.metrics = read_metrics(self.profile, cut_tail_ok=True)  # Renode may still be writing it
+        if self.plots_dir is not None and not self.plots:
+            self.plots = plot_metrics(self.metrics, self.plots_dir)
 
     def stats(self) -> dict[str, Any]:
         out = super().stats()
-        if self.profile is not None and self.profile.exists():
-            from edgesim.mcu.renode_metrics import read_metrics
-
-            out["renode_metrics"] = read_metrics(self.profile).summary()
+        self._plot()
+        if self.metrics is not None:
+            out["renode_metrics"] = self.metrics.summary()
         if self.plots:
             out["renode_plots"] = [str(p) for p in self.plots]
         return out

@@ -7,10 +7,19 @@
  * (`edgesim build APP --board nano33ble --console uart`): then it is UARTE0
  * on the header pins (TX P1.03, RX P1.10 - "Serial1"), as Renode models it.
  *
- * UART reception never loses bytes while the app computes: EasyDMA writes into
- * a RAM ring continuously (the ENDRX->STARTRX short restarts it at the ring
- * start), and TIMER1, counting RXDRDY events through a PPI channel, says
- * how many bytes have landed - the scheme of Nordic's libuarte.
+ * UART reception has two builds:
+ * - the board's (console "uart"): it never loses bytes while the app computes.
+ *   EasyDMA writes into a RAM ring continuously (the ENDRX->STARTRX short
+ *   restarts it at the ring start), and TIMER1, counting RXDRDY events
+ *   through a PPI channel, says how many bytes have landed - the scheme of
+ *   Nordic's libuarte.
+ * - Renode's (console "uart-polled", FW_UART_RX_BYTEWISE): Renode models
+ *   neither that PPI event (<= v1.16.1) nor the ENDRX->STARTRX short (no
+ *   version), so each EasyDMA transfer takes one byte and is restarted by
+ *   hand.  While ENDRX is pending, Renode keeps further bytes queued in the
+ *   model (it does not drop them), so the host can send ahead without ever
+ *   overrunning anything; on silicon the UARTE FIFO would overflow while the
+ *   app computes, which is why the board keeps the PPI ring.
  */
 #include <string.h>
 
@@ -76,9 +85,13 @@
 #define IDLE_CYCLES (64000000u / 50u)
 
 #ifdef FW_CONSOLE_UART
+#ifdef FW_UART_RX_BYTEWISE
+static volatile uint8_t rx_byte; /* EasyDMA target of the one-byte transfers */
+#else
 #define RX_RING_BYTES 2048u
 static uint8_t rx_ring[RX_RING_BYTES]; /* EasyDMA target: must be in RAM */
 static uint32_t rx_consumed;
+#endif
 static uint8_t tx_bounce[256];         /* EasyDMA cannot read flash */
 static void console_init(void);
 #else
@@ -97,7 +110,7 @@ void board_init(void) {
 }
 
 #ifdef FW_CONSOLE_UART
-static void console_init(void) {
+static void uarte_init(void) {
   UARTE_ENABLE = 0;
   UARTE_PSEL_TXD = PIN(1u, 3u);
   UARTE_PSEL_RXD = PIN(1u, 10u);
@@ -106,7 +119,49 @@ static void console_init(void) {
   UARTE_BAUDRATE = UARTE_BAUD_115200;
   UARTE_CONFIG = 0; /* 8N1, no flow control */
   UARTE_ENABLE = UARTE_ENABLE_UARTE;
+}
 
+#ifdef FW_UART_RX_BYTEWISE
+static void console_init(void) {
+  uarte_init();
+  UARTE_EVENTS_ENDRX = 0;
+  UARTE_RXD_PTR = (uint32_t)(uintptr_t)&rx_byte;
+  UARTE_RXD_MAXCNT = 1;
+  UARTE_TASKS_STARTRX = 1;
+}
+
+/* The received byte, then the next transfer armed.  STARTRX is written
+ * before and after clearing ENDRX: a byte that lands between the clear and
+ * the second STARTRX (the host's bytes arrive between any two instructions)
+ * is in rx_byte with ENDRX set, and the second STARTRX, seeing ENDRX
+ * pending, leaves it there; otherwise the second STARTRX moves the next
+ * queued byte in at once. */
+static uint8_t rx_take(void) {
+  uint8_t byte = rx_byte;
+  UARTE_TASKS_STARTRX = 1;
+  UARTE_EVENTS_ENDRX = 0;
+  UARTE_TASKS_STARTRX = 1;
+  return byte;
+}
+
+/* Between empty polls of ENDRX: on Renode every peripheral read leaves the
+ * translated code, so a tight poll loop ran the guest ~50x slower than the
+ * same time spent in plain instructions. */
+#define POLL_PAUSE_LOOPS 200u
+
+size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
+  uint32_t start = DWT_CYCCNT;
+  while (UARTE_EVENTS_ENDRX == 0) {
+    if (return_when_idle && DWT_CYCCNT - start > IDLE_CYCLES) return BOARD_LINK_IDLE;
+    for (uint32_t i = 0; i < POLL_PAUSE_LOOPS; ++i) __asm volatile("");
+  }
+  size_t n = 0;
+  while (n < capacity && UARTE_EVENTS_ENDRX != 0) data[n++] = rx_take();
+  return n;
+}
+#else
+static void console_init(void) {
+  uarte_init();
   TIMER_MODE = TIMER_MODE_LOW_POWER_COUNTER;
   TIMER_BITMODE = TIMER_BITMODE_32;
   TIMER_TASKS_CLEAR = 1;
@@ -143,6 +198,7 @@ size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
   rx_consumed += (uint32_t)n;
   return n;
 }
+#endif /* FW_UART_RX_BYTEWISE */
 
 void board_link_write(const uint8_t *data, size_t length) {
   while (length > 0) {

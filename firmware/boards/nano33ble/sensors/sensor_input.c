@@ -18,7 +18,14 @@
 #include "sensors.h"
 
 #define CAMERA_PIXELS (160u * 120u) /* the sensor-mode camera resolution, gray */
-#define IDLE_POLLS_BEFORE_ERROR 2000000u
+/* Between polls that found no data: POLL_PAUSE_LOOPS turns of an empty loop
+ * (~3000 cycles, ~50 us at 64 MHz: far below a PDM block's 16 ms or an IMU
+ * sample's 8 ms).  On silicon it only spaces the register reads out; on
+ * Renode, where every peripheral read leaves the translated code, a tight
+ * poll loop spent most of the wall time there.  20000 empty polls (~1 s)
+ * before the sensor counts as silent. */
+#define POLL_PAUSE_LOOPS 1000u
+#define IDLE_POLLS_BEFORE_ERROR 20000u
 
 static union {
   uint8_t bytes[ES_PROTO_MAX_PAYLOAD];
@@ -39,6 +46,10 @@ static void report_failure(uint32_t *idle) {
   link_send_error(ES_ERR_INPUT_DATA, ES_PROTO_STAGE_PREPROCESS, seq,
                   error ? error : "no data from the on-board sensor");
   *idle = 0;
+}
+
+static void poll_pause(void) {
+  for (uint32_t i = 0; i < POLL_PAUSE_LOOPS; ++i) __asm volatile("");
 }
 
 static size_t next_payload(uint8_t *type) {
@@ -83,5 +94,6 @@ int sensor_input_next(es_proto_frame *frame) {
       return 1;
     }
     report_failure(&idle);
+    poll_pause();
   }
 }
