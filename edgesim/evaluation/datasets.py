@@ -57,7 +57,7 @@ def read_manifest(path: Path) -> list[LabelledFile]:
         if number == 1 and (name, label) == ("file", "label"):
             continue
         if "\0" in name or not (base / name).is_file():
-            raise SourceError(f"{path}: line {number} names {name!r}, which is not a file in {base}")
+            raise SourceError(f"{path}: line {number} names {name}, which is not a file in {base}")
         files.append(LabelledFile(base / name, label))
     return files
 
