@@ -77,7 +77,7 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     wav = tmp_path / "clip.wav"
     write_wav(wav, np.concatenate([c.samples for c in chunks]), 16000)
     capsys.readouterr()
-    assert main(["run", str(app_file), "--source", str(wav), "--json", "--verbose"]) == 0
+    assert main(["run", str(app_file), "--source", str(wav), "--json", "--verbose", "--tail-ms", "0"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     inferences = [line for line in lines if line["type"] == "inference"]
     # 2 s of audio = 99 frames; the first input after 12, then every 2nd frame.
