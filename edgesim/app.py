@@ -177,8 +177,14 @@ class App:
                            f"{', '.join(POSTPROCESS_KERNELS)}")
         if len(self.labels) < 2 or len(set(self.labels)) != len(self.labels):
             raise AppError(f"{where}: labels must be at least two distinct names, got {self.labels}")
+        for stage_name, stage in (("preprocess", self.preprocess), ("postprocess", self.postprocess)):
+            if not isinstance(stage.params, Mapping) or not all(isinstance(key, str) for key in stage.params):
+                raise AppError(f"{where}: {stage_name} parameters must be a mapping of names to values, "
+                               f"got {type(stage.params).__name__}")
         for key in ("report", "label"):
             named = self.postprocess.params.get(key)
+            if named is not None and not isinstance(named, (str, list, tuple)):
+                raise AppError(f"{where}: postprocess {key} must be a label or a list of labels, got {named!r}")
             for label in ([named] if isinstance(named, str) else list(named or [])):
                 if label not in self.labels:
                     raise AppError(f"{where}: postprocess {key} names {label!r}, which is not one of the "

@@ -97,6 +97,10 @@ def python_seeds() -> dict[str, dict[str, bytes]]:
                 "average_window_ms": 1000, "detection_threshold": 160, "suppression_ms": 1500,
                 "minimum_count": 3, "report": ["yes", "no"]}}).encode(),
             "person.json": json.dumps({"app": "person_detection", "stage": "pre", "params": {"resize": "area"}}).encode(),
+            # Found by the fuzzer: stage parameters that are not a mapping, and a report that is not a label.
+            "params_not_a_mapping.json": json.dumps({"app": "wake_word", "stage": "post",
+                                                     "params": "person_detection"}).encode(),
+            "report_not_a_label.json": json.dumps({"app": "gesture", "stage": "post", "params": {"report": 7}}).encode(),
         },
     }
 
