@@ -37,6 +37,13 @@ def renode_dir() -> Path:
     return data_root() / "renode"
 
 
+def testdata_dir() -> Path:
+    """Reference inputs laid out like the project's shared/testdata: $EDGESIM_TESTDATA,
+    else ../shared/testdata beside a checkout (the robot tests' inputs come from here)."""
+    explicit = os.environ.get("EDGESIM_TESTDATA")
+    return Path(explicit) if explicit else _CHECKOUT.parent / "shared" / "testdata"
+
+
 def cache_dir() -> Path:
     """edgesim's cache: $EDGESIM_CACHE, else $XDG_CACHE_HOME/edgesim, else ~/.cache/edgesim."""
     explicit = os.environ.get("EDGESIM_CACHE")

@@ -457,3 +457,15 @@ def test_robot_inputs_are_in_the_models_formats(testdata_dir: Path, tmp_path: Pa
     feed = prepare_inputs("gesture", tmp_path).read_text().splitlines()
     assert len(feed) == 2 * int(2.0 * IMU_RATE_HZ)  # an accel and a gyro line per sample, 2 s of samples
     assert all(line.startswith("sysbus.twi0.lsm9ds1_imu Feed") for line in feed)
+
+
+def test_robot_inputs_come_from_the_testdata_folder_named(testdata_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # An installed wheel has no ../shared beside it: EDGESIM_TESTDATA (or `edgesim test --testdata`) names it.
+    from edgesim.mcu.renode_tests import prepare_inputs
+
+    monkeypatch.setenv("EDGESIM_TESTDATA", str(tmp_path / "nowhere"))
+    with pytest.raises(TargetError, match=r"yes_1000ms\.wav not found: set EDGESIM_TESTDATA"):
+        prepare_inputs("wake_word", tmp_path)
+    monkeypatch.setenv("EDGESIM_TESTDATA", str(testdata_dir))
+    assert prepare_inputs("wake_word", tmp_path).stat().st_size > 0

@@ -10,7 +10,8 @@ examples:
   edgesim test --target renode --plots out/       also profile each detection run and plot its metrics
 
 Each run builds the app's firmware with on-board sensor input for the
-nano33ble board, prepares its input from ../shared/testdata (raw s16le audio,
+nano33ble board, prepares its input from --testdata (default $EDGESIM_TESTDATA,
+else ../shared/testdata beside a checkout: raw s16le audio,
 a JPEG frame, IMU samples) under build/renode/, and runs renode-test on
 renode/<app>.robot.  Needs Renode v1.15.x (on Mono): `renode` and
 `renode-test` on PATH, or $RENODE naming the renode launcher with
@@ -32,13 +33,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="app to test (repeatable; default: all)")
     parser.add_argument("--plots", metavar="DIR",
                         help="profile each detection run and plot the metrics into DIR/<app>/ (slow)")
+    parser.add_argument("--testdata", metavar="DIR",
+                        help="reference inputs laid out like shared/testdata (default: $EDGESIM_TESTDATA, "
+                             "else ../shared/testdata beside a checkout)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    import os
+
     from edgesim.mcu.renode_tests import run_robot_tests
+
+    if args.testdata:
+        os.environ["EDGESIM_TESTDATA"] = args.testdata
 
     results = run_robot_tests(args.app or None, plots=Path(args.plots) if args.plots else None)
     for result in results:

@@ -4,7 +4,8 @@
     inputs = prepare_inputs("wake_word", Path("build/renode"))   # the file the robot test feeds
     results = run_robot_tests(["wake_word"])                     # needs Renode; TargetError otherwise
 
-Inputs come from ../shared/testdata and are converted to what Renode's models
+Inputs come from resources.testdata_dir() ($EDGESIM_TESTDATA, or ../shared/testdata
+beside a checkout) and are converted to what Renode's models
 take: raw s16le for the PDM microphone, a camera-sized baseline JPEG for the
 ArduCAM, and a script of FeedAccelerationSample/FeedAngularRateSample lines
 for the LSM9DS1.
@@ -23,7 +24,6 @@ from edgesim import constants, resources
 from edgesim.errors import TargetError
 from edgesim.mcu.renode import APP_INPUT, CONSOLE, RenodeScript, find_renode_test, write_audio_raw
 
-SHARED_TESTDATA = resources.PACKAGE_DIR.parent.parent / "shared" / "testdata"
 BUILD = resources.build_dir() / "renode"
 CAMERA_SIZE = (160, 120)  # the ArduCAM resolution the person detection sketch uses
 IMU_RATE_HZ: int = constants.IMU_SAMPLE_RATE_HZ
@@ -39,9 +39,10 @@ class RobotResult:
 
 
 def _testdata(*parts: str) -> Path:
-    path = SHARED_TESTDATA.joinpath(*parts)
+    path = resources.testdata_dir().joinpath(*parts)
     if not path.exists():
-        raise TargetError(f"test input {path} not found (the robot tests read ../shared/testdata)")
+        raise TargetError(f"test input {path} not found: set EDGESIM_TESTDATA (or --testdata) to a folder "
+                          f"laid out like the project's shared/testdata")
     return path
 
 
