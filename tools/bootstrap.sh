@@ -10,9 +10,10 @@ apt_packages=(libportaudio2)
 if [ "$profile" = dev ]; then
   # Cross compiler + newlib for the firmware, QEMU for the emulator target,
   # clang for libFuzzer targets, espeak-ng/sox to synthesize speech in tests,
-  # tmux to check the terminal display, chromium for the --ui browser tests (never downloaded by Playwright).
+  # tmux to check the terminal display, chromium for the --ui browser tests (never downloaded by Playwright),
+  # pulseaudio + its ALSA plugin to pace the test microphone at real time.
   apt_packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm clang libclang-rt-14-dev espeak-ng sox
-                 tmux chromium)
+                 tmux chromium pulseaudio libasound2-plugins)
 fi
 missing=()
 for p in "${apt_packages[@]}"; do
