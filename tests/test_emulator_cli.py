@@ -38,6 +38,18 @@ def test_run_on_the_emulator_prints_the_host_s_events(app: str, source: tuple[st
     assert events(emulated.stdout) == events(host.stdout) and events(host.stdout)
     summary = json.loads(emulated.stdout.splitlines()[-1])
     assert summary["target"] == "emulator" and summary["instructions_per_inference"]["invoke"] > 0
+    assert summary["channel"] == "semihosting"  # files take the fast channel by default
+
+
+def test_the_uart_channel_is_chosen_by_flag_or_by_link_faults() -> None:
+    require_firmware_tools()
+    path = str(shared_path("testdata", "magic_wand", "stroke_digit3.csv"))
+    fast = edgesim("run", "gesture", "--source", path, "--json", "--target", "emulator")
+    for extra in (["--channel", "uart"], ["--link-faults", "1e-3"]):
+        wire = edgesim("run", "gesture", "--source", path, "--json", "--target", "emulator", *extra)
+        assert wire.returncode == 0, wire.stderr
+        assert json.loads(wire.stdout.splitlines()[-1])["channel"] == "uart"
+        assert events(wire.stdout) == events(fast.stdout) and events(fast.stdout)
 
 
 def test_eval_compare_host_on_a_labelled_folder(tmp_path: Path) -> None:

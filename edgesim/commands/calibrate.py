@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edgesim.commands.run import add_channel_argument
 from edgesim.targets import TARGETS
 
 HELP = """\
@@ -47,6 +48,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--target", "-t", default="host", choices=list(TARGETS), help="where the model runs (default: host)")
     parser.add_argument("--board", metavar="BOARD", help="board for the emulator/renode/device targets")
     parser.add_argument("--port", metavar="PORT", help="serial port for the device target")
+    add_channel_argument(parser)
     parser.add_argument("--threshold", type=_values, default=_values(DEFAULT_THRESHOLDS), metavar="LIST",
                         help=f"detection thresholds, of 255 (default {DEFAULT_THRESHOLDS})")
     parser.add_argument("--suppression-ms", type=_values, metavar="LIST", help="suppression times after a detection")
@@ -108,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             raise SourceError(f"{stream}: no such stream file")
     words = [evaluation.read_word_times(evaluation.word_times_beside(s)) for s in args.streams]
     streams = []
-    with create_target(args.target, **target_options(args)) as target:
+    with create_target(args.target, **target_options(args, on_files=True)) as target:
         target.open(app)
         for number, (path, stream_words) in enumerate(zip(args.streams, words), start=1):
             print(f"stream {number}/{len(args.streams)}: {path} on {args.target}", file=sys.stderr, flush=True)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from edgesim.commands.run import add_channel_argument
 from edgesim.targets import TARGETS
 
 HELP = """\
@@ -82,6 +83,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--board", metavar="BOARD", help="board for the emulator/renode/device targets")
     parser.add_argument("--port", metavar="PORT", help="serial port for the device target")
+    add_channel_argument(parser)
     parser.add_argument("--compare", metavar="TARGET", choices=list(TARGETS),
                         help="also run on TARGET and fail unless every file's int8 scores and every "
                              "detection are identical (regression: --target emulator --compare host)")
@@ -190,10 +192,10 @@ def run(args: argparse.Namespace) -> int:
             target.open(app)
             return evaluation.evaluate_stream(app, target, dataset, words, tolerance)
 
-    report: Any = evaluate(args.target, target_options(args))
+    report: Any = evaluate(args.target, target_options(args, on_files=True))
     result = {"app": app.name, "target": args.target, "dataset": str(dataset), **report.to_dict()}
     if args.compare:
-        differences = _differences(report.to_dict(), evaluate(args.compare, {}).to_dict())
+        differences = _differences(report.to_dict(), evaluate(args.compare, target_options(args, args.compare, on_files=True)).to_dict())
         result["compare"] = {"target": args.compare, "identical": not differences, "differences": differences}
     failures = threshold_failures(args, report, minimums)
     if args.compare and result["compare"]["differences"]:

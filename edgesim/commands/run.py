@@ -90,6 +90,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--link-faults", type=float, metavar="RATE",
                         help="emulator: damage this fraction of the UART's bytes (bit flips, drops, repeats, stalls) "
                              "to test the link's recovery, e.g. 1e-3; the summary counts what it took")
+    add_channel_argument(parser)
     ui = parser.add_argument_group("dashboard (--ui)")
     ui.add_argument("--ui", action="store_true", help="serve the live dashboard page (files play at real time)")
     ui.add_argument("--ui-port", metavar="N", help="the dashboard's port (default 8765; 0 picks a free one)")
@@ -99,14 +100,31 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def target_options(args: argparse.Namespace) -> dict[str, Any]:
-    """Target-specific options given on the command line (unknown ones are rejected by the target).
+CHANNEL_HELP = ("emulator: how frames reach the firmware: semihosting (named pipes, many times faster; the "
+                "default for files) or uart (the wire a board has; the default for live sources and --link-faults)")
+
+
+def add_channel_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--channel", choices=("semihosting", "uart"), help=CHANNEL_HELP)
+
+
+def target_options(args: argparse.Namespace, target: str | None = None, on_files: bool = False) -> dict[str, Any]:
+    """Options for `target` (default --target) from the command line (unknown ones are rejected by the target).
 
     With --ui, --port is the dashboard's unless the target is a device (which needs its serial port).
+    The emulator reads files over the fast semihosting channel and live input over the UART a
+    board has, unless --channel says otherwise; --compare's target gets only that choice.
     """
-    names = ("board", "port", "link_faults") if not getattr(args, "ui", False) or args.target == "device" \
-        else ("board", "link_faults")
-    return {name: value for name in names if (value := getattr(args, name, None)) is not None}
+    options: dict[str, Any] = {}
+    if target is None or target == args.target:
+        target = args.target
+        names = ("board", "port", "link_faults") if not getattr(args, "ui", False) or target == "device" \
+            else ("board", "link_faults")
+        options = {name: value for name in names if (value := getattr(args, name, None)) is not None}
+    if target == "emulator":
+        fast = on_files and not options.get("link_faults")
+        options["channel"] = getattr(args, "channel", None) or ("semihosting" if fast else "uart")
+    return options
 
 
 def validate_app(app: Any) -> None:
@@ -146,17 +164,19 @@ def run(args: argparse.Namespace) -> int:
         raise EdgesimError("--source browser takes its input from the dashboard page: add --ui")
     tail_ms = default_tail_ms(app) if args.tail_ms is None else args.tail_ms
     firmware_target = args.target != "host" or (args.compare or "host") != "host"
+    on_files = Path(spec).exists() and not args.ui  # the dashboard plays files at real time, like a sensor
     if firmware_target and Path(spec).exists():  # files and folders; live cameras deliver their own size
         from edgesim.sources.frames import check_frames_fit
 
         check_frames_fit([spec], app.sensor)  # a too-large frame is refused before a firmware target starts
     use_shared_models(lambda text: print(f"edgesim: {text}", file=sys.stderr))
     with ExitStack() as stack:
-        target = stack.enter_context(create_target(args.target, **target_options(args)))
+        target = stack.enter_context(create_target(args.target, **target_options(args, on_files=on_files)))
         if args.compare is not None:
             from edgesim.ui.compare import CompareTarget
 
-            target = CompareTarget(target, stack.enter_context(create_target(args.compare)))
+            compared = create_target(args.compare, **target_options(args, args.compare, on_files=on_files))
+            target = CompareTarget(target, stack.enter_context(compared))
         target.open(app)
         server = None
         if args.ui:
