@@ -4,12 +4,9 @@ tests/c/model_runner.c links the runtime and every op kernel with the
 firmware's compiler and flags (hard-float FPU, -ffp-contract=off) and runs in
 unicorn: random single-op models of every family (int8 and float32; SVDF over
 several steps) give the same outputs there as edgesim on the host, which the
-other test_ops_* files check against TFLite Micro.
-
-Known difference: float LOGISTIC and TANH call the C library's expf/tanhf as
-TFLM does, so they equal TFLM on the host (same glibc) but newlib's versions
-on the M4 differ in the last bits of a few values; those two are strict
-xfails until edgesim carries its own expf/tanhf matching glibc's.
+other test_ops_* files check against TFLite Micro.  Float LOGISTIC, TANH
+and SVDF's tanh use edgesim's own glibc-exact expf/tanhf (quant/), not the
+firmware's newlib, so they too match the host bit for bit.
 """
 from __future__ import annotations
 
@@ -35,7 +32,10 @@ from oplib.shape_cases import SHAPE_CASES  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 BIG, BIG_SIZE = 0x60000000, 16 << 20  # model, arena and I/O buffers
 CASES_PER_OP = 6
-LIBM_CASES = 30  # enough for the libm differences to show (strict xfail)
+# Float LOGISTIC/TANH get more cases: a C library's expf/tanhf slipping back
+# in (newlib on the M4) differs from glibc's in only a few values per model.
+TRANSCENDENTAL_CASES = 30
+TRANSCENDENTAL = {("LOGISTIC", "float32"), ("TANH", "float32")}
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +73,9 @@ def run_m4(runner: tuple[Path, dict[str, int]], model: bytes, steps: list[bytes]
     return bytes(uc.mem_read(outputs_at, 1 << 20))
 
 
-LIBM_DIFFERS = {("LOGISTIC", "float32"), ("TANH", "float32")}
-
-
 def _families() -> list:
     tables = (ACTIVATION_CASES, SHAPE_CASES, RESIZE_REDUCE_CASES, MATMUL_CASES)
-    xfail = pytest.mark.xfail(strict=True, reason="newlib expf/tanhf differ from glibc's in the last bits")
-    return [pytest.param(op, dtype, table[op], id=f"{op}-{dtype}", marks=[xfail] if (op, dtype) in LIBM_DIFFERS else [])
+    return [pytest.param(op, dtype, table[op], id=f"{op}-{dtype}")
             for table in tables for op in table for dtype in ("int8", "float32")]
 
 
@@ -87,7 +83,7 @@ def _families() -> list:
 def test_op_on_m4_equals_host(m4_runner, op: str, dtype: str, make) -> None:
     rng = np.random.default_rng(4242 + len(op) * 7 + (dtype == "float32"))
     failures = []
-    for _ in range(LIBM_CASES if (op, dtype) in LIBM_DIFFERS else CASES_PER_OP):
+    for _ in range(TRANSCENDENTAL_CASES if (op, dtype) in TRANSCENDENTAL else CASES_PER_OP):
         case = make(rng, dtype)
         try:
             host = run_edgesim(case.model, case.inputs)
