@@ -6,10 +6,13 @@ unicorn: random single-op models of every family (int8 and float32; SVDF over
 several steps) give the same outputs there as edgesim on the host, which the
 other test_ops_* files check against TFLite Micro.  Float LOGISTIC, TANH
 and SVDF's tanh use edgesim's own glibc-exact expf/tanhf (quant/), not the
-firmware's newlib, so they too match the host bit for bit.
+firmware's newlib, so they too match the host bit for bit; those two functions
+are also swept on the M4 against the host's glibc (tests/c/m4_mathf.c).
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import struct
 from pathlib import Path
 
@@ -94,6 +97,44 @@ def test_op_on_m4_equals_host(m4_runner, op: str, dtype: str, make) -> None:
         if actual[:len(expected)] != expected:
             failures.append(case.description)
     assert not failures, f"{len(failures)} cases differ on the M4:\n" + "\n".join(failures[:10])
+
+
+def test_expf_tanhf_on_m4_equal_glibc() -> None:
+    """es_expf/es_tanhf compiled for the M4 (soft double for expf, the FPU
+    for tanhf) give glibc's bits: a prime-stride sweep over all 2^32 float
+    bit patterns plus every float32 from a dense run over the range where
+    LOGISTIC and TANH are not saturated, against the host's C library."""
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    for name in ("expf", "tanhf"):
+        getattr(libm, name).argtypes, getattr(libm, name).restype = [ctypes.c_float], ctypes.c_float
+    sweep = np.arange(3, 1 << 32, 65521, dtype=np.uint64).astype(np.uint32)
+    dense = np.arange(int(np.float32(0.25).view(np.uint32)), int(np.float32(0.25).view(np.uint32)) + (1 << 16),
+                      dtype=np.uint32)
+    bits = np.concatenate([sweep, dense, dense | np.uint32(0x80000000)])
+    values = bits.view(np.float32)
+    elf = build_m4_elf("m4_mathf", [REPO / "tests" / "c" / "m4_mathf.c", *(KERNELS / "quant").rglob("*.c")], [],
+                       ["-Wl,-e,m4_mathf"])
+    uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
+    uc.mem_map(0, 1 << 20)
+    uc.mem_map(RAM, RAM_SIZE)
+    uc.mem_map(BIG, BIG_SIZE)
+    for address, data in elf_segments(elf):
+        uc.mem_write(address, data)
+    uc.mem_write(STOP, b"\xfe\xe7")  # b .
+    uc.mem_write(BIG, values.tobytes())
+    out_at = BIG + (4 << 20)
+    for reg, value in ((arm_const.UC_ARM_REG_R0, BIG), (arm_const.UC_ARM_REG_R1, out_at),
+                       (arm_const.UC_ARM_REG_R2, len(values)), (arm_const.UC_ARM_REG_SP, RAM + RAM_SIZE - 16),
+                       (arm_const.UC_ARM_REG_LR, STOP | 1)):
+        uc.reg_write(reg, value)
+    uc.emu_start(elf_symbols(elf)["m4_mathf"] | 1, STOP, count=500_000_000)
+    m4 = np.frombuffer(bytes(uc.mem_read(out_at, 8 * len(values))), dtype=np.uint32).reshape(-1, 2)
+    glibc = np.array([[libm.expf(float(v)), libm.tanhf(float(v))] for v in values], dtype=np.float32).view(np.uint32)
+    both_nan = np.isnan(m4.view(np.float32)) & np.isnan(glibc.view(np.float32))
+    differ = np.argwhere((m4 != glibc) & ~both_nan)
+    assert len(differ) == 0, "\n".join(
+        f"{('expf', 'tanhf')[f]}({values[i]!r}) bits {bits[i]:#010x}: M4 {m4[i, f]:#010x}, glibc {glibc[i, f]:#010x}"
+        for i, f in differ[:10])
 
 
 @pytest.mark.parametrize("dtype", ["int8", "int8_state", "float32"])

@@ -95,8 +95,8 @@ int main(void) {
     } else if (strcmp(op, "tanhf") == 0) {
       unsigned long bits;
       if (scanf("%lu", &bits) != 1) return 2;
-      uint32_t u = (uint32_t)bits;
-      printf("%lu %lu\n", (unsigned long)float_bits(es_tanhf(bits_float(u))), (unsigned long)float_bits(tanhf(bits_float(u))));
+      const float x = bits_float((uint32_t)bits);
+      printf("%lu %lu\n", (unsigned long)float_bits(es_tanhf(x)), (unsigned long)float_bits(tanhf(x)));
     } else if (strcmp(op, "tanhf_sweep") == 0) {
       unsigned long first, count, stride, differences = 0, first_difference = 0;
       if (scanf("%lu %lu %lu", &first, &count, &stride) != 3) return 2;
