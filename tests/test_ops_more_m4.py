@@ -102,15 +102,17 @@ def test_op_on_m4_equals_host(m4_runner, op: str, dtype: str, make) -> None:
 def test_expf_tanhf_on_m4_equal_glibc() -> None:
     """es_expf/es_tanhf compiled for the M4 (soft double for expf, the FPU
     for tanhf) give glibc's bits: a prime-stride sweep over all 2^32 float
-    bit patterns plus every float32 from a dense run over the range where
-    LOGISTIC and TANH are not saturated, against the host's C library."""
+    bit patterns, every float32 of a dense run where tanhf's formulas meet,
+    and the two inputs where expf's exact range reduction matters, against
+    the host's C library."""
     libm = ctypes.CDLL(ctypes.util.find_library("m"))
     for name in ("expf", "tanhf"):
         getattr(libm, name).argtypes, getattr(libm, name).restype = [ctypes.c_float], ctypes.c_float
     sweep = np.arange(3, 1 << 32, 65521, dtype=np.uint64).astype(np.uint32)
     dense = np.arange(int(np.float32(0.25).view(np.uint32)), int(np.float32(0.25).view(np.uint32)) + (1 << 16),
                       dtype=np.uint32)
-    bits = np.concatenate([sweep, dense, dense | np.uint32(0x80000000)])
+    fma_points = np.array([0x4202422f, 0xc27c65d9], dtype=np.uint32)  # where glibc's FMA build of expf rounds apart
+    bits = np.concatenate([sweep, dense, dense | np.uint32(0x80000000), fma_points])
     values = bits.view(np.float32)
     elf = build_m4_elf("m4_mathf", [REPO / "tests" / "c" / "m4_mathf.c", *(KERNELS / "quant").rglob("*.c")], [],
                        ["-Wl,-e,m4_mathf"])
