@@ -47,6 +47,25 @@ def test_sigmoids_cover_every_int8_input(op: str) -> None:
     assert_cases_equal(cases)
 
 
+@pytest.mark.parametrize("op", ["LOGISTIC", "TANH"])
+def test_float_sigmoids_equal_tflm_on_dense_inputs(op: str) -> None:
+    """Every float32 in runs where glibc's expf/tanhf (TFLM calls them; edgesim
+    carries its own copies, quant/expf.c and tanhf.c) switch formulas, the two
+    inputs where glibc's FMA and pre-FMA expf differ, a prime-stride sweep
+    over all bit patterns, and the specials, compared as bits."""
+    starts = [0.25, 0.5, 1.0, 8.0, 9.0, 16.0]
+    dense = np.concatenate([np.arange(1 << 14, dtype=np.uint32) + np.float32(v).view(np.uint32) - (1 << 13)
+                            for v in starts])
+    sweep = np.arange(5, 1 << 32, 1 << 16 | 1, dtype=np.uint64).astype(np.uint32)
+    specials = np.array([0x4202422f, 0xc27c65d9, 0, 1, 0x00800000, 0x24000000, 0x41b00000, 0x7f800000, 0x7fc00000],
+                        dtype=np.uint32)
+    bits = np.concatenate([dense, sweep, specials])
+    x = np.concatenate([bits, bits | np.uint32(0x80000000)]).view(np.float32).reshape(1, -1)
+    from oplib.cases import Case
+    model = single_op_model(op, [TensorSpec(x.shape, np.float32)], [TensorSpec(x.shape, np.float32)])
+    assert_cases_equal([Case(model, [x], f"{op} float32 over {x.size} inputs")])
+
+
 def test_invalid_models_fail_with_a_clear_reason() -> None:
     with pytest.raises(ModelError, match="RELU: input and output must both be int8 or both float32"):
         run_edgesim(single_op_model("RELU", [TensorSpec((4,), np.float32)], [TensorSpec((4,), scale=0.1)]), [])

@@ -209,17 +209,45 @@ def test_fixed_point_exp_reciprocal(harness) -> None:
 def test_expf_is_glibc_expf_bit_for_bit(harness) -> None:
     """es_expf (float SOFTMAX on every target) against the host C library's
     expf, glibc here as under the oracle: random floats over softmax's range
-    and beyond, the overflow/underflow edges and the special values."""
+    and beyond, the overflow/underflow edges and the special values, and the
+    only two inputs where glibc's FMA build of expf (chosen on x86-64 CPUs
+    with FMA, reproduced by es_expf) and its pre-FMA build differ: on a CPU
+    without FMA these two fail, as edgesim then differs from TFLM there."""
     rng = np.random.default_rng(9)
     values = np.concatenate([rng.uniform(-110, 0, 20000), rng.uniform(0, 90, 3000), rng.normal(0, 1, 3000),
                              [0.0, -0.0, 88.0, 88.72, 88.73, -87.3, -103.9, -104.0, -1e-30, 1e-30,
-                              np.inf, -np.inf, np.nan]]).astype(np.float32)
+                              np.inf, -np.inf, np.nan, 32.564632, -63.09946]]).astype(np.float32)
     bits = values.view(np.uint32)
     out = harness([f"expf {int(b)}" for b in bits])
     for b, line in zip(bits, out):
         ours, libc = (np.uint32(int(v)).view(np.float32) for v in line.split())
         assert (np.isnan(ours) and np.isnan(libc)) or line.split()[0] == line.split()[1], (
             f"expf({np.uint32(b).view(np.float32)!r}): edgesim {ours!r}, C library {libc!r}")
+
+
+def test_tanhf_is_glibc_tanhf_bit_for_bit(harness) -> None:
+    """es_tanhf (float TANH and SVDF's tanh on every target) against the host
+    C library's tanhf, glibc 2.36's fdlibm tanhf here as under the oracle,
+    bits compared exactly (NaN payloads too).  Every branch edge of tanhf and
+    of the expm1f it calls, then a sweep over all 2^32 bit patterns with a
+    prime stride plus dense runs where the two expm1 forms meet.  (A one-off
+    exhaustive run over all 2^32 patterns found no difference.)"""
+    edges = [0x00000000, 0x00000001, 0x007fffff, 0x00800000, 0x23ffffff, 0x24000000, 0x32ffffff, 0x33000000,
+             0x3e317218, 0x3e317219, 0x3e851592, 0x3e851591, 0x3f7fffff, 0x3f800000, 0x3f800001, 0x3fb17218,
+             0x41afffff, 0x41b00000, 0x41b00001, 0x7f7fffff, 0x7f800000, 0x7fc00000, 0x7fa00001]
+    values = np.array(edges + [e | 0x80000000 for e in edges], dtype=np.uint32)
+    for b, line in zip(values, harness([f"tanhf {int(b)}" for b in values])):
+        ours, libc = line.split()
+        assert ours == libc, (f"tanhf({np.uint32(b).view(np.float32)!r}) bits {int(b):#010x}: "
+                              f"edgesim {int(ours):#010x}, C library {int(libc):#010x}")
+    stride = 1021  # prime: the sweep visits every exponent and low-bit pattern
+    runs = [(7, (1 << 32) // stride, stride)]
+    runs += [(int(np.float32(x).view(np.uint32)) - (1 << 19), 1 << 20, 1) for x in (0.5, 1.0, -1.0, 8.0)]
+    out = harness([f"tanhf_sweep {first} {count} {step}" for first, count, step in runs])
+    for (first, count, step), line in zip(runs, out):
+        differences, first_difference = (int(v) for v in line.split())
+        assert differences == 0, (f"{differences} of {count} patterns from {first:#010x} step {step} differ, "
+                                  f"first {first_difference:#010x}")
 
 
 def test_activation_ranges(harness) -> None:

@@ -11,6 +11,10 @@
  *   recip X DIGITS                            result num_bits_over_unit
  *   act ACT SCALE ZP                          status min max
  *   expf BITS (float bits, decimal)           bits of es_expf(x) and of the C library's expf(x)
+ *   tanhf BITS                                bits of es_tanhf(x) and of the C library's tanhf(x)
+ *   tanhf_sweep FIRST COUNT STRIDE            for the COUNT bit patterns FIRST + i * STRIDE (mod
+ *                                             2^32): how many give different bits, and the first
+ *                                             such pattern (0 if none)
  */
 #include <math.h>
 #include <stdint.h>
@@ -19,6 +23,18 @@
 #include <string.h>
 
 #include "edgesim/quant.h"
+
+static uint32_t float_bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+static float bits_float(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
 
 int main(void) {
   char op[16];
@@ -76,6 +92,21 @@ int main(void) {
       memcpy(&a, &ours, 4);
       memcpy(&b, &libc, 4);
       printf("%lu %lu\n", (unsigned long)a, (unsigned long)b);
+    } else if (strcmp(op, "tanhf") == 0) {
+      unsigned long bits;
+      if (scanf("%lu", &bits) != 1) return 2;
+      const float x = bits_float((uint32_t)bits);
+      printf("%lu %lu\n", (unsigned long)float_bits(es_tanhf(x)), (unsigned long)float_bits(tanhf(x)));
+    } else if (strcmp(op, "tanhf_sweep") == 0) {
+      unsigned long first, count, stride, differences = 0, first_difference = 0;
+      if (scanf("%lu %lu %lu", &first, &count, &stride) != 3) return 2;
+      uint32_t u = (uint32_t)first;
+      for (unsigned long i = 0; i < count; ++i, u += (uint32_t)stride) {
+        if (float_bits(es_tanhf(bits_float(u))) != float_bits(tanhf(bits_float(u)))) {
+          if (differences++ == 0) first_difference = u;
+        }
+      }
+      printf("%lu %lu\n", differences, first_difference);
     } else {
       return 2;
     }

@@ -16,7 +16,9 @@
  * reinterpreting Q4 as Q5), so the Q4 variant is written here.
  *
  * float: TFLM's reference Logistic (x > 16.619047 -> 1, x < -9 -> exp(x),
- * else 1 / (1 + exp(-x))) and tanh(x), with the C library's expf/tanhf.
+ * else 1 / (1 + exp(-x))) and tanh(x).  TFLM calls the C library's expf and
+ * tanhf; es_expf/es_tanhf reproduce glibc's (the oracle's) bit for bit on
+ * every target, where the firmware's newlib would differ in the last bit.
  */
 #include <math.h>
 
@@ -138,13 +140,13 @@ es_status es_logistic_f32(int32_t size, const float *input, float *output) {
   const float cutoff_lower = -9.f;
   for (int32_t i = 0; i < size; ++i) {
     const float v = input[i];
-    output[i] = v > cutoff_upper ? 1.0f : v < cutoff_lower ? expf(v) : 1.f / (1.f + expf(-v));
+    output[i] = v > cutoff_upper ? 1.0f : v < cutoff_lower ? es_expf(v) : 1.f / (1.f + es_expf(-v));
   }
   return ES_OK;
 }
 
 es_status es_tanh_f32(int32_t size, const float *input, float *output) {
-  for (int32_t i = 0; i < size; ++i) output[i] = tanhf(input[i]);
+  for (int32_t i = 0; i < size; ++i) output[i] = es_tanhf(input[i]);
   return ES_OK;
 }
 

@@ -109,7 +109,7 @@ static float activation_value(int32_t activation, float a) {
     case ES_ACT_RELU: return fmaxf(0.0f, a);
     case ES_ACT_RELU_N1_TO_1: return fmaxf(-1.0f, fminf(a, 1.0f));
     case ES_ACT_RELU6: return fmaxf(0.0f, fminf(a, 6.0f));
-    case ES_ACT_TANH: return tanhf(a);
+    case ES_ACT_TANH: return es_tanhf(a); /* glibc's tanhf, as TFLM on the oracle */
     case ES_ACT_SIGN_BIT: return signbit(a) ? 1.0f : 0.0f;
     default: return a;
   }

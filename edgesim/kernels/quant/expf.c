@@ -1,6 +1,12 @@
 /* es_expf(): expf() computed exactly as glibc computes it (the algorithm of
  * ARM's optimized-routines, sysdeps/ieee754/flt-32/e_expf.c), in portable
- * IEEE double arithmetic.
+ * IEEE double arithmetic.  On x86-64 CPUs with FMA (any from the last decade)
+ * glibc runs that C built with -mfma (__expf_fma, chosen by ifunc), whose
+ * reduction r = z - kd becomes fma(InvLn2N, x, -kd): the product unrounded.
+ * The reduction below computes that exactly without an FMA (the Cortex-M4
+ * has none for doubles), so es_expf equals the host's glibc expf on all 2^32
+ * inputs; glibc's pre-FMA build (__expf_sse2) rounds the product first and
+ * differs from both at 2 inputs (32.564632f and -63.09946f).
  *
  * Why: TFLM's float SOFTMAX (and other float kernels) call std::exp, i.e. the
  * C library's expf.  The oracle runs on glibc; the firmware links newlib,
@@ -10,6 +16,10 @@
  *
  *   exp(x) = 2^(k/32) * 2^(r/32),  x * 32/ln2 = k + r, |r| <= 1/2
  * with 2^(k/32) from a 32-entry table and 2^(r/32) from a cubic.
+ * Exact reduction: 32/ln2 = hi + lo with hi of 29 significant bits, so hi * x
+ * (24-bit x) and lo * x are exact doubles and so is hi * x - k (|x| < 2^-7
+ * gives k = 0; beyond, hi * x is a multiple of 2^-53 and |hi * x - k| < 1);
+ * r = (hi * x - k) + lo * x is then x * 32/ln2 - k rounded once.
  */
 #include <math.h>
 #include <stdint.h>
@@ -59,15 +69,17 @@ float es_expf(float x) {
     if (x < -0x1.9fe368p6f) return 0.0f;                        /* underflow */
   }
   const double inv_ln2_n = 0x1.71547652b82fep+0 * EXP_N;
+  const double inv_ln2_n_hi = 0x1.7154765p+5, inv_ln2_n_lo = 0x1.5c17fp-26; /* hi + lo == inv_ln2_n */
   const double shift = 0x1.8p+52; /* rounds to an integer, ties to even */
   const double c0 = 0x1.c6af84b912394p-5 / EXP_N / EXP_N / EXP_N;
   const double c1 = 0x1.ebfce50fac4f3p-3 / EXP_N / EXP_N;
   const double c2 = 0x1.62e42ff0c52d6p-1 / EXP_N;
-  double z = inv_ln2_n * (double)x;
+  const double xd = (double)x;
+  double z = inv_ln2_n * xd;
   double kd = z + shift;
   const uint64_t ki = double_bits(kd);
   kd -= shift;
-  const double r = z - kd;
+  const double r = (inv_ln2_n_hi * xd - kd) + inv_ln2_n_lo * xd;
   uint64_t t = k_exp2_table[ki % EXP_N];
   t += ki << (52 - EXP_TABLE_BITS);
   const double s = bits_double(t);

@@ -191,6 +191,10 @@ void es_requantize_row(const int32_t *acc, const int32_t *bias, const es_channel
  * runs on glibc while the firmware links newlib. */
 float es_expf(float x);
 
+/* tanhf() exactly as glibc 2.36 computes it (quant/tanhf.c), the same on
+ * every target, for TANH and SVDF's tanh activation (as es_expf). */
+float es_tanhf(float x);
+
 /* gemmlowp exp_on_negative_values() for a Q5.26 input a <= 0; result Q0.31. */
 int32_t es_exp_on_negative_values_q5_26(int32_t a);
 
