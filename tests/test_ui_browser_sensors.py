@@ -6,12 +6,18 @@ heard.  The fake webcam (a moving test pattern) must reach the person detector a
 """
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
+
 import pytest
 
-from conftest import shared_path
+from conftest import REPO_ROOT, shared_path
 from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, require_browser
 from ui_support import UiRun, write_yes_no_stream
 
@@ -52,3 +58,37 @@ def test_the_page_webcam_reaches_the_person_detector(browser: Any, tmp_path: Pat
         page.screenshot(path=str(tmp_path / "webcam.png"), full_page=True)
         assert page.inner_text("#camera-state") == "streaming"
         page.close()
+
+
+def test_record_takes_the_page_microphone(browser: Any, tmp_path: Path) -> None:
+    from edgesim.sources.wav import read_wav
+
+    out = tmp_path / "clips"
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "EDGESIM_MODELS": str(shared_path("models"))}
+    record = subprocess.Popen([sys.executable, "-m", "edgesim", "record", "wake_word", "--source", "browser",
+                               "--label", "yes", "--out", str(out), "--count", "2", "--seconds", "2",
+                               "--countdown", "0.5", "--no-browser", "--ui-port", "0"],
+                              cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert record.stderr is not None
+        url = ""
+        for line in record.stderr:
+            found = re.search(r"dashboard at (http://\S+)", line)
+            if found:
+                url = found.group(1)
+                break
+        assert url, "record --source browser printed no page URL"
+        page = browser.new_page()
+        page.goto(url)
+        page.click("#mic-button")
+        _, stderr = record.communicate(timeout=90)
+        page.close()
+    finally:
+        record.kill()
+    assert record.returncode == 0, stderr
+    takes = sorted((out / "yes").glob("*.wav"))
+    assert len(takes) == 2 and "2 take(s) saved" in stderr
+    for take in takes:
+        samples = read_wav(take).samples
+        # The fake microphone loops words with at most 1.5 s of silence between them: 2 s always hold some.
+        assert len(samples) == 32000 and np.abs(samples.astype(np.int32)).max() > 1000

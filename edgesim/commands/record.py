@@ -6,6 +6,7 @@ import csv
 import math
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,10 @@ Audio apps: each take is preceded by a countdown and shows a level meter
 Camera apps: each take saves one frame after the countdown.
 
 Sources: mic[:NAME|INDEX] (default for audio apps), camera[:INDEX] (default
-for camera apps), or any source 'edgesim run --source' takes.  The board's
-own sensors (--source device) and the browser need firmware/UI support that
-this edgesim does not have yet, and are refused with that reason.
+for camera apps), browser (the dashboard page's microphone or webcam: open
+the printed URL and press its mic or camera button), or any source 'edgesim
+run --source' takes.  The board's own sensors (--source device) need firmware
+support that this edgesim does not have yet, and are refused with that reason.
 """
 
 EXAMPLES = """\
@@ -31,12 +33,12 @@ examples:
   edgesim record wake_word --label yes --out clips/ --count 20
   edgesim record wake_word --label no --out clips/ --source mic:USB --seconds 1.5
   edgesim record person_detection --label person --out photos/ --layout csv --count 5
+  edgesim record wake_word --label yes --out clips/ --source browser   then open the printed URL
   edgesim eval wake_word clips/
 """
 
 METER_WIDTH = 30
-LATER = {"device": "recording the board's own sensors needs a raw-sample message in the firmware protocol",
-         "browser": "recording in the browser needs the --ui page"}
+LATER = {"device": "recording the board's own sensors needs a raw-sample message in the firmware protocol"}
 
 
 def register(subparsers: Any) -> None:
@@ -52,6 +54,10 @@ def register(subparsers: Any) -> None:
                         help="seconds of countdown before each take (default 3; 0 for none)")
     parser.add_argument("--layout", choices=("folders", "csv"), default="folders",
                         help="one folder per label, or files plus labels.csv (default folders)")
+    parser.add_argument("--ui-port", type=int, default=None, metavar="N",
+                        help="--source browser: the page's port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="--source browser: print the page's URL, do not open a browser")
     parser.set_defaults(func=run)
 
 
@@ -180,10 +186,26 @@ def record_frames(source: Any, recorder: Recorder, count: int, countdown: float)
         recorder.say(f"take {take}/{count}: {path} ({pixels.shape[1]}x{pixels.shape[0]})")
 
 
+def _open(spec: str, app: Any, args: argparse.Namespace, stack: ExitStack) -> Any:
+    """The source; for `browser`, behind a dashboard page that stays up while recording."""
+    from edgesim.sources import open_source
+
+    if spec != "browser":
+        return open_source(spec, app.sensor.kind)
+    from edgesim.commands.run import browser_source, start_dashboard
+    from edgesim.ui.server import DEFAULT_PORT
+
+    server = start_dashboard(app, source="browser", target_name="record", compare=None, host="127.0.0.1",
+                             port=DEFAULT_PORT if args.ui_port is None else args.ui_port,
+                             open_browser=not args.no_browser)
+    stack.callback(server.close)
+    print("edgesim: press the page's microphone or camera button to start", file=sys.stderr, flush=True)
+    return browser_source(app, server)
+
+
 def run(args: argparse.Namespace) -> int:
     from edgesim.apps import load_app
     from edgesim.errors import SourceError
-    from edgesim.sources import open_source
 
     app = load_app(args.app)
     if args.label not in app.labels:
@@ -198,7 +220,8 @@ def run(args: argparse.Namespace) -> int:
     if spec.partition(":")[0] in LATER:
         raise SourceError(f"--source {spec}: not available yet ({LATER[spec.partition(':')[0]]}); "
                           f"use mic or camera")
-    with open_source(spec, kind) as source:
+    with ExitStack() as stack:
+        source = stack.enter_context(_open(spec, app, args, stack))
         recorder = Recorder(args.out, args.label, args.layout, live=sys.stderr.isatty())
         recorder.say(f"recording {args.count} take(s) of {args.label!r} for {app.name} from {source.description}")
         if kind == "audio":

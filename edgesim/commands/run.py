@@ -223,21 +223,27 @@ def _ui_port(args: argparse.Namespace) -> int:
 
 
 def _start_dashboard(args: argparse.Namespace, app: Any, spec: str, target: Any) -> Any:
+    return start_dashboard(app, source=spec, target_name=target.name, compare=args.compare,
+                           host=args.host or "127.0.0.1", port=_ui_port(args), open_browser=not args.no_browser)
+
+
+def start_dashboard(app: Any, *, source: str, target_name: str, compare: str | None, host: str, port: int,
+                    open_browser: bool) -> Any:
+    """The dashboard server for ``app``, started, its URL printed (and opened in a browser if asked)."""
     from edgesim.ui.preview import page_config
     from edgesim.ui.security import is_loopback
     from edgesim.ui.server import DashboardServer
 
-    host = args.host or "127.0.0.1"
-    browser_input = ("stroke" if app.sensor.kind == "imu" else app.sensor.kind) if spec == "browser" else None
-    config = page_config(app, source=spec, target=target.name, browser_input=browser_input, compare=args.compare,
+    browser_input = ("stroke" if app.sensor.kind == "imu" else app.sensor.kind) if source == "browser" else None
+    config = page_config(app, source=source, target=target_name, browser_input=browser_input, compare=compare,
                          budget_ms=app.deadline_ms)
-    server = DashboardServer(config, host=host, port=_ui_port(args))
+    server = DashboardServer(config, host=host, port=port)
     server.start()
     print(f"edgesim: dashboard at {server.url}", file=sys.stderr, flush=True)
     if not is_loopback(host):
         print(f"edgesim: reachable from the network on {host}; only this URL (with its one-time token) is "
               f"let in", file=sys.stderr, flush=True)
-    if not args.no_browser:
+    if open_browser:
         import webbrowser
 
         try:
@@ -252,6 +258,11 @@ def _open_source(spec: str, app: Any, server: Any) -> Any:
 
     if spec != "browser":
         return open_source(spec, app.sensor.kind)
+    return browser_source(app, server)
+
+
+def browser_source(app: Any, server: Any) -> Any:
+    """The dashboard page's microphone, webcam or canvas as the app's source."""
     from edgesim.sources.browser import BrowserSource
 
     source = BrowserSource(app.sensor.kind, frame_rate_hz=app.sensor.rate_hz)
