@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "edgesim/quant.h"
+#include "float_bits.h"
 
 #define EXP_TABLE_BITS 5
 #define EXP_N (1 << EXP_TABLE_BITS)
@@ -41,24 +42,6 @@ static const uint64_t k_exp2_table[EXP_N] = {
     0x3feee89f995ad3adu, 0x3feeff76f2fb5e47u, 0x3fef199bdd85529cu, 0x3fef3720dcef9069u,
     0x3fef5818dcfba487u, 0x3fef7c97337b9b5fu, 0x3fefa4afa2a490dau, 0x3fefd0765b6e4540u,
 };
-
-static inline uint32_t float_bits(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
-
-static inline uint64_t double_bits(double d) {
-  uint64_t u;
-  memcpy(&u, &d, sizeof u);
-  return u;
-}
-
-static inline double bits_double(uint64_t u) {
-  double d;
-  memcpy(&d, &u, sizeof d);
-  return d;
-}
 
 float es_expf(float x) {
   const uint32_t abstop = (float_bits(x) >> 20) & 0x7ffu;

@@ -30,18 +30,7 @@
 #include <string.h>
 
 #include "edgesim/quant.h"
-
-static inline uint32_t float_bits(float f) {
-  uint32_t u;
-  memcpy(&u, &f, sizeof u);
-  return u;
-}
-
-static inline float bits_float(uint32_t u) {
-  float f;
-  memcpy(&f, &u, sizeof f);
-  return f;
-}
+#include "float_bits.h"
 
 /* y * 2^k by adding k to the exponent field (y is normal and stays so). */
 static inline float add_exponent(float y, int32_t k) { return bits_float(float_bits(y) + ((uint32_t)k << 23)); }
