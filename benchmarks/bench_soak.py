@@ -10,7 +10,10 @@ source is not paced, so a day of audio takes minutes on the host):
 
 For each run it prints the stream time, wall time, real-time factor, RSS
 after 5 minutes of stream time, RSS at the end, and their ratio; the issue's
-bar is end <= 1.05 x the 5-minute value.  The exit code is 1 if a run misses it.
+bar is end <= 1.05 x the 5-minute value.  It also counts dropped chunks and
+input overflows (must be 0) and, for the emulator, runs the same stream on the
+host and compares every event (a desync would show as a difference).  The exit
+code is 1 if a run misses any of these.
 
 Usage:
     EDGESIM_MODELS=../shared/models .venv/bin/python benchmarks/bench_soak.py [--host-hours H] [--emulator-hours H]
@@ -19,8 +22,11 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,7 +49,14 @@ def rss_bytes() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status (Linux only)")
 
 
-def soak(target_name: str, hours: float, **options: str) -> bool:
+@dataclass
+class Soak:
+    ok: bool
+    events: int
+    digest: str  # sha256 of every event but the summary, in order
+
+
+def soak(target_name: str, hours: float, **options: str) -> Soak:
     app = load_app("wake_word")
     duration_s = hours * 3600
     source = open_source(f"synthetic:noise,duration={duration_s:g}", app.sensor.kind)
@@ -62,24 +75,33 @@ def soak(target_name: str, hours: float, **options: str) -> bool:
                   f"ETA {eta:.0f} s", file=sys.stderr, flush=True)
             progress["next_ms"] += max(WARM_UP_MS, duration_s * 1000 / 20)
 
+    digest, count = hashlib.sha256(), [0]
+
+    def on_event(event) -> None:
+        if event.type != "summary":
+            digest.update(json.dumps(event.to_dict(), sort_keys=True).encode())
+            count[0] += 1
+
     with create_target(target_name, **options) as target:
         target.open(app)
-        summary = Runner(app, target, source).run(on_chunk=on_chunk).stats
+        summary = Runner(app, target, source).run(on_event=on_event, on_chunk=on_chunk).stats
     end = rss_bytes()
     wall = time.monotonic() - start
     warm = marks.get("warm")
     if warm is None:
         print(f"{target_name}: stream shorter than the 5-minute warm-up; nothing to compare")
-        return False
+        return Soak(False, count[0], digest.hexdigest())
     ratio = end / warm
-    ok = ratio <= LIMIT
+    losses = {name: summary.get(name, 0) for name in ("dropped_chunks", "input_overflows")}
+    ok = ratio <= LIMIT and not any(losses.values())
     print(f"{target_name}: {summary['stream_ms'] / 3.6e6:.2f} h of audio in {wall:.0f} s "
           f"({summary['stream_ms'] / 1000 / wall:.0f}x real time), {summary['inferences']} inferences; "
           f"RSS after 5 min {warm / 1e6:.1f} MB, at the end {end / 1e6:.1f} MB: ratio {ratio:.3f} "
           f"({'ok' if ok else 'FAIL'}, limit {LIMIT})")
+    print(f"{target_name}: {count[0]} events, {', '.join(f'{k} {v}' for k, v in losses.items())}")
     if "link" in summary:
         print(f"{target_name}: link {summary['link']}")
-    return ok
+    return Soak(ok, count[0], digest.hexdigest())
 
 
 def main() -> int:
@@ -91,9 +113,15 @@ def main() -> int:
     args = parser.parse_args()
     results = []
     if args.host_hours > 0:
-        results.append(soak("host", args.host_hours))
+        results.append(soak("host", args.host_hours).ok)
     if args.emulator_hours > 0:
-        results.append(soak("emulator", args.emulator_hours, channel=args.channel))
+        emulated = soak("emulator", args.emulator_hours, channel=args.channel)
+        # No desync: the same stream on the host gives the same events, in the same order.
+        reference = soak("host", args.emulator_hours)
+        same = emulated.digest == reference.digest and emulated.events == reference.events
+        print(f"emulator vs host over {args.emulator_hours:g} h: {emulated.events} and {reference.events} events, "
+              f"{'identical' if same else 'DIFFERENT'} (sha256 {emulated.digest[:16]}...)")
+        results += [emulated.ok, same]
     return 0 if all(results) else 1
 
 
