@@ -38,6 +38,11 @@ way on every target; ``edgesim new`` writes an App for a model of your own):
                       int8 raster (``raster_size`` 1..32, default 32); one inference
                       per completed stroke.  Already segmented
                       strokes (mouse, stroke CSV) are rasterized directly.
+  Every preprocess kernel makes int8 values q.  A model with a float32 input
+  takes them as ``input_scale`` * (q - ``input_zero_point``) (defaults: audio
+  0.1017, -128, the micro_speech training features 0..26; image 1/255, -128,
+  pixels in [0, 1]; imu_stroke 1, -128, raster values 0..255).  A float32
+  output is read as probabilities (int8 scores round(p * 256) - 128).
 
 Postprocess kernels (C, edgesim/kernels/post/):
   ``recognize_commands``  TFLM RecognizeCommands semantics; detections for the
@@ -277,6 +282,23 @@ def audio_frontend_config(app: App) -> AudioFrontendConfig:
         raise AppError(f"app {app.name!r}: pcan needs noise_reduction (it scales by the noise estimate); "
                        f"set both to False or keep noise_reduction")
     return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"])
+
+
+# The float meaning of each preprocess kernel's int8 values (scale, zero point) for float-input models:
+# the audio front end's int8 features quantize the micro_speech training features (0..26) this way,
+# gray - 128 is pixels / 255, and the raster's -128..127 is its 0..255 as int8.
+FLOAT_INPUT_DEFAULTS = {"audio_frontend": (0.1017156839, -128), "image": (1 / 255, -128), "imu_stroke": (1.0, -128)}
+
+
+def float_input_params(app: App) -> tuple[float, int]:
+    """(input_scale, input_zero_point): how a float32 model input takes the app's int8 values, checked."""
+    default_scale, default_zero_point = FLOAT_INPUT_DEFAULTS[app.preprocess.kernel]
+    scale = app.preprocess.param("input_scale", default_scale)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < 1e30:
+        raise AppError(f"app {app.name!r}: input_scale must be a positive number (the float input is "
+                       f"input_scale * (q - input_zero_point)), got {scale!r}")
+    zero_point = _whole_number(app, "input_zero_point", default_zero_point, -128, 127)
+    return float(scale), zero_point
 
 
 def _whole_number(app: App, name: str, default: int, low: int, high: int) -> int:

@@ -16,6 +16,8 @@
  *            (on_threshold, off_threshold, on_count, off_count), min_score)
  *       .process(scores: bytes-like int8, t_ms) -> None | (detection_kind, label, score)
  *       .reset();  .counts() -> (results, starved, evicted, starved_after_warmup)
+ *   float_input(values: bytes-like int8, scale, zero_point) -> float32 bytes
+ *   scores_from_float(scores: bytes-like float32) -> int8 bytes
  *
  * Kernel statuses become KernelError.
  */
@@ -451,8 +453,68 @@ static PyTypeObject PostFeedType = {
     .tp_getset = PostFeed_getset,
 };
 
+/* ------------------------------------------------------------------ float model I/O */
+
+static PyObject *float_input(PyObject *Py_UNUSED(module), PyObject *args) {
+  Py_buffer values;
+  es_float_input_params params;
+  if (!PyArg_ParseTuple(args, "y*fi", &values, &params.scale, &params.zero_point)) return NULL;
+  PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((size_t)values.len * sizeof(float)));
+  if (out == NULL) {
+    PyBuffer_Release(&values);
+    return NULL;
+  }
+  es_status status = es_float_input_from_int8(&params, (const int8_t *)values.buf, (size_t)values.len,
+                                              (float *)PyBytes_AS_STRING(out));
+  PyBuffer_Release(&values);
+  if (status != ES_OK) {
+    Py_DECREF(out);
+    return es_py_raise("KernelError", status, "float input", "scale must be positive and finite, zero point -128..127");
+  }
+  return out;
+}
+
+static PyObject *scores_from_float(PyObject *Py_UNUSED(module), PyObject *args) {
+  Py_buffer scores;
+  if (!PyArg_ParseTuple(args, "y*", &scores)) return NULL;
+  if (scores.len % (Py_ssize_t)sizeof(float) != 0) {
+    PyBuffer_Release(&scores);
+    return es_py_raise_format("KernelError", "float scores: %zd bytes is not a whole number of float32",
+                              scores.len);
+  }
+  const size_t count = (size_t)scores.len / sizeof(float);
+  PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)count);
+  if (out == NULL) {
+    PyBuffer_Release(&scores);
+    return NULL;
+  }
+  float *values = PyMem_Malloc(count ? count * sizeof(float) : 1); /* aligned copy */
+  if (values == NULL) {
+    PyBuffer_Release(&scores);
+    Py_DECREF(out);
+    return PyErr_NoMemory();
+  }
+  memcpy(values, scores.buf, count * sizeof(float));
+  PyBuffer_Release(&scores);
+  es_status status = es_scores_from_float(values, count, (int8_t *)PyBytes_AS_STRING(out));
+  PyMem_Free(values);
+  if (status != ES_OK) {
+    Py_DECREF(out);
+    return es_py_raise("KernelError", status, "float scores", NULL);
+  }
+  return out;
+}
+
+static PyMethodDef app_functions[] = {
+    {"float_input", float_input, METH_VARARGS,
+     "float_input(values: int8 bytes, scale, zero_point) -> float32 bytes: scale * (q - zero_point)."},
+    {"scores_from_float", scores_from_float, METH_VARARGS,
+     "scores_from_float(scores: float32 bytes) -> int8 bytes: round(p * 256) - 128, saturated."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef app_module = {
-    PyModuleDef_HEAD_INIT, ES_MODULE_NAME, "The app layer shared with the firmware (kernels/app/).", -1, NULL,
+    PyModuleDef_HEAD_INIT, ES_MODULE_NAME, "The app layer shared with the firmware (kernels/app/).", -1, app_functions,
     NULL, NULL, NULL, NULL,
 };
 
@@ -462,6 +524,7 @@ PyMODINIT_FUNC ES_MODULE_INIT(void) {
       {"POST_CLASSIFY", ES_POST_CLASSIFY},         {"DETECTION_COMMAND", ES_DETECTION_COMMAND},
       {"DETECTION_ENTER", ES_DETECTION_ENTER},     {"DETECTION_LEAVE", ES_DETECTION_LEAVE},
       {"DETECTION_GESTURE", ES_DETECTION_GESTURE}, {"POST_MAX_LABELS", ES_POST_MAX_LABELS},
+      {"FLOAT_SCORE_STEPS", ES_FLOAT_SCORE_STEPS},
   };
   PyObject *module = PyModule_Create(&app_module);
   if (module == NULL) return NULL;

@@ -16,12 +16,14 @@ static es_audio_feed feed;
 static es_audio_scratch scratch;
 static int8_t window_rows[WINDOW_BYTES];
 static int16_t samples[MAX_CHUNK_SAMPLES];
-static es_tensor *input;
+static int8_t *input; /* app_model_input(): the int8 values of one model input */
 
 es_status app_init(es_model *model, const char **detail) {
   input = app_model_input(model, WINDOW_BYTES);
   if (input == NULL) {
-    *detail = "model input must be int8 window_frames x 40 and output int8, one score per label";
+    *detail = "model input must be int8 or float32 "
+                "window_frames x 40 and output int8 or float32, "
+                "one score per label";
     return ES_ERR_SHAPE;
   }
   es_status status = es_audio_feed_init(&feed_params, window_rows, sizeof window_rows, &feed);
@@ -46,7 +48,7 @@ es_status app_on_frame(const es_proto_frame *frame, const char **detail) {
     es_feed_result result;
     app_stage_begin(ES_PROTO_STAGE_PREPROCESS);
     es_status status = es_audio_feed_push(&feed_params, &feed, &scratch, samples + used, count - used,
-                                          (int8_t *)input->data, input->bytes, &consumed, &result);
+                                          input, WINDOW_BYTES, &consumed, &result);
     app_stage_end(ES_PROTO_STAGE_PREPROCESS);
     if (status != ES_OK) {
       *detail = "audio feed rejected the samples";
