@@ -28,8 +28,9 @@ way on every target; ``edgesim new`` writes an App for a model of your own):
   ``audio_frontend``  int16 audio -> 40 int8 features per 30 ms window every
                       ``step_ms`` (1..30, default 20); an inference on the newest
                       ``window_frames`` frames every ``infer_every_frames`` new
-                      frames once the window is full.  ``noise_reduction`` and
-                      ``pcan`` (default True) skip those stages when False.
+                      frames once the window is full.  ``noise_reduction``,
+                      ``pcan`` and ``log_scale`` (default True) skip those
+                      stages when False.
   ``image``           camera frame (any size/pixel format) -> size x size int8,
                       gray or RGB; one inference per frame.  Params: ``resize``
                       ("area"|"bilinear"), ``size`` (default 96), ``channels``
@@ -255,11 +256,12 @@ class App:
 
 @dataclass(frozen=True)
 class AudioFrontendConfig:
-    """The audio front end an app asks for (its ``step_ms``, ``noise_reduction``, ``pcan``)."""
+    """The audio front end an app asks for (its ``step_ms``, ``noise_reduction``, ``pcan``, ``log_scale``)."""
 
     hop_samples: int
     noise_reduction: bool
     pcan: bool
+    log_scale: bool
 
 
 def audio_frontend_config(app: App) -> AudioFrontendConfig:
@@ -273,7 +275,7 @@ def audio_frontend_config(app: App) -> AudioFrontendConfig:
         raise AppError(f"app {app.name!r}: step_ms must be a whole number of milliseconds from 1 to {window_ms} "
                        f"(the window), got {step_ms!r}")
     flags = {}
-    for name in ("noise_reduction", "pcan"):
+    for name in ("noise_reduction", "pcan", "log_scale"):
         value = app.preprocess.param(name, True)
         if not isinstance(value, bool):
             raise AppError(f"app {app.name!r}: {name} must be True or False, got {value!r}")
@@ -281,7 +283,8 @@ def audio_frontend_config(app: App) -> AudioFrontendConfig:
     if flags["pcan"] and not flags["noise_reduction"]:
         raise AppError(f"app {app.name!r}: pcan needs noise_reduction (it scales by the noise estimate); "
                        f"set both to False or keep noise_reduction")
-    return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"])
+    return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"],
+                               flags["log_scale"])
 
 
 # The float meaning of each preprocess kernel's int8 values (scale, zero point) for float-input models:

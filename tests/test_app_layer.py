@@ -125,12 +125,15 @@ def preprocessor_without(ops: tuple[str, ...]) -> bytes:
     return bytes(builder.Output())
 
 
-@pytest.mark.parametrize("noise_reduction, pcan, removed", [
-    (True, False, ("SignalPCAN",)),
-    (False, False, ("SignalFilterBankSpectralSubtraction", "SignalPCAN")),
+@pytest.mark.parametrize("noise_reduction, pcan, log_scale, removed", [
+    (True, False, True, ("SignalPCAN",)),
+    (False, False, True, ("SignalFilterBankSpectralSubtraction", "SignalPCAN")),
+    (True, True, False, ("SignalFilterBankLog",)),
+    (True, False, False, ("SignalPCAN", "SignalFilterBankLog")),
+    (False, False, False, ("SignalFilterBankSpectralSubtraction", "SignalPCAN", "SignalFilterBankLog")),
 ])
-def test_front_ends_without_pcan_or_noise_reduction_equal_the_upstream_graph_without_those_ops(
-        noise_reduction: bool, pcan: bool, removed: tuple[str, ...]) -> None:
+def test_front_ends_without_pcan_noise_reduction_or_log_equal_the_upstream_graph_without_those_ops(
+        noise_reduction: bool, pcan: bool, log_scale: bool, removed: tuple[str, ...]) -> None:
     tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
     oracle = tflm.runtime.Interpreter.from_bytes(preprocessor_without(removed))
     samples = speech_like(2.0, 11)
@@ -139,7 +142,7 @@ def test_front_ends_without_pcan_or_noise_reduction_equal_the_upstream_graph_wit
         oracle.set_input(samples[start:start + WINDOW].reshape(1, WINDOW), 0)
         oracle.invoke()
         want.append(oracle.get_output(0).copy().reshape(-1))
-    feed = _app.AudioFeed(1, 1, HOP, noise_reduction, pcan)
+    feed = _app.AudioFeed(1, 1, HOP, noise_reduction, pcan, log_scale)
     got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(11), len(samples)))
     full = feed_in_chunks(_app.AudioFeed(1, 1), samples, [len(samples)])
     assert len(got) == len(want) > 0
@@ -392,6 +395,7 @@ def test_app_layer_fuzzer_runs_clean_for_a_bounded_time(tmp_path) -> None:
     ("audio_frontend", {"step_ms": 31}, "step_ms must be a whole number of milliseconds from 1 to 30"),
     ("audio_frontend", {"pcan": True, "noise_reduction": False}, "pcan needs noise_reduction"),
     ("audio_frontend", {"pcan": "no"}, "pcan must be True or False"),
+    ("audio_frontend", {"log_scale": 0}, "log_scale must be True or False"),
 ])
 def test_bad_preprocess_parameters_are_named_on_host_and_firmware_alike(kernel: str, params: dict,
                                                                        message: str) -> None:

@@ -70,7 +70,7 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     app_file = new(tmp_path, "my_kws", "--model", str(model), "--sensor", "audio", "--labels", "silence,up,down")
     app = load_app(str(app_file))
     assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "step_ms": 20,
-                                     "noise_reduction": True, "pcan": True}
+                                     "noise_reduction": True, "pcan": True, "log_scale": True}
     assert app.postprocess.kernel == "recognize_commands" and app.postprocess.params["report"] == ["up", "down"]
     assert app.model == str(model)  # beside the app file: found from the file's own folder
     chunks = audio_stream()
@@ -123,7 +123,7 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
         from edgesim.app import Stage
 
         app = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "step_ms": 10,
-                                                               "pcan": False}))
+                                                               "pcan": False, "log_scale": False}))
     host = events("host", app, chunks)
     assert any(e["type"] == "inference" for e in host)
     if not sensor.startswith("audio"):

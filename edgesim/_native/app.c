@@ -4,7 +4,7 @@
  * I/O and presentation around these objects; the stream logic itself is the
  * C the firmware runs.
  *
- *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True)
+ *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True, log_scale=True)
  *       .push(samples: bytes-like int16) -> [(t_ms, input bytes), ...]
  *       .reset();  .frames;  .input_bytes
  *   StrokeFeed(sample_rate_hz, x_range_q12, y_range_q12, side=32)
@@ -55,10 +55,11 @@ static void AudioFeed_dealloc(AudioFeedObject *self) {
 }
 
 static int AudioFeed_init(AudioFeedObject *self, PyObject *args, PyObject *kwargs) {
-  static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", "noise_reduction", "pcan", NULL};
-  int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES, noise_reduction = 1, pcan = 1;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ipp", keywords, &window_frames, &every, &hop, &noise_reduction,
-                                   &pcan))
+  static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", "noise_reduction", "pcan",
+                             "log_scale", NULL};
+  int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES, noise_reduction = 1, pcan = 1, log_scale = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ippp", keywords, &window_frames, &every, &hop, &noise_reduction,
+                                   &pcan, &log_scale))
     return -1;
   self->params.window_frames = window_frames;
   self->params.infer_every_frames = every;
@@ -76,6 +77,7 @@ static int AudioFeed_init(AudioFeedObject *self, PyObject *args, PyObject *kwarg
   self->params.frontend.hop = (uint32_t)hop;
   self->params.frontend.noise_reduction = (uint8_t)noise_reduction;
   self->params.frontend.pcan = (uint8_t)pcan;
+  self->params.frontend.log_scale = (uint8_t)log_scale;
   PyMem_Free(self->rows);
   PyMem_Free(self->input);
   self->rows = PyMem_Malloc(bytes);

@@ -30,8 +30,8 @@ like for each sensor (the quantization applies to int8 inputs):
   audio   window_frames x 40 micro-frontend features (16 kHz, 30 ms windows
           every step_ms, TFLM micro_speech front end) quantized as that front
           end does (scale 0.1017, zero point -128); any number of frames.
-          The written file sets step_ms (20), noise_reduction and pcan (on):
-          edit them to the settings the model was trained with
+          The written file sets step_ms (20), noise_reduction, pcan and
+          log_scale (on): edit them to the settings the model was trained with
   camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
           [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
           zero point -1 or 0)
@@ -141,7 +141,7 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
         report = [label for label in labels if label.lower() not in NON_EVENT_LABELS] or list(labels)
         # The front end's settings the model was trained with (micro_speech's by default): edit them in the file.
         pre = {"window_frames": frames, "infer_every_frames": 2, "step_ms": 20, "noise_reduction": True,
-               "pcan": True, **_float_input(float_input, "audio_frontend")}
+               "pcan": True, "log_scale": True, **_float_input(float_input, "audio_frontend")}
         notes = (f"input {shape}: {frames} frames x {AUDIO_CHANNELS} features "
                  f"(~{(frames - 1) * 20 + 30} ms of audio at the default 20 ms step_ms; set step_ms to "
                  f"the step the model was trained with)",)

@@ -314,6 +314,7 @@ def app_config_header(app: "App", arena_bytes: int) -> str:
             "FW_AUDIO_HOP_SAMPLES": frontend.hop_samples,
             "FW_AUDIO_NOISE_REDUCTION": int(frontend.noise_reduction),
             "FW_AUDIO_PCAN": int(frontend.pcan),
+            "FW_AUDIO_LOG_SCALE": int(frontend.log_scale),
         })
     elif kind == "image":
         from edgesim.compute.image import RESIZE_METHODS

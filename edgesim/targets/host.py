@@ -65,7 +65,7 @@ class AudioFeeder:
         frontend = audio_frontend_config(app)
         self.hop_samples = frontend.hop_samples
         self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every, frontend.hop_samples,
-                                                 frontend.noise_reduction, frontend.pcan), app)
+                                                 frontend.noise_reduction, frontend.pcan, frontend.log_scale), app)
         self.input_elements = int(self.feed.input_bytes)
 
     def reset(self) -> None:

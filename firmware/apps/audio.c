@@ -11,7 +11,9 @@
 #define WINDOW_BYTES (FW_WINDOW_FRAMES * ES_AUDIO_FEATURE_CHANNELS)
 
 static const es_audio_feed_params feed_params = {
-    FW_WINDOW_FRAMES, FW_INFER_EVERY_FRAMES, {FW_AUDIO_HOP_SAMPLES, FW_AUDIO_NOISE_REDUCTION, FW_AUDIO_PCAN}};
+    FW_WINDOW_FRAMES,
+    FW_INFER_EVERY_FRAMES,
+    {FW_AUDIO_HOP_SAMPLES, FW_AUDIO_NOISE_REDUCTION, FW_AUDIO_PCAN, FW_AUDIO_LOG_SCALE}};
 static es_audio_feed feed;
 static es_audio_scratch scratch;
 static int8_t window_rows[WINDOW_BYTES];

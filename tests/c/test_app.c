@@ -57,11 +57,11 @@ static void test_audio_feed_checks(void) {
   static es_audio_scratch scratch;
   static int8_t rows[2 * ES_AUDIO_FEATURE_CHANNELS], input[2 * ES_AUDIO_FEATURE_CHANNELS];
   static int16_t samples[2000];
-  const es_audio_feed_params params = {2, 1, {ES_AUDIO_HOP_SAMPLES, 1, 1}};
-  const es_audio_feed_params bad = {2, 0, {ES_AUDIO_HOP_SAMPLES, 1, 1}};
+  const es_audio_feed_params params = {2, 1, {ES_AUDIO_HOP_SAMPLES, 1, 1, 1}};
+  const es_audio_feed_params bad = {2, 0, {ES_AUDIO_HOP_SAMPLES, 1, 1, 1}};
   const es_audio_feed_params bad_configs[] = {
       {2, 1, {0, 1, 1}}, {2, 1, {ES_AUDIO_WINDOW_SAMPLES + 1, 1, 1}}, {2, 1, {ES_AUDIO_HOP_SAMPLES, 0, 1}},
-      {2, 1, {ES_AUDIO_HOP_SAMPLES, 2, 1}}};
+      {2, 1, {ES_AUDIO_HOP_SAMPLES, 2, 1}}, {2, 1, {ES_AUDIO_HOP_SAMPLES, 1, 1, 2}}};
   for (size_t i = 0; i < sizeof bad_configs / sizeof bad_configs[0]; ++i)
     CHECK_MSG(es_audio_feed_init(&bad_configs[i], rows, sizeof rows, &feed) == ES_ERR_ARGUMENT, "config %zu", i);
   size_t consumed = 99;
@@ -84,7 +84,7 @@ static void test_audio_feed_checks(void) {
         ES_ERR_STATE);
   CHECK(es_audio_feed_reset(&params, &feed) == ES_OK && feed.frames == 0);
   /* Windows that touch (hop = window): frames end every 30 ms. */
-  const es_audio_feed_params touching = {2, 1, {ES_AUDIO_WINDOW_SAMPLES, 1, 1}};
+  const es_audio_feed_params touching = {2, 1, {ES_AUDIO_WINDOW_SAMPLES, 1, 1, 1}};
   REQUIRE_MSG(es_audio_feed_init(&touching, rows, sizeof rows, &feed) == ES_OK, "hop = window");
   CHECK(es_audio_feed_push(&touching, &feed, &scratch, samples, 2000, input, sizeof input, &consumed, &result) ==
         ES_OK);

@@ -58,7 +58,8 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
   if (input_bytes != (size_t)window.frames * (size_t)window.channels) return ES_ERR_SHAPE;
   const es_audio_frontend_config *config = &feed->frontend.config;
   if (feed->frontend.fill >= ES_AUDIO_WINDOW_SAMPLES || config->hop != params->frontend.hop ||
-      config->noise_reduction != params->frontend.noise_reduction || config->pcan != params->frontend.pcan)
+      config->noise_reduction != params->frontend.noise_reduction || config->pcan != params->frontend.pcan ||
+      config->log_scale != params->frontend.log_scale)
     return ES_ERR_STATE;
   *consumed = 0;
   result->ready = 0;

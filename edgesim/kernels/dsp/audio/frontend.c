@@ -1,6 +1,7 @@
 /* Streaming composition of the audio stages: a 480-sample window every hop
  * (320 by default) samples, each window through window -> auto-scale -> rfft -> energy ->
- * filter bank -> sqrt -> noise reduction -> PCAN -> log -> int8, the same
+ * filter bank -> sqrt -> noise reduction -> PCAN -> log -> int8 (each of the
+ * last three optional, es_audio_frontend_config), the same
  * graph as audio_preprocessor_int8.tflite. */
 #include <string.h>
 
@@ -14,7 +15,7 @@
 
 static int config_ok(const es_audio_frontend_config *config) {
   return config->hop >= 1 && config->hop <= ES_AUDIO_WINDOW_SAMPLES && config->noise_reduction <= 1 &&
-         config->pcan <= config->noise_reduction;
+         config->pcan <= config->noise_reduction && config->log_scale <= 1;
 }
 
 es_status es_audio_frontend_reset(es_audio_frontend *fe) {
@@ -33,7 +34,7 @@ es_status es_audio_frontend_init_config(es_audio_frontend *fe, const es_audio_fr
 }
 
 es_status es_audio_frontend_init(es_audio_frontend *fe) {
-  const es_audio_frontend_config full = {ES_AUDIO_HOP_SAMPLES, 1, 1};
+  const es_audio_frontend_config full = {ES_AUDIO_HOP_SAMPLES, 1, 1, 1};
   return es_audio_frontend_init_config(fe, &full);
 }
 
@@ -63,6 +64,8 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
                                scratch->signal));
   if (fe->config.noise_reduction) TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate));
   if (fe->config.pcan) TRY(es_audio_pcan(scratch->signal, fe->noise_estimate));
+  if (!fe->config.log_scale)
+    return es_audio_feature_quantize_linear(scratch->signal, ES_AUDIO_FEATURE_CHANNELS, features);
   TRY(es_audio_log_scale(scratch->signal, ES_AUDIO_FEATURE_CHANNELS, scratch->log_features));
   return es_audio_feature_quantize(scratch->log_features, ES_AUDIO_FEATURE_CHANNELS, features);
 }

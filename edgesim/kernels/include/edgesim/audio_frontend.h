@@ -122,6 +122,11 @@ es_status es_audio_log_scale(const uint32_t *input, size_t count, int16_t *outpu
 /* int8 = clamp((log * 256 + 333) / 666 - 128, -128, 127). */
 es_status es_audio_feature_quantize(const int16_t *log_features, size_t count, int8_t *features);
 
+/* The same tail on the linear channel values of a front end without the log
+ * stage (the graph without SignalFilterBankLog: CAST uint32 -> int32, then
+ * the int32 MUL/ADD/DIV, wrapping like the reference's int32 arithmetic). */
+es_status es_audio_feature_quantize_linear(const uint32_t *signal, size_t count, int8_t *features);
+
 /* ---- streaming front end ---- */
 
 /* What a front end computes besides the fixed stages. */
@@ -130,6 +135,7 @@ typedef struct es_audio_frontend_config {
                               (ES_AUDIO_HOP_SAMPLES = 20 ms by default) */
   uint8_t noise_reduction; /* 1: spectral subtraction (default); 0: skipped */
   uint8_t pcan;            /* 1: PCAN gain control (default; needs noise_reduction's estimate) */
+  uint8_t log_scale;       /* 1: log of each channel (default); 0: the linear values are quantized */
 } es_audio_frontend_config;
 
 typedef struct es_audio_frontend {
@@ -156,8 +162,9 @@ typedef struct es_audio_scratch {
 /* Empty sample buffer, zero noise estimate (= a fresh interpreter), windows
  * every ES_AUDIO_HOP_SAMPLES through every stage.  _init_config takes
  * another hop (1..window: the stages see the same windows, only more or
- * fewer of them) and may skip PCAN, or noise reduction and PCAN (the graph
- * without those ops); ES_ERR_ARGUMENT for PCAN without noise reduction.
+ * fewer of them) and may skip PCAN, or noise reduction and PCAN, or the log
+ * (the graph without those ops); ES_ERR_ARGUMENT for PCAN without noise
+ * reduction.
  * Reset keeps the configuration. */
 es_status es_audio_frontend_init(es_audio_frontend *fe);
 es_status es_audio_frontend_init_config(es_audio_frontend *fe, const es_audio_frontend_config *config);
