@@ -25,8 +25,10 @@ Usage (apps/wake_word.py, minus its comments and examples):
 
 Preprocess kernels (the C app layer, edgesim/kernels/app/, runs them the same
 way on every target; ``edgesim new`` writes an App for a model of your own):
-  ``audio_frontend``  int16 audio -> 40 int8 features per 30 ms window every
-                      ``step_ms`` (1..30, default 20); an inference on the newest
+  ``audio_frontend``  int16 audio -> ``num_channels`` (1..64, default 40) int8
+                      features per 30 ms window every ``step_ms`` (1..30,
+                      default 20), mel bands from ``lower_band_hz`` (125) to
+                      ``upper_band_hz`` (7500); an inference on the newest
                       ``window_frames`` frames every ``infer_every_frames`` new
                       frames once the window is full.  ``noise_reduction``,
                       ``pcan`` and ``log_scale`` (default True) skip those
@@ -256,17 +258,33 @@ class App:
 
 @dataclass(frozen=True)
 class AudioFrontendConfig:
-    """The audio front end an app asks for (its ``step_ms``, ``noise_reduction``, ``pcan``, ``log_scale``)."""
+    """The audio front end an app asks for (its ``step_ms``, ``noise_reduction``, ``pcan``, ``log_scale``,
+    ``num_channels``, ``lower_band_hz``, ``upper_band_hz``)."""
 
     hop_samples: int
     noise_reduction: bool
     pcan: bool
     log_scale: bool
+    channels: int = 40
+    # None: the built-in filter bank (40 channels, 125..7500 Hz); else the app's own.
+    filterbank: "FilterbankTable | None" = None
+
+
+@dataclass(frozen=True)
+class FilterbankTable:
+    """An app's own mel filter bank in the form es_audio_filterbank_table reads (audio_frontend.h)."""
+
+    channels: int
+    start: int
+    end: int
+    weights: tuple[int, ...]
+    unweights: tuple[int, ...]
+    channel_ends: tuple[int, ...]
 
 
 def audio_frontend_config(app: App) -> AudioFrontendConfig:
     """The app's audio front-end parameters, checked (AppError naming the bad one)."""
-    from edgesim.constants import AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES
+    from edgesim.constants import AUDIO_FEATURE_CHANNELS, AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES, config_value
 
     step_ms = app.preprocess.param("step_ms", 20)
     window_ms = AUDIO_WINDOW_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
@@ -283,8 +301,41 @@ def audio_frontend_config(app: App) -> AudioFrontendConfig:
     if flags["pcan"] and not flags["noise_reduction"]:
         raise AppError(f"app {app.name!r}: pcan needs noise_reduction (it scales by the noise estimate); "
                        f"set both to False or keep noise_reduction")
+    channels = _whole_number(app, "num_channels", AUDIO_FEATURE_CHANNELS, 1, int(config_value("ES_AUDIO_MAX_CHANNELS")))
+    nyquist = AUDIO_SAMPLE_RATE_HZ // 2
+    bands = {}
+    for name, default in (("lower_band_hz", config_value("ES_AUDIO_LOWER_BAND_HZ")),
+                          ("upper_band_hz", config_value("ES_AUDIO_UPPER_BAND_HZ"))):
+        value = app.preprocess.param(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < nyquist:
+            raise AppError(f"app {app.name!r}: {name} must be a frequency from 0 to below {nyquist} Hz "
+                           f"(half the sample rate), got {value!r}")
+        bands[name] = value
+    lower, upper = bands["lower_band_hz"], bands["upper_band_hz"]
+    if not lower < upper:
+        raise AppError(f"app {app.name!r}: lower_band_hz ({lower}) must be below upper_band_hz ({upper})")
     return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"],
-                               flags["log_scale"])
+                               flags["log_scale"], channels, _filterbank(app, channels, lower, upper))
+
+
+def _filterbank(app: App, channels: int, lower: float, upper: float) -> FilterbankTable | None:
+    """The app's filter bank table; None for the built-in one."""
+    from edgesim.compute.frontend_tables import filter_bank
+    from edgesim.constants import AUDIO_FEATURE_CHANNELS, AUDIO_SAMPLE_RATE_HZ, config_value
+
+    default = (AUDIO_FEATURE_CHANNELS, config_value("ES_AUDIO_LOWER_BAND_HZ"), config_value("ES_AUDIO_UPPER_BAND_HZ"))
+    if (channels, lower, upper) == default:
+        return None
+    try:
+        bank = filter_bank(int(config_value("ES_AUDIO_FFT_LENGTH")), AUDIO_SAMPLE_RATE_HZ, channels, lower, upper,
+                           int(config_value("ES_AUDIO_FILTERBANK_WEIGHT_BITS")),
+                           int(config_value("ES_AUDIO_FILTERBANK_ALIGNMENT")),
+                           int(config_value("ES_AUDIO_FILTERBANK_BLOCK")))
+    except ValueError as error:
+        raise AppError(f"app {app.name!r}: no filter bank of {channels} channels from {lower} to {upper} Hz: "
+                       f"{error}") from None
+    return FilterbankTable(channels, int(bank["start"]), int(bank["end"]), tuple(bank["bin_weights"]),
+                           tuple(bank["bin_unweights"]), tuple(bank["channel_ends"]))
 
 
 # The float meaning of each preprocess kernel's int8 values (scale, zero point) for float-input models:

@@ -85,14 +85,18 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     assert inferences == [e for e in events("host", app, chunks) if e["type"] == "inference"]
 
 
-@pytest.mark.parametrize("sensor", ["audio", "audio_config", "camera", "camera_rgb", "imu", "imu_small"])
+@pytest.mark.parametrize("sensor", ["audio", "audio_config", "audio_channels", "camera", "camera_rgb", "imu",
+                                    "imu_small"])
 def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Path, sensor: str) -> None:
     require_firmware_tools()
     from edgesim.apps import load_app
     from edgesim.sources.base import ImageFrame, StrokeChunk
 
     rng = np.random.default_rng(3)
-    if sensor.startswith("audio"):
+    if sensor == "audio_channels":  # a (1, frames, channels, 1) input names another channel count
+        model = classifier(tmp_path / "m.tflite", (1, 10, 32, 1), AUDIO_Q, 4, seed=4)
+        labels, chunks = "unknown,a,b,c", audio_stream(1.5)
+    elif sensor.startswith("audio"):
         model = classifier(tmp_path / "m.tflite", (1, 10 * 40), AUDIO_Q, 4, seed=4)
         labels, chunks = "unknown,a,b,c", audio_stream(1.5)
     elif sensor == "camera":
@@ -117,6 +121,14 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
         assert app.preprocess.params == {"resize": "area", "size": 40, "channels": 3}
     if sensor == "imu_small":
         assert app.preprocess.params == {"raster_size": 20}
+    if sensor == "audio_channels":
+        assert app.preprocess.params["num_channels"] == 32 and app.preprocess.params["window_frames"] == 10
+        from dataclasses import replace
+
+        from edgesim.app import Stage
+
+        app = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "lower_band_hz": 60,
+                                                               "upper_band_hz": 6000}))
     if sensor == "audio_config":  # the front end the model was trained with, edited in the app file
         from dataclasses import replace
 

@@ -4,7 +4,8 @@
  * I/O and presentation around these objects; the stream logic itself is the
  * C the firmware runs.
  *
- *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True, log_scale=True)
+ *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True, log_scale=True,
+ *             filterbank=None | (channels, start, end, weights, unweights, channel_ends: int16 bytes))
  *       .push(samples: bytes-like int16) -> [(t_ms, input bytes), ...]
  *       .reset();  .frames;  .input_bytes
  *   StrokeFeed(sample_rate_hz, x_range_q12, y_range_q12, side=32)
@@ -46,21 +47,71 @@ typedef struct {
   int8_t *rows;  /* the feature window (host memory) */
   int8_t *input; /* one model input */
   size_t input_bytes;
+  es_audio_filterbank_table filterbank; /* an app's own bank (params.frontend.filterbank) */
+  int16_t *filterbank_values;          /* its weights, unweights and channel ends */
 } AudioFeedObject;
 
 static void AudioFeed_dealloc(AudioFeedObject *self) {
   PyMem_Free(self->rows);
   PyMem_Free(self->input);
+  PyMem_Free(self->filterbank_values);
   Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* filterbank: None (the built-in bank) or (channels, start, end, weights, unweights, channel_ends), the
+ * last three int16 bytes; copied into the object, which the front end then points at. */
+static int set_filterbank(AudioFeedObject *self, PyObject *filterbank) {
+  PyMem_Free(self->filterbank_values);
+  self->filterbank_values = NULL;
+  self->params.frontend.filterbank = NULL;
+  if (filterbank == Py_None) return 0;
+  int channels, start, end;
+  Py_buffer weights, unweights, ends;
+  if (!PyArg_ParseTuple(filterbank, "iiiy*y*y*", &channels, &start, &end, &weights, &unweights, &ends)) return -1;
+  const Py_ssize_t bins = (Py_ssize_t)end - start;
+  int failed = 0;
+  if (channels < 1 || channels > ES_AUDIO_MAX_CHANNELS || bins < 0 || weights.len != bins * 2 ||
+      unweights.len != bins * 2 || ends.len != ((Py_ssize_t)channels + 1) * 2) {
+    es_py_raise_format("KernelError", "audio feed: filterbank needs 1..%d channels, end - start int16 weights and "
+                       "unweights and channels + 1 int16 channel ends", ES_AUDIO_MAX_CHANNELS);
+    failed = 1;
+  } else {
+    const size_t values = 2 * (size_t)bins + (size_t)channels + 1;
+    self->filterbank_values = PyMem_Malloc(values * sizeof(int16_t));
+    if (self->filterbank_values == NULL) {
+      PyErr_NoMemory();
+      failed = 1;
+    } else {
+      int16_t *v = self->filterbank_values;
+      memcpy(v, weights.buf, (size_t)weights.len);
+      memcpy(v + bins, unweights.buf, (size_t)unweights.len);
+      memcpy(v + 2 * bins, ends.buf, (size_t)ends.len);
+      const es_audio_filterbank_table table = {channels, start, end, v, v + bins, v + 2 * bins};
+      self->filterbank = table;
+      if (es_audio_filterbank_table_check(&self->filterbank) != ES_OK) {
+        es_py_raise("KernelError", ES_ERR_ARGUMENT, "audio feed", "filterbank table inconsistent (weights 0..4096, "
+                    "channel ends non-decreasing from start to end, end below the spectrum's bins)");
+        failed = 1;
+      } else {
+        self->params.frontend.filterbank = &self->filterbank;
+      }
+    }
+  }
+  PyBuffer_Release(&weights);
+  PyBuffer_Release(&unweights);
+  PyBuffer_Release(&ends);
+  return failed ? -1 : 0;
 }
 
 static int AudioFeed_init(AudioFeedObject *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", "noise_reduction", "pcan",
-                             "log_scale", NULL};
+                             "log_scale", "filterbank", NULL};
   int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES, noise_reduction = 1, pcan = 1, log_scale = 1;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ippp", keywords, &window_frames, &every, &hop, &noise_reduction,
-                                   &pcan, &log_scale))
+  PyObject *filterbank = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ipppO", keywords, &window_frames, &every, &hop, &noise_reduction,
+                                   &pcan, &log_scale, &filterbank))
     return -1;
+  if (set_filterbank(self, filterbank) != 0) return -1;
   self->params.window_frames = window_frames;
   self->params.infer_every_frames = every;
   size_t bytes = es_audio_feed_input_bytes(&self->params);

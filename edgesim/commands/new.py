@@ -27,11 +27,15 @@ values as floats (input_scale * (q - input_zero_point), written in the file:
 audio the micro_speech features 0..26, camera pixels / 255, imu the raster
 0..255); float scores are read as probabilities.  What the input must look
 like for each sensor (the quantization applies to int8 inputs):
-  audio   window_frames x 40 micro-frontend features (16 kHz, 30 ms windows
-          every step_ms, TFLM micro_speech front end) quantized as that front
-          end does (scale 0.1017, zero point -128); any number of frames.
-          The written file sets step_ms (20), noise_reduction, pcan and
-          log_scale (on): edit them to the settings the model was trained with
+  audio   window_frames x num_channels micro-frontend features (16 kHz, 30 ms
+          windows every step_ms, TFLM micro_speech front end) quantized as
+          that front end does (scale 0.1017, zero point -128); any number of
+          frames.  A (1, frames, channels[, 1]) input names the channel count
+          (1..64; a flat input is 40 per frame).  The written file sets
+          step_ms (20), noise_reduction, pcan and log_scale (on), and for
+          other than 40 channels num_channels, lower_band_hz (125) and
+          upper_band_hz (7500): edit them to the settings the model was
+          trained with
   camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
           [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
           zero point -1 or 0)
@@ -53,7 +57,8 @@ examples:
 """
 
 # The preprocessing kernels' outputs (edgesim/kernels/include/edgesim/config.h).
-AUDIO_CHANNELS = 40
+AUDIO_CHANNELS = 40  # micro_speech's; num_channels makes 1..ES_AUDIO_MAX_CHANNELS
+MAX_AUDIO_CHANNELS = 64
 # The front end's int8 features (dsp/audio/feature_quantize.c) are the micro_speech training
 # pipeline's float features (0..26) quantized as that model's input states it.
 AUDIO_INPUT_SCALE, AUDIO_INPUT_ZERO_POINT = 0.1017156839, -128
@@ -129,20 +134,28 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
     shape = tuple(int(d) for d in tensor_in.shape)
     inner = shape[1:] if len(shape) == 4 and shape[0] == 1 else shape
     if sensor == "audio":
-        if elements % AUDIO_CHANNELS:
+        # (1, frames, channels[, 1]) names the channel count; a flat input is micro_speech's 40 per frame.
+        sized = [d for d in inner if d != 1]
+        channels = sized[-1] if len(sized) >= 2 else AUDIO_CHANNELS
+        if not 1 <= channels <= MAX_AUDIO_CHANNELS:
+            raise AppError(f"{model_name}: the input {shape} has {channels} feature channels per frame; the audio "
+                           f"front end makes 1 to {MAX_AUDIO_CHANNELS}")
+        if elements % channels:
             raise AppError(f"{model_name}: the input {shape} holds {elements} values, not a whole number of "
-                           f"{AUDIO_CHANNELS}-channel audio feature frames")
+                           f"{channels}-channel audio feature frames")
         if not float_input and not (_close(tensor_in.scale, AUDIO_INPUT_SCALE)
                                     and tensor_in.zero_point == AUDIO_INPUT_ZERO_POINT):
             raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the audio front "
                            f"end's int8 features have scale {AUDIO_INPUT_SCALE:.4f}, zero point "
                            f"{AUDIO_INPUT_ZERO_POINT} (train on the TFLM micro_speech front end's features)")
-        frames = elements // AUDIO_CHANNELS
+        frames = elements // channels
         report = [label for label in labels if label.lower() not in NON_EVENT_LABELS] or list(labels)
         # The front end's settings the model was trained with (micro_speech's by default): edit them in the file.
         pre = {"window_frames": frames, "infer_every_frames": 2, "step_ms": 20, "noise_reduction": True,
                "pcan": True, "log_scale": True, **_float_input(float_input, "audio_frontend")}
-        notes = (f"input {shape}: {frames} frames x {AUDIO_CHANNELS} features "
+        if channels != AUDIO_CHANNELS:  # the front end's mel bank with that many channels, 125..7500 Hz
+            pre.update({"num_channels": channels, "lower_band_hz": 125, "upper_band_hz": 7500})
+        notes = (f"input {shape}: {frames} frames x {channels} features "
                  f"(~{(frames - 1) * 20 + 30} ms of audio at the default 20 ms step_ms; set step_ms to "
                  f"the step the model was trained with)",)
         if float_input:

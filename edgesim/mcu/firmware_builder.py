@@ -30,7 +30,7 @@ from edgesim.errors import TargetError
 from edgesim.mcu.size import SizeReport, measure
 
 if TYPE_CHECKING:
-    from edgesim.app import App
+    from edgesim.app import App, FilterbankTable
 
 # firmware/ of the checkout or of the installed package (edgesim.resources);
 # sources are named relative to SOURCE_ROOT ("firmware/app_main.c").
@@ -291,6 +291,17 @@ def _post_values(app: "App") -> dict[str, object]:
     }
 
 
+def _filterbank_values(bank: "FilterbankTable | None") -> dict[str, object]:
+    """An app's own filter bank as initializer lists (firmware/apps/audio.c); none for the built-in one."""
+    if bank is None:
+        return {"FW_AUDIO_FILTERBANK": 0}
+    def values(numbers: tuple[int, ...]) -> str:
+        return "{" + ", ".join(str(n) for n in numbers) + "}"
+    return {"FW_AUDIO_FILTERBANK": 1, "FW_AUDIO_FB_START": bank.start, "FW_AUDIO_FB_END": bank.end,
+            "FW_AUDIO_FB_WEIGHTS": values(bank.weights), "FW_AUDIO_FB_UNWEIGHTS": values(bank.unweights),
+            "FW_AUDIO_FB_CHANNEL_ENDS": values(bank.channel_ends)}
+
+
 def app_config_header(app: "App", arena_bytes: int) -> str:
     """app_config.h: the app definition's parameters as the firmware reads them."""
     from edgesim import _protocol
@@ -315,6 +326,8 @@ def app_config_header(app: "App", arena_bytes: int) -> str:
             "FW_AUDIO_NOISE_REDUCTION": int(frontend.noise_reduction),
             "FW_AUDIO_PCAN": int(frontend.pcan),
             "FW_AUDIO_LOG_SCALE": int(frontend.log_scale),
+            "FW_AUDIO_CHANNELS": frontend.channels,
+            **_filterbank_values(frontend.filterbank),
         })
     elif kind == "image":
         from edgesim.compute.image import RESIZE_METHODS

@@ -50,7 +50,8 @@ def _feed(make: Any, app: App) -> Any:
 
 class AudioFeeder:
     """int16 audio -> the app layer's audio feed (kernels/app/audio_feed.c): micro-frontend
-    features every ``step_ms`` (20 by default), a sliding window of ``window_frames``
+    features (``num_channels`` per frame, 40 by default) every ``step_ms`` (20 by default), a
+    sliding window of ``window_frames``
     frames, an input every ``infer_every_frames`` new frames, stamped with the end of
     its newest 30 ms window.
     """
@@ -64,8 +65,13 @@ class AudioFeeder:
                               f"the app declares {app.sensor.rate_hz} Hz")
         frontend = audio_frontend_config(app)
         self.hop_samples = frontend.hop_samples
+        bank = frontend.filterbank
+        table = None if bank is None else (
+            bank.channels, bank.start, bank.end, *(np.asarray(values, np.int16).tobytes() for values in
+                                                   (bank.weights, bank.unweights, bank.channel_ends)))
         self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every, frontend.hop_samples,
-                                                 frontend.noise_reduction, frontend.pcan, frontend.log_scale), app)
+                                                 frontend.noise_reduction, frontend.pcan, frontend.log_scale,
+                                                 table), app)
         self.input_elements = int(self.feed.input_bytes)
 
     def reset(self) -> None:

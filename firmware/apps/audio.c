@@ -8,12 +8,24 @@
 #include "edgesim/app_layer.h"
 
 #define MAX_CHUNK_SAMPLES (ES_PROTO_MAX_PAYLOAD / 2)
-#define WINDOW_BYTES (FW_WINDOW_FRAMES * ES_AUDIO_FEATURE_CHANNELS)
+#define WINDOW_BYTES (FW_WINDOW_FRAMES * FW_AUDIO_CHANNELS)
+
+#if FW_AUDIO_FILTERBANK /* the app's own num_channels / band edges (edgesim/compute/frontend_tables.py) */
+static const int16_t filterbank_weights[] = FW_AUDIO_FB_WEIGHTS;
+static const int16_t filterbank_unweights[] = FW_AUDIO_FB_UNWEIGHTS;
+static const int16_t filterbank_channel_ends[] = FW_AUDIO_FB_CHANNEL_ENDS;
+static const es_audio_filterbank_table filterbank = {FW_AUDIO_CHANNELS, FW_AUDIO_FB_START, FW_AUDIO_FB_END,
+                                                     filterbank_weights, filterbank_unweights,
+                                                     filterbank_channel_ends};
+#define FILTERBANK (&filterbank)
+#else
+#define FILTERBANK NULL
+#endif
 
 static const es_audio_feed_params feed_params = {
     FW_WINDOW_FRAMES,
     FW_INFER_EVERY_FRAMES,
-    {FW_AUDIO_HOP_SAMPLES, FW_AUDIO_NOISE_REDUCTION, FW_AUDIO_PCAN, FW_AUDIO_LOG_SCALE}};
+    {FW_AUDIO_HOP_SAMPLES, FW_AUDIO_NOISE_REDUCTION, FW_AUDIO_PCAN, FW_AUDIO_LOG_SCALE, FILTERBANK}};
 static es_audio_feed feed;
 static es_audio_scratch scratch;
 static int8_t window_rows[WINDOW_BYTES];
@@ -24,7 +36,7 @@ es_status app_init(es_model *model, const char **detail) {
   input = app_model_input(model, WINDOW_BYTES);
   if (input == NULL) {
     *detail = "model input must be int8 or float32 "
-                "window_frames x 40 and output int8 or float32, "
+                "window_frames x num_channels and output int8 or float32, "
                 "one score per label";
     return ES_ERR_SHAPE;
   }

@@ -75,8 +75,10 @@ static void test_stage_argument_checks(void) {
   CHECK(es_audio_filterbank(u32, NULL) == ES_ERR_ARGUMENT, "filterbank NULL out");
   CHECK(es_audio_filterbank_sqrt(u64, CH, 32, u32) == ES_ERR_ARGUMENT, "sqrt shift");
   CHECK(es_audio_filterbank_sqrt(u64, 0, 0, u32) == ES_ERR_ARGUMENT, "sqrt empty");
-  CHECK(es_audio_noise_reduction(NULL, u32) == ES_ERR_ARGUMENT, "nr NULL");
-  CHECK(es_audio_pcan(u32, NULL) == ES_ERR_ARGUMENT, "pcan NULL");
+  CHECK(es_audio_noise_reduction(NULL, u32, CH) == ES_ERR_ARGUMENT, "nr NULL");
+  CHECK(es_audio_pcan(u32, NULL, CH) == ES_ERR_ARGUMENT, "pcan NULL");
+  CHECK(es_audio_noise_reduction(u32, u32, ES_AUDIO_MAX_CHANNELS + 1) == ES_ERR_ARGUMENT, "nr count");
+  CHECK(es_audio_pcan(u32, u32, ES_AUDIO_MAX_CHANNELS + 1) == ES_ERR_ARGUMENT, "pcan count");
   CHECK(es_audio_log_scale(u32, 0, i16) == ES_ERR_ARGUMENT, "log empty");
   CHECK(es_audio_feature_quantize(i16, CH, NULL) == ES_ERR_ARGUMENT, "quantize NULL");
 }
@@ -220,8 +222,8 @@ static void test_fast_path_equals_the_stage_composition(void) {
                           energy) == ES_OK, "energy");
     CHECK(es_audio_filterbank(energy, channels) == ES_OK, "filterbank");
     CHECK(es_audio_filterbank_sqrt(channels + 1, CH, scale, signal) == ES_OK, "sqrt");
-    CHECK(es_audio_noise_reduction(signal, noise) == ES_OK, "noise reduction");
-    CHECK(es_audio_pcan(signal, noise) == ES_OK, "pcan");
+    CHECK(es_audio_noise_reduction(signal, noise, CH) == ES_OK, "noise reduction");
+    CHECK(es_audio_pcan(signal, noise, CH) == ES_OK, "pcan");
     CHECK(es_audio_log_scale(signal, CH, logs) == ES_OK, "log");
     CHECK(es_audio_feature_quantize(logs, CH, expected) == ES_OK, "quantize");
     CHECK(es_audio_frontend_process_window(&fe, &scratch, window, got) == ES_OK, "process window");

@@ -6,10 +6,11 @@ static es_status audio_parts(const es_audio_feed_params *params, es_feature_wind
                              es_schedule_params *schedule) {
   if (params == NULL) return ES_ERR_ARGUMENT;
   window->frames = params->window_frames;
-  window->channels = ES_AUDIO_FEATURE_CHANNELS;
+  window->channels = es_audio_frontend_channels(&params->frontend);
   schedule->window = params->window_frames;
   schedule->every = params->infer_every_frames;
-  if (es_schedule_check(schedule) != ES_OK || params->window_frames > (1 << 20)) return ES_ERR_ARGUMENT;
+  if (es_schedule_check(schedule) != ES_OK || params->window_frames > (1 << 20) || window->channels == 0)
+    return ES_ERR_ARGUMENT;
   return ES_OK;
 }
 
@@ -59,7 +60,7 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
   const es_audio_frontend_config *config = &feed->frontend.config;
   if (feed->frontend.fill >= ES_AUDIO_WINDOW_SAMPLES || config->hop != params->frontend.hop ||
       config->noise_reduction != params->frontend.noise_reduction || config->pcan != params->frontend.pcan ||
-      config->log_scale != params->frontend.log_scale)
+      config->log_scale != params->frontend.log_scale || config->filterbank != params->frontend.filterbank)
     return ES_ERR_STATE;
   *consumed = 0;
   result->ready = 0;
@@ -70,7 +71,7 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
      * step yields at most one feature row. */
     size_t take = ES_AUDIO_WINDOW_SAMPLES - feed->frontend.fill;
     if (take > count - *consumed) take = count - *consumed;
-    int8_t row[ES_AUDIO_FEATURE_CHANNELS];
+    int8_t row[ES_AUDIO_MAX_CHANNELS];
     size_t produced = 0;
     status = es_audio_frontend_push(&feed->frontend, scratch, samples + *consumed, take, row, 1, &produced);
     if (status != ES_OK) return status;

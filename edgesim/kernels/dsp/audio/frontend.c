@@ -13,9 +13,18 @@
 #error "the framing below assumes windows that touch or overlap (hop <= window)"
 #endif
 
+/* Cheap checks for every call; init also checks the filter bank's weights. */
 static int config_ok(const es_audio_frontend_config *config) {
   return config->hop >= 1 && config->hop <= ES_AUDIO_WINDOW_SAMPLES && config->noise_reduction <= 1 &&
-         config->pcan <= config->noise_reduction && config->log_scale <= 1;
+         config->pcan <= config->noise_reduction && config->log_scale <= 1 &&
+         es_audio_frontend_channels(config) > 0;
+}
+
+int32_t es_audio_frontend_channels(const es_audio_frontend_config *config) {
+  if (config == NULL) return 0;
+  if (config->filterbank == NULL) return ES_AUDIO_FEATURE_CHANNELS;
+  const int32_t channels = config->filterbank->channels;
+  return channels >= 1 && channels <= ES_AUDIO_MAX_CHANNELS ? channels : 0;
 }
 
 es_status es_audio_frontend_reset(es_audio_frontend *fe) {
@@ -29,12 +38,14 @@ es_status es_audio_frontend_reset(es_audio_frontend *fe) {
 
 es_status es_audio_frontend_init_config(es_audio_frontend *fe, const es_audio_frontend_config *config) {
   if (fe == NULL || config == NULL || !config_ok(config)) return ES_ERR_ARGUMENT;
+  if (config->filterbank != NULL && es_audio_filterbank_table_check(config->filterbank) != ES_OK)
+    return ES_ERR_ARGUMENT;
   fe->config = *config;
   return es_audio_frontend_reset(fe);
 }
 
 es_status es_audio_frontend_init(es_audio_frontend *fe) {
-  const es_audio_frontend_config full = {ES_AUDIO_HOP_SAMPLES, 1, 1, 1};
+  const es_audio_frontend_config full = {ES_AUDIO_HOP_SAMPLES, 1, 1, 1, NULL};
   return es_audio_frontend_init_config(fe, &full);
 }
 
@@ -57,17 +68,24 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
   TRY(es_audio_window_planar(window, even, odd));
   TRY(es_audio_fft_scale_bits(even, odd, &scale_bits));
   TRY(es_fft_complex(even, odd, scale_bits, scratch->b.fft_output));
-  TRY(es_audio_spectrum_energy(scratch->b.fft_output, scratch->a.energy));
-  TRY(es_audio_filterbank(scratch->a.energy, scratch->b.channels));
-  /* channels[0] only feeds channel 1's lower slope; features are 1..40. */
-  TRY(es_audio_filterbank_sqrt(scratch->b.channels + 1, ES_AUDIO_FEATURE_CHANNELS, scale_bits,
-                               scratch->signal));
-  if (fe->config.noise_reduction) TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate));
-  if (fe->config.pcan) TRY(es_audio_pcan(scratch->signal, fe->noise_estimate));
-  if (!fe->config.log_scale)
-    return es_audio_feature_quantize_linear(scratch->signal, ES_AUDIO_FEATURE_CHANNELS, features);
-  TRY(es_audio_log_scale(scratch->signal, ES_AUDIO_FEATURE_CHANNELS, scratch->log_features));
-  return es_audio_feature_quantize(scratch->log_features, ES_AUDIO_FEATURE_CHANNELS, features);
+  const es_audio_filterbank_table *bank = fe->config.filterbank;
+  const size_t channels = (size_t)es_audio_frontend_channels(&fe->config);
+  if (channels == 0) return ES_ERR_STATE;
+  if (bank == NULL) {
+    TRY(es_audio_spectrum_energy(scratch->b.fft_output, ES_AUDIO_SPECTRUM_START, ES_AUDIO_SPECTRUM_END,
+                                 scratch->a.energy));
+    TRY(es_audio_filterbank(scratch->a.energy, scratch->b.channels));
+  } else {
+    TRY(es_audio_spectrum_energy(scratch->b.fft_output, (size_t)bank->start, (size_t)bank->end, scratch->a.energy));
+    TRY(es_audio_filterbank_apply(bank, scratch->a.energy, scratch->b.channels));
+  }
+  /* channels[0] only feeds channel 1's lower slope; features are 1..channels. */
+  TRY(es_audio_filterbank_sqrt(scratch->b.channels + 1, channels, scale_bits, scratch->signal));
+  if (fe->config.noise_reduction) TRY(es_audio_noise_reduction(scratch->signal, fe->noise_estimate, channels));
+  if (fe->config.pcan) TRY(es_audio_pcan(scratch->signal, fe->noise_estimate, channels));
+  if (!fe->config.log_scale) return es_audio_feature_quantize_linear(scratch->signal, channels, features);
+  TRY(es_audio_log_scale(scratch->signal, channels, scratch->log_features));
+  return es_audio_feature_quantize(scratch->log_features, channels, features);
 }
 
 es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames) {
@@ -94,6 +112,7 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
   *frames = 0;
   size_t pos = 0; /* samples consumed */
   const size_t hop = fe->config.hop;
+  const size_t channels = (size_t)es_audio_frontend_channels(&fe->config);
   const size_t overlap = ES_AUDIO_WINDOW_SAMPLES - hop; /* samples two windows share */
   while (pos < count) {
     if (fe->fill == overlap && pos >= overlap) {
@@ -103,7 +122,7 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
       size_t start = pos - overlap;
       for (; count - start >= ES_AUDIO_WINDOW_SAMPLES; start += hop) {
         TRY(es_audio_frontend_process_window(fe, scratch, samples + start,
-                                             features + *frames * ES_AUDIO_FEATURE_CHANNELS));
+                                             features + *frames * channels));
         ++*frames;
       }
       fe->fill = (uint32_t)(count - start); /* overlap .. WINDOW - 1 */
@@ -117,7 +136,7 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
     pos += take;
     if (fe->fill == ES_AUDIO_WINDOW_SAMPLES) {
       TRY(es_audio_frontend_process_window(fe, scratch, fe->window,
-                                           features + *frames * ES_AUDIO_FEATURE_CHANNELS));
+                                           features + *frames * channels));
       ++*frames;
       /* Keep the last `overlap` samples: they start the next window. */
       memmove(fe->window, fe->window + hop, overlap * sizeof(int16_t));

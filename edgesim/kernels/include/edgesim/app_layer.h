@@ -114,7 +114,7 @@ typedef struct es_audio_feed {
   uint32_t frames; /* feature frames since reset */
 } es_audio_feed;
 
-/* Input bytes of one model input: window_frames * ES_AUDIO_FEATURE_CHANNELS. */
+/* Input bytes of one model input: window_frames * the front end's channels. */
 size_t es_audio_feed_input_bytes(const es_audio_feed_params *params);
 /* rows: es_audio_feed_input_bytes(params) bytes of caller memory. */
 es_status es_audio_feed_init(const es_audio_feed_params *params, int8_t *rows, size_t bytes, es_audio_feed *feed);
