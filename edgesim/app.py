@@ -26,8 +26,8 @@ Usage (apps/wake_word.py, minus its comments and examples):
 Preprocess kernels (the C app layer, edgesim/kernels/app/, runs them the same
 way on every target; ``edgesim new`` writes an App for a model of your own):
   ``audio_frontend``  int16 audio -> ``num_channels`` (1..64, default 40) int8
-                      features per 30 ms window every ``step_ms`` (1..30,
-                      default 20), mel bands from ``lower_band_hz`` (125) to
+                      features per ``window_ms`` (17..32, default 30) window
+                      every ``step_ms`` (1..window_ms, default 20), mel bands from ``lower_band_hz`` (125) to
                       ``upper_band_hz`` (7500); an inference on the newest
                       ``window_frames`` frames every ``infer_every_frames`` new
                       frames once the window is full.  ``noise_reduction``,
@@ -258,8 +258,8 @@ class App:
 
 @dataclass(frozen=True)
 class AudioFrontendConfig:
-    """The audio front end an app asks for (its ``step_ms``, ``noise_reduction``, ``pcan``, ``log_scale``,
-    ``num_channels``, ``lower_band_hz``, ``upper_band_hz``)."""
+    """The audio front end an app asks for (its ``window_ms``, ``step_ms``, ``noise_reduction``, ``pcan``,
+    ``log_scale``, ``num_channels``, ``lower_band_hz``, ``upper_band_hz``)."""
 
     hop_samples: int
     noise_reduction: bool
@@ -268,6 +268,9 @@ class AudioFrontendConfig:
     channels: int = 40
     # None: the built-in filter bank (40 channels, 125..7500 Hz); else the app's own.
     filterbank: "FilterbankTable | None" = None
+    window_samples: int = 480
+    # None: the built-in 30 ms Hann window; else the app's (planar Q12 coefficients).
+    window_coeffs: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -286,8 +289,12 @@ def audio_frontend_config(app: App) -> AudioFrontendConfig:
     """The app's audio front-end parameters, checked (AppError naming the bad one)."""
     from edgesim.constants import AUDIO_FEATURE_CHANNELS, AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES, config_value
 
+    default_window_ms = AUDIO_WINDOW_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
+    # Upstream's FFT is the window rounded up to a power of two; edgesim's is 512 samples (32 ms),
+    # so windows of 17..32 ms (more than 256 samples) run the same FFT as upstream.
+    fft_ms = int(config_value("ES_AUDIO_FFT_LENGTH")) * 1000 // AUDIO_SAMPLE_RATE_HZ
+    window_ms = _whole_number(app, "window_ms", default_window_ms, fft_ms // 2 + 1, fft_ms)
     step_ms = app.preprocess.param("step_ms", 20)
-    window_ms = AUDIO_WINDOW_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
     if isinstance(step_ms, bool) or not isinstance(step_ms, (int, float)) or int(step_ms) != step_ms or \
             not 1 <= step_ms <= window_ms:
         raise AppError(f"app {app.name!r}: step_ms must be a whole number of milliseconds from 1 to {window_ms} "
@@ -314,8 +321,15 @@ def audio_frontend_config(app: App) -> AudioFrontendConfig:
     lower, upper = bands["lower_band_hz"], bands["upper_band_hz"]
     if not lower < upper:
         raise AppError(f"app {app.name!r}: lower_band_hz ({lower}) must be below upper_band_hz ({upper})")
+    window_samples = window_ms * AUDIO_SAMPLE_RATE_HZ // 1000
+    window_coeffs = None
+    if window_samples != AUDIO_WINDOW_SAMPLES:
+        from edgesim.compute.frontend_tables import hann_window, planar
+
+        window_coeffs = tuple(planar(hann_window(window_samples, int(config_value("ES_AUDIO_WINDOW_SHIFT")))))
     return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"],
-                               flags["log_scale"], channels, _filterbank(app, channels, lower, upper))
+                               flags["log_scale"], channels, _filterbank(app, channels, lower, upper),
+                               window_samples, window_coeffs)
 
 
 def _filterbank(app: App, channels: int, lower: float, upper: float) -> FilterbankTable | None:

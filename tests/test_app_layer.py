@@ -176,6 +176,73 @@ def preprocessor_with_filterbank(channels: int, lower_hz: float, upper_hz: float
     return bytes(builder.Output())
 
 
+def preprocessor_with_window(samples: int, graph: bytes) -> bytes:
+    """`graph` taking windows of `samples` (the same 512-point FFT): its input, Hann weights and
+    reshape for that length, as the signal library builds the preprocessor for window_ms."""
+    import flatbuffers
+    from oplib.model import schema
+
+    from edgesim.compute.frontend_tables import hann_window
+
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(graph, 0))
+    tensors = model.subgraphs[0].tensors
+    by_name = {tensor.name.decode(): tensor for tensor in tensors}
+    for name, values, dtype in (("Const", hann_window(samples, 12), np.int16), ("Reshape/shape", [samples], np.int32)):
+        tensor = by_name[name]
+        array = np.asarray(values, dtype)
+        tensor.shape = np.asarray(array.shape, np.int32)
+        model.buffers[tensor.buffer].data = np.frombuffer(array.tobytes(), np.uint8)
+    for tensor in tensors:
+        if tensor.name.decode() != "Const" and list(tensor.shape)[-1:] == [WINDOW]:
+            tensor.shape = np.asarray([*list(tensor.shape)[:-1], samples], np.int32)
+    builder = flatbuffers.Builder(len(graph) + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def frontend_of(**params: object):
+    """The audio front end configuration of wake_word with these preprocess parameters (edgesim.app)."""
+    from dataclasses import replace
+
+    from edgesim.app import Stage, audio_frontend_config
+    from edgesim.apps import load_app
+
+    app = load_app("wake_word")
+    return audio_frontend_config(replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params,
+                                                                                  **params})))
+
+
+@pytest.mark.parametrize("window_ms, step_ms, channels", [(25, 10, 40), (32, 20, 40), (17, 17, 40), (25, 20, 32)])
+def test_other_window_lengths_equal_the_upstream_graph_built_for_them(window_ms: int, step_ms: int,
+                                                                      channels: int) -> None:
+    from conftest import shared_path
+
+    frontend = frontend_of(window_ms=window_ms, step_ms=step_ms, num_channels=channels)
+    samples_per_window = window_ms * RATE // 1000
+    assert frontend.window_samples == samples_per_window and frontend.window_coeffs is not None
+    graph = (preprocessor_with_filterbank(channels, 125, 7500) if channels != CHANNELS else
+             shared_path("models", "audio_preprocessor_int8.tflite").read_bytes())
+    tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
+    oracle = tflm.runtime.Interpreter.from_bytes(preprocessor_with_window(samples_per_window, graph))
+    samples = speech_like(2.0, window_ms)
+    want = []
+    for start in range(0, len(samples) - samples_per_window + 1, frontend.hop_samples):
+        oracle.set_input(samples[start:start + samples_per_window].reshape(1, samples_per_window), 0)
+        oracle.invoke()
+        want.append(oracle.get_output(0).copy().reshape(-1))
+    bank = frontend.filterbank
+    table = None if bank is None else (bank.channels, bank.start, bank.end, *(
+        np.asarray(v, np.int16).tobytes() for v in (bank.weights, bank.unweights, bank.channel_ends)))
+    feed = _app.AudioFeed(1, 1, frontend.hop_samples, True, True, True, table,
+                          np.asarray(frontend.window_coeffs, np.int16).tobytes())
+    got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(window_ms), len(samples)))
+    assert len(got) == len(want) > 0
+    assert all(np.array_equal(g, w) for (_, g), w in zip(got, want))
+    hop = frontend.hop_samples
+    assert [t for t, _ in got] == [((n - 1) * hop + samples_per_window) * 1000 // RATE for n in range(1, len(got) + 1)]
+    assert len({g.tobytes() for _, g in got}) > 10
+
+
 def filterbank_of(channels: int, lower_hz: float, upper_hz: float) -> tuple:
     """The AudioFeed argument for a filter bank, from the app's own derivation (edgesim.app)."""
     from dataclasses import replace
@@ -509,6 +576,8 @@ def test_app_layer_fuzzer_runs_clean_for_a_bounded_time(tmp_path) -> None:
     ("audio_frontend", {"pcan": True, "noise_reduction": False}, "pcan needs noise_reduction"),
     ("audio_frontend", {"pcan": "no"}, "pcan must be True or False"),
     ("audio_frontend", {"log_scale": 0}, "log_scale must be True or False"),
+    ("audio_frontend", {"window_ms": 16}, "window_ms must be a whole number from 17 to 32"),
+    ("audio_frontend", {"window_ms": 25, "step_ms": 26}, "step_ms must be a whole number of milliseconds from 1 to 25"),
     ("audio_frontend", {"num_channels": 0}, "num_channels must be a whole number from 1 to 64"),
     ("audio_frontend", {"num_channels": 65}, "num_channels must be a whole number from 1 to 64"),
     ("audio_frontend", {"upper_band_hz": 8000}, "upper_band_hz must be a frequency from 0 to below 8000 Hz"),

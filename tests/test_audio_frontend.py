@@ -226,7 +226,7 @@ def test_module_exports_the_config_constants() -> None:
     from edgesim import _audio
     assert (_audio.SAMPLE_RATE_HZ, _audio.WINDOW_SAMPLES, _audio.HOP_SAMPLES) == (16000, 480, 320)
     assert _audio.FEATURE_CHANNELS == 40 and _audio.FFT_LENGTH == 512
-    assert _audio.STATE_BYTES <= 1300 and _audio.SCRATCH_BYTES <= 2500  # room for 64 channels
+    assert _audio.STATE_BYTES <= 1400 and _audio.SCRATCH_BYTES <= 2500  # room for 64 channels, 32 ms windows
 
 
 # ---- bad input ----

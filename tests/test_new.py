@@ -69,7 +69,8 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     model = classifier(tmp_path / "kws.tflite", (1, 12 * 40), AUDIO_Q, 3)
     app_file = new(tmp_path, "my_kws", "--model", str(model), "--sensor", "audio", "--labels", "silence,up,down")
     app = load_app(str(app_file))
-    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "step_ms": 20,
+    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "window_ms": 30, "step_ms": 20,
+                                     "num_channels": 40, "lower_band_hz": 125, "upper_band_hz": 7500,
                                      "noise_reduction": True, "pcan": True, "log_scale": True}
     assert app.postprocess.kernel == "recognize_commands" and app.postprocess.params["report"] == ["up", "down"]
     assert app.model == str(model)  # beside the app file: found from the file's own folder
@@ -128,7 +129,7 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
         from edgesim.app import Stage
 
         app = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "lower_band_hz": 60,
-                                                               "upper_band_hz": 6000}))
+                                                               "upper_band_hz": 6000, "window_ms": 25}))
     if sensor == "audio_config":  # the front end the model was trained with, edited in the app file
         from dataclasses import replace
 

@@ -5,7 +5,8 @@
  * C the firmware runs.
  *
  *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True, log_scale=True,
- *             filterbank=None | (channels, start, end, weights, unweights, channel_ends: int16 bytes))
+ *             filterbank=None | (channels, start, end, weights, unweights, channel_ends: int16 bytes),
+ *             window=None | planar Q12 window coefficients: int16 bytes)
  *       .push(samples: bytes-like int16) -> [(t_ms, input bytes), ...]
  *       .reset();  .frames;  .input_bytes
  *   StrokeFeed(sample_rate_hz, x_range_q12, y_range_q12, side=32)
@@ -49,12 +50,14 @@ typedef struct {
   size_t input_bytes;
   es_audio_filterbank_table filterbank; /* an app's own bank (params.frontend.filterbank) */
   int16_t *filterbank_values;          /* its weights, unweights and channel ends */
+  int16_t *window_coeffs;              /* an app's own window (params.frontend.window_coeffs) */
 } AudioFeedObject;
 
 static void AudioFeed_dealloc(AudioFeedObject *self) {
   PyMem_Free(self->rows);
   PyMem_Free(self->input);
   PyMem_Free(self->filterbank_values);
+  PyMem_Free(self->window_coeffs);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -103,21 +106,49 @@ static int set_filterbank(AudioFeedObject *self, PyObject *filterbank) {
   return failed ? -1 : 0;
 }
 
+/* window: None (the built-in 30 ms Hann window) or its planar Q12 coefficients as int16 bytes. */
+static int set_window(AudioFeedObject *self, PyObject *window) {
+  PyMem_Free(self->window_coeffs);
+  self->window_coeffs = NULL;
+  self->params.frontend.window_coeffs = NULL;
+  self->params.frontend.window_samples = 0;
+  if (window == Py_None) return 0;
+  Py_buffer coeffs;
+  if (PyObject_GetBuffer(window, &coeffs, PyBUF_SIMPLE) != 0) return -1;
+  const Py_ssize_t samples = coeffs.len / 2;
+  int failed = 0;
+  if (coeffs.len % 4 != 0 || samples < 2 || samples > ES_AUDIO_FFT_LENGTH) {
+    es_py_raise_format("KernelError", "audio feed: window needs an even number (2..%d) of int16 coefficients, got "
+                       "%zd bytes", ES_AUDIO_FFT_LENGTH, coeffs.len);
+    failed = 1;
+  } else if ((self->window_coeffs = PyMem_Malloc((size_t)coeffs.len)) == NULL) {
+    PyErr_NoMemory();
+    failed = 1;
+  } else {
+    memcpy(self->window_coeffs, coeffs.buf, (size_t)coeffs.len);
+    self->params.frontend.window_coeffs = self->window_coeffs;
+    self->params.frontend.window_samples = (uint32_t)samples;
+  }
+  PyBuffer_Release(&coeffs);
+  return failed ? -1 : 0;
+}
+
 static int AudioFeed_init(AudioFeedObject *self, PyObject *args, PyObject *kwargs) {
   static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", "noise_reduction", "pcan",
-                             "log_scale", "filterbank", NULL};
+                             "log_scale", "filterbank", "window", NULL};
   int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES, noise_reduction = 1, pcan = 1, log_scale = 1;
-  PyObject *filterbank = Py_None;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ipppO", keywords, &window_frames, &every, &hop, &noise_reduction,
-                                   &pcan, &log_scale, &filterbank))
+  PyObject *filterbank = Py_None, *window = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ipppOO", keywords, &window_frames, &every, &hop,
+                                   &noise_reduction, &pcan, &log_scale, &filterbank, &window))
     return -1;
-  if (set_filterbank(self, filterbank) != 0) return -1;
+  if (set_filterbank(self, filterbank) != 0 || set_window(self, window) != 0) return -1;
+  const int window_samples = (int)es_audio_frontend_window(&self->params.frontend);
   self->params.window_frames = window_frames;
   self->params.infer_every_frames = every;
   size_t bytes = es_audio_feed_input_bytes(&self->params);
-  if (bytes == 0 || hop < 1 || hop > ES_AUDIO_WINDOW_SAMPLES) {
+  if (bytes == 0 || hop < 1 || hop > window_samples) {
     es_py_raise_format("KernelError", "audio feed: window_frames must be 1..1048576, infer_every_frames at least 1 "
-                       "and hop_samples 1..%d (got %d, %d, %d)", ES_AUDIO_WINDOW_SAMPLES, window_frames, every, hop);
+                       "and hop_samples 1..%d (got %d, %d, %d)", window_samples, window_frames, every, hop);
     return -1;
   }
   if (pcan && !noise_reduction) {

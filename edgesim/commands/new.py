@@ -32,9 +32,9 @@ like for each sensor (the quantization applies to int8 inputs):
           that front end does (scale 0.1017, zero point -128); any number of
           frames.  A (1, frames, channels[, 1]) input names the channel count
           (1..64; a flat input is 40 per frame).  The written file sets
-          step_ms (20), noise_reduction, pcan and log_scale (on), and for
-          other than 40 channels num_channels, lower_band_hz (125) and
-          upper_band_hz (7500): edit them to the settings the model was
+          the whole front end: window_ms (30), step_ms (20), num_channels,
+          lower_band_hz (125), upper_band_hz (7500), noise_reduction, pcan
+          and log_scale (on): edit them to the settings the model was
           trained with
   camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
           [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
@@ -151,10 +151,10 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
         frames = elements // channels
         report = [label for label in labels if label.lower() not in NON_EVENT_LABELS] or list(labels)
         # The front end's settings the model was trained with (micro_speech's by default): edit them in the file.
-        pre = {"window_frames": frames, "infer_every_frames": 2, "step_ms": 20, "noise_reduction": True,
+        # The whole front end configuration, micro_speech's except the model's channel count.
+        pre = {"window_frames": frames, "infer_every_frames": 2, "window_ms": 30, "step_ms": 20,
+               "num_channels": channels, "lower_band_hz": 125, "upper_band_hz": 7500, "noise_reduction": True,
                "pcan": True, "log_scale": True, **_float_input(float_input, "audio_frontend")}
-        if channels != AUDIO_CHANNELS:  # the front end's mel bank with that many channels, 125..7500 Hz
-            pre.update({"num_channels": channels, "lower_band_hz": 125, "upper_band_hz": 7500})
         notes = (f"input {shape}: {frames} frames x {channels} features "
                  f"(~{(frames - 1) * 20 + 30} ms of audio at the default 20 ms step_ms; set step_ms to "
                  f"the step the model was trained with)",)

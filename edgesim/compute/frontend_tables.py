@@ -1,4 +1,4 @@
-"""The audio front end's mel filter bank tables, as upstream derives them.
+"""The audio front end's window and mel filter bank tables, as upstream derives them.
 
 tflite-micro's signal library (filter_bank_ops._init_filter_bank_weights)
 computes them in float32 with log1pf; this does the same with the host C
@@ -20,6 +20,18 @@ _libm = ctypes.CDLL(ctypes.util.find_library("m"))
 _libm.log1pf.argtypes = [ctypes.c_float]
 _libm.log1pf.restype = ctypes.c_float
 f32 = np.float32
+
+
+# --- window: window_op.hann_window_weights (float64, round half to even) ---
+def hann_window(length: int, shift: int) -> list[int]:
+    index = np.arange(length)
+    weights = 0.5 - 0.5 * np.cos(np.pi * 2 / length * (index + 0.5))
+    return np.round(weights * (2**shift)).astype(np.int16).tolist()
+
+
+def planar(values: list[int]) -> list[int]:
+    """Even-indexed values first, then odd-indexed: the layout es_audio_window_planar_n reads."""
+    return values[0::2] + values[1::2]
 
 
 # --- mel filter bank: filter_bank_ops._init_filter_bank_weights in float32 ---

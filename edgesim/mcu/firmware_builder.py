@@ -328,6 +328,10 @@ def app_config_header(app: "App", arena_bytes: int) -> str:
             "FW_AUDIO_LOG_SCALE": int(frontend.log_scale),
             "FW_AUDIO_CHANNELS": frontend.channels,
             **_filterbank_values(frontend.filterbank),
+            # 0: the built-in 30 ms window; else the app's planar coefficients
+            "FW_AUDIO_WINDOW_SAMPLES": 0 if frontend.window_coeffs is None else frontend.window_samples,
+            **({} if frontend.window_coeffs is None else
+               {"FW_AUDIO_WINDOW_COEFFS": "{" + ", ".join(map(str, frontend.window_coeffs)) + "}"}),
         })
     elif kind == "image":
         from edgesim.compute.image import RESIZE_METHODS

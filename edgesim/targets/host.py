@@ -65,13 +65,14 @@ class AudioFeeder:
                               f"the app declares {app.sensor.rate_hz} Hz")
         frontend = audio_frontend_config(app)
         self.hop_samples = frontend.hop_samples
+        window = None if frontend.window_coeffs is None else np.asarray(frontend.window_coeffs, np.int16).tobytes()
         bank = frontend.filterbank
         table = None if bank is None else (
             bank.channels, bank.start, bank.end, *(np.asarray(values, np.int16).tobytes() for values in
                                                    (bank.weights, bank.unweights, bank.channel_ends)))
         self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every, frontend.hop_samples,
                                                  frontend.noise_reduction, frontend.pcan, frontend.log_scale,
-                                                 table), app)
+                                                 table, window), app)
         self.input_elements = int(self.feed.input_bytes)
 
     def reset(self) -> None:

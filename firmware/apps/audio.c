@@ -22,10 +22,18 @@ static const es_audio_filterbank_table filterbank = {FW_AUDIO_CHANNELS, FW_AUDIO
 #define FILTERBANK NULL
 #endif
 
+#if FW_AUDIO_WINDOW_SAMPLES /* the app's own window_ms */
+static const int16_t window_coeffs[FW_AUDIO_WINDOW_SAMPLES] = FW_AUDIO_WINDOW_COEFFS;
+#define WINDOW_COEFFS window_coeffs
+#else
+#define WINDOW_COEFFS NULL
+#endif
+
 static const es_audio_feed_params feed_params = {
     FW_WINDOW_FRAMES,
     FW_INFER_EVERY_FRAMES,
-    {FW_AUDIO_HOP_SAMPLES, FW_AUDIO_NOISE_REDUCTION, FW_AUDIO_PCAN, FW_AUDIO_LOG_SCALE, FILTERBANK}};
+    {FW_AUDIO_HOP_SAMPLES, FW_AUDIO_NOISE_REDUCTION, FW_AUDIO_PCAN, FW_AUDIO_LOG_SCALE, FILTERBANK, WINDOW_COEFFS,
+     FW_AUDIO_WINDOW_SAMPLES}};
 static es_audio_feed feed;
 static es_audio_scratch scratch;
 static int8_t window_rows[WINDOW_BYTES];

@@ -58,9 +58,12 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
     return ES_ERR_ARGUMENT;
   if (input_bytes != (size_t)window.frames * (size_t)window.channels) return ES_ERR_SHAPE;
   const es_audio_frontend_config *config = &feed->frontend.config;
-  if (feed->frontend.fill >= ES_AUDIO_WINDOW_SAMPLES || config->hop != params->frontend.hop ||
+  const uint32_t window_samples = es_audio_frontend_window(config);
+  if (window_samples == 0 || feed->frontend.fill >= window_samples || config->hop != params->frontend.hop ||
       config->noise_reduction != params->frontend.noise_reduction || config->pcan != params->frontend.pcan ||
-      config->log_scale != params->frontend.log_scale || config->filterbank != params->frontend.filterbank)
+      config->log_scale != params->frontend.log_scale || config->filterbank != params->frontend.filterbank ||
+      config->window_coeffs != params->frontend.window_coeffs ||
+      config->window_samples != params->frontend.window_samples)
     return ES_ERR_STATE;
   *consumed = 0;
   result->ready = 0;
@@ -69,7 +72,7 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
   while (*consumed < count) {
     /* At most the samples that complete the front end's next frame, so one
      * step yields at most one feature row. */
-    size_t take = ES_AUDIO_WINDOW_SAMPLES - feed->frontend.fill;
+    size_t take = window_samples - feed->frontend.fill;
     if (take > count - *consumed) take = count - *consumed;
     int8_t row[ES_AUDIO_MAX_CHANNELS];
     size_t produced = 0;
@@ -84,7 +87,7 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
       status = es_feature_window_read(&window, &feed->window, input);
       if (status != ES_OK) return status;
       result->ready = 1;
-      result->t_ms = es_frame_end_ms(feed->frames, ES_AUDIO_WINDOW_SAMPLES, params->frontend.hop,
+      result->t_ms = es_frame_end_ms(feed->frames, window_samples, params->frontend.hop,
                                      ES_AUDIO_SAMPLE_RATE_HZ);
       return ES_OK;
     }

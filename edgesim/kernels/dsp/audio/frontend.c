@@ -15,9 +15,16 @@
 
 /* Cheap checks for every call; init also checks the filter bank's weights. */
 static int config_ok(const es_audio_frontend_config *config) {
-  return config->hop >= 1 && config->hop <= ES_AUDIO_WINDOW_SAMPLES && config->noise_reduction <= 1 &&
+  return config->hop >= 1 && config->hop <= es_audio_frontend_window(config) && config->noise_reduction <= 1 &&
          config->pcan <= config->noise_reduction && config->log_scale <= 1 &&
          es_audio_frontend_channels(config) > 0;
+}
+
+uint32_t es_audio_frontend_window(const es_audio_frontend_config *config) {
+  if (config == NULL) return 0;
+  if (config->window_coeffs == NULL) return ES_AUDIO_WINDOW_SAMPLES;
+  const uint32_t window = config->window_samples;
+  return window >= 2 && window % 2 == 0 && window <= ES_AUDIO_FFT_LENGTH ? window : 0;
 }
 
 int32_t es_audio_frontend_channels(const es_audio_frontend_config *config) {
@@ -45,7 +52,7 @@ es_status es_audio_frontend_init_config(es_audio_frontend *fe, const es_audio_fr
 }
 
 es_status es_audio_frontend_init(es_audio_frontend *fe) {
-  const es_audio_frontend_config full = {ES_AUDIO_HOP_SAMPLES, 1, 1, 1, NULL};
+  const es_audio_frontend_config full = {ES_AUDIO_HOP_SAMPLES, 1, 1, 1, NULL, NULL, 0};
   return es_audio_frontend_init_config(fe, &full);
 }
 
@@ -65,8 +72,14 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
    * input that is no longer needed. */
   int16_t *even = scratch->a.fft_input, *odd = scratch->a.fft_input + ES_FFT_NCFFT;
   int32_t scale_bits = 0;
-  TRY(es_audio_window_planar(window, even, odd));
-  TRY(es_audio_fft_scale_bits(even, odd, &scale_bits));
+  if (fe->config.window_coeffs == NULL) {
+    TRY(es_audio_window_planar(window, even, odd));
+    TRY(es_audio_fft_scale_bits(even, odd, &scale_bits));
+  } else {
+    const size_t samples = es_audio_frontend_window(&fe->config);
+    TRY(es_audio_window_planar_n(window, fe->config.window_coeffs, samples, even, odd));
+    TRY(es_audio_fft_scale_bits_n(even, odd, samples, &scale_bits));
+  }
   TRY(es_fft_complex(even, odd, scale_bits, scratch->b.fft_output));
   const es_audio_filterbank_table *bank = fe->config.filterbank;
   const size_t channels = (size_t)es_audio_frontend_channels(&fe->config);
@@ -91,12 +104,11 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
 es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames) {
   if (fe == NULL || frames == NULL) return ES_ERR_ARGUMENT;
   /* not initialized / corrupted */
-  if (fe->fill > ES_AUDIO_WINDOW_SAMPLES || !config_ok(&fe->config)) return ES_ERR_STATE;
+  const size_t window = es_audio_frontend_window(&fe->config);
+  if (!config_ok(&fe->config) || fe->fill > window) return ES_ERR_STATE;
   if (count > ES_AUDIO_MAX_PUSH_SAMPLES) return ES_ERR_INPUT_DATA;
   const size_t total = (size_t)fe->fill + count;
-  *frames = total < ES_AUDIO_WINDOW_SAMPLES
-                ? 0
-                : (total - ES_AUDIO_WINDOW_SAMPLES) / fe->config.hop + 1;
+  *frames = total < window ? 0 : (total - window) / fe->config.hop + 1;
   return ES_OK;
 }
 
@@ -113,14 +125,15 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
   size_t pos = 0; /* samples consumed */
   const size_t hop = fe->config.hop;
   const size_t channels = (size_t)es_audio_frontend_channels(&fe->config);
-  const size_t overlap = ES_AUDIO_WINDOW_SAMPLES - hop; /* samples two windows share */
+  const size_t window = es_audio_frontend_window(&fe->config);
+  const size_t overlap = window - hop; /* samples two windows share */
   while (pos < count) {
     if (fe->fill == overlap && pos >= overlap) {
       /* The buffer holds samples[pos - overlap, pos) (its last copy had at
        * least `overlap` samples): every further window lies whole in
        * `samples` and is read in place; only the tail is kept. */
       size_t start = pos - overlap;
-      for (; count - start >= ES_AUDIO_WINDOW_SAMPLES; start += hop) {
+      for (; count - start >= window; start += hop) {
         TRY(es_audio_frontend_process_window(fe, scratch, samples + start,
                                              features + *frames * channels));
         ++*frames;
@@ -129,12 +142,12 @@ es_status es_audio_frontend_push(es_audio_frontend *fe, es_audio_scratch *scratc
       memcpy(fe->window, samples + start, fe->fill * sizeof(int16_t));
       return ES_OK;
     }
-    size_t take = ES_AUDIO_WINDOW_SAMPLES - fe->fill;
+    size_t take = window - fe->fill;
     if (take > count - pos) take = count - pos;
     memcpy(fe->window + fe->fill, samples + pos, take * sizeof(int16_t));
     fe->fill += (uint32_t)take;
     pos += take;
-    if (fe->fill == ES_AUDIO_WINDOW_SAMPLES) {
+    if (fe->fill == window) {
       TRY(es_audio_frontend_process_window(fe, scratch, fe->window,
                                            features + *frames * channels));
       ++*frames;

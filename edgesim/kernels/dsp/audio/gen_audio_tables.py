@@ -31,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from edgesim.compute.frontend_tables import filter_bank  # also makes an app's own filter bank at run time
+# Shared with apps that ask for their own filter bank or window at run time.
+from edgesim.compute.frontend_tables import filter_bank, hann_window
 
 HERE = Path(__file__).resolve().parent
 CONFIG_H = HERE.parent.parent / "include" / "edgesim" / "config.h"
@@ -50,13 +51,6 @@ def read_config(path: Path = CONFIG_H) -> dict[str, float]:
     for name, value in re.findall(r"#define\s+(ES_AUDIO_\w+)\s+([-0-9.]+)f?\b", path.read_text()):
         values[name] = float(value) if "." in value else int(value)
     return values
-
-
-# --- window: window_op.hann_window_weights (float64, round half to even) ---
-def hann_window(length: int, shift: int) -> list[int]:
-    index = np.arange(length)
-    weights = 0.5 - 0.5 * np.cos(np.pi * 2 / length * (index + 0.5))
-    return np.round(weights * (2**shift)).astype(np.int16).tolist()
 
 
 # --- kissfft v130 fixed-point twiddles: floor(.5 + 32767 * cos(phase)) ---

@@ -35,7 +35,8 @@
  * every GCC target.  uint32 sums wrap modulo 2^32 like upstream's.
  *
  * Memory: the caller owns everything.  es_audio_frontend holds the state that
- * carries across frames (1,240 bytes, with room for ES_AUDIO_MAX_CHANNELS);
+ * carries across frames (1,320 bytes, room for ES_AUDIO_MAX_CHANNELS and a
+ * 32 ms window);
  * es_audio_scratch is working memory for one frame (may be reused by
  * anything else between calls); the constant
  * tables (audio_tables.h, generated) are const and live in flash.
@@ -89,6 +90,12 @@ es_status es_audio_window_planar(const int16_t *samples, int16_t *even, int16_t 
  * es_audio_fft_auto_scale computes it; the data is not modified (the FFT
  * applies the shift). */
 es_status es_audio_fft_scale_bits(const int16_t *even, const int16_t *odd, int32_t *scale_bits);
+
+/* The same two for another window: `window` samples (even, 2..ES_AUDIO_FFT_LENGTH),
+ * its Q12 coefficients planar (even-indexed first, then odd-indexed). */
+es_status es_audio_window_planar_n(const int16_t *samples, const int16_t *coeffs, size_t window, int16_t *even,
+                                   int16_t *odd);
+es_status es_audio_fft_scale_bits_n(const int16_t *even, const int16_t *odd, size_t window, int32_t *scale_bits);
 
 /* ES_AUDIO_FFT_LENGTH real samples -> ES_AUDIO_SPECTRUM_BINS complex bins,
  * scaled by 1/ES_AUDIO_FFT_LENGTH as kissfft's fixed point does.  work holds
@@ -162,13 +169,21 @@ typedef struct es_audio_frontend_config {
    * ES_AUDIO_LOWER_BAND_HZ..ES_AUDIO_UPPER_BAND_HZ); else another one
    * (caller memory that outlives the front end). */
   const es_audio_filterbank_table *filterbank;
+  /* NULL: the built-in 480-sample (30 ms) Hann window; else another window of
+   * window_samples (even, hop..ES_AUDIO_FFT_LENGTH) Q12 coefficients, planar
+   * as es_audio_window_planar_n takes them (caller memory). */
+  const int16_t *window_coeffs;
+  uint32_t window_samples;
 } es_audio_frontend_config;
+
+/* Samples per window of a configuration (0 when inconsistent). */
+uint32_t es_audio_frontend_window(const es_audio_frontend_config *config);
 
 /* Features per frame of a configuration: its filter bank's channels. */
 int32_t es_audio_frontend_channels(const es_audio_frontend_config *config);
 
 typedef struct es_audio_frontend {
-  int16_t window[ES_AUDIO_WINDOW_SAMPLES]; /* oldest sample first */
+  int16_t window[ES_AUDIO_FFT_LENGTH];     /* oldest sample first (a window's worth) */
   uint32_t fill;                           /* valid samples in window[] */
   es_audio_frontend_config config;
   uint32_t noise_estimate[ES_AUDIO_MAX_CHANNELS];
