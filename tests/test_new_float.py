@@ -58,16 +58,22 @@ def io_types(path: Path) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("kind", ["float32", "int8_float_io"])
-@pytest.mark.parametrize("sensor", ["audio", "imu"])
+@pytest.mark.parametrize("sensor", ["audio", "imu", "camera"])
 def test_keras_models_make_apps_with_the_same_events_on_the_host_and_the_emulator(tmp_path: Path, sensor: str,
                                                                                   kind: str) -> None:
     require_firmware_tools()
     from edgesim.apps import load_app
-    from edgesim.sources.base import StrokeChunk
+    from edgesim.sources.base import ImageFrame, StrokeChunk
 
     if sensor == "audio":
         model = convert(keras_classifier((10 * 40,), 4, conv=False), kind, (0.0, 26.0), tmp_path / "m.tflite")
         labels, chunks = "unknown,a,b,c", audio_stream(1.5)
+    elif sensor == "camera":
+        model = convert(keras_classifier((24, 24, 1), 3, conv=True), kind, (0.0, 1.0), tmp_path / "m.tflite")
+        labels = "a,b,c"
+        rng = np.random.default_rng(7)
+        chunks = [ImageFrame(200.0 * i, (rng.random((60, 80)) * 255 * (1 + i % 3) / 3).astype(np.uint8), "gray8")
+                  for i in range(6)]
     else:
         model = convert(keras_classifier((16, 16, 3), 3, conv=True), kind, (0.0, 255.0), tmp_path / "m.tflite")
         labels = "o,l,z"
@@ -76,7 +82,7 @@ def test_keras_models_make_apps_with_the_same_events_on_the_host_and_the_emulato
                   for i in range(6)]
     assert io_types(model) == ("float32", "float32")  # both conversions keep float I/O
     app = load_app(str(new(tmp_path, f"my_{sensor}", "--model", str(model), "--sensor", sensor, "--labels", labels)))
-    assert app.preprocess.params["input_scale"] == {"audio": 0.1017156839, "imu": 1.0}[sensor]
+    assert app.preprocess.params["input_scale"] == {"audio": 0.1017156839, "imu": 1.0, "camera": 1 / 255}[sensor]
     assert app.preprocess.params["input_zero_point"] == -128
     host = events("host", app, chunks)
     inferences = [e for e in host if e["type"] == "inference"]
