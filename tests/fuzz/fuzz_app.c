@@ -38,6 +38,10 @@ static void fuzz_audio(const uint8_t *data, size_t size) {
   static const int16_t channel_ends[4] = {6, 8, 10, 11};
   static const es_audio_filterbank_table small_bank = {3, 5, 11, weights, unweights, channel_ends};
   params.frontend.filterbank = take_u8(&data, &size) & 1 ? &small_bank : NULL;
+  /* An app's own window (the first window_samples built-in coefficients) or the built-in one. */
+  const uint8_t window_choice = take_u8(&data, &size);
+  params.frontend.window_coeffs = window_choice & 1 ? es_audio_window_coeffs_planar : NULL;
+  params.frontend.window_samples = (uint32_t)((window_choice >> 1) % 121u) * 4u; /* <= 480 coefficients */
   if (es_audio_feed_init(&params, rows, sizeof rows, &feed) != ES_OK) return;
   const size_t input_bytes = es_audio_feed_input_bytes(&params);
   int16_t samples[512];
