@@ -25,11 +25,14 @@ Usage (apps/wake_word.py, minus its comments and examples):
 
 Preprocess kernels (the C app layer, edgesim/kernels/app/, runs them the same
 way on every target; ``edgesim new`` writes an App for a model of your own):
-  ``audio_frontend``  int16 audio -> 40 int8 features per 30 ms window every
-                      ``step_ms`` (1..30, default 20); an inference on the newest
+  ``audio_frontend``  int16 audio -> ``num_channels`` (1..64, default 40) int8
+                      features per ``window_ms`` (17..32, default 30) window
+                      every ``step_ms`` (1..window_ms, default 20), mel bands from ``lower_band_hz`` (125) to
+                      ``upper_band_hz`` (7500); an inference on the newest
                       ``window_frames`` frames every ``infer_every_frames`` new
-                      frames once the window is full.  ``noise_reduction`` and
-                      ``pcan`` (default True) skip those stages when False.
+                      frames once the window is full.  ``noise_reduction``,
+                      ``pcan`` and ``log_scale`` (default True) skip those
+                      stages when False.
   ``image``           camera frame (any size/pixel format) -> size x size int8,
                       gray or RGB; one inference per frame.  Params: ``resize``
                       ("area"|"bilinear"), ``size`` (default 96), ``channels``
@@ -38,6 +41,11 @@ way on every target; ``edgesim new`` writes an App for a model of your own):
                       int8 raster (``raster_size`` 1..32, default 32); one inference
                       per completed stroke.  Already segmented
                       strokes (mouse, stroke CSV) are rasterized directly.
+  Every preprocess kernel makes int8 values q.  A model with a float32 input
+  takes them as ``input_scale`` * (q - ``input_zero_point``) (defaults: audio
+  0.1017, -128, the micro_speech training features 0..26; image 1/255, -128,
+  pixels in [0, 1]; imu_stroke 1, -128, raster values 0..255).  A float32
+  output is read as probabilities (int8 scores round(p * 256) - 128).
 
 Postprocess kernels (C, edgesim/kernels/post/):
   ``recognize_commands``  TFLM RecognizeCommands semantics; detections for the
@@ -250,25 +258,49 @@ class App:
 
 @dataclass(frozen=True)
 class AudioFrontendConfig:
-    """The audio front end an app asks for (its ``step_ms``, ``noise_reduction``, ``pcan``)."""
+    """The audio front end an app asks for (its ``window_ms``, ``step_ms``, ``noise_reduction``, ``pcan``,
+    ``log_scale``, ``num_channels``, ``lower_band_hz``, ``upper_band_hz``)."""
 
     hop_samples: int
     noise_reduction: bool
     pcan: bool
+    log_scale: bool
+    channels: int = 40
+    # None: the built-in filter bank (40 channels, 125..7500 Hz); else the app's own.
+    filterbank: "FilterbankTable | None" = None
+    window_samples: int = 480
+    # None: the built-in 30 ms Hann window; else the app's (planar Q12 coefficients).
+    window_coeffs: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class FilterbankTable:
+    """An app's own mel filter bank in the form es_audio_filterbank_table reads (audio_frontend.h)."""
+
+    channels: int
+    start: int
+    end: int
+    weights: tuple[int, ...]
+    unweights: tuple[int, ...]
+    channel_ends: tuple[int, ...]
 
 
 def audio_frontend_config(app: App) -> AudioFrontendConfig:
     """The app's audio front-end parameters, checked (AppError naming the bad one)."""
-    from edgesim.constants import AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES
+    from edgesim.constants import AUDIO_FEATURE_CHANNELS, AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES, config_value
 
+    default_window_ms = AUDIO_WINDOW_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
+    # Upstream's FFT is the window rounded up to a power of two; edgesim's is 512 samples (32 ms),
+    # so windows of 17..32 ms (more than 256 samples) run the same FFT as upstream.
+    fft_ms = int(config_value("ES_AUDIO_FFT_LENGTH")) * 1000 // AUDIO_SAMPLE_RATE_HZ
+    window_ms = _whole_number(app, "window_ms", default_window_ms, fft_ms // 2 + 1, fft_ms)
     step_ms = app.preprocess.param("step_ms", 20)
-    window_ms = AUDIO_WINDOW_SAMPLES * 1000 // AUDIO_SAMPLE_RATE_HZ
     if isinstance(step_ms, bool) or not isinstance(step_ms, (int, float)) or int(step_ms) != step_ms or \
             not 1 <= step_ms <= window_ms:
         raise AppError(f"app {app.name!r}: step_ms must be a whole number of milliseconds from 1 to {window_ms} "
                        f"(the window), got {step_ms!r}")
     flags = {}
-    for name in ("noise_reduction", "pcan"):
+    for name in ("noise_reduction", "pcan", "log_scale"):
         value = app.preprocess.param(name, True)
         if not isinstance(value, bool):
             raise AppError(f"app {app.name!r}: {name} must be True or False, got {value!r}")
@@ -276,7 +308,65 @@ def audio_frontend_config(app: App) -> AudioFrontendConfig:
     if flags["pcan"] and not flags["noise_reduction"]:
         raise AppError(f"app {app.name!r}: pcan needs noise_reduction (it scales by the noise estimate); "
                        f"set both to False or keep noise_reduction")
-    return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"])
+    channels = _whole_number(app, "num_channels", AUDIO_FEATURE_CHANNELS, 1, int(config_value("ES_AUDIO_MAX_CHANNELS")))
+    nyquist = AUDIO_SAMPLE_RATE_HZ // 2
+    bands = {}
+    for name, default in (("lower_band_hz", config_value("ES_AUDIO_LOWER_BAND_HZ")),
+                          ("upper_band_hz", config_value("ES_AUDIO_UPPER_BAND_HZ"))):
+        value = app.preprocess.param(name, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < nyquist:
+            raise AppError(f"app {app.name!r}: {name} must be a frequency from 0 to below {nyquist} Hz "
+                           f"(half the sample rate), got {value!r}")
+        bands[name] = value
+    lower, upper = bands["lower_band_hz"], bands["upper_band_hz"]
+    if not lower < upper:
+        raise AppError(f"app {app.name!r}: lower_band_hz ({lower}) must be below upper_band_hz ({upper})")
+    window_samples = window_ms * AUDIO_SAMPLE_RATE_HZ // 1000
+    window_coeffs = None
+    if window_samples != AUDIO_WINDOW_SAMPLES:
+        from edgesim.compute.frontend_tables import hann_window, planar
+
+        window_coeffs = tuple(planar(hann_window(window_samples, int(config_value("ES_AUDIO_WINDOW_SHIFT")))))
+    return AudioFrontendConfig(int(step_ms) * AUDIO_SAMPLE_RATE_HZ // 1000, flags["noise_reduction"], flags["pcan"],
+                               flags["log_scale"], channels, _filterbank(app, channels, lower, upper),
+                               window_samples, window_coeffs)
+
+
+def _filterbank(app: App, channels: int, lower: float, upper: float) -> FilterbankTable | None:
+    """The app's filter bank table; None for the built-in one."""
+    from edgesim.compute.frontend_tables import filter_bank
+    from edgesim.constants import AUDIO_FEATURE_CHANNELS, AUDIO_SAMPLE_RATE_HZ, config_value
+
+    default = (AUDIO_FEATURE_CHANNELS, config_value("ES_AUDIO_LOWER_BAND_HZ"), config_value("ES_AUDIO_UPPER_BAND_HZ"))
+    if (channels, lower, upper) == default:
+        return None
+    try:
+        bank = filter_bank(int(config_value("ES_AUDIO_FFT_LENGTH")), AUDIO_SAMPLE_RATE_HZ, channels, lower, upper,
+                           int(config_value("ES_AUDIO_FILTERBANK_WEIGHT_BITS")),
+                           int(config_value("ES_AUDIO_FILTERBANK_ALIGNMENT")),
+                           int(config_value("ES_AUDIO_FILTERBANK_BLOCK")))
+    except ValueError as error:
+        raise AppError(f"app {app.name!r}: no filter bank of {channels} channels from {lower} to {upper} Hz: "
+                       f"{error}") from None
+    return FilterbankTable(channels, int(bank["start"]), int(bank["end"]), tuple(bank["bin_weights"]),
+                           tuple(bank["bin_unweights"]), tuple(bank["channel_ends"]))
+
+
+# The float meaning of each preprocess kernel's int8 values (scale, zero point) for float-input models:
+# the audio front end's int8 features quantize the micro_speech training features (0..26) this way,
+# gray - 128 is pixels / 255, and the raster's -128..127 is its 0..255 as int8.
+FLOAT_INPUT_DEFAULTS = {"audio_frontend": (0.1017156839, -128), "image": (1 / 255, -128), "imu_stroke": (1.0, -128)}
+
+
+def float_input_params(app: App) -> tuple[float, int]:
+    """(input_scale, input_zero_point): how a float32 model input takes the app's int8 values, checked."""
+    default_scale, default_zero_point = FLOAT_INPUT_DEFAULTS[app.preprocess.kernel]
+    scale = app.preprocess.param("input_scale", default_scale)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < 1e30:
+        raise AppError(f"app {app.name!r}: input_scale must be a positive number (the float input is "
+                       f"input_scale * (q - input_zero_point)), got {scale!r}")
+    zero_point = _whole_number(app, "input_zero_point", default_zero_point, -128, 127)
+    return float(scale), zero_point
 
 
 def _whole_number(app: App, name: str, default: int, low: int, high: int) -> int:

@@ -47,8 +47,9 @@ def _check_fields(obj: Mapping[str, Any], required: Sequence[str], kind: str) ->
 class InferenceEvent:
     """One model inference: class probabilities and the top label.
 
-    ``raw`` holds the model's int8 output (empty for float models); ``scores``
-    maps label -> probability in output order.
+    ``raw`` holds the model's int8 output (for a float32 output, its
+    probabilities read as int8 by the app layer: round(p * 256) - 128);
+    ``scores`` maps label -> probability in output order.
     """
 
     t_ms: int

@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 
 from edgesim.app import App
-from edgesim.constants import AUDIO_HOP_SAMPLES, AUDIO_SAMPLE_RATE_HZ, AUDIO_WINDOW_SAMPLES
+from edgesim.constants import AUDIO_HOP_SAMPLES, AUDIO_SAMPLE_RATE_HZ
 from edgesim.events import DetectionEvent, Event, InferenceEvent, SummaryEvent
 from edgesim.sources.base import AudioChunk
 from edgesim.sources.frames import conform_source
@@ -69,8 +69,11 @@ def model_window_ms(app: App) -> float | None:
     """Audio one wake-word inference covers (the front end's window of feature frames), or None."""
     if app.preprocess.kernel != "audio_frontend":
         return None
+    from edgesim.app import audio_frontend_config
+
+    frontend = audio_frontend_config(app)
     frames = int(app.preprocess.param("window_frames", 0))
-    return ((frames - 1) * AUDIO_HOP_SAMPLES + AUDIO_WINDOW_SAMPLES) * 1000.0 / AUDIO_SAMPLE_RATE_HZ
+    return ((frames - 1) * frontend.hop_samples + frontend.window_samples) * 1000.0 / AUDIO_SAMPLE_RATE_HZ
 
 
 def default_tail_ms(app: App) -> float:

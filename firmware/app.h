@@ -29,10 +29,14 @@ es_status app_on_frame(const es_proto_frame *frame, const char **detail);
 
 /* ---- provided by app_main.c ---- */
 
-/* For app_init: the model's input 0, or NULL unless it is int8 of exactly
- * input_bytes and output 0 is int8 with one score per label
- * (FW_LABEL_COUNT).  The glue names the expected shape in its error. */
-es_tensor *app_model_input(es_model *model, size_t input_bytes);
+/* For app_init: where the glue writes the input_bytes int8 values of one
+ * model input, or NULL unless input 0 has exactly input_bytes elements and
+ * output 0 one score per label (FW_LABEL_COUNT), each int8 or float32.  For
+ * an int8 input it is the input tensor; for a float32 input the first
+ * input_bytes bytes of it, widened in place before each inference
+ * (es_float_input_from_int8).  The glue names the expected shape in its
+ * error. */
+int8_t *app_model_input(es_model *model, size_t input_bytes);
 
 /* The model input is filled: run it and report (timestamp: see SCORES in
  * protocol.h). */

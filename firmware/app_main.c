@@ -62,13 +62,22 @@ static es_post_feed post;
 static int32_t recognizer_times[FW_RC_CAPACITY];
 static int8_t recognizer_scores[FW_RC_CAPACITY * FW_LABEL_COUNT];
 
-es_tensor *app_model_input(es_model *m, size_t input_bytes) {
+/* Float models (app_layer.h, model I/O): the int8 values' float meaning and
+ * the int8 scores read from float32 probabilities. */
+static const es_float_input_params float_input = {FW_FLOAT_INPUT_SCALE, FW_FLOAT_INPUT_ZERO_POINT};
+static size_t input_values; /* int8 values of one model input */
+static int8_t float_scores[FW_LABEL_COUNT];
+
+int8_t *app_model_input(es_model *m, size_t input_bytes) {
   es_tensor *input = es_model_input(m, 0);
   const es_tensor *output = es_model_output(m, 0);
-  if (input == NULL || output == NULL || input->type != ES_INT8 || input->bytes != input_bytes ||
-      output->type != ES_INT8 || es_tensor_elements(output) != FW_LABEL_COUNT)
+  if (input == NULL || output == NULL || (input->type != ES_INT8 && input->type != ES_FLOAT32) ||
+      (size_t)es_tensor_elements(input) != input_bytes || (output->type != ES_INT8 && output->type != ES_FLOAT32) ||
+      es_tensor_elements(output) != FW_LABEL_COUNT)
     return NULL;
-  return input;
+  if (input->type == ES_FLOAT32 && es_float_input_check(&float_input) != ES_OK) return NULL;
+  input_values = input_bytes;
+  return (int8_t *)input->data;
 }
 
 void app_stage_begin(uint32_t stage) {
@@ -100,14 +109,14 @@ static void send_detection(uint32_t timestamp, int32_t label, int32_t score_255,
   link_send(ES_PROTO_DETECTION, payload, sizeof payload);
 }
 
-static void send_features(const es_tensor *input) {
+static void send_features(const uint8_t *values, size_t bytes) {
   static uint8_t payload[ES_PROTO_MAX_PAYLOAD];
   const size_t room = ES_PROTO_MAX_PAYLOAD - ES_PROTO_FEATURES_HEADER_BYTES;
-  for (size_t offset = 0; offset < input->bytes; offset += room) {
-    size_t n = input->bytes - offset < room ? input->bytes - offset : room;
+  for (size_t offset = 0; offset < bytes; offset += room) {
+    size_t n = bytes - offset < room ? bytes - offset : room;
     es_put_u32(payload, inferences);
     es_put_u32(payload + 4, (uint32_t)offset);
-    memcpy(payload + ES_PROTO_FEATURES_HEADER_BYTES, (const uint8_t *)input->data + offset, n);
+    memcpy(payload + ES_PROTO_FEATURES_HEADER_BYTES, values + offset, n);
     link_send(ES_PROTO_FEATURES, payload, ES_PROTO_FEATURES_HEADER_BYTES + n);
   }
 }
@@ -115,7 +124,9 @@ static void send_features(const es_tensor *input) {
 es_status app_infer(uint32_t timestamp, const char **detail) {
   es_tensor *input = es_model_input(&model, 0);
   es_tensor *output = es_model_output(&model, 0);
-  if (config_flags & ES_PROTO_CFG_FEATURES) send_features(input);
+  if (config_flags & ES_PROTO_CFG_FEATURES) send_features((const uint8_t *)input->data, input_values);
+  if (input->type == ES_FLOAT32)
+    es_float_input_from_int8(&float_input, (const int8_t *)input->data, input_values, (float *)input->data);
 
   app_stage_begin(ES_PROTO_STAGE_INVOKE);
 #if FW_COMPILED
@@ -129,16 +140,21 @@ es_status app_infer(uint32_t timestamp, const char **detail) {
     return status;
   }
 
+  const int8_t *scores = (const int8_t *)output->data;
+  if (output->type == ES_FLOAT32) {
+    es_scores_from_float((const float *)output->data, FW_LABEL_COUNT, float_scores);
+    scores = float_scores;
+  }
   uint8_t payload[ES_PROTO_SCORES_HEADER_BYTES + 64];
-  size_t n = output->bytes < 64 ? output->bytes : 64;
+  size_t n = FW_LABEL_COUNT < 64 ? FW_LABEL_COUNT : 64;
   es_put_u32(payload, inferences);
   es_put_u32(payload + 4, timestamp);
-  memcpy(payload + ES_PROTO_SCORES_HEADER_BYTES, output->data, n);
+  memcpy(payload + ES_PROTO_SCORES_HEADER_BYTES, scores, n);
   link_send(ES_PROTO_SCORES, payload, ES_PROTO_SCORES_HEADER_BYTES + n);
 
   es_detection detection;
   app_stage_begin(ES_PROTO_STAGE_POSTPROCESS);
-  status = es_post_feed_process(&post_params, &post, (const int8_t *)output->data, (int32_t)timestamp, &detection);
+  status = es_post_feed_process(&post_params, &post, scores, (int32_t)timestamp, &detection);
   app_stage_end(ES_PROTO_STAGE_POSTPROCESS);
   if (status != ES_OK) *detail = "postprocessing rejected the result (timestamps out of order?)";
   else if (detection.emit)

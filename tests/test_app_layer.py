@@ -99,15 +99,15 @@ def test_other_front_end_steps_give_the_upstream_preprocessor_features_of_those_
     assert [t for t, _ in got] == [((n - 1) * hop + WINDOW) * 1000 // RATE for n in range(1, len(got) + 1)]
 
 
-def preprocessor_without(ops: tuple[str, ...]) -> bytes:
-    """The upstream preprocessor graph with the named signal ops cut out: each
+def preprocessor_without(ops: tuple[str, ...], graph: bytes | None = None) -> bytes:
+    """The upstream preprocessor graph (or `graph`) with the named signal ops cut out: each
     removed op's consumers read the op's first input instead (the oracle for
     a front end that skips those stages)."""
     import flatbuffers
     from conftest import shared_path
     from oplib.model import schema
 
-    data = shared_path("models", "audio_preprocessor_int8.tflite").read_bytes()
+    data = graph or shared_path("models", "audio_preprocessor_int8.tflite").read_bytes()
     model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(data, 0))
     graph = model.subgraphs[0]
     kept = []
@@ -125,12 +125,195 @@ def preprocessor_without(ops: tuple[str, ...]) -> bytes:
     return bytes(builder.Output())
 
 
-@pytest.mark.parametrize("noise_reduction, pcan, removed", [
-    (True, False, ("SignalPCAN",)),
-    (False, False, ("SignalFilterBankSpectralSubtraction", "SignalPCAN")),
+def preprocessor_with_filterbank(channels: int, lower_hz: float, upper_hz: float) -> bytes:
+    """The upstream preprocessor graph with another mel filter bank: the filter bank's constant
+    tensors and options, the energy band, its slice and zero padding, and every per-channel shape
+    as tflite-micro's signal library builds them for those settings (tables from the same
+    generator, edgesim/compute/frontend_tables.py, checked against the stock graph below)."""
+    import flatbuffers
+    from conftest import shared_path
+    from flatbuffers import flexbuffers
+    from oplib.model import schema
+
+    from edgesim.compute.frontend_tables import filter_bank
+
+    bank = filter_bank(512, RATE, channels, lower_hz, upper_hz, 12, 4, 4)
+    start, end, bins = bank["start"], bank["end"], 257
+    data = shared_path("models", "audio_preprocessor_int8.tflite").read_bytes()
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(data, 0))
+    graph = model.subgraphs[0]
+    by_name = {tensor.name.decode(): tensor for tensor in graph.tensors}
+
+    def set_constant(name: str, values: list[int], dtype: type) -> None:
+        tensor = by_name[name]
+        array = np.asarray(values, dtype)
+        tensor.shape = np.asarray(array.shape, np.int32)
+        model.buffers[tensor.buffer].data = np.frombuffer(array.tobytes(), np.uint8)
+
+    for suffix, key in (("", "weights"), ("_1", "unweights"), ("_2", "freq_starts"), ("_3", "weight_starts"),
+                        ("_4", "widths")):
+        set_constant(f"signal_filter_bank/Const{suffix}", bank[key], np.int16)
+    set_constant("strided_slice/stack", [start], np.int32)
+    set_constant("strided_slice/stack_1", [end], np.int32)
+    set_constant("zeros", [0] * start, np.int32)
+    set_constant("zeros_1", [0] * (bins - end), np.int32)
+    by_name["strided_slice"].shape = np.asarray([end - start], np.int32)
+    for tensor in graph.tensors:
+        if list(tensor.shape) == [CHANNELS] and not tensor.name.decode().startswith("signal_filter_bank/Const"):
+            tensor.shape = np.asarray([channels], np.int32)
+    for op in graph.operators:
+        code = model.operatorCodes[op.opcodeIndex].customCode
+        if code is None:
+            continue
+        options = flexbuffers.Loads(bytes(bytearray(op.customOptions)))
+        if code.decode() == "SignalEnergy":
+            options.update(start_index=start, end_index=end)
+        if "num_channels" in options:
+            options["num_channels"] = channels
+        op.customOptions = np.frombuffer(bytes(flexbuffers.Dumps(options)), np.uint8)
+    builder = flatbuffers.Builder(len(data) + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def preprocessor_with_window(samples: int, graph: bytes) -> bytes:
+    """`graph` taking windows of `samples` (the same 512-point FFT): its input, Hann weights and
+    reshape for that length, as the signal library builds the preprocessor for window_ms."""
+    import flatbuffers
+    from oplib.model import schema
+
+    from edgesim.compute.frontend_tables import hann_window
+
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(graph, 0))
+    tensors = model.subgraphs[0].tensors
+    by_name = {tensor.name.decode(): tensor for tensor in tensors}
+    for name, values, dtype in (("Const", hann_window(samples, 12), np.int16), ("Reshape/shape", [samples], np.int32)):
+        tensor = by_name[name]
+        array = np.asarray(values, dtype)
+        tensor.shape = np.asarray(array.shape, np.int32)
+        model.buffers[tensor.buffer].data = np.frombuffer(array.tobytes(), np.uint8)
+    for tensor in tensors:
+        if tensor.name.decode() != "Const" and list(tensor.shape)[-1:] == [WINDOW]:
+            tensor.shape = np.asarray([*list(tensor.shape)[:-1], samples], np.int32)
+    builder = flatbuffers.Builder(len(graph) + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def frontend_of(**params: object):
+    """The audio front end configuration of wake_word with these preprocess parameters (edgesim.app)."""
+    from dataclasses import replace
+
+    from edgesim.app import Stage, audio_frontend_config
+    from edgesim.apps import load_app
+
+    app = load_app("wake_word")
+    return audio_frontend_config(replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params,
+                                                                                  **params})))
+
+
+@pytest.mark.parametrize("window_ms, step_ms, channels", [(25, 10, 40), (32, 20, 40), (17, 17, 40), (25, 20, 32)])
+def test_other_window_lengths_equal_the_upstream_graph_built_for_them(window_ms: int, step_ms: int,
+                                                                      channels: int) -> None:
+    from conftest import shared_path
+
+    frontend = frontend_of(window_ms=window_ms, step_ms=step_ms, num_channels=channels)
+    samples_per_window = window_ms * RATE // 1000
+    assert frontend.window_samples == samples_per_window and frontend.window_coeffs is not None
+    graph = (preprocessor_with_filterbank(channels, 125, 7500) if channels != CHANNELS else
+             shared_path("models", "audio_preprocessor_int8.tflite").read_bytes())
+    tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
+    oracle = tflm.runtime.Interpreter.from_bytes(preprocessor_with_window(samples_per_window, graph))
+    samples = speech_like(2.0, window_ms)
+    want = []
+    for start in range(0, len(samples) - samples_per_window + 1, frontend.hop_samples):
+        oracle.set_input(samples[start:start + samples_per_window].reshape(1, samples_per_window), 0)
+        oracle.invoke()
+        want.append(oracle.get_output(0).copy().reshape(-1))
+    bank = frontend.filterbank
+    table = None if bank is None else (bank.channels, bank.start, bank.end, *(
+        np.asarray(v, np.int16).tobytes() for v in (bank.weights, bank.unweights, bank.channel_ends)))
+    feed = _app.AudioFeed(1, 1, frontend.hop_samples, True, True, True, table,
+                          np.asarray(frontend.window_coeffs, np.int16).tobytes())
+    got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(window_ms), len(samples)))
+    assert len(got) == len(want) > 0
+    assert all(np.array_equal(g, w) for (_, g), w in zip(got, want))
+    hop = frontend.hop_samples
+    assert [t for t, _ in got] == [((n - 1) * hop + samples_per_window) * 1000 // RATE for n in range(1, len(got) + 1)]
+    assert len({g.tobytes() for _, g in got}) > 10
+
+
+def filterbank_of(channels: int, lower_hz: float, upper_hz: float) -> tuple:
+    """The AudioFeed argument for a filter bank, from the app's own derivation (edgesim.app)."""
+    from dataclasses import replace
+
+    from edgesim.app import Stage, audio_frontend_config
+    from edgesim.apps import load_app
+
+    app = load_app("wake_word")
+    app = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "num_channels": channels,
+                                                           "lower_band_hz": lower_hz, "upper_band_hz": upper_hz}))
+    bank = audio_frontend_config(app).filterbank
+    assert bank is not None
+    return (bank.channels, bank.start, bank.end,
+            *(np.asarray(v, np.int16).tobytes() for v in (bank.weights, bank.unweights, bank.channel_ends)))
+
+
+def oracle_frames(graph: bytes, samples: np.ndarray, hop: int = HOP) -> list[np.ndarray]:
+    tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
+    oracle = tflm.runtime.Interpreter.from_bytes(graph)
+    want = []
+    for start in range(0, len(samples) - WINDOW + 1, hop):
+        oracle.set_input(samples[start:start + WINDOW].reshape(1, WINDOW), 0)
+        oracle.invoke()
+        want.append(oracle.get_output(0).copy().reshape(-1))
+    return want
+
+
+def test_the_rebuilt_graph_with_the_stock_filter_bank_is_the_stock_graph() -> None:
+    """The surgery below changes nothing but the bank: at 40 channels, 125..7500 Hz it is the upstream graph."""
+    from conftest import shared_path
+
+    samples = speech_like(1.0, 21)
+    stock = oracle_frames(shared_path("models", "audio_preprocessor_int8.tflite").read_bytes(), samples)
+    rebuilt = oracle_frames(preprocessor_with_filterbank(CHANNELS, 125, 7500), samples)
+    assert len(stock) == len(rebuilt) > 0 and all(np.array_equal(a, b) for a, b in zip(stock, rebuilt))
+
+
+@pytest.mark.parametrize("channels, lower_hz, upper_hz, noise_reduction, pcan, log_scale", [
+    (32, 125, 7500, True, True, True),
+    (40, 20, 4000, True, True, True),
+    (64, 60, 7900, True, False, True),
+    (10, 300, 3000, False, False, True),
+    (24, 125, 7500, True, True, False),
+    (1, 125, 7500, True, True, True),
 ])
-def test_front_ends_without_pcan_or_noise_reduction_equal_the_upstream_graph_without_those_ops(
-        noise_reduction: bool, pcan: bool, removed: tuple[str, ...]) -> None:
+def test_other_channel_counts_and_band_edges_equal_the_upstream_graph_built_for_them(
+        channels: int, lower_hz: float, upper_hz: float, noise_reduction: bool, pcan: bool, log_scale: bool) -> None:
+    removed = tuple(op for op, on in (("SignalFilterBankSpectralSubtraction", noise_reduction), ("SignalPCAN", pcan),
+                                      ("SignalFilterBankLog", log_scale)) if not on)
+    graph = preprocessor_with_filterbank(channels, lower_hz, upper_hz)
+    if removed:
+        graph = preprocessor_without(removed, graph)
+    samples = speech_like(2.0, channels)
+    want = oracle_frames(graph, samples)
+    feed = _app.AudioFeed(1, 1, HOP, noise_reduction, pcan, log_scale, filterbank_of(channels, lower_hz, upper_hz))
+    assert feed.input_bytes == channels
+    got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(channels), len(samples)))
+    assert len(got) == len(want) > 0
+    assert all(g.shape == (channels,) and np.array_equal(g, w) for (_, g), w in zip(got, want))
+    assert len({g.tobytes() for _, g in got}) > 10  # features that change: the comparison means something
+
+
+@pytest.mark.parametrize("noise_reduction, pcan, log_scale, removed", [
+    (True, False, True, ("SignalPCAN",)),
+    (False, False, True, ("SignalFilterBankSpectralSubtraction", "SignalPCAN")),
+    (True, True, False, ("SignalFilterBankLog",)),
+    (True, False, False, ("SignalPCAN", "SignalFilterBankLog")),
+    (False, False, False, ("SignalFilterBankSpectralSubtraction", "SignalPCAN", "SignalFilterBankLog")),
+])
+def test_front_ends_without_pcan_noise_reduction_or_log_equal_the_upstream_graph_without_those_ops(
+        noise_reduction: bool, pcan: bool, log_scale: bool, removed: tuple[str, ...]) -> None:
     tflm = pytest.importorskip("tflite_micro", reason="tflite-micro (the oracle) not installed")
     oracle = tflm.runtime.Interpreter.from_bytes(preprocessor_without(removed))
     samples = speech_like(2.0, 11)
@@ -139,7 +322,7 @@ def test_front_ends_without_pcan_or_noise_reduction_equal_the_upstream_graph_wit
         oracle.set_input(samples[start:start + WINDOW].reshape(1, WINDOW), 0)
         oracle.invoke()
         want.append(oracle.get_output(0).copy().reshape(-1))
-    feed = _app.AudioFeed(1, 1, HOP, noise_reduction, pcan)
+    feed = _app.AudioFeed(1, 1, HOP, noise_reduction, pcan, log_scale)
     got = feed_in_chunks(feed, samples, random_sizes(np.random.default_rng(11), len(samples)))
     full = feed_in_chunks(_app.AudioFeed(1, 1), samples, [len(samples)])
     assert len(got) == len(want) > 0
@@ -392,6 +575,14 @@ def test_app_layer_fuzzer_runs_clean_for_a_bounded_time(tmp_path) -> None:
     ("audio_frontend", {"step_ms": 31}, "step_ms must be a whole number of milliseconds from 1 to 30"),
     ("audio_frontend", {"pcan": True, "noise_reduction": False}, "pcan needs noise_reduction"),
     ("audio_frontend", {"pcan": "no"}, "pcan must be True or False"),
+    ("audio_frontend", {"log_scale": 0}, "log_scale must be True or False"),
+    ("audio_frontend", {"window_ms": 16}, "window_ms must be a whole number from 17 to 32"),
+    ("audio_frontend", {"window_ms": 25, "step_ms": 26}, "step_ms must be a whole number of milliseconds from 1 to 25"),
+    ("audio_frontend", {"num_channels": 0}, "num_channels must be a whole number from 1 to 64"),
+    ("audio_frontend", {"num_channels": 65}, "num_channels must be a whole number from 1 to 64"),
+    ("audio_frontend", {"upper_band_hz": 8000}, "upper_band_hz must be a frequency from 0 to below 8000 Hz"),
+    ("audio_frontend", {"lower_band_hz": -1}, "lower_band_hz must be a frequency from 0 to below 8000 Hz"),
+    ("audio_frontend", {"lower_band_hz": 4000, "upper_band_hz": 3000}, "lower_band_hz \\(4000\\) must be below"),
 ])
 def test_bad_preprocess_parameters_are_named_on_host_and_firmware_alike(kernel: str, params: dict,
                                                                        message: str) -> None:

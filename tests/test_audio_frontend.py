@@ -16,6 +16,7 @@ import pytest
 import edgesim
 from edgesim.errors import KernelError
 from edgesim.compute.frontend import FEATURE_CHANNELS, HOP_SAMPLES, SAMPLE_RATE_HZ, WINDOW_SAMPLES
+from edgesim.constants import AUDIO_FEATURE_FRAMES
 
 from conftest import shared_path
 
@@ -92,7 +93,7 @@ def test_1s_clip_reproduces_the_feature_file_byte_for_byte(clip: str) -> None:
     samples = read_wav(shared_path("testdata", "micro_speech", f"{clip}.wav"))
     expected = shared_path("testdata", "micro_speech", "features", f"{clip}.features.int8").read_bytes()
     ours = features_of(samples)
-    assert ours.shape == (edgesim._audio.FEATURE_FRAMES, FEATURE_CHANNELS)
+    assert ours.shape == (AUDIO_FEATURE_FRAMES, FEATURE_CHANNELS)
     assert ours.tobytes() == expected
 
 
@@ -225,7 +226,7 @@ def test_module_exports_the_config_constants() -> None:
     from edgesim import _audio
     assert (_audio.SAMPLE_RATE_HZ, _audio.WINDOW_SAMPLES, _audio.HOP_SAMPLES) == (16000, 480, 320)
     assert _audio.FEATURE_CHANNELS == 40 and _audio.FFT_LENGTH == 512
-    assert _audio.STATE_BYTES <= 1200 and _audio.SCRATCH_BYTES <= 2400
+    assert _audio.STATE_BYTES <= 1400 and _audio.SCRATCH_BYTES <= 2500  # room for 64 channels, 32 ms windows
 
 
 # ---- bad input ----

@@ -69,8 +69,9 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     model = classifier(tmp_path / "kws.tflite", (1, 12 * 40), AUDIO_Q, 3)
     app_file = new(tmp_path, "my_kws", "--model", str(model), "--sensor", "audio", "--labels", "silence,up,down")
     app = load_app(str(app_file))
-    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "step_ms": 20,
-                                     "noise_reduction": True, "pcan": True}
+    assert app.preprocess.params == {"window_frames": 12, "infer_every_frames": 2, "window_ms": 30, "step_ms": 20,
+                                     "num_channels": 40, "lower_band_hz": 125, "upper_band_hz": 7500,
+                                     "noise_reduction": True, "pcan": True, "log_scale": True}
     assert app.postprocess.kernel == "recognize_commands" and app.postprocess.params["report"] == ["up", "down"]
     assert app.model == str(model)  # beside the app file: found from the file's own folder
     chunks = audio_stream()
@@ -85,14 +86,18 @@ def test_audio_app_from_a_model_runs_on_the_host_from_the_cli(tmp_path: Path,
     assert inferences == [e for e in events("host", app, chunks) if e["type"] == "inference"]
 
 
-@pytest.mark.parametrize("sensor", ["audio", "audio_config", "camera", "camera_rgb", "imu", "imu_small"])
+@pytest.mark.parametrize("sensor", ["audio", "audio_config", "audio_channels", "camera", "camera_rgb", "imu",
+                                    "imu_small"])
 def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Path, sensor: str) -> None:
     require_firmware_tools()
     from edgesim.apps import load_app
     from edgesim.sources.base import ImageFrame, StrokeChunk
 
     rng = np.random.default_rng(3)
-    if sensor.startswith("audio"):
+    if sensor == "audio_channels":  # a (1, frames, channels, 1) input names another channel count
+        model = classifier(tmp_path / "m.tflite", (1, 10, 32, 1), AUDIO_Q, 4, seed=4)
+        labels, chunks = "unknown,a,b,c", audio_stream(1.5)
+    elif sensor.startswith("audio"):
         model = classifier(tmp_path / "m.tflite", (1, 10 * 40), AUDIO_Q, 4, seed=4)
         labels, chunks = "unknown,a,b,c", audio_stream(1.5)
     elif sensor == "camera":
@@ -117,13 +122,21 @@ def test_new_apps_give_the_same_events_on_the_host_and_the_emulator(tmp_path: Pa
         assert app.preprocess.params == {"resize": "area", "size": 40, "channels": 3}
     if sensor == "imu_small":
         assert app.preprocess.params == {"raster_size": 20}
+    if sensor == "audio_channels":
+        assert app.preprocess.params["num_channels"] == 32 and app.preprocess.params["window_frames"] == 10
+        from dataclasses import replace
+
+        from edgesim.app import Stage
+
+        app = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "lower_band_hz": 60,
+                                                               "upper_band_hz": 6000, "window_ms": 25}))
     if sensor == "audio_config":  # the front end the model was trained with, edited in the app file
         from dataclasses import replace
 
         from edgesim.app import Stage
 
         app = replace(app, preprocess=Stage("audio_frontend", {**app.preprocess.params, "step_ms": 10,
-                                                               "pcan": False}))
+                                                               "pcan": False, "log_scale": False}))
     host = events("host", app, chunks)
     assert any(e["type"] == "inference" for e in host)
     if not sensor.startswith("audio"):

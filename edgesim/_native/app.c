@@ -4,7 +4,9 @@
  * I/O and presentation around these objects; the stream logic itself is the
  * C the firmware runs.
  *
- *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True)
+ *   AudioFeed(window_frames, infer_every_frames, hop_samples=320, noise_reduction=True, pcan=True, log_scale=True,
+ *             filterbank=None | (channels, start, end, weights, unweights, channel_ends: int16 bytes),
+ *             window=None | planar Q12 window coefficients: int16 bytes)
  *       .push(samples: bytes-like int16) -> [(t_ms, input bytes), ...]
  *       .reset();  .frames;  .input_bytes
  *   StrokeFeed(sample_rate_hz, x_range_q12, y_range_q12, side=32)
@@ -16,6 +18,8 @@
  *            (on_threshold, off_threshold, on_count, off_count), min_score)
  *       .process(scores: bytes-like int8, t_ms) -> None | (detection_kind, label, score)
  *       .reset();  .counts() -> (results, starved, evicted, starved_after_warmup)
+ *   float_input(values: bytes-like int8, scale, zero_point) -> float32 bytes
+ *   scores_from_float(scores: bytes-like float32) -> int8 bytes
  *
  * Kernel statuses become KernelError.
  */
@@ -44,26 +48,107 @@ typedef struct {
   int8_t *rows;  /* the feature window (host memory) */
   int8_t *input; /* one model input */
   size_t input_bytes;
+  es_audio_filterbank_table filterbank; /* an app's own bank (params.frontend.filterbank) */
+  int16_t *filterbank_values;          /* its weights, unweights and channel ends */
+  int16_t *window_coeffs;              /* an app's own window (params.frontend.window_coeffs) */
 } AudioFeedObject;
 
 static void AudioFeed_dealloc(AudioFeedObject *self) {
   PyMem_Free(self->rows);
   PyMem_Free(self->input);
+  PyMem_Free(self->filterbank_values);
+  PyMem_Free(self->window_coeffs);
   Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* filterbank: None (the built-in bank) or (channels, start, end, weights, unweights, channel_ends), the
+ * last three int16 bytes; copied into the object, which the front end then points at. */
+static int set_filterbank(AudioFeedObject *self, PyObject *filterbank) {
+  PyMem_Free(self->filterbank_values);
+  self->filterbank_values = NULL;
+  self->params.frontend.filterbank = NULL;
+  if (filterbank == Py_None) return 0;
+  int channels, start, end;
+  Py_buffer weights, unweights, ends;
+  if (!PyArg_ParseTuple(filterbank, "iiiy*y*y*", &channels, &start, &end, &weights, &unweights, &ends)) return -1;
+  const Py_ssize_t bins = (Py_ssize_t)end - start;
+  int failed = 0;
+  if (channels < 1 || channels > ES_AUDIO_MAX_CHANNELS || bins < 0 || weights.len != bins * 2 ||
+      unweights.len != bins * 2 || ends.len != ((Py_ssize_t)channels + 1) * 2) {
+    es_py_raise_format("KernelError", "audio feed: filterbank needs 1..%d channels, end - start int16 weights and "
+                       "unweights and channels + 1 int16 channel ends", ES_AUDIO_MAX_CHANNELS);
+    failed = 1;
+  } else {
+    const size_t values = 2 * (size_t)bins + (size_t)channels + 1;
+    self->filterbank_values = PyMem_Malloc(values * sizeof(int16_t));
+    if (self->filterbank_values == NULL) {
+      PyErr_NoMemory();
+      failed = 1;
+    } else {
+      int16_t *v = self->filterbank_values;
+      memcpy(v, weights.buf, (size_t)weights.len);
+      memcpy(v + bins, unweights.buf, (size_t)unweights.len);
+      memcpy(v + 2 * bins, ends.buf, (size_t)ends.len);
+      const es_audio_filterbank_table table = {channels, start, end, v, v + bins, v + 2 * bins};
+      self->filterbank = table;
+      if (es_audio_filterbank_table_check(&self->filterbank) != ES_OK) {
+        es_py_raise("KernelError", ES_ERR_ARGUMENT, "audio feed", "filterbank table inconsistent (weights 0..4096, "
+                    "channel ends non-decreasing from start to end, end below the spectrum's bins)");
+        failed = 1;
+      } else {
+        self->params.frontend.filterbank = &self->filterbank;
+      }
+    }
+  }
+  PyBuffer_Release(&weights);
+  PyBuffer_Release(&unweights);
+  PyBuffer_Release(&ends);
+  return failed ? -1 : 0;
+}
+
+/* window: None (the built-in 30 ms Hann window) or its planar Q12 coefficients as int16 bytes. */
+static int set_window(AudioFeedObject *self, PyObject *window) {
+  PyMem_Free(self->window_coeffs);
+  self->window_coeffs = NULL;
+  self->params.frontend.window_coeffs = NULL;
+  self->params.frontend.window_samples = 0;
+  if (window == Py_None) return 0;
+  Py_buffer coeffs;
+  if (PyObject_GetBuffer(window, &coeffs, PyBUF_SIMPLE) != 0) return -1;
+  const Py_ssize_t samples = coeffs.len / 2;
+  int failed = 0;
+  if (coeffs.len % 4 != 0 || samples < 2 || samples > ES_AUDIO_FFT_LENGTH) {
+    es_py_raise_format("KernelError", "audio feed: window needs an even number (2..%d) of int16 coefficients, got "
+                       "%zd bytes", ES_AUDIO_FFT_LENGTH, coeffs.len);
+    failed = 1;
+  } else if ((self->window_coeffs = PyMem_Malloc((size_t)coeffs.len)) == NULL) {
+    PyErr_NoMemory();
+    failed = 1;
+  } else {
+    memcpy(self->window_coeffs, coeffs.buf, (size_t)coeffs.len);
+    self->params.frontend.window_coeffs = self->window_coeffs;
+    self->params.frontend.window_samples = (uint32_t)samples;
+  }
+  PyBuffer_Release(&coeffs);
+  return failed ? -1 : 0;
+}
+
 static int AudioFeed_init(AudioFeedObject *self, PyObject *args, PyObject *kwargs) {
-  static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", "noise_reduction", "pcan", NULL};
-  int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES, noise_reduction = 1, pcan = 1;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ipp", keywords, &window_frames, &every, &hop, &noise_reduction,
-                                   &pcan))
+  static char *keywords[] = {"window_frames", "infer_every_frames", "hop_samples", "noise_reduction", "pcan",
+                             "log_scale", "filterbank", "window", NULL};
+  int window_frames, every, hop = ES_AUDIO_HOP_SAMPLES, noise_reduction = 1, pcan = 1, log_scale = 1;
+  PyObject *filterbank = Py_None, *window = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ii|ipppOO", keywords, &window_frames, &every, &hop,
+                                   &noise_reduction, &pcan, &log_scale, &filterbank, &window))
     return -1;
+  if (set_filterbank(self, filterbank) != 0 || set_window(self, window) != 0) return -1;
+  const int window_samples = (int)es_audio_frontend_window(&self->params.frontend);
   self->params.window_frames = window_frames;
   self->params.infer_every_frames = every;
   size_t bytes = es_audio_feed_input_bytes(&self->params);
-  if (bytes == 0 || hop < 1 || hop > ES_AUDIO_WINDOW_SAMPLES) {
+  if (bytes == 0 || hop < 1 || hop > window_samples) {
     es_py_raise_format("KernelError", "audio feed: window_frames must be 1..1048576, infer_every_frames at least 1 "
-                       "and hop_samples 1..%d (got %d, %d, %d)", ES_AUDIO_WINDOW_SAMPLES, window_frames, every, hop);
+                       "and hop_samples 1..%d (got %d, %d, %d)", window_samples, window_frames, every, hop);
     return -1;
   }
   if (pcan && !noise_reduction) {
@@ -74,6 +159,7 @@ static int AudioFeed_init(AudioFeedObject *self, PyObject *args, PyObject *kwarg
   self->params.frontend.hop = (uint32_t)hop;
   self->params.frontend.noise_reduction = (uint8_t)noise_reduction;
   self->params.frontend.pcan = (uint8_t)pcan;
+  self->params.frontend.log_scale = (uint8_t)log_scale;
   PyMem_Free(self->rows);
   PyMem_Free(self->input);
   self->rows = PyMem_Malloc(bytes);
@@ -451,8 +537,68 @@ static PyTypeObject PostFeedType = {
     .tp_getset = PostFeed_getset,
 };
 
+/* ------------------------------------------------------------------ float model I/O */
+
+static PyObject *float_input(PyObject *Py_UNUSED(module), PyObject *args) {
+  Py_buffer values;
+  es_float_input_params params;
+  if (!PyArg_ParseTuple(args, "y*fi", &values, &params.scale, &params.zero_point)) return NULL;
+  PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)((size_t)values.len * sizeof(float)));
+  if (out == NULL) {
+    PyBuffer_Release(&values);
+    return NULL;
+  }
+  es_status status = es_float_input_from_int8(&params, (const int8_t *)values.buf, (size_t)values.len,
+                                              (float *)PyBytes_AS_STRING(out));
+  PyBuffer_Release(&values);
+  if (status != ES_OK) {
+    Py_DECREF(out);
+    return es_py_raise("KernelError", status, "float input", "scale must be positive and finite, zero point -128..127");
+  }
+  return out;
+}
+
+static PyObject *scores_from_float(PyObject *Py_UNUSED(module), PyObject *args) {
+  Py_buffer scores;
+  if (!PyArg_ParseTuple(args, "y*", &scores)) return NULL;
+  if (scores.len % (Py_ssize_t)sizeof(float) != 0) {
+    PyBuffer_Release(&scores);
+    return es_py_raise_format("KernelError", "float scores: %zd bytes is not a whole number of float32",
+                              scores.len);
+  }
+  const size_t count = (size_t)scores.len / sizeof(float);
+  PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)count);
+  if (out == NULL) {
+    PyBuffer_Release(&scores);
+    return NULL;
+  }
+  float *values = PyMem_Malloc(count ? count * sizeof(float) : 1); /* aligned copy */
+  if (values == NULL) {
+    PyBuffer_Release(&scores);
+    Py_DECREF(out);
+    return PyErr_NoMemory();
+  }
+  memcpy(values, scores.buf, count * sizeof(float));
+  PyBuffer_Release(&scores);
+  es_status status = es_scores_from_float(values, count, (int8_t *)PyBytes_AS_STRING(out));
+  PyMem_Free(values);
+  if (status != ES_OK) {
+    Py_DECREF(out);
+    return es_py_raise("KernelError", status, "float scores", NULL);
+  }
+  return out;
+}
+
+static PyMethodDef app_functions[] = {
+    {"float_input", float_input, METH_VARARGS,
+     "float_input(values: int8 bytes, scale, zero_point) -> float32 bytes: scale * (q - zero_point)."},
+    {"scores_from_float", scores_from_float, METH_VARARGS,
+     "scores_from_float(scores: float32 bytes) -> int8 bytes: round(p * 256) - 128, saturated."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef app_module = {
-    PyModuleDef_HEAD_INIT, ES_MODULE_NAME, "The app layer shared with the firmware (kernels/app/).", -1, NULL,
+    PyModuleDef_HEAD_INIT, ES_MODULE_NAME, "The app layer shared with the firmware (kernels/app/).", -1, app_functions,
     NULL, NULL, NULL, NULL,
 };
 
@@ -462,6 +608,7 @@ PyMODINIT_FUNC ES_MODULE_INIT(void) {
       {"POST_CLASSIFY", ES_POST_CLASSIFY},         {"DETECTION_COMMAND", ES_DETECTION_COMMAND},
       {"DETECTION_ENTER", ES_DETECTION_ENTER},     {"DETECTION_LEAVE", ES_DETECTION_LEAVE},
       {"DETECTION_GESTURE", ES_DETECTION_GESTURE}, {"POST_MAX_LABELS", ES_POST_MAX_LABELS},
+      {"FLOAT_SCORE_STEPS", ES_FLOAT_SCORE_STEPS},
   };
   PyObject *module = PyModule_Create(&app_module);
   if (module == NULL) return NULL;

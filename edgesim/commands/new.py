@@ -14,20 +14,28 @@ from typing import Any
 
 import numpy as np
 
-from edgesim.app import AppError
+from edgesim.app import FLOAT_INPUT_DEFAULTS, AppError
 
 HELP = """\
 Write an app file (NAME.py) that runs your .tflite model like the bundled
 apps: sensor -> preprocess -> your model -> postprocess -> detections.
 
-The model needs one int8 input and one int8 output with one score per label
-(a softmax, as the converter's full-integer quantization makes it).  What the
-input must look like for each sensor:
-  audio   window_frames x 40 micro-frontend features (16 kHz, 30 ms windows
-          every step_ms, TFLM micro_speech front end) quantized as that front
-          end does (scale 0.1017, zero point -128); any number of frames.
-          The written file sets step_ms (20), noise_reduction and pcan (on):
-          edit them to the settings the model was trained with
+The model needs one input and one output with one score per label (a
+softmax), each int8 or float32: full-integer int8, int8 with float I/O, or
+plain float32 models all work.  A float input gets the preprocessing's int8
+values as floats (input_scale * (q - input_zero_point), written in the file:
+audio the micro_speech features 0..26, camera pixels / 255, imu the raster
+0..255); float scores are read as probabilities.  What the input must look
+like for each sensor (the quantization applies to int8 inputs):
+  audio   window_frames x num_channels micro-frontend features (16 kHz, 30 ms
+          windows every step_ms, TFLM micro_speech front end) quantized as
+          that front end does (scale 0.1017, zero point -128); any number of
+          frames.  A (1, frames, channels[, 1]) input names the channel count
+          (1..64; a flat input is 40 per frame).  The written file sets
+          the whole front end: window_ms (30), step_ms (20), num_channels,
+          lower_band_hz (125), upper_band_hz (7500), noise_reduction, pcan
+          and log_scale (on): edit them to the settings the model was
+          trained with
   camera  N x N x 1 (gray) or N x N x 3 (RGB), any N up to 1024, pixels in
           [0, 1] (scale 1/255, zero point -128) or [-1, 1] (scale 2/255,
           zero point -1 or 0)
@@ -49,7 +57,8 @@ examples:
 """
 
 # The preprocessing kernels' outputs (edgesim/kernels/include/edgesim/config.h).
-AUDIO_CHANNELS = 40
+AUDIO_CHANNELS = 40  # micro_speech's; num_channels makes 1..ES_AUDIO_MAX_CHANNELS
+MAX_AUDIO_CHANNELS = 64
 # The front end's int8 features (dsp/audio/feature_quantize.c) are the micro_speech training
 # pipeline's float features (0..26) quantized as that model's input states it.
 AUDIO_INPUT_SCALE, AUDIO_INPUT_ZERO_POINT = 0.1017156839, -128
@@ -98,6 +107,14 @@ def _quantization(tensor: Any) -> str:
     return f"scale {tensor.scale:.6g}, zero point {tensor.zero_point}"
 
 
+def _float_input(float_input: bool, kernel: str) -> dict[str, Any]:
+    """The input_scale / input_zero_point parameters a float-input model's app states (edgesim.app)."""
+    if not float_input:
+        return {}
+    scale, zero_point = FLOAT_INPUT_DEFAULTS[kernel]
+    return {"input_scale": scale, "input_zero_point": zero_point}
+
+
 def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) -> Derived:
     """The app's stages for `model` on `sensor`; AppError naming what does not fit."""
     if len(model.inputs) != 1 or len(model.outputs) != 1:
@@ -105,10 +122,10 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
                        f"{len(model.inputs)} inputs and {len(model.outputs)} outputs")
     tensor_in, tensor_out = model.inputs[0], model.outputs[0]
     for role, tensor in (("input", tensor_in), ("output", tensor_out)):
-        if np.dtype(tensor.dtype) != np.int8:
-            raise AppError(f"{model_name}: the {role} is {np.dtype(tensor.dtype).name}; apps take int8 models "
-                           f"(convert with full-integer quantization: inference_input_type = "
-                           f"inference_output_type = tf.int8)")
+        if np.dtype(tensor.dtype) not in (np.int8, np.float32):
+            raise AppError(f"{model_name}: the {role} is {np.dtype(tensor.dtype).name}; apps take int8 or float32 "
+                           f"inputs and outputs (a float32, full-integer int8, or int8 with float I/O model)")
+    float_input = np.dtype(tensor_in.dtype) == np.float32
     outputs = int(np.prod(tensor_out.shape))
     if outputs != len(labels):
         raise AppError(f"{model_name}: the model has {outputs} output scores but {len(labels)} labels were given "
@@ -117,38 +134,54 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
     shape = tuple(int(d) for d in tensor_in.shape)
     inner = shape[1:] if len(shape) == 4 and shape[0] == 1 else shape
     if sensor == "audio":
-        if elements % AUDIO_CHANNELS:
+        # (1, frames, channels[, 1]) names the channel count; a flat input is micro_speech's 40 per frame.
+        sized = [d for d in inner if d != 1]
+        channels = sized[-1] if len(sized) >= 2 else AUDIO_CHANNELS
+        if not 1 <= channels <= MAX_AUDIO_CHANNELS:
+            raise AppError(f"{model_name}: the input {shape} has {channels} feature channels per frame; the audio "
+                           f"front end makes 1 to {MAX_AUDIO_CHANNELS}")
+        if elements % channels:
             raise AppError(f"{model_name}: the input {shape} holds {elements} values, not a whole number of "
-                           f"{AUDIO_CHANNELS}-channel audio feature frames")
-        if not (_close(tensor_in.scale, AUDIO_INPUT_SCALE) and tensor_in.zero_point == AUDIO_INPUT_ZERO_POINT):
+                           f"{channels}-channel audio feature frames")
+        if not float_input and not (_close(tensor_in.scale, AUDIO_INPUT_SCALE)
+                                    and tensor_in.zero_point == AUDIO_INPUT_ZERO_POINT):
             raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the audio front "
                            f"end's int8 features have scale {AUDIO_INPUT_SCALE:.4f}, zero point "
                            f"{AUDIO_INPUT_ZERO_POINT} (train on the TFLM micro_speech front end's features)")
-        frames = elements // AUDIO_CHANNELS
+        frames = elements // channels
         report = [label for label in labels if label.lower() not in NON_EVENT_LABELS] or list(labels)
         # The front end's settings the model was trained with (micro_speech's by default): edit them in the file.
-        pre = {"window_frames": frames, "infer_every_frames": 2, "step_ms": 20, "noise_reduction": True,
-               "pcan": True}
+        # The whole front end configuration, micro_speech's except the model's channel count.
+        pre = {"window_frames": frames, "infer_every_frames": 2, "window_ms": 30, "step_ms": 20,
+               "num_channels": channels, "lower_band_hz": 125, "upper_band_hz": 7500, "noise_reduction": True,
+               "pcan": True, "log_scale": True, **_float_input(float_input, "audio_frontend")}
+        notes = (f"input {shape}: {frames} frames x {channels} features "
+                 f"(~{(frames - 1) * 20 + 30} ms of audio at the default 20 ms step_ms; set step_ms to "
+                 f"the step the model was trained with)",)
+        if float_input:
+            notes += ("float input: the features as the micro_speech training pipeline's floats 0..26 "
+                      "(input_scale * (q - input_zero_point))",)
         return Derived("audio", "audio_frontend", pre,
                        "recognize_commands", {"average_window_ms": 1000, "detection_threshold": 160,
                                               "suppression_ms": 1500, "minimum_count": 3, "report": report},
-                       (f"input {shape}: {frames} frames x {AUDIO_CHANNELS} features "
-                        f"(~{(frames - 1) * 20 + 30} ms of audio at the default 20 ms step_ms; set step_ms to "
-                        f"the step the model was trained with)",))
+                       notes)
     if sensor == "camera":
         if len(inner) != 3 or inner[0] != inner[1] or inner[2] not in (1, 3) or not 1 <= inner[0] <= MAX_IMAGE_SIDE:
             raise AppError(f"{model_name}: the input is {shape}; the image preprocessing makes square "
                            f"(1, N, N, 1) gray or (1, N, N, 3) RGB inputs, N up to {MAX_IMAGE_SIDE}")
         side, channels = inner[0], inner[2]
         colour = "gray" if channels == 1 else "RGB"
-        fits = any(_close(tensor_in.scale, scale) and tensor_in.zero_point in zero_points
-                   for scale, zero_points in IMAGE_QUANTIZATIONS)
+        fits = float_input or any(_close(tensor_in.scale, scale) and tensor_in.zero_point in zero_points
+                                  for scale, zero_points in IMAGE_QUANTIZATIONS)
         if not fits:
             raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the image "
                            f"preprocessing's gray - 128 fits pixels / 255 (scale 1/255, zero point -128) or "
                            f"pixels / 127.5 - 1 (scale 2/255, zero point -1)")
-        pre = {"resize": "area", "size": side, "channels": channels}
+        pre = {"resize": "area", "size": side, "channels": channels, **_float_input(float_input, "image")}
         notes = (f"input {shape}: {side}x{side} {colour}, {_quantization(tensor_in)}",)
+        if float_input:
+            notes = (f"input {shape}: {side}x{side} {colour}, float: pixels / 255 in [0, 1] (for [-1, 1] set "
+                     f"input_scale to 2 / 255 and input_zero_point to -1)",)
         if len(labels) == 2:
             return Derived("camera", "image", pre, "hysteresis",
                            {"label": labels[1], "on_threshold": 160, "off_threshold": 96, "on_count": 1,
@@ -158,11 +191,13 @@ def derive(model: Any, sensor: str, labels: tuple[str, ...], model_name: str) ->
         raise AppError(f"{model_name}: the input is {shape}; the IMU preprocessing makes the magic wand's "
                        f"(1, N, N, 3) stroke raster, N up to {MAX_RASTER_SIDE}")
     side = inner[0]
-    if not (_close(tensor_in.scale, RASTER_QUANTIZATION[0]) and tensor_in.zero_point == RASTER_QUANTIZATION[1]):
+    if not float_input and not (_close(tensor_in.scale, RASTER_QUANTIZATION[0])
+                                and tensor_in.zero_point == RASTER_QUANTIZATION[1]):
         raise AppError(f"{model_name}: the input is quantized with {_quantization(tensor_in)}; the stroke raster "
                        f"is raw int8 (scale 1, zero point -128)")
-    return Derived("imu", "imu_stroke", {"raster_size": side}, "classify", {"min_score": 0},
-                   (f"input {shape}: {side}x{side}x3 stroke raster",))
+    return Derived("imu", "imu_stroke", {"raster_size": side, **_float_input(float_input, "imu_stroke")},
+                   "classify", {"min_score": 0},
+                   (f"input {shape}: {side}x{side}x3 stroke raster" + (", float 0..255" if float_input else ""),))
 
 
 _SENSOR_LINES = {

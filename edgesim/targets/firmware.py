@@ -164,12 +164,13 @@ class FirmwareTarget(Target):
         from edgesim.compute.model import Model
         from edgesim.compute.post import PostProcessor
         from edgesim.store import resolve_model
+        from edgesim.targets.host import score_quantization
 
         model = self.option_values.get("model") or app.model
         model_path = resolve_model(str(model))
         self.image = self._build(app, model_path)
-        output = Model(str(model_path)).outputs[0]
-        self.app, self._scale, self._zero_point = app, float(output.scale), int(output.zero_point)
+        self._scale, self._zero_point = score_quantization(Model(str(model_path)).outputs[0])
+        self.app = app
         self.post = PostProcessor(app)
         self._start_stream()
         self._boot()

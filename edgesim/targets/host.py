@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from edgesim.constants import AUDIO_FEATURE_FRAMES, AUDIO_SAMPLE_RATE_HZ
-from edgesim.app import App, audio_frontend_config, image_output, raster_side
+from edgesim.app import App, audio_frontend_config, float_input_params, image_output, raster_side
 from edgesim.compute.cpu import import_fastest
 from edgesim.errors import KernelError, ModelError, TargetError
 from edgesim.events import Event, InferenceEvent
@@ -50,7 +50,8 @@ def _feed(make: Any, app: App) -> Any:
 
 class AudioFeeder:
     """int16 audio -> the app layer's audio feed (kernels/app/audio_feed.c): micro-frontend
-    features every ``step_ms`` (20 by default), a sliding window of ``window_frames``
+    features (``num_channels`` per frame, 40 by default) every ``step_ms`` (20 by default), a
+    sliding window of ``window_frames``
     frames, an input every ``infer_every_frames`` new frames, stamped with the end of
     its newest 30 ms window.
     """
@@ -64,8 +65,14 @@ class AudioFeeder:
                               f"the app declares {app.sensor.rate_hz} Hz")
         frontend = audio_frontend_config(app)
         self.hop_samples = frontend.hop_samples
+        window = None if frontend.window_coeffs is None else np.asarray(frontend.window_coeffs, np.int16).tobytes()
+        bank = frontend.filterbank
+        table = None if bank is None else (
+            bank.channels, bank.start, bank.end, *(np.asarray(values, np.int16).tobytes() for values in
+                                                   (bank.weights, bank.unweights, bank.channel_ends)))
         self.feed = _feed(lambda: _app.AudioFeed(self.window_frames, infer_every, frontend.hop_samples,
-                                                 frontend.noise_reduction, frontend.pcan), app)
+                                                 frontend.noise_reduction, frontend.pcan, frontend.log_scale,
+                                                 table, window), app)
         self.input_elements = int(self.feed.input_bytes)
 
     def reset(self) -> None:
@@ -157,6 +164,40 @@ class StrokeFeeder:
 
 FEEDERS = {"audio_frontend": AudioFeeder, "image": ImageFeeder, "imu_stroke": StrokeFeeder}
 
+# Model I/O types apps run: int8, or float32 (plain float models and int8 models with float I/O).
+APP_IO_TYPES = (np.dtype(np.int8), np.dtype(np.float32))
+
+
+def score_quantization(output: Any) -> tuple[float, int]:
+    """(scale, zero point) of the int8 scores the app sees: the output's own, or for a float32 output
+    the app layer's reading of probabilities (kernels/app/model_io.c: round(p * 256) - 128)."""
+    if np.dtype(output.dtype) == np.float32:
+        return 1.0 / _app.FLOAT_SCORE_STEPS, -128
+    return float(output.scale), int(output.zero_point)
+
+
+class ModelIO:
+    """The app layer's int8 values into the model and its scores out as int8, for int8 and float32 models
+    alike; the conversions are the firmware's C (kernels/app/model_io.c)."""
+
+    def __init__(self, app: App, model: Any) -> None:
+        self.model = model
+        self.input, self.output = model.inputs[0], model.outputs[0]
+        self.float_in = np.dtype(self.input.dtype) == np.float32
+        self.float_out = np.dtype(self.output.dtype) == np.float32
+        self.input_scale, self.input_zero_point = float_input_params(app) if self.float_in else (1.0, 0)
+
+    def invoke(self, values: np.ndarray) -> np.ndarray:
+        """int8 preprocessed values -> the model -> int8 scores (flat)."""
+        model_input: np.ndarray = values
+        if self.float_in:
+            model_input = np.frombuffer(_app.float_input(np.ascontiguousarray(values, np.int8), self.input_scale,
+                                                         self.input_zero_point), np.float32)
+        raw = np.asarray(self.model.invoke(model_input.reshape(self.input.shape))).reshape(-1)
+        if self.float_out:
+            return np.frombuffer(_app.scores_from_float(np.ascontiguousarray(raw, np.float32)), np.int8)
+        return raw
+
 
 class HostTarget(Target):
     """Runs the app in this process: C preprocessing, the C inference runtime, C postprocessing."""
@@ -180,9 +221,10 @@ class HostTarget(Target):
         model = Model(str(path))
         feeder = FEEDERS[app.preprocess.kernel](app)
         self._check_model(app, model, feeder)
-        self.app, self.model, self.feeder, self.model_path = app, model, feeder, str(path)
+        io = ModelIO(app, model)
+        self.app, self.model, self.feeder, self.model_path, self.io = app, model, feeder, str(path), io
         self.post = PostProcessor(app)
-        self._output = model.outputs[0]
+        self._score_scale, self._score_zero_point = score_quantization(model.outputs[0])
 
     @staticmethod
     def _check_model(app: App, model: Any, feeder: Any) -> None:
@@ -190,9 +232,9 @@ class HostTarget(Target):
             raise ModelError(f"app {app.name!r} needs a model with one input and one output; "
                              f"this one has {len(model.inputs)} and {len(model.outputs)}")
         tensor_in, tensor_out = model.inputs[0], model.outputs[0]
-        if np.dtype(tensor_in.dtype) != np.int8 or np.dtype(tensor_out.dtype) != np.int8:
-            raise ModelError(f"app {app.name!r} needs an int8 model (input {np.dtype(tensor_in.dtype).name}, "
-                             f"output {np.dtype(tensor_out.dtype).name})")
+        if np.dtype(tensor_in.dtype) not in APP_IO_TYPES or np.dtype(tensor_out.dtype) not in APP_IO_TYPES:
+            raise ModelError(f"app {app.name!r} needs a model with int8 or float32 input and output (input "
+                             f"{np.dtype(tensor_in.dtype).name}, output {np.dtype(tensor_out.dtype).name})")
         outputs = int(np.prod(tensor_out.shape))
         if outputs != len(app.labels):
             raise ModelError(f"the model has {outputs} outputs but app {app.name!r} has {len(app.labels)} labels "
@@ -218,9 +260,9 @@ class HostTarget(Target):
                 raise ModelError(f"the model input {tuple(tensor_in.shape)} does not take the {features.size} "
                                  f"values app {self.app.name!r} preprocesses")
             with self.timings.time("infer"):
-                raw = np.asarray(self.model.invoke(features.reshape(tensor_in.shape))).reshape(-1)
-            events.append(InferenceEvent.from_raw(t_ms, raw, self.app.labels, self._output.scale,
-                                                  self._output.zero_point))
+                raw = self.io.invoke(features)
+            events.append(InferenceEvent.from_raw(t_ms, raw, self.app.labels, self._score_scale,
+                                                  self._score_zero_point))
             with self.timings.time("postprocess"):
                 events.extend(self.post.process(raw, t_ms))
         return events

@@ -8,20 +8,44 @@
 #include "edgesim/app_layer.h"
 
 #define MAX_CHUNK_SAMPLES (ES_PROTO_MAX_PAYLOAD / 2)
-#define WINDOW_BYTES (FW_WINDOW_FRAMES * ES_AUDIO_FEATURE_CHANNELS)
+#define WINDOW_BYTES (FW_WINDOW_FRAMES * FW_AUDIO_CHANNELS)
+
+#if FW_AUDIO_FILTERBANK /* the app's own num_channels / band edges (edgesim/compute/frontend_tables.py) */
+static const int16_t filterbank_weights[] = FW_AUDIO_FB_WEIGHTS;
+static const int16_t filterbank_unweights[] = FW_AUDIO_FB_UNWEIGHTS;
+static const int16_t filterbank_channel_ends[] = FW_AUDIO_FB_CHANNEL_ENDS;
+static const es_audio_filterbank_table filterbank = {FW_AUDIO_CHANNELS, FW_AUDIO_FB_START, FW_AUDIO_FB_END,
+                                                     filterbank_weights, filterbank_unweights,
+                                                     filterbank_channel_ends};
+#define FILTERBANK (&filterbank)
+#else
+#define FILTERBANK NULL
+#endif
+
+#if FW_AUDIO_WINDOW_SAMPLES /* the app's own window_ms */
+static const int16_t window_coeffs[FW_AUDIO_WINDOW_SAMPLES] = FW_AUDIO_WINDOW_COEFFS;
+#define WINDOW_COEFFS window_coeffs
+#else
+#define WINDOW_COEFFS NULL
+#endif
 
 static const es_audio_feed_params feed_params = {
-    FW_WINDOW_FRAMES, FW_INFER_EVERY_FRAMES, {FW_AUDIO_HOP_SAMPLES, FW_AUDIO_NOISE_REDUCTION, FW_AUDIO_PCAN}};
+    FW_WINDOW_FRAMES,
+    FW_INFER_EVERY_FRAMES,
+    {FW_AUDIO_HOP_SAMPLES, FW_AUDIO_NOISE_REDUCTION, FW_AUDIO_PCAN, FW_AUDIO_LOG_SCALE, FILTERBANK, WINDOW_COEFFS,
+     FW_AUDIO_WINDOW_SAMPLES}};
 static es_audio_feed feed;
 static es_audio_scratch scratch;
 static int8_t window_rows[WINDOW_BYTES];
 static int16_t samples[MAX_CHUNK_SAMPLES];
-static es_tensor *input;
+static int8_t *input; /* app_model_input(): the int8 values of one model input */
 
 es_status app_init(es_model *model, const char **detail) {
   input = app_model_input(model, WINDOW_BYTES);
   if (input == NULL) {
-    *detail = "model input must be int8 window_frames x 40 and output int8, one score per label";
+    *detail = "model input must be int8 or float32 "
+                "window_frames x num_channels and output int8 or float32, "
+                "one score per label";
     return ES_ERR_SHAPE;
   }
   es_status status = es_audio_feed_init(&feed_params, window_rows, sizeof window_rows, &feed);
@@ -46,7 +70,7 @@ es_status app_on_frame(const es_proto_frame *frame, const char **detail) {
     es_feed_result result;
     app_stage_begin(ES_PROTO_STAGE_PREPROCESS);
     es_status status = es_audio_feed_push(&feed_params, &feed, &scratch, samples + used, count - used,
-                                          (int8_t *)input->data, input->bytes, &consumed, &result);
+                                          input, WINDOW_BYTES, &consumed, &result);
     app_stage_end(ES_PROTO_STAGE_PREPROCESS);
     if (status != ES_OK) {
       *detail = "audio feed rejected the samples";

@@ -15,13 +15,16 @@ static uint8_t frame_buffer[FRAME_CAPACITY];
 static uint32_t frame_bytes; /* bytes of the frame being assembled */
 static uint32_t received;
 static uint32_t images;
-static es_tensor *input;
+static int8_t *input; /* app_model_input(): the int8 values of one model input */
 static const es_image_output output = {FW_IMAGE_SIDE, FW_IMAGE_CHANNELS};
+#define INPUT_BYTES ((size_t)FW_IMAGE_SIDE * FW_IMAGE_SIDE * FW_IMAGE_CHANNELS)
 
 es_status app_init(es_model *model, const char **detail) {
-  input = app_model_input(model, (size_t)FW_IMAGE_SIDE * FW_IMAGE_SIDE * FW_IMAGE_CHANNELS);
+  input = app_model_input(model, INPUT_BYTES);
   if (input == NULL) {
-    *detail = "model input must be int8 size x size x channels (the app's) and output int8, one score per label";
+    *detail = "model input must be int8 or float32 "
+                "size x size x channels (the app's) and output int8 or float32, "
+                "one score per label";
     return ES_ERR_SHAPE;
   }
   app_reset();
@@ -63,7 +66,7 @@ es_status app_on_frame(const es_proto_frame *frame, const char **detail) {
   if (received < total) return ES_OK;
 
   app_stage_begin(ES_PROTO_STAGE_PREPROCESS);
-  es_status status = es_image_preprocess_to(&params, &output, frame_buffer, total, (int8_t *)input->data, detail);
+  es_status status = es_image_preprocess_to(&params, &output, frame_buffer, total, input, detail);
   app_stage_end(ES_PROTO_STAGE_PREPROCESS);
   frame_bytes = received = 0;
   if (status != ES_OK) return status;

@@ -17,12 +17,16 @@ static const es_stroke_feed_params feed_params = {FW_IMU_RATE_HZ,
 static es_stroke_feed feed;
 static float samples[MAX_CHUNK_SAMPLES * 6];
 static uint32_t stroke_frames;
-static es_tensor *input;
+static size_t input_bytes;
+static int8_t *input; /* app_model_input(): the int8 values of one model input */
 
 es_status app_init(es_model *model, const char **detail) {
-  input = app_model_input(model, es_stroke_feed_input_bytes(&feed_params));
+  input_bytes = es_stroke_feed_input_bytes(&feed_params);
+  input = app_model_input(model, input_bytes);
   if (input == NULL) {
-    *detail = "model input must be int8 side x side x 3 (the app's raster) and output int8, one score per label";
+    *detail = "model input must be int8 or float32 "
+                "side x side x 3 (the app's raster) and output int8 or float32, "
+                "one score per label";
     return ES_ERR_SHAPE;
   }
   es_status status = es_stroke_feed_init(&feed_params, &feed);
@@ -43,7 +47,7 @@ static es_status on_stroke(const es_proto_frame *frame, const char **detail) {
   }
   app_stage_begin(ES_PROTO_STAGE_PREPROCESS);
   es_status status = es_stroke_feed_points(&feed_params, (const int8_t *)frame->payload, (int32_t)(frame->length / 2),
-                                           (int8_t *)input->data, input->bytes);
+                                           input, input_bytes);
   app_stage_end(ES_PROTO_STAGE_PREPROCESS);
   if (status != ES_OK) {
     *detail = "stroke rasterizer rejected the points";
@@ -68,7 +72,7 @@ es_status app_on_frame(const es_proto_frame *frame, const char **detail) {
     es_feed_result result;
     app_stage_begin(ES_PROTO_STAGE_PREPROCESS);
     es_status status = es_stroke_feed_push(&feed_params, &feed, samples + 6 * used, count - used,
-                                           (int8_t *)input->data, input->bytes, &consumed, &result);
+                                           input, input_bytes, &consumed, &result);
     app_stage_end(ES_PROTO_STAGE_PREPROCESS);
     if (status != ES_OK) {
       *detail = "IMU sample rejected (NaN, inf or out of range)";

@@ -1,8 +1,9 @@
 /* Sanitizer harness for kernels/app/: the feature window against a plain
  * shifting window, the schedule, stream time at the 32-bit edges, the feeds'
- * and the post feed's argument and state checks.  Each check prints what
+ * and the post feed's argument and state checks, float model I/O.  Each check prints what
  * failed; the exit code says whether any did.  Run by tests/test_app_layer.py
  * under ASan + UBSan. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,11 +57,11 @@ static void test_audio_feed_checks(void) {
   static es_audio_scratch scratch;
   static int8_t rows[2 * ES_AUDIO_FEATURE_CHANNELS], input[2 * ES_AUDIO_FEATURE_CHANNELS];
   static int16_t samples[2000];
-  const es_audio_feed_params params = {2, 1, {ES_AUDIO_HOP_SAMPLES, 1, 1}};
-  const es_audio_feed_params bad = {2, 0, {ES_AUDIO_HOP_SAMPLES, 1, 1}};
+  const es_audio_feed_params params = {2, 1, {ES_AUDIO_HOP_SAMPLES, 1, 1, 1}};
+  const es_audio_feed_params bad = {2, 0, {ES_AUDIO_HOP_SAMPLES, 1, 1, 1}};
   const es_audio_feed_params bad_configs[] = {
       {2, 1, {0, 1, 1}}, {2, 1, {ES_AUDIO_WINDOW_SAMPLES + 1, 1, 1}}, {2, 1, {ES_AUDIO_HOP_SAMPLES, 0, 1}},
-      {2, 1, {ES_AUDIO_HOP_SAMPLES, 2, 1}}};
+      {2, 1, {ES_AUDIO_HOP_SAMPLES, 2, 1}}, {2, 1, {ES_AUDIO_HOP_SAMPLES, 1, 1, 2}}};
   for (size_t i = 0; i < sizeof bad_configs / sizeof bad_configs[0]; ++i)
     CHECK_MSG(es_audio_feed_init(&bad_configs[i], rows, sizeof rows, &feed) == ES_ERR_ARGUMENT, "config %zu", i);
   size_t consumed = 99;
@@ -83,7 +84,7 @@ static void test_audio_feed_checks(void) {
         ES_ERR_STATE);
   CHECK(es_audio_feed_reset(&params, &feed) == ES_OK && feed.frames == 0);
   /* Windows that touch (hop = window): frames end every 30 ms. */
-  const es_audio_feed_params touching = {2, 1, {ES_AUDIO_WINDOW_SAMPLES, 1, 1}};
+  const es_audio_feed_params touching = {2, 1, {ES_AUDIO_WINDOW_SAMPLES, 1, 1, 1}};
   REQUIRE_MSG(es_audio_feed_init(&touching, rows, sizeof rows, &feed) == ES_OK, "hop = window");
   CHECK(es_audio_feed_push(&touching, &feed, &scratch, samples, 2000, input, sizeof input, &consumed, &result) ==
         ES_OK);
@@ -168,12 +169,41 @@ static void test_post_feed(void) {
   CHECK(es_post_feed_process(&params, &feed, NULL, 2, &detection) == ES_ERR_ARGUMENT);
 }
 
+/* Float model I/O: widening in place equals widening into another buffer;
+ * scores saturate, NaN is the lowest score; bad parameters are refused. */
+static void test_model_io(void) {
+  enum { COUNT = 37 };
+  float in_place[COUNT];
+  float separate[COUNT];
+  int8_t q[COUNT];
+  for (int i = 0; i < COUNT; ++i) q[i] = (int8_t)(i * 7 - 128);
+  memcpy(in_place, q, sizeof q);
+  const es_float_input_params params = {1.0f / 255.0f, -128};
+  CHECK(es_float_input_from_int8(&params, (const int8_t *)in_place, COUNT, in_place) == ES_OK);
+  CHECK(es_float_input_from_int8(&params, q, COUNT, separate) == ES_OK);
+  CHECK(memcmp(in_place, separate, sizeof separate) == 0);
+  CHECK(separate[0] == 0.0f && separate[1] == params.scale * 7.0f);
+  const es_float_input_params zero_scale = {0.0f, 0}, bad_zero = {1.0f, 128}, nan_scale = {NAN, 0};
+  CHECK(es_float_input_from_int8(&zero_scale, q, COUNT, separate) == ES_ERR_ARGUMENT);
+  CHECK(es_float_input_from_int8(&bad_zero, q, COUNT, separate) == ES_ERR_ARGUMENT);
+  CHECK(es_float_input_from_int8(&nan_scale, q, COUNT, separate) == ES_ERR_ARGUMENT);
+  CHECK(es_float_input_from_int8(&params, NULL, COUNT, separate) == ES_ERR_ARGUMENT);
+
+  const float scores[] = {0.0f, 1.0f, 0.5f, -3.0f, 7.0f, NAN, INFINITY, -INFINITY, 0.498f, 0.5f / 256.0f};
+  const int8_t expected[] = {-128, 127, 0, -128, 127, -128, 127, -128, -1, -127};
+  int8_t out[sizeof expected];
+  CHECK(es_scores_from_float(scores, sizeof expected, out) == ES_OK);
+  CHECK(memcmp(out, expected, sizeof expected) == 0);
+  CHECK(es_scores_from_float(NULL, 1, out) == ES_ERR_ARGUMENT && es_scores_from_float(NULL, 0, NULL) == ES_OK);
+}
+
 int main(void) {
   test_feature_window_equals_a_shifting_window();
   test_schedule_and_stream_time();
   test_audio_feed_checks();
   test_stroke_feed_checks();
   test_post_feed();
+  test_model_io();
   if (failures == 0) printf("ok app\n");
   return failures != 0;
 }

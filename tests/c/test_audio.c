@@ -75,8 +75,10 @@ static void test_stage_argument_checks(void) {
   CHECK(es_audio_filterbank(u32, NULL) == ES_ERR_ARGUMENT, "filterbank NULL out");
   CHECK(es_audio_filterbank_sqrt(u64, CH, 32, u32) == ES_ERR_ARGUMENT, "sqrt shift");
   CHECK(es_audio_filterbank_sqrt(u64, 0, 0, u32) == ES_ERR_ARGUMENT, "sqrt empty");
-  CHECK(es_audio_noise_reduction(NULL, u32) == ES_ERR_ARGUMENT, "nr NULL");
-  CHECK(es_audio_pcan(u32, NULL) == ES_ERR_ARGUMENT, "pcan NULL");
+  CHECK(es_audio_noise_reduction(NULL, u32, CH) == ES_ERR_ARGUMENT, "nr NULL");
+  CHECK(es_audio_pcan(u32, NULL, CH) == ES_ERR_ARGUMENT, "pcan NULL");
+  CHECK(es_audio_noise_reduction(u32, u32, ES_AUDIO_MAX_CHANNELS + 1) == ES_ERR_ARGUMENT, "nr count");
+  CHECK(es_audio_pcan(u32, u32, ES_AUDIO_MAX_CHANNELS + 1) == ES_ERR_ARGUMENT, "pcan count");
   CHECK(es_audio_log_scale(u32, 0, i16) == ES_ERR_ARGUMENT, "log empty");
   CHECK(es_audio_feature_quantize(i16, CH, NULL) == ES_ERR_ARGUMENT, "quantize NULL");
 }
@@ -220,8 +222,8 @@ static void test_fast_path_equals_the_stage_composition(void) {
                           energy) == ES_OK, "energy");
     CHECK(es_audio_filterbank(energy, channels) == ES_OK, "filterbank");
     CHECK(es_audio_filterbank_sqrt(channels + 1, CH, scale, signal) == ES_OK, "sqrt");
-    CHECK(es_audio_noise_reduction(signal, noise) == ES_OK, "noise reduction");
-    CHECK(es_audio_pcan(signal, noise) == ES_OK, "pcan");
+    CHECK(es_audio_noise_reduction(signal, noise, CH) == ES_OK, "noise reduction");
+    CHECK(es_audio_pcan(signal, noise, CH) == ES_OK, "pcan");
     CHECK(es_audio_log_scale(signal, CH, logs) == ES_OK, "log");
     CHECK(es_audio_feature_quantize(logs, CH, expected) == ES_OK, "quantize");
     CHECK(es_audio_frontend_process_window(&fe, &scratch, window, got) == ES_OK, "process window");
@@ -253,6 +255,60 @@ static int compare_file(const char *pcm_path, const char *features_path) {
   return failures;
 }
 
+/* An app's own window and filter bank: the _n window stages with the
+ * built-in coefficients equal the fixed ones; tables are checked; a table's
+ * sums are the weighted and carried unweighted energies. */
+static void test_configurable_window_and_filterbank(void) {
+  static int16_t samples[ES_AUDIO_FFT_LENGTH], even[ES_AUDIO_FFT_LENGTH / 2], odd[ES_AUDIO_FFT_LENGTH / 2];
+  static int16_t even_n[ES_AUDIO_FFT_LENGTH / 2], odd_n[ES_AUDIO_FFT_LENGTH / 2];
+  for (int i = 0; i < ES_AUDIO_FFT_LENGTH; ++i) samples[i] = (int16_t)((i * 7919) % 65536 - 32768);
+  int32_t bits = -1, bits_n = -2;
+  CHECK(es_audio_window_planar(samples, even, odd) == ES_OK, "window");
+  CHECK(es_audio_window_planar_n(samples, es_audio_window_coeffs_planar, ES_AUDIO_WINDOW_SAMPLES, even_n, odd_n) ==
+            ES_OK, "window n");
+  CHECK(memcmp(even, even_n, sizeof even) == 0 && memcmp(odd, odd_n, sizeof odd) == 0, "window n differs");
+  CHECK(es_audio_fft_scale_bits(even, odd, &bits) == ES_OK, "scale");
+  CHECK(es_audio_fft_scale_bits_n(even, odd, ES_AUDIO_WINDOW_SAMPLES, &bits_n) == ES_OK && bits == bits_n,
+        "scale n %d vs %d", (int)bits_n, (int)bits);
+  CHECK(es_audio_window_planar_n(samples, es_audio_window_coeffs_planar, 481, even_n, odd_n) == ES_ERR_ARGUMENT,
+        "odd window");
+  CHECK(es_audio_window_planar_n(samples, es_audio_window_coeffs_planar, ES_AUDIO_FFT_LENGTH + 2, even_n, odd_n) ==
+            ES_ERR_ARGUMENT, "window longer than the FFT");
+  CHECK(es_audio_fft_scale_bits_n(even, odd, 0, &bits) == ES_ERR_ARGUMENT, "empty window");
+
+  const int16_t weights[4] = {4096, 1000, 0, 3000}, unweights[4] = {0, 3096, 4096, 1096};
+  const int16_t ends[3] = {4, 6, 7}, bad_ends[3] = {4, 3, 7};
+  es_audio_filterbank_table table = {2, 3, 7, weights, unweights, ends};
+  uint32_t energy[ES_AUDIO_SPECTRUM_BINS] = {0};
+  for (int b = 3; b < 7; ++b) energy[b] = (uint32_t)(b * 1000);
+  uint64_t sums[3];
+  CHECK(es_audio_filterbank_apply(&table, energy, sums) == ES_OK, "apply");
+  CHECK(sums[0] == 4096u * 3000u && sums[1] == 1000u * 4000 + 0u * 5000 && sums[2] == 3096u * 4000 + 4096u * 5000 +
+        3000u * 6000, "table sums");
+  es_audio_filterbank_table bad = table;
+  bad.channel_ends = bad_ends;
+  CHECK(es_audio_filterbank_table_check(&bad) == ES_ERR_ARGUMENT, "decreasing ends");
+  bad = table;
+  bad.channels = ES_AUDIO_MAX_CHANNELS + 1;
+  CHECK(es_audio_filterbank_table_check(&bad) == ES_ERR_ARGUMENT, "too many channels");
+  bad = table;
+  bad.end = ES_AUDIO_SPECTRUM_BINS;
+  CHECK(es_audio_filterbank_table_check(&bad) == ES_ERR_ARGUMENT, "end past the spectrum");
+  const int16_t heavy[4] = {4097, 0, 0, 0};
+  bad = table;
+  bad.weights = heavy;
+  CHECK(es_audio_filterbank_table_check(&bad) == ES_ERR_ARGUMENT, "weight above 4096");
+
+  static es_audio_frontend own;
+  es_audio_frontend_config config = {160, 1, 1, 1, &table, es_audio_window_coeffs_planar, 100};
+  CHECK(es_audio_frontend_init_config(&own, &config) == ES_ERR_ARGUMENT, "hop longer than the window");
+  config.window_samples = ES_AUDIO_WINDOW_SAMPLES;
+  CHECK(es_audio_frontend_init_config(&own, &config) == ES_OK && es_audio_frontend_channels(&own.config) == 2,
+        "own window and bank");
+  config.filterbank = &bad;
+  CHECK(es_audio_frontend_init_config(&own, &config) == ES_ERR_ARGUMENT, "bad bank");
+}
+
 int main(int argc, char **argv) {
   if (argc == 3) {
     int rc = compare_file(argv[1], argv[2]);
@@ -265,6 +321,7 @@ int main(int argc, char **argv) {
   test_frontend_argument_checks();
   test_extreme_signals_and_chunking();
   test_fast_path_equals_the_stage_composition();
+  test_configurable_window_and_filterbank();
   if (failures == 0) printf("ok audio\n");
   return failures;
 }

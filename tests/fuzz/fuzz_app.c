@@ -32,6 +32,16 @@ static void fuzz_audio(const uint8_t *data, size_t size) {
   params.frontend.hop = (uint32_t)take_i16(&data, &size) % (ES_AUDIO_WINDOW_SAMPLES + 2);
   params.frontend.noise_reduction = take_u8(&data, &size) % 3;
   params.frontend.pcan = take_u8(&data, &size) % 3;
+  params.frontend.log_scale = take_u8(&data, &size) % 3;
+  /* An app's own filter bank (3 channels over bins 5..10) or the built-in one. */
+  static const int16_t weights[6] = {4096, 2048, 0, 4000, 96, 1}, unweights[6] = {0, 2048, 4096, 96, 4000, 4095};
+  static const int16_t channel_ends[4] = {6, 8, 10, 11};
+  static const es_audio_filterbank_table small_bank = {3, 5, 11, weights, unweights, channel_ends};
+  params.frontend.filterbank = take_u8(&data, &size) & 1 ? &small_bank : NULL;
+  /* An app's own window (the first window_samples built-in coefficients) or the built-in one. */
+  const uint8_t window_choice = take_u8(&data, &size);
+  params.frontend.window_coeffs = window_choice & 1 ? es_audio_window_coeffs_planar : NULL;
+  params.frontend.window_samples = (uint32_t)((window_choice >> 1) % 121u) * 4u; /* <= 480 coefficients */
   if (es_audio_feed_init(&params, rows, sizeof rows, &feed) != ES_OK) return;
   const size_t input_bytes = es_audio_feed_input_bytes(&params);
   int16_t samples[512];

@@ -68,10 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (es_audio_filterbank_sqrt(channels, CH + 1, (int32_t)(size % 32), energy) != ES_OK) abort();
   fill(signal, sizeof signal, data, size);
   fill(noise, sizeof noise, data + size / 2, size - size / 2);
-  if (es_audio_noise_reduction(signal, noise) != ES_OK) abort();
-  if (es_audio_pcan(signal, noise) != ES_OK) abort();
+  if (es_audio_noise_reduction(signal, noise, CH) != ES_OK) abort();
+  if (es_audio_pcan(signal, noise, CH) != ES_OK) abort();
   fill(signal, sizeof signal, data, size);
-  if (es_audio_pcan(signal, signal) != ES_OK) abort();
+  if (es_audio_pcan(signal, signal, CH) != ES_OK) abort();
   if (es_audio_log_scale(signal, CH, logs) != ES_OK) abort();
   fill(logs, sizeof logs, data, size);
   if (es_audio_feature_quantize(logs, CH, features) != ES_OK) abort();

@@ -6,10 +6,11 @@ static es_status audio_parts(const es_audio_feed_params *params, es_feature_wind
                              es_schedule_params *schedule) {
   if (params == NULL) return ES_ERR_ARGUMENT;
   window->frames = params->window_frames;
-  window->channels = ES_AUDIO_FEATURE_CHANNELS;
+  window->channels = es_audio_frontend_channels(&params->frontend);
   schedule->window = params->window_frames;
   schedule->every = params->infer_every_frames;
-  if (es_schedule_check(schedule) != ES_OK || params->window_frames > (1 << 20)) return ES_ERR_ARGUMENT;
+  if (es_schedule_check(schedule) != ES_OK || params->window_frames > (1 << 20) || window->channels == 0)
+    return ES_ERR_ARGUMENT;
   return ES_OK;
 }
 
@@ -57,8 +58,12 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
     return ES_ERR_ARGUMENT;
   if (input_bytes != (size_t)window.frames * (size_t)window.channels) return ES_ERR_SHAPE;
   const es_audio_frontend_config *config = &feed->frontend.config;
-  if (feed->frontend.fill >= ES_AUDIO_WINDOW_SAMPLES || config->hop != params->frontend.hop ||
-      config->noise_reduction != params->frontend.noise_reduction || config->pcan != params->frontend.pcan)
+  const uint32_t window_samples = es_audio_frontend_window(config);
+  if (window_samples == 0 || feed->frontend.fill >= window_samples || config->hop != params->frontend.hop ||
+      config->noise_reduction != params->frontend.noise_reduction || config->pcan != params->frontend.pcan ||
+      config->log_scale != params->frontend.log_scale || config->filterbank != params->frontend.filterbank ||
+      config->window_coeffs != params->frontend.window_coeffs ||
+      config->window_samples != params->frontend.window_samples)
     return ES_ERR_STATE;
   *consumed = 0;
   result->ready = 0;
@@ -67,9 +72,9 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
   while (*consumed < count) {
     /* At most the samples that complete the front end's next frame, so one
      * step yields at most one feature row. */
-    size_t take = ES_AUDIO_WINDOW_SAMPLES - feed->frontend.fill;
+    size_t take = window_samples - feed->frontend.fill;
     if (take > count - *consumed) take = count - *consumed;
-    int8_t row[ES_AUDIO_FEATURE_CHANNELS];
+    int8_t row[ES_AUDIO_MAX_CHANNELS];
     size_t produced = 0;
     status = es_audio_frontend_push(&feed->frontend, scratch, samples + *consumed, take, row, 1, &produced);
     if (status != ES_OK) return status;
@@ -82,7 +87,7 @@ es_status es_audio_feed_push(const es_audio_feed_params *params, es_audio_feed *
       status = es_feature_window_read(&window, &feed->window, input);
       if (status != ES_OK) return status;
       result->ready = 1;
-      result->t_ms = es_frame_end_ms(feed->frames, ES_AUDIO_WINDOW_SAMPLES, params->frontend.hop,
+      result->t_ms = es_frame_end_ms(feed->frames, window_samples, params->frontend.hop,
                                      ES_AUDIO_SAMPLE_RATE_HZ);
       return ES_OK;
     }

@@ -17,8 +17,8 @@ es_status es_audio_energy(const es_cpx16 *spectrum, size_t count, size_t start, 
 }
 
 #if ES_FFT_INTERLEAVED
-es_status es_audio_spectrum_energy(const int16_t *restrict fft, uint32_t *restrict energy) {
-  if (fft == NULL || energy == NULL) return ES_ERR_ARGUMENT;
+es_status es_audio_spectrum_energy(const int16_t *restrict fft, size_t start, size_t end, uint32_t *restrict energy) {
+  if (fft == NULL || energy == NULL || start > end || end > ES_AUDIO_SPECTRUM_BINS) return ES_ERR_ARGUMENT;
   /* Packed words (fft_fixed.h), one bin pair k, N - k per pass. */
   for (size_t k = 1; k <= ES_FFT_NCFFT / 2; ++k) {
     const uint32_t xk = es_fft_load(fft + 2 * k), xnk = es_fft_load(fft + 2 * (ES_FFT_NCFFT - k));
@@ -36,8 +36,8 @@ es_status es_audio_spectrum_energy(const int16_t *restrict fft, uint32_t *restri
   }
   const int16_t dcr = es_fft_div2(fft[0]), dci = es_fft_div2(fft[1]);
 #else
-es_status es_audio_spectrum_energy(const int16_t *restrict fft, uint32_t *restrict energy) {
-  if (fft == NULL || energy == NULL) return ES_ERR_ARGUMENT;
+es_status es_audio_spectrum_energy(const int16_t *restrict fft, size_t start, size_t end, uint32_t *restrict energy) {
+  if (fft == NULL || energy == NULL || start > end || end > ES_AUDIO_SPECTRUM_BINS) return ES_ERR_ARGUMENT;
   enum { HALF = ES_FFT_NCFFT / 2 };
   const int16_t *restrict re = fft, *restrict im = fft + ES_FFT_NCFFT;
   const int16_t *restrict twr = es_audio_rfft_twiddles, *restrict twi = es_audio_rfft_twiddles + HALF;
@@ -63,7 +63,7 @@ es_status es_audio_spectrum_energy(const int16_t *restrict fft, uint32_t *restri
   energy[0] = squared_magnitude(es_wrap16(dcr + dci), 0);
   energy[ES_FFT_NCFFT] = squared_magnitude(es_wrap16(dcr - dci), 0);
   /* The model zeroes the bins outside [start, end). */
-  for (size_t k = 0; k < ES_AUDIO_SPECTRUM_START; ++k) energy[k] = 0;
-  for (size_t k = ES_AUDIO_SPECTRUM_END; k <= ES_FFT_NCFFT; ++k) energy[k] = 0;
+  for (size_t k = 0; k < start; ++k) energy[k] = 0;
+  for (size_t k = end; k <= ES_FFT_NCFFT; ++k) energy[k] = 0;
   return ES_OK;
 }

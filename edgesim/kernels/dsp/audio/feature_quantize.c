@@ -16,3 +16,14 @@ es_status es_audio_feature_quantize(const int16_t *log_features, size_t count, i
   }
   return ES_OK;
 }
+
+es_status es_audio_feature_quantize_linear(const uint32_t *signal, size_t count, int8_t *features) {
+  if (signal == NULL || features == NULL || count == 0) return ES_ERR_ARGUMENT;
+  for (size_t i = 0; i < count; ++i) {
+    /* int32 arithmetic modulo 2^32 (unsigned, then the two's complement value, as GCC converts). */
+    const int32_t scaled = (int32_t)(signal[i] * (uint32_t)ES_AUDIO_FEATURE_MUL + (uint32_t)(ES_AUDIO_FEATURE_DIV / 2));
+    int32_t v = scaled / ES_AUDIO_FEATURE_DIV - 128;
+    features[i] = (int8_t)(v > 127 ? 127 : (v < -128 ? -128 : v));
+  }
+  return ES_OK;
+}

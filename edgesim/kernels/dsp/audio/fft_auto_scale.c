@@ -30,11 +30,7 @@ es_status es_audio_fft_auto_scale(int16_t *data, size_t count, int32_t *scale_bi
   return ES_OK;
 }
 
-es_status es_audio_fft_scale_bits(const int16_t *restrict even, const int16_t *restrict odd,
-                                  int32_t *scale_bits) {
-  if (even == NULL || odd == NULL || scale_bits == NULL) return ES_ERR_ARGUMENT;
-  /* A constant trip count lets the compiler vectorize without an epilogue. */
-  const size_t pairs = ES_AUDIO_WINDOW_SAMPLES / 2;
+static inline int32_t scale_bits_of(const int16_t *restrict even, const int16_t *restrict odd, size_t pairs) {
   /* Without a -32768 sample the scan above finds max |v| (or 0), and only
    * that number's leading bit matters: it is the leading bit of the OR of
    * all |v|, one vectorizable pass (|v| as uint16: -32768 gives 0x8000,
@@ -50,6 +46,22 @@ es_status es_audio_fft_scale_bits(const int16_t *restrict even, const int16_t *r
     peak = 0;
     for (size_t s = 0; s < pairs; ++s) peak = max_abs16_step(max_abs16_step(peak, even[s]), odd[s]);
   }
-  *scale_bits = shift_for(peak);
+  return shift_for(peak);
+}
+
+es_status es_audio_fft_scale_bits(const int16_t *restrict even, const int16_t *restrict odd,
+                                  int32_t *scale_bits) {
+  if (even == NULL || odd == NULL || scale_bits == NULL) return ES_ERR_ARGUMENT;
+  /* A constant trip count lets the compiler vectorize without an epilogue. */
+  *scale_bits = scale_bits_of(even, odd, ES_AUDIO_WINDOW_SAMPLES / 2);
+  return ES_OK;
+}
+
+es_status es_audio_fft_scale_bits_n(const int16_t *restrict even, const int16_t *restrict odd, size_t window,
+                                    int32_t *scale_bits) {
+  if (even == NULL || odd == NULL || scale_bits == NULL || window < 2 || window % 2 != 0 ||
+      window > ES_AUDIO_FFT_LENGTH)
+    return ES_ERR_ARGUMENT;
+  *scale_bits = scale_bits_of(even, odd, window / 2);
   return ES_OK;
 }

@@ -155,8 +155,8 @@ es_status es_fft_complex(int16_t *restrict re, int16_t *restrict im, int32_t shi
 
 /* The real FFT's split fused with the energy stage (energy.c): from
  * es_fft_complex's output, energy[k] = |X[k]|^2 of the real spectrum for
- * ES_AUDIO_SPECTRUM_START <= k < ES_AUDIO_SPECTRUM_END, 0 for the other
+ * start <= k < end (the filter bank's bins), 0 for the other
  * ES_AUDIO_SPECTRUM_BINS; the spectrum itself is never stored. */
-es_status es_audio_spectrum_energy(const int16_t *restrict fft, uint32_t *restrict energy);
+es_status es_audio_spectrum_energy(const int16_t *restrict fft, size_t start, size_t end, uint32_t *restrict energy);
 
 #endif /* EDGESIM_DSP_AUDIO_FFT_FIXED_H */

@@ -4,10 +4,10 @@
  * minus that estimate, but never below 5% of the signal. */
 #include "edgesim/audio_frontend.h"
 
-es_status es_audio_noise_reduction(uint32_t *signal, uint32_t *noise_estimate) {
-  if (signal == NULL || noise_estimate == NULL) return ES_ERR_ARGUMENT;
+es_status es_audio_noise_reduction(uint32_t *signal, uint32_t *noise_estimate, size_t count) {
+  if (signal == NULL || noise_estimate == NULL || count > ES_AUDIO_MAX_CHANNELS) return ES_ERR_ARGUMENT;
   const uint32_t one = 1u << ES_AUDIO_NR_COEFF_BITS;
-  for (int i = 0; i < ES_AUDIO_FEATURE_CHANNELS; ++i) {
+  for (size_t i = 0; i < count; ++i) {
     const uint32_t smoothing = (i & 1) ? ES_AUDIO_NR_ALT_SMOOTHING : ES_AUDIO_NR_SMOOTHING;
     const uint32_t input = signal[i];
     /* uint32 shift: wraps for inputs >= 2^22 exactly as upstream's does. */

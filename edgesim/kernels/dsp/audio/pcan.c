@@ -37,9 +37,9 @@ static uint32_t pcan_shrink(uint32_t x) {
   return (x >> (PCAN_SNR_BITS - PCAN_OUTPUT_BITS)) - (1u << PCAN_OUTPUT_BITS);
 }
 
-es_status es_audio_pcan(uint32_t *signal, const uint32_t *noise_estimate) {
-  if (signal == NULL || noise_estimate == NULL) return ES_ERR_ARGUMENT;
-  for (int i = 0; i < ES_AUDIO_FEATURE_CHANNELS; ++i) {
+es_status es_audio_pcan(uint32_t *signal, const uint32_t *noise_estimate, size_t count) {
+  if (signal == NULL || noise_estimate == NULL || count > ES_AUDIO_MAX_CHANNELS) return ES_ERR_ARGUMENT;
+  for (size_t i = 0; i < count; ++i) {
     const uint32_t gain = pcan_gain(noise_estimate[i]);
     const uint32_t snr = (uint32_t)(((uint64_t)signal[i] * gain) >> ES_AUDIO_PCAN_SNR_SHIFT);
     signal[i] = pcan_shrink(snr);

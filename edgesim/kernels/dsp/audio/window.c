@@ -31,17 +31,30 @@ es_status es_audio_window_apply(const int16_t *input, const int16_t *coeffs, siz
   return ES_OK;
 }
 
-es_status es_audio_window_planar(const int16_t *restrict samples, int16_t *restrict even,
-                                 int16_t *restrict odd) {
-  if (samples == NULL || even == NULL || odd == NULL) return ES_ERR_ARGUMENT;
-  enum { PAIRS = ES_AUDIO_WINDOW_SAMPLES / 2 };
-  const int16_t *restrict even_coeffs = es_audio_window_coeffs_planar;
-  const int16_t *restrict odd_coeffs = es_audio_window_coeffs_planar + PAIRS;
-  /* A constant trip count and contiguous coefficients: vectorizes on the host. */
-  for (size_t s = 0; s < PAIRS; ++s) {
+static inline void window_planar(const int16_t *restrict samples, const int16_t *restrict coeffs, size_t pairs,
+                                 int16_t *restrict even, int16_t *restrict odd) {
+  const int16_t *restrict even_coeffs = coeffs;
+  const int16_t *restrict odd_coeffs = coeffs + pairs;
+  for (size_t s = 0; s < pairs; ++s) {
     even[s] = windowed(samples[2 * s], even_coeffs[s], ES_AUDIO_WINDOW_SHIFT);
     odd[s] = windowed(samples[2 * s + 1], odd_coeffs[s], ES_AUDIO_WINDOW_SHIFT);
   }
-  for (size_t s = ES_AUDIO_WINDOW_SAMPLES / 2; s < ES_FFT_NCFFT; ++s) even[s] = odd[s] = 0;
+  for (size_t s = pairs; s < ES_FFT_NCFFT; ++s) even[s] = odd[s] = 0;
+}
+
+es_status es_audio_window_planar(const int16_t *restrict samples, int16_t *restrict even,
+                                 int16_t *restrict odd) {
+  if (samples == NULL || even == NULL || odd == NULL) return ES_ERR_ARGUMENT;
+  /* A constant trip count and contiguous coefficients: vectorizes on the host. */
+  window_planar(samples, es_audio_window_coeffs_planar, ES_AUDIO_WINDOW_SAMPLES / 2, even, odd);
+  return ES_OK;
+}
+
+es_status es_audio_window_planar_n(const int16_t *restrict samples, const int16_t *restrict coeffs, size_t window,
+                                   int16_t *restrict even, int16_t *restrict odd) {
+  if (samples == NULL || coeffs == NULL || even == NULL || odd == NULL || window < 2 || window % 2 != 0 ||
+      window > ES_AUDIO_FFT_LENGTH)
+    return ES_ERR_ARGUMENT;
+  window_planar(samples, coeffs, window / 2, even, odd);
   return ES_OK;
 }

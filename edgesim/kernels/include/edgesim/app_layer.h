@@ -15,6 +15,8 @@
  *   stroke_feed.c     IMU samples -> segmented stroke -> raster input
  *   post_feed.c       scores -> the app's postprocess kernel -> detections
  *                     (report mask, enter/leave labels, health counters)
+ *   model_io.c        float models: int8 features -> float input, float
+ *                     scores -> the int8 scores the post feed takes
  *
  * Feeds are "pull" steps without callbacks: a push consumes input until one
  * model input is ready (written to the caller's input buffer) or the input
@@ -112,7 +114,7 @@ typedef struct es_audio_feed {
   uint32_t frames; /* feature frames since reset */
 } es_audio_feed;
 
-/* Input bytes of one model input: window_frames * ES_AUDIO_FEATURE_CHANNELS. */
+/* Input bytes of one model input: window_frames * the front end's channels. */
 size_t es_audio_feed_input_bytes(const es_audio_feed_params *params);
 /* rows: es_audio_feed_input_bytes(params) bytes of caller memory. */
 es_status es_audio_feed_init(const es_audio_feed_params *params, int8_t *rows, size_t bytes, es_audio_feed *feed);
@@ -213,5 +215,27 @@ es_status es_post_feed_reset(const es_post_feed_params *params, es_post_feed *fe
  * milliseconds, non-decreasing; the other kinds ignore it). */
 es_status es_post_feed_process(const es_post_feed_params *params, es_post_feed *feed, const int8_t *scores,
                                int32_t t_ms, es_detection *detection);
+
+/* ------------------------------------------------------------------------
+ * Model I/O of float models.  The feeds make int8 values; a model with a
+ * float32 input (plain float, or int8 with float I/O and its own QUANTIZE)
+ * takes them as scale * (q - zero_point), the app's declared meaning of its
+ * preprocessing (e.g. 1/255, -128: pixels in [0, 1]).  Float32 scores are
+ * probabilities, read as q = round(p * 256) - 128 saturated to int8 (a
+ * softmax's int8 quantization: scale 1/256, zero point -128).
+ * ---------------------------------------------------------------------- */
+#define ES_FLOAT_SCORE_STEPS 256
+
+typedef struct es_float_input_params {
+  float scale;        /* > 0, finite */
+  int32_t zero_point; /* -128..127 */
+} es_float_input_params;
+
+es_status es_float_input_check(const es_float_input_params *params);
+/* out[i] = scale * (q[i] - zero_point) for count values.  q may be the first
+ * count bytes of out itself: the values are widened in place. */
+es_status es_float_input_from_int8(const es_float_input_params *params, const int8_t *q, size_t count, float *out);
+/* out[i] = clamp(round(scores[i] * 256) - 128, -128, 127); NaN gives -128. */
+es_status es_scores_from_float(const float *scores, size_t count, int8_t *out);
 
 #endif /* EDGESIM_APP_LAYER_H */

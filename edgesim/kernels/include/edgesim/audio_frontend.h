@@ -35,8 +35,10 @@
  * every GCC target.  uint32 sums wrap modulo 2^32 like upstream's.
  *
  * Memory: the caller owns everything.  es_audio_frontend holds the state that
- * carries across frames (1,124 bytes); es_audio_scratch is working memory for
- * one frame (may be reused by anything else between calls); the constant
+ * carries across frames (1,320 bytes, room for ES_AUDIO_MAX_CHANNELS and a
+ * 32 ms window);
+ * es_audio_scratch is working memory for one frame (may be reused by
+ * anything else between calls); the constant
  * tables (audio_tables.h, generated) are const and live in flash.
  *
  * Usage (firmware):
@@ -89,6 +91,12 @@ es_status es_audio_window_planar(const int16_t *samples, int16_t *even, int16_t 
  * applies the shift). */
 es_status es_audio_fft_scale_bits(const int16_t *even, const int16_t *odd, int32_t *scale_bits);
 
+/* The same two for another window: `window` samples (even, 2..ES_AUDIO_FFT_LENGTH),
+ * its Q12 coefficients planar (even-indexed first, then odd-indexed). */
+es_status es_audio_window_planar_n(const int16_t *samples, const int16_t *coeffs, size_t window, int16_t *even,
+                                   int16_t *odd);
+es_status es_audio_fft_scale_bits_n(const int16_t *even, const int16_t *odd, size_t window, int32_t *scale_bits);
+
 /* ES_AUDIO_FFT_LENGTH real samples -> ES_AUDIO_SPECTRUM_BINS complex bins,
  * scaled by 1/ES_AUDIO_FFT_LENGTH as kissfft's fixed point does.  work holds
  * ES_AUDIO_FFT_LENGTH int16 and must not overlap the others; spectrum may
@@ -109,18 +117,44 @@ es_status es_audio_filterbank(const uint32_t *energy, uint64_t *channels);
 es_status es_audio_filterbank_sqrt(const uint64_t *input, size_t count, int32_t scale_bits,
                                    uint32_t *output);
 
-/* Spectral subtraction, in place on signal[ES_AUDIO_FEATURE_CHANNELS];
- * updates noise_estimate (the front end's state). */
-es_status es_audio_noise_reduction(uint32_t *signal, uint32_t *noise_estimate);
+/* Another filter bank than the generated one (an app's num_channels and
+ * band edges): bin b (start <= b < end) adds weights[b - start] * energy[b]
+ * to the channel it belongs to and unweights[b - start] * energy[b] to the
+ * next one; channel c (0..channels, 0 being the lower slope of channel 1)
+ * owns the bins up to channel_ends[c].  The tables come from the same
+ * generator as the built-in one (edgesim/compute/frontend_tables.py). */
+typedef struct es_audio_filterbank_table {
+  int32_t channels;            /* features, 1..ES_AUDIO_MAX_CHANNELS */
+  int32_t start, end;          /* 0 <= start <= end < ES_AUDIO_SPECTRUM_BINS */
+  const int16_t *weights;      /* end - start, each 0..4096 (Q12) */
+  const int16_t *unweights;    /* end - start, each 0..4096 */
+  const int16_t *channel_ends; /* channels + 1, non-decreasing from start, the last = end */
+} es_audio_filterbank_table;
 
-/* PCAN gain control, in place on signal, from the updated noise estimate. */
-es_status es_audio_pcan(uint32_t *signal, const uint32_t *noise_estimate);
+/* ES_ERR_ARGUMENT unless the table is as described above. */
+es_status es_audio_filterbank_table_check(const es_audio_filterbank_table *table);
+/* table->channels + 1 sums into channels, as es_audio_filterbank does for the
+ * generated bank (energy has ES_AUDIO_SPECTRUM_BINS entries). */
+es_status es_audio_filterbank_apply(const es_audio_filterbank_table *table, const uint32_t *energy,
+                                    uint64_t *channels);
+
+/* Spectral subtraction, in place on signal[count] (count <=
+ * ES_AUDIO_MAX_CHANNELS); updates noise_estimate (the front end's state). */
+es_status es_audio_noise_reduction(uint32_t *signal, uint32_t *noise_estimate, size_t count);
+
+/* PCAN gain control, in place on signal[count], from the updated noise estimate. */
+es_status es_audio_pcan(uint32_t *signal, const uint32_t *noise_estimate, size_t count);
 
 /* output[i] = min(log(input[i] << correction) * 64, INT16_MAX), 0 for <= 1. */
 es_status es_audio_log_scale(const uint32_t *input, size_t count, int16_t *output);
 
 /* int8 = clamp((log * 256 + 333) / 666 - 128, -128, 127). */
 es_status es_audio_feature_quantize(const int16_t *log_features, size_t count, int8_t *features);
+
+/* The same tail on the linear channel values of a front end without the log
+ * stage (the graph without SignalFilterBankLog: CAST uint32 -> int32, then
+ * the int32 MUL/ADD/DIV, wrapping like the reference's int32 arithmetic). */
+es_status es_audio_feature_quantize_linear(const uint32_t *signal, size_t count, int8_t *features);
 
 /* ---- streaming front end ---- */
 
@@ -130,13 +164,29 @@ typedef struct es_audio_frontend_config {
                               (ES_AUDIO_HOP_SAMPLES = 20 ms by default) */
   uint8_t noise_reduction; /* 1: spectral subtraction (default); 0: skipped */
   uint8_t pcan;            /* 1: PCAN gain control (default; needs noise_reduction's estimate) */
+  uint8_t log_scale;       /* 1: log of each channel (default); 0: the linear values are quantized */
+  /* NULL: the generated filter bank (ES_AUDIO_FEATURE_CHANNELS channels,
+   * ES_AUDIO_LOWER_BAND_HZ..ES_AUDIO_UPPER_BAND_HZ); else another one
+   * (caller memory that outlives the front end). */
+  const es_audio_filterbank_table *filterbank;
+  /* NULL: the built-in 480-sample (30 ms) Hann window; else another window of
+   * window_samples (even, hop..ES_AUDIO_FFT_LENGTH) Q12 coefficients, planar
+   * as es_audio_window_planar_n takes them (caller memory). */
+  const int16_t *window_coeffs;
+  uint32_t window_samples;
 } es_audio_frontend_config;
 
+/* Samples per window of a configuration (0 when inconsistent). */
+uint32_t es_audio_frontend_window(const es_audio_frontend_config *config);
+
+/* Features per frame of a configuration: its filter bank's channels. */
+int32_t es_audio_frontend_channels(const es_audio_frontend_config *config);
+
 typedef struct es_audio_frontend {
-  int16_t window[ES_AUDIO_WINDOW_SAMPLES]; /* oldest sample first */
+  int16_t window[ES_AUDIO_FFT_LENGTH];     /* oldest sample first (a window's worth) */
   uint32_t fill;                           /* valid samples in window[] */
   es_audio_frontend_config config;
-  uint32_t noise_estimate[ES_AUDIO_FEATURE_CHANNELS];
+  uint32_t noise_estimate[ES_AUDIO_MAX_CHANNELS];
 } es_audio_frontend;
 
 /* Working memory of one frame; contents need not survive between calls. */
@@ -147,17 +197,18 @@ typedef struct es_audio_scratch {
   } a;
   union {
     int16_t fft_output[ES_AUDIO_FFT_LENGTH]; /* complex FFT output */
-    uint64_t channels[ES_AUDIO_FEATURE_CHANNELS + 1];
+    uint64_t channels[ES_AUDIO_MAX_CHANNELS + 1];
   } b;
-  uint32_t signal[ES_AUDIO_FEATURE_CHANNELS];
-  int16_t log_features[ES_AUDIO_FEATURE_CHANNELS];
+  uint32_t signal[ES_AUDIO_MAX_CHANNELS];
+  int16_t log_features[ES_AUDIO_MAX_CHANNELS];
 } es_audio_scratch;
 
 /* Empty sample buffer, zero noise estimate (= a fresh interpreter), windows
  * every ES_AUDIO_HOP_SAMPLES through every stage.  _init_config takes
  * another hop (1..window: the stages see the same windows, only more or
- * fewer of them) and may skip PCAN, or noise reduction and PCAN (the graph
- * without those ops); ES_ERR_ARGUMENT for PCAN without noise reduction.
+ * fewer of them) and may skip PCAN, or noise reduction and PCAN, or the log
+ * (the graph without those ops); ES_ERR_ARGUMENT for PCAN without noise
+ * reduction.
  * Reset keeps the configuration. */
 es_status es_audio_frontend_init(es_audio_frontend *fe);
 es_status es_audio_frontend_init_config(es_audio_frontend *fe, const es_audio_frontend_config *config);
@@ -171,7 +222,7 @@ es_status es_audio_frontend_process_window(es_audio_frontend *fe, es_audio_scrat
 /* Frames that pushing `count` more samples would complete. */
 es_status es_audio_frontend_frames_for(const es_audio_frontend *fe, size_t count, size_t *frames);
 
-/* Appends count samples; writes one row of ES_AUDIO_FEATURE_CHANNELS int8
+/* Appends count samples; writes one row of es_audio_frontend_channels() int8
  * per completed frame (window of 480 every config.hop samples) to features and the
  * number of rows to *frames.  ES_ERR_BUFFER_FULL, consuming nothing, when
  * more than max_frames rows would be produced. */
