@@ -163,3 +163,30 @@ es_status es_op_prepare_binary(es_op_context *ctx, const es_binary_messages *mes
   *out = data;
   return ES_OK;
 }
+
+typedef struct add_sub_op_data {
+  es_binary_op_data base;
+  es_add_params s8;
+} add_sub_op_data;
+
+es_status es_op_prepare_add_sub(es_op_context *ctx, const es_add_sub_op *op) {
+  es_binary_op_data *base = 0;
+  es_status st = es_op_prepare_binary(ctx, &op->messages, sizeof(add_sub_op_data), 0 /* fused_activation_function */,
+                                      &base);
+  if (st != ES_OK || base->is_float) return st;
+  const es_tensor *in1 = es_op_input(ctx, 0), *in2 = es_op_input(ctx, 1), *out = es_op_output(ctx, 0);
+  st = op->s8_params(in1->quant.scale, in1->quant.zero_point, in2->quant.scale, in2->quant.zero_point,
+                     out->quant.scale, out->quant.zero_point, base->activation, &((add_sub_op_data *)base)->s8);
+  if (st == ES_ERR_UNSUPPORTED) return es_op_fail(ctx, st, op->activation_message);
+  if (st != ES_OK) return es_op_fail(ctx, st, op->multiplier_message);
+  return ES_OK;
+}
+
+es_status es_op_invoke_add_sub(es_op_context *ctx, const es_add_sub_op *op) {
+  const add_sub_op_data *d = (const add_sub_op_data *)es_op_data(ctx);
+  const void *in1 = es_op_input(ctx, 0)->data, *in2 = es_op_input(ctx, 1)->data;
+  void *out = es_op_output(ctx, 0)->data;
+  if (d->base.is_float)
+    return op->f32(&d->base.activation_f32, &d->base.bc, (const float *)in1, (const float *)in2, (float *)out);
+  return op->s8(&d->s8, &d->base.bc, (const int8_t *)in1, (const int8_t *)in2, (int8_t *)out);
+}

@@ -162,4 +162,23 @@ typedef struct es_binary_op_data {
 es_status es_op_prepare_binary(es_op_context *ctx, const es_binary_messages *messages, size_t size,
                                int activation_field, es_binary_op_data **out);
 
+/* ADD and SUB: one op (same op data, checks and dispatch) with two kinds of
+ * arithmetic.  They differ in their kernels and in how TFLM computes their
+ * multipliers (ADD in double, SUB in float), so each names its own. */
+typedef struct es_add_sub_op {
+  es_binary_messages messages;
+  const char *activation_message; /* "ADD: unsupported fused activation" */
+  const char *multiplier_message; /* the scales give a multiplier outside (0, 1) */
+  es_status (*s8_params)(float scale1, int32_t zp1, float scale2, int32_t zp2, float out_scale, int32_t out_zp,
+                         int32_t activation, es_add_params *params);
+  es_status (*s8)(const es_add_params *params, const es_broadcast *bc, const int8_t *in1, const int8_t *in2,
+                  int8_t *out);
+  es_status (*f32)(const es_range_f32 *activation, const es_broadcast *bc, const float *in1, const float *in2,
+                   float *out);
+} es_add_sub_op;
+
+/* prepare() and invoke() of ADD or SUB. */
+es_status es_op_prepare_add_sub(es_op_context *ctx, const es_add_sub_op *op);
+es_status es_op_invoke_add_sub(es_op_context *ctx, const es_add_sub_op *op);
+
 #endif /* EDGESIM_OPS_OP_COMMON_H */
