@@ -450,44 +450,15 @@ es_status es_conv_s8(const es_conv_params *params, const es_dims *in_dims, const
   return ES_OK;
 }
 
-/* TFLM reference_ops::Conv (float): per output value, the sum over taps
- * inside the image in (ky, kx, channel) order starting from 0.0f, then
- * + bias, then the activation clamp. */
+/* TFLM reference_ops::Conv (float), see es_op_conv_f32. */
 es_status es_conv_f32(const es_conv_f32_params *params, const es_dims *in_dims, const float *input,
                       const es_dims *filter_dims, const float *filter, const float *bias,
                       const es_dims *out_dims, float *output) {
   if (filter_dims->c < 1 || in_dims->c % filter_dims->c != 0) return ES_ERR_ARGUMENT;
-  const es_tile t = params->tile;
-  const float lo = params->activation.min, hi = params->activation.max;
-  const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
-  const int32_t out_c = filter_dims->n, k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c;
-  const int32_t per_group = out_c / (in_c / k_c);
-  for (int32_t b = 0; b < in_dims->n; ++b) {
-    const float *image = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
-    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
-      const int32_t y0 = oy * t.stride_h - t.pad_h;
-      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-        const int32_t x0 = ox * t.stride_w - t.pad_w;
-        for (int32_t c = 0; c < out_c; ++c) {
-          const int32_t first_in = (c / per_group) * k_c;
-          const float *fc = filter + (size_t)c * (size_t)k_h * (size_t)k_w * (size_t)k_c;
-          float total = 0.0f;
-          for (int32_t ky = 0; ky < k_h; ++ky) {
-            const int32_t iy = y0 + ky * t.dilation_h;
-            if (iy < 0 || iy >= in_h) continue;
-            for (int32_t kx = 0; kx < k_w; ++kx) {
-              const int32_t ix = x0 + kx * t.dilation_w;
-              if (ix < 0 || ix >= in_w) continue;
-              const float *px = image + ((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c + first_in;
-              const float *fk = fc + ((size_t)ky * (size_t)k_w + (size_t)kx) * (size_t)k_c;
-              for (int32_t i = 0; i < k_c; ++i) total += px[i] * fk[i];
-            }
-          }
-          *output++ = es_clamp_f32(total + (bias != 0 ? bias[c] : 0.0f), lo, hi);
-        }
-      }
-    }
-  }
+  const int32_t k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c, out_c = filter_dims->n;
+  const es_op_conv_f32_filter f = {filter, k_h, k_w, k_c, out_c / (in_dims->c / k_c), out_c,
+                                   (size_t)k_h * (size_t)k_w * (size_t)k_c, (size_t)k_c};
+  es_op_conv_f32(&params->tile, &params->activation, in_dims, input, &f, bias, out_dims, output);
   return ES_OK;
 }
 

@@ -413,42 +413,16 @@ es_status es_depthwise_conv_s8(const es_depthwise_conv_params *params, const es_
   return ES_OK;
 }
 
-/* TFLM reference_ops::DepthwiseConv (float): per output value, the sum over
- * taps inside the image in (ky, kx) order from 0.0f, then + bias, then the
- * activation clamp. */
+/* TFLM reference_ops::DepthwiseConv (float), see es_op_conv_f32: output
+ * channel c reads input channel c / depth_multiplier. */
 es_status es_depthwise_conv_f32(const es_depthwise_conv_f32_params *params, const es_dims *in_dims,
                                 const float *input, const es_dims *filter_dims, const float *filter,
                                 const float *bias, const es_dims *out_dims, float *output) {
   const int32_t mult = params->depth_multiplier;
   if (mult < 1 || filter_dims->c != in_dims->c * mult) return ES_ERR_ARGUMENT;
-  const es_tile t = params->tile;
-  const float lo = params->activation.min, hi = params->activation.max;
-  const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
-  const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = filter_dims->c;
-  for (int32_t b = 0; b < in_dims->n; ++b) {
-    const float *image = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
-    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
-      const int32_t y0 = oy * t.stride_h - t.pad_h;
-      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-        const int32_t x0 = ox * t.stride_w - t.pad_w;
-        for (int32_t oc = 0; oc < out_c; ++oc) {
-          const int32_t ic = oc / mult;
-          float total = 0.0f;
-          for (int32_t ky = 0; ky < k_h; ++ky) {
-            const int32_t iy = y0 + ky * t.dilation_h;
-            if (iy < 0 || iy >= in_h) continue;
-            for (int32_t kx = 0; kx < k_w; ++kx) {
-              const int32_t ix = x0 + kx * t.dilation_w;
-              if (ix < 0 || ix >= in_w) continue;
-              total += image[((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c + (size_t)ic] *
-                       filter[((size_t)ky * (size_t)k_w + (size_t)kx) * (size_t)out_c + (size_t)oc];
-            }
-          }
-          *output++ = es_clamp_f32(total + (bias != 0 ? bias[oc] : 0.0f), lo, hi);
-        }
-      }
-    }
-  }
+  const es_op_conv_f32_filter f = {filter, filter_dims->h, filter_dims->w, 1, mult, filter_dims->c,
+                                   1u, (size_t)filter_dims->c};
+  es_op_conv_f32(&params->tile, &params->activation, in_dims, input, &f, bias, out_dims, output);
   return ES_OK;
 }
 

@@ -1,6 +1,8 @@
 /* Shared geometry and requantization helpers of the op kernels. */
 #include "op_common.h"
 
+#include <float.h>
+
 #include "edgesim/model.h" /* ES_ARENA_ALIGN */
 
 es_status es_op_conv_geometry(int32_t padding, int32_t in_size, int32_t filter_size, int32_t stride,
@@ -162,6 +164,72 @@ es_status es_op_prepare_binary(es_op_context *ctx, const es_binary_messages *mes
   es_op_set_data(ctx, data);
   *out = data;
   return ES_OK;
+}
+
+es_status es_op_pool_f32(const es_pool_f32_params *p, int is_average, const es_dims *in_dims, const float *in,
+                         const es_dims *out_dims, float *out) {
+  const int32_t in_h = in_dims->h, in_w = in_dims->w, channels = in_dims->c;
+  for (int32_t b = 0; b < in_dims->n; ++b) {
+    const float *image = in + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)channels;
+    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+      int32_t y0, fy0, fy1;
+      es_pool_window(oy, p->stride_h, p->pad_h, p->filter_h, in_h, &y0, &fy0, &fy1);
+      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+        int32_t x0, fx0, fx1;
+        es_pool_window(ox, p->stride_w, p->pad_w, p->filter_w, in_w, &x0, &fx0, &fx1);
+        if (is_average && (fy1 <= fy0 || fx1 <= fx0)) return ES_ERR_ARGUMENT;
+        for (int32_t c = 0; c < channels; ++c) {
+          float total = 0.0f, count = 0.0f, max = -FLT_MAX;
+          for (int32_t fy = fy0; fy < fy1; ++fy)
+            for (int32_t fx = fx0; fx < fx1; ++fx) {
+              const float v = image[((size_t)(y0 + fy) * (size_t)in_w + (size_t)(x0 + fx)) * (size_t)channels + (size_t)c];
+              if (is_average) {
+                total += v;
+                count += 1.0f;
+              } else {
+                max = max < v ? v : max; /* std::max(max, v) */
+              }
+            }
+          *out++ = es_clamp_f32(is_average ? total / count : max, p->activation.min, p->activation.max);
+        }
+      }
+    }
+  }
+  return ES_OK;
+}
+
+void es_op_conv_f32(const es_tile *tile, const es_range_f32 *activation, const es_dims *in_dims, const float *input,
+                    const es_op_conv_f32_filter *filter, const float *bias, const es_dims *out_dims, float *output) {
+  const es_tile t = *tile;
+  const es_op_conv_f32_filter f = *filter;
+  const float lo = activation->min, hi = activation->max;
+  const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+  for (int32_t b = 0; b < in_dims->n; ++b) {
+    const float *image = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
+    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
+      const int32_t y0 = oy * t.stride_h - t.pad_h;
+      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
+        const int32_t x0 = ox * t.stride_w - t.pad_w;
+        for (int32_t c = 0; c < f.out_c; ++c) {
+          const int32_t first_in = (c / f.per_group) * f.depth;
+          const float *fc = f.data + (size_t)c * f.channel_step;
+          float total = 0.0f;
+          for (int32_t ky = 0; ky < f.k_h; ++ky) {
+            const int32_t iy = y0 + ky * t.dilation_h;
+            if (iy < 0 || iy >= in_h) continue;
+            for (int32_t kx = 0; kx < f.k_w; ++kx) {
+              const int32_t ix = x0 + kx * t.dilation_w;
+              if (ix < 0 || ix >= in_w) continue;
+              const float *px = image + ((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c + first_in;
+              const float *fk = fc + ((size_t)ky * (size_t)f.k_w + (size_t)kx) * f.tap_step;
+              for (int32_t i = 0; i < f.depth; ++i) total += px[i] * fk[i];
+            }
+          }
+          *output++ = es_clamp_f32(total + (bias != 0 ? bias[c] : 0.0f), lo, hi);
+        }
+      }
+    }
+  }
 }
 
 typedef struct add_sub_op_data {

@@ -98,6 +98,33 @@ typedef struct es_pool_op_data {
  * fixed table. */
 es_status es_op_prepare_pool(es_op_context *ctx, int is_average, es_pool_op_data **out);
 
+/* The float pools' shared walk (TFLM's float AveragePool and MaxPool): per
+ * output value, the window clipped to the image visited in (y, x) order;
+ * average: the sum from 0.0f divided by the (float) count, max: folded
+ * with std::max from the lowest float; then the activation clamp.
+ * ES_ERR_ARGUMENT when an average window lies outside the image. */
+es_status es_op_pool_f32(const es_pool_f32_params *p, int is_average, const es_dims *in_dims, const float *in,
+                         const es_dims *out_dims, float *out);
+
+/* Where a float convolution finds filter value i of tap (ky, kx) of output
+ * channel c, and which input channels it reads:
+ *   filter[c * channel_step + (ky * k_w + kx) * tap_step + i], i < depth,
+ *   input channels (c / per_group) * depth + i.
+ * CONV_2D (OHWI): depth = filter depth, channel_step = k_h * k_w * depth,
+ * tap_step = depth; DEPTHWISE_CONV_2D (1HWC): depth 1, per_group = depth
+ * multiplier, channel_step 1, tap_step = output channels. */
+typedef struct es_op_conv_f32_filter {
+  const float *data;
+  int32_t k_h, k_w, depth, per_group, out_c;
+  size_t channel_step, tap_step;
+} es_op_conv_f32_filter;
+
+/* TFLM reference_ops::Conv and DepthwiseConv (float): per output value, the
+ * sum over taps inside the image in (ky, kx, i) order from 0.0f, then
+ * + bias, then the activation clamp. */
+void es_op_conv_f32(const es_tile *tile, const es_range_f32 *activation, const es_dims *in_dims, const float *input,
+                    const es_op_conv_f32_filter *filter, const float *bias, const es_dims *out_dims, float *output);
+
 /* Element i of an int32 array in the model buffer, which may have any
  * alignment (one unaligned-safe load on x86 and Cortex-M4). */
 static inline int32_t es_op_load_i32(const int32_t *base, int32_t i) {
