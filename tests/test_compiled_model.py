@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_path
+from edgesim.errors import ModelError
 
 pytestmark = pytest.mark.usefixtures("firmware_models")
 
@@ -103,6 +104,18 @@ def test_quantize_multiplier_matches_the_c_runtime_rounding() -> None:
     # a significand that rounds up to 2^31 moves into the exponent
     assert quantize_multiplier(1.0 - 2.0 ** -40) == (1 << 30, 1)
     assert quantize_multiplier(2.0 ** -40) == (0, 0)
+    with pytest.raises(ModelError, match="requantization scale: multiplier -0.5 is negative"):
+        quantize_multiplier(-0.5)
+
+
+def test_activation_range_is_the_c_runtime_one() -> None:
+    from edgesim.mcu.model_compiler import activation_range
+
+    assert activation_range(0, 0.05, -10) == (-128, 127)
+    assert activation_range(1, 0.05, -10) == (-10, 127)  # RELU
+    assert activation_range(3, 0.05, -10) == (-10, 110)  # RELU6: -10 + round(6 / 0.05)
+    with pytest.raises(ModelError, match="fused activation 4 has no int8 kernel"):
+        activation_range(4, 0.05, 0)  # TANH
 
 
 def test_profile_command_json(capsys) -> None:
