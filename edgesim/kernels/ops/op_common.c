@@ -166,6 +166,71 @@ es_status es_op_prepare_binary(es_op_context *ctx, const es_binary_messages *mes
   return ES_OK;
 }
 
+es_status es_op_check_conv_tensors(es_op_context *ctx, const char *rank_detail, int *is_float) {
+  const int n_in = es_op_input_count(ctx);
+  if ((n_in != 2 && n_in != 3) || es_op_output_count(ctx) != 1)
+    return es_op_fail_named(ctx, ES_ERR_MODEL_FORMAT, "expects inputs (input, filter[, bias]) and one output");
+  const es_tensor *input = es_op_input(ctx, 0);
+  const es_tensor *filter = es_op_input(ctx, 1);
+  const es_tensor *bias = es_op_input(ctx, 2);
+  const es_tensor *output = es_op_output(ctx, 0);
+  if (input == 0 || filter == 0 || output == 0)
+    return es_op_fail_named(ctx, ES_ERR_MODEL_FORMAT, "missing input, filter or output tensor");
+  *is_float = input->type == ES_FLOAT32;
+  if (*is_float) {
+    if (filter->type != ES_FLOAT32 || output->type != ES_FLOAT32 || (bias != 0 && bias->type != ES_FLOAT32))
+      return es_op_fail_named(ctx, ES_ERR_UNSUPPORTED, "float32 input needs float32 filter, bias and output");
+    if (!es_op_is_aligned(filter, 4) || !es_op_is_aligned(bias, 4))
+      return es_op_fail_named(ctx, ES_ERR_MODEL_FORMAT, "float32 filter or bias not 4-byte aligned in the model");
+  } else {
+    if (input->type != ES_INT8) return es_op_fail_named(ctx, ES_ERR_UNSUPPORTED, "input must be int8 or float32");
+    if (filter->type != ES_INT8) return es_op_fail_named(ctx, ES_ERR_UNSUPPORTED, "filter must be int8");
+    if (output->type != ES_INT8) return es_op_fail_named(ctx, ES_ERR_UNSUPPORTED, "output must be int8");
+    if (bias != 0 && bias->type != ES_INT32) return es_op_fail_named(ctx, ES_ERR_UNSUPPORTED, "bias must be int32");
+  }
+  if (input->rank != 4 || filter->rank != 4 || output->rank != 4) return es_op_fail(ctx, ES_ERR_SHAPE, rank_detail);
+  if (!*is_float && (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output)))
+    return es_op_fail_named(ctx, ES_ERR_QUANTIZATION, "input and output need one positive scale and zero point");
+  if (!*is_float && filter->quant.channel_count < 1)
+    return es_op_fail_named(ctx, ES_ERR_QUANTIZATION, "filter is not quantized");
+  return ES_OK;
+}
+
+es_status es_op_prepare_conv_tile(es_op_context *ctx, const es_conv_option_ids *options, es_tile *tile) {
+  const es_tensor *input = es_op_input(ctx, 0), *filter = es_op_input(ctx, 1), *output = es_op_output(ctx, 0);
+  const int32_t padding = es_op_option_int(ctx, options->padding, ES_PADDING_SAME);
+  tile->stride_w = es_op_option_int(ctx, options->stride_w, 0);
+  tile->stride_h = es_op_option_int(ctx, options->stride_h, 0);
+  tile->dilation_w = es_op_option_int(ctx, options->dilation_w, 1);
+  tile->dilation_h = es_op_option_int(ctx, options->dilation_h, 1);
+  int32_t out_h = 0, out_w = 0;
+  es_status st = es_op_conv_geometry(padding, input->dims[1], filter->dims[1], tile->stride_h, tile->dilation_h,
+                                     &out_h, &tile->pad_h);
+  if (st == ES_OK)
+    st = es_op_conv_geometry(padding, input->dims[2], filter->dims[2], tile->stride_w, tile->dilation_w, &out_w,
+                             &tile->pad_w);
+  if (st == ES_ERR_UNSUPPORTED)
+    return es_op_fail_named(ctx, st, "invalid padding, stride or dilation (must be >= 1)");
+  if (st != ES_OK) return es_op_fail_named(ctx, st, "filter larger than the input");
+  if (output->dims[1] != out_h || output->dims[2] != out_w)
+    return es_op_fail_named(ctx, ES_ERR_SHAPE, "output height/width do not match padding, stride and dilation");
+  return ES_OK;
+}
+
+es_status es_op_prepare_conv_s8(es_op_context *ctx, int32_t activation, int32_t channels, es_range_i32 *range,
+                                es_channel_requant *requant, int32_t *input_offset, int32_t *output_offset) {
+  const es_tensor *input = es_op_input(ctx, 0), *filter = es_op_input(ctx, 1), *output = es_op_output(ctx, 0);
+  es_status st = es_activation_range_int8(activation, output->quant.scale, output->quant.zero_point, &range->min,
+                                          &range->max);
+  if (st != ES_OK) return es_op_fail_named(ctx, st, "unsupported fused activation");
+  st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, channels, requant);
+  if (st == ES_ERR_ARENA_TOO_SMALL) return es_op_fail_named(ctx, st, "arena too small for channel multipliers");
+  if (st != ES_OK) return es_op_fail_named(ctx, st, "scales give an unusable output multiplier");
+  *input_offset = -input->quant.zero_point;
+  *output_offset = output->quant.zero_point;
+  return ES_OK;
+}
+
 es_status es_op_pool_f32(const es_pool_f32_params *p, int is_average, const es_dims *in_dims, const float *in,
                          const es_dims *out_dims, float *out) {
   const int32_t in_h = in_dims->h, in_w = in_dims->w, channels = in_dims->c;

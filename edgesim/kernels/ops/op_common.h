@@ -58,6 +58,31 @@ int es_op_forward_overlap(int32_t in_h, int32_t in_w, int32_t in_c, int32_t out_
  * positive scale and a zero point in [-128, 127]. */
 int es_op_is_int8_per_tensor(const es_tensor *t);
 
+/* --- CONV_2D and DEPTHWISE_CONV_2D: the checks and parameters their
+ * prepare() share (inputs input, filter[, bias]; failures name the op). */
+
+/* Their option field ids (schema order differs). */
+typedef struct es_conv_option_ids {
+  int padding, stride_w, stride_h, dilation_w, dilation_h;
+} es_conv_option_ids;
+
+/* Two or three inputs and one output, all float32 (filter and bias 4-byte
+ * aligned) or int8 with an int32 bias; 4-D (else fails with `rank_detail`);
+ * int8 input and output per-tensor quantized, the filter quantized.
+ * *is_float tells which. */
+es_status es_op_check_conv_tensors(es_op_context *ctx, const char *rank_detail, int *is_float);
+
+/* Reads padding, strides and dilations into *tile with the padding that
+ * TFLM computes for the input's and filter's height and width (dims 1 and
+ * 2 of both), and checks the output's height and width. */
+es_status es_op_prepare_conv_tile(es_op_context *ctx, const es_conv_option_ids *options, es_tile *tile);
+
+/* int8: the output clamp of fused activation `activation`, the channel
+ * requantization (`channels` output channels, stored in persistent memory)
+ * and the input/output offsets. */
+es_status es_op_prepare_conv_s8(es_op_context *ctx, int32_t activation, int32_t channels, es_range_i32 *range,
+                                es_channel_requant *requant, int32_t *input_offset, int32_t *output_offset);
+
 /* Computes and stores (in persistent memory) the requantization of `channels`
  * output channels.  filter->quant.channel_count must be 1 or `channels`.
  * Returns ES_ERR_QUANTIZATION for unusable scales, ES_ERR_ARENA_TOO_SMALL. */
