@@ -56,11 +56,6 @@ typedef struct conv_op_data {
   } u;
 } conv_op_data;
 
-static es_dims dims_of(const es_tensor *t) {
-  const es_dims d = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
-  return d;
-}
-
 size_t es_conv_s8_scratch_size(const es_dims *in_dims, const es_dims *filter_dims) {
   if (filter_dims->c < 1 || in_dims->c != filter_dims->c) return 0; /* grouped: no scratch */
   const size_t depth = (size_t)filter_dims->h * (size_t)filter_dims->w * (size_t)filter_dims->c;
@@ -117,7 +112,7 @@ static es_status conv_prepare(es_op_context *ctx) {
   st = es_op_prepare_conv_s8(ctx, activation, out_c, &p->activation, &p->requant, &p->input_offset, &p->output_offset);
   if (st != ES_OK) return st;
   if (groups == 1) {
-    const es_dims in_dims = dims_of(input), filter_dims = dims_of(filter);
+    const es_dims in_dims = es_op_dims_of(input), filter_dims = es_op_dims_of(filter);
     st = es_op_request_scratch(ctx, es_conv_s8_scratch_size(&in_dims, &filter_dims));
     if (st != ES_OK) return es_op_fail(ctx, st, "CONV_2D: cannot reserve im2col scratch");
     /* es_conv_s8 walks pixels in order and gathers a pair's columns before
@@ -432,7 +427,7 @@ static es_status conv_invoke(es_op_context *ctx) {
   const es_tensor *filter = es_op_input(ctx, 1);
   const es_tensor *bias = es_op_input(ctx, 2);
   es_tensor *output = es_op_output(ctx, 0);
-  const es_dims in_dims = dims_of(input), filter_dims = dims_of(filter), out_dims = dims_of(output);
+  const es_dims in_dims = es_op_dims_of(input), filter_dims = es_op_dims_of(filter), out_dims = es_op_dims_of(output);
   if (data->is_float)
     return es_conv_f32(&data->u.f32, &in_dims, (const float *)input->data, &filter_dims, (const float *)filter->data,
                        bias != 0 ? (const float *)bias->data : 0, &out_dims, (float *)output->data);

@@ -58,11 +58,6 @@ typedef struct dw_op_data {
   } u;
 } dw_op_data;
 
-static es_dims dims_of(const es_tensor *t) {
-  const es_dims d = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
-  return d;
-}
-
 size_t es_depthwise_conv_s8_scratch_size(const es_dims *filter_dims) {
   /* One int32 row of raw sums per output pixel, requantized in one loop. */
   return (size_t)filter_dims->c * sizeof(int32_t);
@@ -116,7 +111,7 @@ static es_status dw_prepare(es_op_context *ctx) {
   es_depthwise_conv_params *p = &data->u.s8;
   st = es_op_prepare_conv_s8(ctx, activation, out_c, &p->activation, &p->requant, &p->input_offset, &p->output_offset);
   if (st != ES_OK) return st;
-  const es_dims filter_dims = dims_of(filter);
+  const es_dims filter_dims = es_op_dims_of(filter);
   st = es_op_request_scratch(ctx, es_depthwise_conv_s8_scratch_size(&filter_dims));
   if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: cannot reserve scratch for channel sums");
   /* es_depthwise_conv_s8 walks pixels in order and sums a pixel's window
@@ -391,7 +386,7 @@ static es_status dw_invoke(es_op_context *ctx) {
   const es_tensor *filter = es_op_input(ctx, 1);
   const es_tensor *bias = es_op_input(ctx, 2);
   es_tensor *output = es_op_output(ctx, 0);
-  const es_dims in_dims = dims_of(input), filter_dims = dims_of(filter), out_dims = dims_of(output);
+  const es_dims in_dims = es_op_dims_of(input), filter_dims = es_op_dims_of(filter), out_dims = es_op_dims_of(output);
   if (data->is_float)
     return es_depthwise_conv_f32(&data->u.f32, &in_dims, (const float *)input->data, &filter_dims,
                                  (const float *)filter->data, bias != 0 ? (const float *)bias->data : 0, &out_dims,

@@ -111,8 +111,8 @@ es_status es_op_prepare_pool(es_op_context *ctx, int is_average, es_pool_op_data
     if (st != ES_OK) return POOL_FAIL(st, "unsupported fused activation");
     data->u.s8 = g;
   }
-  data->in_dims = (es_dims){input->dims[0], input->dims[1], input->dims[2], input->dims[3]};
-  data->out_dims = (es_dims){output->dims[0], output->dims[1], output->dims[2], output->dims[3]};
+  data->in_dims = es_op_dims_of(input);
+  data->out_dims = es_op_dims_of(output);
   es_op_set_data(ctx, data);
   *out = data;
   return ES_OK;

@@ -163,6 +163,12 @@ static inline float es_op_channel_scale(const es_tensor *t, int32_t i) {
   return t->quant.channel_count > 1 ? es_load_f32(t->quant.channel_scales + 4 * i) : t->quant.scale;
 }
 
+/* The dims of a 4-D (NHWC or filter) tensor as an es_dims. */
+static inline es_dims es_op_dims_of(const es_tensor *t) {
+  const es_dims d = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
+  return d;
+}
+
 /* The shape of a tensor as an es_shape. */
 static inline es_shape es_op_shape_of(const es_tensor *t) {
   es_shape s;
