@@ -7,9 +7,12 @@ Only what truly cannot exist on the CI machine (Renode, a board, a camera)
 may skip there, and says so with that prefix.
 """
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from firmware_support import require_firmware_tools
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
@@ -33,6 +36,16 @@ def models_dir() -> Path:
 @pytest.fixture
 def testdata_dir() -> Path:
     return shared_path("testdata")
+
+
+@pytest.fixture(scope="module")
+def firmware_models() -> Iterator[None]:
+    """For a module of firmware tests: the cross toolchain and QEMU present and
+    EDGESIM_MODELS set to ../shared/models for the module, restored afterwards."""
+    require_firmware_tools()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EDGESIM_MODELS", str(shared_path("models")))
+        yield
 
 
 def _skip_reason(report: pytest.TestReport | pytest.CollectReport) -> str:

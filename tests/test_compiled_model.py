@@ -7,27 +7,15 @@ the interpreter and with both --optimize modes, on shared inputs plus a few
 pseudo-random ones (a handful per model keeps this fast enough for CI)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import shared_path
-from firmware_support import require_firmware_tools
+from edgesim.errors import ModelError
 
-
-@pytest.fixture(scope="module", autouse=True)
-def environment():
-    require_firmware_tools()
-    models = shared_path("models")
-    old = os.environ.get("EDGESIM_MODELS")
-    os.environ["EDGESIM_MODELS"] = str(models)
-    yield
-    if old is None:
-        os.environ.pop("EDGESIM_MODELS", None)
-    else:
-        os.environ["EDGESIM_MODELS"] = old
+pytestmark = pytest.mark.usefixtures("firmware_models")
 
 
 def graph_of(path: Path):
@@ -116,6 +104,18 @@ def test_quantize_multiplier_matches_the_c_runtime_rounding() -> None:
     # a significand that rounds up to 2^31 moves into the exponent
     assert quantize_multiplier(1.0 - 2.0 ** -40) == (1 << 30, 1)
     assert quantize_multiplier(2.0 ** -40) == (0, 0)
+    with pytest.raises(ModelError, match="requantization scale: multiplier -0.5 is negative"):
+        quantize_multiplier(-0.5)
+
+
+def test_activation_range_is_the_c_runtime_one() -> None:
+    from edgesim.mcu.model_compiler import activation_range
+
+    assert activation_range(0, 0.05, -10) == (-128, 127)
+    assert activation_range(1, 0.05, -10) == (-10, 127)  # RELU
+    assert activation_range(3, 0.05, -10) == (-10, 110)  # RELU6: -10 + round(6 / 0.05)
+    with pytest.raises(ModelError, match="fused activation 4 has no int8 kernel"):
+        activation_range(4, 0.05, 0)  # TANH
 
 
 def test_profile_command_json(capsys) -> None:

@@ -3,27 +3,14 @@ for every shared test vector, through the UART path (end to end, every app) and
 the semihosting bulk channel; firmware errors come back as clear exceptions."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from conftest import shared_path
-from firmware_support import require_firmware_tools
 
-
-@pytest.fixture(scope="module", autouse=True)
-def environment():
-    require_firmware_tools()
-    models = shared_path("models")
-    old = os.environ.get("EDGESIM_MODELS")
-    os.environ["EDGESIM_MODELS"] = str(models)
-    yield
-    if old is None:
-        os.environ.pop("EDGESIM_MODELS", None)
-    else:
-        os.environ["EDGESIM_MODELS"] = old
+pytestmark = pytest.mark.usefixtures("firmware_models")
 
 
 def load(name: str):

@@ -11,6 +11,11 @@
  * The model bytes object is kept referenced (constant tensors point into it)
  * and the arena is allocated to the exact size es_model_load reports.  The
  * numpy-facing checks live in edgesim/compute/model.py.
+ *
+ *   _runtime.quantize_multiplier(real) -> (multiplier, shift)
+ *   _runtime.activation_range_int8(activation, scale, zero_point) -> (min, max)
+ * are the kernels' own prepare-time arithmetic, for the build-time model
+ * compiler (edgesim/mcu/model_compiler.py), which must compute the same.
  */
 #include "common.h"
 
@@ -18,6 +23,7 @@
 
 #include "edgesim/model.h"
 #include "edgesim/ops.h"
+#include "edgesim/quant.h"
 #include "edgesim/tensor.h"
 #include "../kernels/runtime/schema.h"
 
@@ -307,10 +313,37 @@ static PyObject *supported_ops(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(
   return list;
 }
 
+static PyObject *quantize_multiplier(PyObject *Py_UNUSED(module), PyObject *arg) {
+  const double real = PyFloat_AsDouble(arg);
+  if (real == -1.0 && PyErr_Occurred()) return NULL;
+  es_qmul q;
+  if (es_quantize_multiplier(real, &q) != ES_OK)
+    return PyErr_Format(PyExc_ValueError, "multiplier %R is negative, not finite or not below 2**31", arg);
+  return Py_BuildValue("(ii)", (int)q.multiplier, (int)q.shift);
+}
+
+static PyObject *activation_range_int8(PyObject *Py_UNUSED(module), PyObject *args) {
+  int activation, zero_point;
+  float scale;
+  if (!PyArg_ParseTuple(args, "ifi:activation_range_int8", &activation, &scale, &zero_point)) return NULL;
+  int32_t lo = 0, hi = 0;
+  const es_status st = es_activation_range_int8(activation, scale, zero_point, &lo, &hi);
+  if (st == ES_ERR_UNSUPPORTED)
+    return PyErr_Format(PyExc_ValueError, "fused activation %d has no int8 kernel", activation);
+  if (st != ES_OK)
+    return PyErr_Format(PyExc_ValueError, "fused activation %d: output scale %g puts its bounds beyond int32",
+                        activation, (double)scale);
+  return Py_BuildValue("(ii)", (int)lo, (int)hi);
+}
+
 static PyMethodDef module_methods[] = {
     {"op_name", op_name, METH_O, "op_name(builtin_code) -> schema name, or None outside the table"},
     {"option_layout", option_layout, METH_O, "option_layout(options_type) -> field layout letters, or None"},
     {"supported_ops", supported_ops, METH_NOARGS, "supported_ops() -> [(name, builtin_code, max_version)]"},
+    {"quantize_multiplier", quantize_multiplier, METH_O,
+     "quantize_multiplier(real) -> (multiplier, shift): TFLM QuantizeMultiplier (es_quantize_multiplier)"},
+    {"activation_range_int8", activation_range_int8, METH_VARARGS,
+     "activation_range_int8(activation, scale, zero_point) -> (min, max) of an int8 output"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -20,16 +20,15 @@ interpreter, which needs no second copy of their weights.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from edgesim import _runtime
 from edgesim.errors import ModelError
 from edgesim.mcu.tflite_reader import CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, Graph, Operator, Tensor, read_tflite
 
-ACT_RELU, ACT_RELU_N1_TO_1, ACT_RELU6 = 1, 2, 3
 PADDING_SAME = 0
 MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
 MAX_BAND = 512  # ES_FAST_MAX_BAND
@@ -39,40 +38,19 @@ DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
-    """TFLM QuantizeMultiplier(): (Q0.31 significand, shift)."""
-    if real == 0.0:
-        return 0, 0
-    significand, shift = math.frexp(real)
-    q = significand * (1 << 31)
-    q_fixed = int(math.floor(q + 0.5)) if q >= 0 else -int(math.floor(-q + 0.5))  # std::round
-    if q_fixed == 1 << 31:
-        q_fixed //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    if shift > 30 or q_fixed < 0:
-        raise ModelError(f"requantization scale {real} is out of the int8 kernels' range")
-    return q_fixed, shift
-
-
-def _round_half_away(x: np.float32) -> int:
-    return int(math.floor(abs(float(x)) + 0.5)) * (1 if x >= 0 else -1)
+    """TFLM QuantizeMultiplier(): (Q0.31 significand, shift), by the kernels' own C function."""
+    try:
+        return _runtime.quantize_multiplier(real)
+    except ValueError as e:
+        raise ModelError(f"requantization scale: {e}") from None
 
 
 def activation_range(activation: int, scale: float, zero_point: int) -> tuple[int, int]:
-    """TFLM CalculateActivationRangeQuantized() for an int8 output."""
-    def q(f: float) -> int:
-        return zero_point + _round_half_away(np.float32(f) / np.float32(scale))
-
-    if activation == 0:
-        return -128, 127
-    if activation == ACT_RELU:
-        return max(-128, q(0.0)), 127
-    if activation == ACT_RELU6:
-        return max(-128, q(0.0)), min(127, q(6.0))
-    if activation == ACT_RELU_N1_TO_1:
-        return max(-128, q(-1.0)), min(127, q(1.0))
-    raise ModelError(f"fused activation {activation} has no int8 kernel")
+    """TFLM CalculateActivationRangeQuantized() for an int8 output, by the kernels' own C function."""
+    try:
+        return _runtime.activation_range_int8(activation, scale, zero_point)
+    except ValueError as e:
+        raise ModelError(str(e)) from None
 
 
 def _same_padding(size: int, stride: int, kernel: int, out: int) -> int:

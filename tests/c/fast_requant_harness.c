@@ -13,13 +13,8 @@
 
 #include "fast_internal.h"
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Du;
-static uint32_t next_u32(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return (uint32_t)(rng_state >> 16);
-}
+#define XORSHIFT_SEED 0x2545F4914F6CDD1Du
+#include "xorshift.h"
 
 static long checked;
 

@@ -1,9 +1,10 @@
 /* Runs models through the whole runtime (loader, planner, interpreter, op
  * kernels) outside Python:
- *   - on the emulated Cortex-M4 (unicorn, tests/test_ops_m4.py), compiled
- *     exactly as for the firmware: the test writes an m4_job into RAM and
- *     calls m4_run_job();
- *   - on the host under ASan + UBSan (tests/test_ops_sanitized_new.py) with
+ *   - on the emulated Cortex-M4 (unicorn, tests/m4_model_runner.py for
+ *     tests/test_ops_m4.py and tests/test_ops_more_m4.py), compiled exactly
+ *     as for the firmware: the test writes an m4_job into RAM and calls
+ *     m4_run_job(), then m4_error_detail() when that fails;
+ *   - on the host under ASan + UBSan (tests/test_ops_new_sanitized.py) with
  *     -DES_RUNNER_MAIN: jobs read from a file, each model copied into a block
  *     of its exact size and run in an arena of exactly the size it needs, so
  *     reads past a constant or past the arena abort the run.
@@ -31,6 +32,10 @@ typedef struct m4_job {
 static es_model g_model; /* test harness only: one model at a time */
 
 int32_t m4_run_job(const m4_job *job);
+const char *m4_error_detail(void);
+
+/* What went wrong in the last failed m4_run_job(). */
+const char *m4_error_detail(void) { return g_model.error.detail; }
 
 int32_t m4_run_job(const m4_job *job) {
   es_status st = es_model_load(&g_model, &es_all_ops, job->model, job->model_size, job->arena, job->arena_size);

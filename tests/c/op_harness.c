@@ -113,6 +113,11 @@ es_status es_op_fail(es_op_context *ctx, es_status status, const char *detail) {
   return status;
 }
 
+/* One op per run here: the detail alone names the problem. */
+es_status es_op_fail_named(es_op_context *ctx, es_status status, const char *detail) {
+  return es_op_fail(ctx, status, detail);
+}
+
 /* --- input decoding ------------------------------------------------------ */
 
 static int read_exact(void *dst, size_t n) { return fread(dst, 1, n, stdin) == n; }

@@ -17,13 +17,8 @@
 
 #define ROW 64
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-static uint32_t next_u32(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return (uint32_t)(rng_state >> 16);
-}
+#define XORSHIFT_SEED 0x9E3779B97F4A7C15u
+#include "xorshift.h"
 
 static long checked;
 

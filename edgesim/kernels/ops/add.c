@@ -10,8 +10,6 @@
 #include "edgesim/quant.h"
 #include "op_common.h"
 
-enum { OPT_ACTIVATION = 0 };
-
 es_status es_add_s8_params(float scale1, int32_t zp1, float scale2, int32_t zp2, float out_scale, int32_t out_zp,
                            int32_t activation, es_add_params *p) {
   p->input1_offset = -zp1;
@@ -63,39 +61,24 @@ es_status es_add_f32(const es_range_f32 *activation, const es_broadcast *bc, con
   return ES_OK;
 }
 
-typedef struct add_op_data {
-  es_binary_op_data base;
-  es_add_params s8;
-} add_op_data;
-
-static const es_binary_messages k_messages = {
-    "ADD: expects two inputs and one output",
-    "ADD: inputs and output must all be int8 or all float32",
-    "ADD: input shapes do not broadcast to the output shape",
-    "ADD: int8 inputs and output need one positive scale and zero point",
-    "ADD: arena too small for op data",
+static const es_add_sub_op k_add = {
+    {
+        "ADD: expects two inputs and one output",
+        "ADD: inputs and output must all be int8 or all float32",
+        "ADD: input shapes do not broadcast to the output shape",
+        "ADD: int8 inputs and output need one positive scale and zero point",
+        "ADD: arena too small for op data",
+    },
+    "ADD: unsupported fused activation",
+    "ADD: input/output scales give a multiplier outside (0, 1)",
+    es_add_s8_params,
+    es_add_s8,
+    es_add_f32,
 };
 
-static es_status add_prepare(es_op_context *ctx) {
-  es_binary_op_data *base = 0;
-  es_status st = es_op_prepare_binary(ctx, &k_messages, sizeof(add_op_data), OPT_ACTIVATION, &base);
-  if (st != ES_OK || base->is_float) return st;
-  const es_tensor *in1 = es_op_input(ctx, 0), *in2 = es_op_input(ctx, 1), *out = es_op_output(ctx, 0);
-  st = es_add_s8_params(in1->quant.scale, in1->quant.zero_point, in2->quant.scale, in2->quant.zero_point,
-                        out->quant.scale, out->quant.zero_point, base->activation, &((add_op_data *)base)->s8);
-  if (st == ES_ERR_UNSUPPORTED) return es_op_fail(ctx, st, "ADD: unsupported fused activation");
-  if (st != ES_OK) return es_op_fail(ctx, st, "ADD: input/output scales give a multiplier outside (0, 1)");
-  return ES_OK;
-}
+static es_status add_prepare(es_op_context *ctx) { return es_op_prepare_add_sub(ctx, &k_add); }
 
-static es_status add_invoke(es_op_context *ctx) {
-  const add_op_data *d = (const add_op_data *)es_op_data(ctx);
-  const void *in1 = es_op_input(ctx, 0)->data, *in2 = es_op_input(ctx, 1)->data;
-  void *out = es_op_output(ctx, 0)->data;
-  if (d->base.is_float)
-    return es_add_f32(&d->base.activation_f32, &d->base.bc, (const float *)in1, (const float *)in2, (float *)out);
-  return es_add_s8(&d->s8, &d->base.bc, (const int8_t *)in1, (const int8_t *)in2, (int8_t *)out);
-}
+static es_status add_invoke(es_op_context *ctx) { return es_op_invoke_add_sub(ctx, &k_add); }
 
 const es_op es_op_add = {
     0 /* ADD */, "ADD", 2 /* v1 float, v2 int8 */, 0u, add_prepare, add_invoke,

@@ -57,29 +57,7 @@ es_status es_avgpool_s8(const es_pool_params *params, const es_dims *in_dims, co
 
 es_status es_avgpool_f32(const es_pool_f32_params *p, const es_dims *in_dims, const float *in,
                          const es_dims *out_dims, float *out) {
-  const int32_t in_h = in_dims->h, in_w = in_dims->w, channels = in_dims->c;
-  for (int32_t b = 0; b < in_dims->n; ++b) {
-    const float *image = in + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)channels;
-    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
-      int32_t y0, fy0, fy1;
-      es_pool_window(oy, p->stride_h, p->pad_h, p->filter_h, in_h, &y0, &fy0, &fy1);
-      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-        int32_t x0, fx0, fx1;
-        es_pool_window(ox, p->stride_w, p->pad_w, p->filter_w, in_w, &x0, &fx0, &fx1);
-        if (fy1 <= fy0 || fx1 <= fx0) return ES_ERR_ARGUMENT;
-        for (int32_t c = 0; c < channels; ++c) {
-          float total = 0.0f, count = 0.0f;
-          for (int32_t fy = fy0; fy < fy1; ++fy)
-            for (int32_t fx = fx0; fx < fx1; ++fx) {
-              total += image[((size_t)(y0 + fy) * (size_t)in_w + (size_t)(x0 + fx)) * (size_t)channels + (size_t)c];
-              count += 1.0f;
-            }
-          *out++ = es_clamp_f32(total / count, p->activation.min, p->activation.max);
-        }
-      }
-    }
-  }
-  return ES_OK;
+  return es_op_pool_f32(p, 1 /* average */, in_dims, in, out_dims, out);
 }
 
 static es_status average_pool_prepare(es_op_context *ctx) {

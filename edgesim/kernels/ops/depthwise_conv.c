@@ -58,50 +58,22 @@ typedef struct dw_op_data {
   } u;
 } dw_op_data;
 
-static es_dims dims_of(const es_tensor *t) {
-  const es_dims d = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
-  return d;
-}
-
 size_t es_depthwise_conv_s8_scratch_size(const es_dims *filter_dims) {
   /* One int32 row of raw sums per output pixel, requantized in one loop. */
   return (size_t)filter_dims->c * sizeof(int32_t);
 }
 
+static const es_conv_option_ids k_options = {OPT_PADDING, OPT_STRIDE_W, OPT_STRIDE_H, OPT_DILATION_W, OPT_DILATION_H};
+
 static es_status dw_prepare(es_op_context *ctx) {
-  const int n_in = es_op_input_count(ctx);
-  if ((n_in != 2 && n_in != 3) || es_op_output_count(ctx) != 1)
-    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT,
-                      "DEPTHWISE_CONV_2D: expects inputs (input, filter[, bias]) and one output");
+  int is_float = 0;
+  es_status st = es_op_check_conv_tensors(
+      ctx, "DEPTHWISE_CONV_2D: input, filter and output must be 4-D (NHWC, 1HWC)", &is_float);
+  if (st != ES_OK) return st;
   const es_tensor *input = es_op_input(ctx, 0);
   const es_tensor *filter = es_op_input(ctx, 1);
   const es_tensor *bias = es_op_input(ctx, 2);
   const es_tensor *output = es_op_output(ctx, 0);
-  if (input == 0 || filter == 0 || output == 0)
-    return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "DEPTHWISE_CONV_2D: missing input, filter or output tensor");
-  const int is_float = input->type == ES_FLOAT32;
-  if (is_float) {
-    if (filter->type != ES_FLOAT32 || output->type != ES_FLOAT32 || (bias != 0 && bias->type != ES_FLOAT32))
-      return es_op_fail(ctx, ES_ERR_UNSUPPORTED,
-                        "DEPTHWISE_CONV_2D: float32 input needs float32 filter, bias and output");
-    if (!es_op_is_aligned(filter, 4) || !es_op_is_aligned(bias, 4))
-      return es_op_fail(ctx, ES_ERR_MODEL_FORMAT, "DEPTHWISE_CONV_2D: float32 filter or bias not 4-byte aligned in the model");
-  } else {
-    if (input->type != ES_INT8)
-      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: input must be int8 or float32");
-    if (filter->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: filter must be int8");
-    if (output->type != ES_INT8) return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: output must be int8");
-    if (bias != 0 && bias->type != ES_INT32)
-      return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "DEPTHWISE_CONV_2D: bias must be int32");
-  }
-  if (input->rank != 4 || filter->rank != 4 || output->rank != 4)
-    return es_op_fail(ctx, ES_ERR_SHAPE, "DEPTHWISE_CONV_2D: input, filter and output must be 4-D (NHWC, 1HWC)");
-  if (!is_float && (!es_op_is_int8_per_tensor(input) || !es_op_is_int8_per_tensor(output)))
-    return es_op_fail(ctx, ES_ERR_QUANTIZATION,
-                      "DEPTHWISE_CONV_2D: input and output need one positive scale and zero point");
-  if (!is_float && filter->quant.channel_count < 1)
-    return es_op_fail(ctx, ES_ERR_QUANTIZATION, "DEPTHWISE_CONV_2D: filter is not quantized");
-
   const int32_t batches = input->dims[0], in_h = input->dims[1], in_w = input->dims[2], in_c = input->dims[3];
   const int32_t k_h = filter->dims[1], k_w = filter->dims[2], out_c = filter->dims[3];
   const int32_t multiplier = es_op_option_int(ctx, OPT_DEPTH_MULTIPLIER, 0);
@@ -126,22 +98,10 @@ static es_status dw_prepare(es_op_context *ctx) {
   if (data == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "DEPTHWISE_CONV_2D: arena too small for op data");
   data->is_float = is_float;
   es_tile *tile = is_float ? &data->u.f32.tile : &data->u.s8.tile;
-  const int32_t padding = es_op_option_int(ctx, OPT_PADDING, ES_PADDING_SAME);
-  tile->stride_w = es_op_option_int(ctx, OPT_STRIDE_W, 0);
-  tile->stride_h = es_op_option_int(ctx, OPT_STRIDE_H, 0);
-  tile->dilation_w = es_op_option_int(ctx, OPT_DILATION_W, 1);
-  tile->dilation_h = es_op_option_int(ctx, OPT_DILATION_H, 1);
   if (is_float) data->u.f32.depth_multiplier = multiplier;
   else data->u.s8.depth_multiplier = multiplier;
-  int32_t out_h = 0, out_w = 0;
-  es_status st = es_op_conv_geometry(padding, in_h, k_h, tile->stride_h, tile->dilation_h, &out_h, &tile->pad_h);
-  if (st == ES_OK) st = es_op_conv_geometry(padding, in_w, k_w, tile->stride_w, tile->dilation_w, &out_w, &tile->pad_w);
-  if (st == ES_ERR_UNSUPPORTED)
-    return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: invalid padding, stride or dilation (must be >= 1)");
-  if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: filter larger than the input");
-  if (output->dims[1] != out_h || output->dims[2] != out_w)
-    return es_op_fail(ctx, ES_ERR_SHAPE,
-                      "DEPTHWISE_CONV_2D: output height/width do not match padding, stride and dilation");
+  st = es_op_prepare_conv_tile(ctx, &k_options, tile);
+  if (st != ES_OK) return st;
   const int32_t activation = es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE);
   if (is_float) {
     es_activation_range_f32(activation, &data->u.f32.activation.min, &data->u.f32.activation.max);
@@ -149,23 +109,17 @@ static es_status dw_prepare(es_op_context *ctx) {
     return ES_OK;
   }
   es_depthwise_conv_params *p = &data->u.s8;
-  st = es_activation_range_int8(activation, output->quant.scale, output->quant.zero_point, &p->activation.min,
-                                &p->activation.max);
-  if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: unsupported fused activation");
-  st = es_op_prepare_channel_requant(ctx, input->quant.scale, filter, output->quant.scale, out_c, &p->requant);
-  if (st == ES_ERR_ARENA_TOO_SMALL)
-    return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: arena too small for channel multipliers");
-  if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: scales give an unusable output multiplier");
-  p->input_offset = -input->quant.zero_point;
-  p->output_offset = output->quant.zero_point;
-  const es_dims filter_dims = dims_of(filter);
+  st = es_op_prepare_conv_s8(ctx, activation, out_c, &p->activation, &p->requant, &p->input_offset, &p->output_offset);
+  if (st != ES_OK) return st;
+  const es_dims filter_dims = es_op_dims_of(filter);
   st = es_op_request_scratch(ctx, es_depthwise_conv_s8_scratch_size(&filter_dims));
   if (st != ES_OK) return es_op_fail(ctx, st, "DEPTHWISE_CONV_2D: cannot reserve scratch for channel sums");
   /* es_depthwise_conv_s8 walks pixels in order and sums a pixel's window
    * into scratch before writing it: the output may overlap the input's
    * consumed part. */
   int32_t overlap;
-  if (batches == 1 && es_op_forward_overlap(in_h, in_w, in_c, out_h, out_w, out_c, tile->stride_h, tile->pad_h, &overlap))
+  if (batches == 1 && es_op_forward_overlap(in_h, in_w, in_c, output->dims[1], output->dims[2], out_c,
+                                            tile->stride_h, tile->pad_h, &overlap))
     es_op_allow_output_overlap(ctx, overlap);
   es_op_set_data(ctx, data);
   return ES_OK;
@@ -413,42 +367,16 @@ es_status es_depthwise_conv_s8(const es_depthwise_conv_params *params, const es_
   return ES_OK;
 }
 
-/* TFLM reference_ops::DepthwiseConv (float): per output value, the sum over
- * taps inside the image in (ky, kx) order from 0.0f, then + bias, then the
- * activation clamp. */
+/* TFLM reference_ops::DepthwiseConv (float), see es_op_conv_f32: output
+ * channel c reads input channel c / depth_multiplier. */
 es_status es_depthwise_conv_f32(const es_depthwise_conv_f32_params *params, const es_dims *in_dims,
                                 const float *input, const es_dims *filter_dims, const float *filter,
                                 const float *bias, const es_dims *out_dims, float *output) {
   const int32_t mult = params->depth_multiplier;
   if (mult < 1 || filter_dims->c != in_dims->c * mult) return ES_ERR_ARGUMENT;
-  const es_tile t = params->tile;
-  const float lo = params->activation.min, hi = params->activation.max;
-  const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
-  const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = filter_dims->c;
-  for (int32_t b = 0; b < in_dims->n; ++b) {
-    const float *image = input + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)in_c;
-    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
-      const int32_t y0 = oy * t.stride_h - t.pad_h;
-      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-        const int32_t x0 = ox * t.stride_w - t.pad_w;
-        for (int32_t oc = 0; oc < out_c; ++oc) {
-          const int32_t ic = oc / mult;
-          float total = 0.0f;
-          for (int32_t ky = 0; ky < k_h; ++ky) {
-            const int32_t iy = y0 + ky * t.dilation_h;
-            if (iy < 0 || iy >= in_h) continue;
-            for (int32_t kx = 0; kx < k_w; ++kx) {
-              const int32_t ix = x0 + kx * t.dilation_w;
-              if (ix < 0 || ix >= in_w) continue;
-              total += image[((size_t)iy * (size_t)in_w + (size_t)ix) * (size_t)in_c + (size_t)ic] *
-                       filter[((size_t)ky * (size_t)k_w + (size_t)kx) * (size_t)out_c + (size_t)oc];
-            }
-          }
-          *output++ = es_clamp_f32(total + (bias != 0 ? bias[oc] : 0.0f), lo, hi);
-        }
-      }
-    }
-  }
+  const es_op_conv_f32_filter f = {filter, filter_dims->h, filter_dims->w, 1, mult, filter_dims->c,
+                                   1u, (size_t)filter_dims->c};
+  es_op_conv_f32(&params->tile, &params->activation, in_dims, input, &f, bias, out_dims, output);
   return ES_OK;
 }
 
@@ -458,7 +386,7 @@ static es_status dw_invoke(es_op_context *ctx) {
   const es_tensor *filter = es_op_input(ctx, 1);
   const es_tensor *bias = es_op_input(ctx, 2);
   es_tensor *output = es_op_output(ctx, 0);
-  const es_dims in_dims = dims_of(input), filter_dims = dims_of(filter), out_dims = dims_of(output);
+  const es_dims in_dims = es_op_dims_of(input), filter_dims = es_op_dims_of(filter), out_dims = es_op_dims_of(output);
   if (data->is_float)
     return es_depthwise_conv_f32(&data->u.f32, &in_dims, (const float *)input->data, &filter_dims,
                                  (const float *)filter->data, bias != 0 ? (const float *)bias->data : 0, &out_dims,

@@ -8,8 +8,6 @@
  * Speed (int8): the window is clipped once per output pixel and whole
  * pixels (all channels, unit stride) are folded into the output row.
  */
-#include <float.h>
-
 #include "edgesim/nn_conv.h"
 #include "edgesim/op.h"
 #include "op_common.h"
@@ -44,30 +42,9 @@ es_status es_maxpool_s8(const es_pool_params *p, const es_dims *in_dims, const i
   return ES_OK;
 }
 
-es_status es_maxpool_f32(const es_pool_f32_params *p, const es_dims *in_dims, const float *in, const es_dims *out_dims,
-                         float *out) {
-  const int32_t in_h = in_dims->h, in_w = in_dims->w, channels = in_dims->c;
-  for (int32_t b = 0; b < in_dims->n; ++b) {
-    const float *image = in + (size_t)b * (size_t)in_h * (size_t)in_w * (size_t)channels;
-    for (int32_t oy = 0; oy < out_dims->h; ++oy) {
-      int32_t y0, fy0, fy1;
-      es_pool_window(oy, p->stride_h, p->pad_h, p->filter_h, in_h, &y0, &fy0, &fy1);
-      for (int32_t ox = 0; ox < out_dims->w; ++ox) {
-        int32_t x0, fx0, fx1;
-        es_pool_window(ox, p->stride_w, p->pad_w, p->filter_w, in_w, &x0, &fx0, &fx1);
-        for (int32_t c = 0; c < channels; ++c) {
-          float max = -FLT_MAX;
-          for (int32_t fy = fy0; fy < fy1; ++fy)
-            for (int32_t fx = fx0; fx < fx1; ++fx) {
-              const float v = image[((size_t)(y0 + fy) * (size_t)in_w + (size_t)(x0 + fx)) * (size_t)channels + (size_t)c];
-              max = max < v ? v : max; /* std::max(max, v) */
-            }
-          *out++ = es_clamp_f32(max, p->activation.min, p->activation.max);
-        }
-      }
-    }
-  }
-  return ES_OK;
+es_status es_maxpool_f32(const es_pool_f32_params *p, const es_dims *in_dims, const float *in,
+                         const es_dims *out_dims, float *out) {
+  return es_op_pool_f32(p, 0 /* average */, in_dims, in, out_dims, out);
 }
 
 static es_status max_pool_prepare(es_op_context *ctx) {

@@ -58,6 +58,31 @@ int es_op_forward_overlap(int32_t in_h, int32_t in_w, int32_t in_c, int32_t out_
  * positive scale and a zero point in [-128, 127]. */
 int es_op_is_int8_per_tensor(const es_tensor *t);
 
+/* --- CONV_2D and DEPTHWISE_CONV_2D: the checks and parameters their
+ * prepare() share (inputs input, filter[, bias]; failures name the op). */
+
+/* Their option field ids (schema order differs). */
+typedef struct es_conv_option_ids {
+  int padding, stride_w, stride_h, dilation_w, dilation_h;
+} es_conv_option_ids;
+
+/* Two or three inputs and one output, all float32 (filter and bias 4-byte
+ * aligned) or int8 with an int32 bias; 4-D (else fails with `rank_detail`);
+ * int8 input and output per-tensor quantized, the filter quantized.
+ * *is_float tells which. */
+es_status es_op_check_conv_tensors(es_op_context *ctx, const char *rank_detail, int *is_float);
+
+/* Reads padding, strides and dilations into *tile with the padding that
+ * TFLM computes for the input's and filter's height and width (dims 1 and
+ * 2 of both), and checks the output's height and width. */
+es_status es_op_prepare_conv_tile(es_op_context *ctx, const es_conv_option_ids *options, es_tile *tile);
+
+/* int8: the output clamp of fused activation `activation`, the channel
+ * requantization (`channels` output channels, stored in persistent memory)
+ * and the input/output offsets. */
+es_status es_op_prepare_conv_s8(es_op_context *ctx, int32_t activation, int32_t channels, es_range_i32 *range,
+                                es_channel_requant *requant, int32_t *input_offset, int32_t *output_offset);
+
 /* Computes and stores (in persistent memory) the requantization of `channels`
  * output channels.  filter->quant.channel_count must be 1 or `channels`.
  * Returns ES_ERR_QUANTIZATION for unusable scales, ES_ERR_ARENA_TOO_SMALL. */
@@ -98,6 +123,33 @@ typedef struct es_pool_op_data {
  * fixed table. */
 es_status es_op_prepare_pool(es_op_context *ctx, int is_average, es_pool_op_data **out);
 
+/* The float pools' shared walk (TFLM's float AveragePool and MaxPool): per
+ * output value, the window clipped to the image visited in (y, x) order;
+ * average: the sum from 0.0f divided by the (float) count, max: folded
+ * with std::max from the lowest float; then the activation clamp.
+ * ES_ERR_ARGUMENT when an average window lies outside the image. */
+es_status es_op_pool_f32(const es_pool_f32_params *p, int is_average, const es_dims *in_dims, const float *in,
+                         const es_dims *out_dims, float *out);
+
+/* Where a float convolution finds filter value i of tap (ky, kx) of output
+ * channel c, and which input channels it reads:
+ *   filter[c * channel_step + (ky * k_w + kx) * tap_step + i], i < depth,
+ *   input channels (c / per_group) * depth + i.
+ * CONV_2D (OHWI): depth = filter depth, channel_step = k_h * k_w * depth,
+ * tap_step = depth; DEPTHWISE_CONV_2D (1HWC): depth 1, per_group = depth
+ * multiplier, channel_step 1, tap_step = output channels. */
+typedef struct es_op_conv_f32_filter {
+  const float *data;
+  int32_t k_h, k_w, depth, per_group, out_c;
+  size_t channel_step, tap_step;
+} es_op_conv_f32_filter;
+
+/* TFLM reference_ops::Conv and DepthwiseConv (float): per output value, the
+ * sum over taps inside the image in (ky, kx, i) order from 0.0f, then
+ * + bias, then the activation clamp. */
+void es_op_conv_f32(const es_tile *tile, const es_range_f32 *activation, const es_dims *in_dims, const float *input,
+                    const es_op_conv_f32_filter *filter, const float *bias, const es_dims *out_dims, float *output);
+
 /* Element i of an int32 array in the model buffer, which may have any
  * alignment (one unaligned-safe load on x86 and Cortex-M4). */
 static inline int32_t es_op_load_i32(const int32_t *base, int32_t i) {
@@ -109,6 +161,12 @@ static inline int32_t es_op_load_i32(const int32_t *base, int32_t i) {
 /* Scale of channel `i` of a per-channel (or per-tensor) quantized tensor. */
 static inline float es_op_channel_scale(const es_tensor *t, int32_t i) {
   return t->quant.channel_count > 1 ? es_load_f32(t->quant.channel_scales + 4 * i) : t->quant.scale;
+}
+
+/* The dims of a 4-D (NHWC or filter) tensor as an es_dims. */
+static inline es_dims es_op_dims_of(const es_tensor *t) {
+  const es_dims d = {t->dims[0], t->dims[1], t->dims[2], t->dims[3]};
+  return d;
 }
 
 /* The shape of a tensor as an es_shape. */
@@ -161,5 +219,24 @@ typedef struct es_binary_op_data {
  * or none when -1) and sets it as the node's data. */
 es_status es_op_prepare_binary(es_op_context *ctx, const es_binary_messages *messages, size_t size,
                                int activation_field, es_binary_op_data **out);
+
+/* ADD and SUB: one op (same op data, checks and dispatch) with two kinds of
+ * arithmetic.  They differ in their kernels and in how TFLM computes their
+ * multipliers (ADD in double, SUB in float), so each names its own. */
+typedef struct es_add_sub_op {
+  es_binary_messages messages;
+  const char *activation_message; /* "ADD: unsupported fused activation" */
+  const char *multiplier_message; /* the scales give a multiplier outside (0, 1) */
+  es_status (*s8_params)(float scale1, int32_t zp1, float scale2, int32_t zp2, float out_scale, int32_t out_zp,
+                         int32_t activation, es_add_params *params);
+  es_status (*s8)(const es_add_params *params, const es_broadcast *bc, const int8_t *in1, const int8_t *in2,
+                  int8_t *out);
+  es_status (*f32)(const es_range_f32 *activation, const es_broadcast *bc, const float *in1, const float *in2,
+                   float *out);
+} es_add_sub_op;
+
+/* prepare() and invoke() of ADD or SUB. */
+es_status es_op_prepare_add_sub(es_op_context *ctx, const es_add_sub_op *op);
+es_status es_op_invoke_add_sub(es_op_context *ctx, const es_add_sub_op *op);
 
 #endif /* EDGESIM_OPS_OP_COMMON_H */

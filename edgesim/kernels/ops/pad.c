@@ -55,7 +55,7 @@ static es_status pad_prepare(es_op_context *ctx) {
     d->params.before[lead + i] = before;
     d->params.after[lead + i] = after;
   }
-  es_op_shape_of(input, &d->input_shape);
+  d->input_shape = es_op_shape_of(input);
   if (input->type == ES_INT8) {
     const int8_t zp = (int8_t)output->quant.zero_point;
     memcpy(&d->zero_value, &zp, 1);

@@ -176,8 +176,8 @@ static es_status resize_prepare(es_op_context *ctx, int bilinear) {
   d->params.half_pixel_centers =
       es_op_option_int(ctx, bilinear ? BILINEAR_OPT_HALF_PIXEL_CENTERS : OPT_HALF_PIXEL_CENTERS, 0) != 0;
   d->params.element_size = es_op_element_size(input->type);
-  d->input_dims = (es_dims){input->dims[0], input->dims[1], input->dims[2], input->dims[3]};
-  d->output_dims = (es_dims){output->dims[0], output->dims[1], output->dims[2], output->dims[3]};
+  d->input_dims = es_op_dims_of(input);
+  d->output_dims = es_op_dims_of(output);
   d->type = (es_dtype)input->type;
   es_op_set_data(ctx, d);
   return ES_OK;

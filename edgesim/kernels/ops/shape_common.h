@@ -7,6 +7,7 @@
 
 #include "edgesim/kernel_types.h"
 #include "edgesim/op.h"
+#include "op_common.h" /* es_op_shape_of, es_op_dims_of */
 
 /* Bytes per element of the tensor types the data movement ops move
  * (int8, uint8, bool, int16, int32, float32, int64); 0 for any other. */
@@ -23,11 +24,6 @@ static inline int32_t es_op_element_size(uint8_t type) {
 /* The same type and, for quantized types, the same scale and zero point. */
 static inline int es_op_same_quantization(const es_tensor *a, const es_tensor *b) {
   return a->type == b->type && a->quant.scale == b->quant.scale && a->quant.zero_point == b->quant.zero_point;
-}
-
-static inline void es_op_shape_of(const es_tensor *t, es_shape *s) {
-  s->rank = t->rank;
-  for (int i = 0; i < ES_MAX_DIMS; ++i) s->d[i] = i < t->rank ? t->dims[i] : 1;
 }
 
 /* Element i of a constant int32 (or, when is_int64, int64) tensor such as

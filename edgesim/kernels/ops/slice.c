@@ -74,7 +74,7 @@ static es_status slice_prepare(es_op_context *ctx) {
     d->params.count[lead + i] = s;
   }
   d->params.element_size = es;
-  es_op_shape_of(input, &d->input_shape);
+  d->input_shape = es_op_shape_of(input);
   es_op_set_data(ctx, d);
   return ES_OK;
 }
@@ -172,7 +172,7 @@ static es_status strided_slice_prepare(es_op_context *ctx) {
   if (!output_matches(output, &d->params))
     return es_op_fail(ctx, ES_ERR_SHAPE, "STRIDED_SLICE: output shape does not match the slice");
   d->params.element_size = es;
-  es_op_shape_of(input, &d->input_shape);
+  d->input_shape = es_op_shape_of(input);
   es_op_set_data(ctx, d);
   return ES_OK;
 }

@@ -37,7 +37,7 @@ static es_status transpose_prepare(es_op_context *ctx) {
     d->params.perm[i] = p;
   }
   d->params.element_size = es;
-  es_op_shape_of(input, &d->input_shape);
+  d->input_shape = es_op_shape_of(input);
   es_op_set_data(ctx, d);
   return ES_OK;
 }

@@ -105,8 +105,6 @@ typedef struct transpose_conv_data {
   es_dtype type;
 } transpose_conv_data;
 
-static es_dims dims_of(const es_tensor *t) { return (es_dims){t->dims[0], t->dims[1], t->dims[2], t->dims[3]}; }
-
 /* TFLM's ComputePaddingWithOffset on the output size (dilation 1). */
 static int padding_for(int32_t padding, int32_t size, int32_t filter, int32_t stride, int32_t *pad) {
   int64_t out;
@@ -154,9 +152,9 @@ static es_status transpose_conv_prepare(es_op_context *ctx) {
   if (!padding_for(padding, output->dims[1], filter->dims[1], stride_h, &d->params.tile.pad_h) ||
       !padding_for(padding, output->dims[2], filter->dims[2], stride_w, &d->params.tile.pad_w))
     return es_op_fail(ctx, ES_ERR_UNSUPPORTED, "TRANSPOSE_CONV: padding must be SAME or VALID");
-  d->input_dims = dims_of(input);
-  d->filter_dims = dims_of(filter);
-  d->output_dims = dims_of(output);
+  d->input_dims = es_op_dims_of(input);
+  d->filter_dims = es_op_dims_of(filter);
+  d->output_dims = es_op_dims_of(output);
   d->type = (es_dtype)input->type;
   const int32_t activation = es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE);
   if (is_float) {

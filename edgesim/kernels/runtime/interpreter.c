@@ -224,3 +224,8 @@ void *es_op_scratch(const es_op_context *ctx) { return ctx->node->scratch; }
 es_status es_op_fail(es_op_context *ctx, es_status status, const char *detail) {
   return es_model_fail(ctx->model, status, "operator %d: %s", ctx->node_index, detail != NULL ? detail : "failed");
 }
+
+es_status es_op_fail_named(es_op_context *ctx, es_status status, const char *detail) {
+  return es_model_fail(ctx->model, status, "operator %d: %s: %s", ctx->node_index, ctx->node->op->name,
+                       detail != NULL ? detail : "failed");
+}

@@ -80,5 +80,8 @@ void *es_op_scratch(const es_op_context *ctx);
 
 /* Record why the op failed (a static string) and return `status`. */
 es_status es_op_fail(es_op_context *ctx, es_status status, const char *detail);
+/* es_op_fail() with the op's name before the detail ("CONV_2D: " detail),
+ * for checks shared by several ops. */
+es_status es_op_fail_named(es_op_context *ctx, es_status status, const char *detail);
 
 #endif /* EDGESIM_OP_H */
