@@ -16,7 +16,7 @@ import struct
 
 import pytest
 
-from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols
+from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols, m4_machine
 
 unicorn = pytest.importorskip("unicorn")
 from unicorn import arm_const  # noqa: E402
@@ -45,14 +45,7 @@ class M4ModelRunner:
     def run(self, model: bytes, steps: list[bytes]) -> bytes:
         """The outputs of every step, concatenated (each step: the model's inputs, concatenated),
         then filler up to OUTPUTS_SIZE bytes; a failing model fails the test with its status and detail."""
-        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
-        uc.ctl_set_cpu_model(arm_const.UC_CPU_ARM_CORTEX_M4)
-        uc.mem_map(0, 1 << 20)
-        uc.mem_map(RAM, RAM_SIZE)
-        uc.mem_map(WORK, WORK_SIZE)
-        for address, data in self.segments:
-            uc.mem_write(address, data)
-        uc.mem_write(STOP, b"\xfe\xe7")  # b .
+        uc = m4_machine(self.segments, ((WORK, WORK_SIZE),))
         uc.mem_write(MODEL_AT, model)
         uc.mem_write(INPUTS_AT, b"".join(steps))
         uc.mem_write(OUTPUTS_AT, b"\xa5" * OUTPUTS_SIZE)  # an output never written cannot match by chance

@@ -21,7 +21,7 @@ import pytest
 unicorn = pytest.importorskip("unicorn")
 from unicorn import arm_const  # noqa: E402
 
-from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols  # noqa: E402
+from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols, m4_machine  # noqa: E402
 
 SENSORS = REPO / "firmware" / "boards" / "nano33ble" / "sensors"
 DRIVERS = ["sensors.c", "twi.c", "spi.c", "pdm.c", "lsm9ds1.c", "arducam.c"]
@@ -301,13 +301,7 @@ class Board:
 
     def __init__(self, elf: Path, pdm: Pdm | None = None, twi0: Twi | None = None, twi1: Twi | None = None,
                  spi: Spi | None = None, gpio: Gpio | None = None) -> None:
-        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
-        uc.ctl_set_cpu_model(unicorn.arm_const.UC_CPU_ARM_CORTEX_M4)
-        uc.mem_map(0, 1024 * 1024)
-        uc.mem_map(RAM, RAM_SIZE)
-        for address, data in elf_segments(elf):
-            uc.mem_write(address, data)
-        uc.mem_write(STOP, b"\xfe\xe7")
+        uc = m4_machine(elf_segments(elf))
         models = {0x4001D000: pdm, 0x40003000: twi0 or Twi({}), 0x40004000: twi1 or Twi({}),
                   0x40023000: spi, 0x50000000: gpio or Gpio(None)}
         for base, model in models.items():

@@ -28,7 +28,7 @@ import pytest
 unicorn = pytest.importorskip("unicorn")
 from unicorn import arm_const  # noqa: E402
 
-from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols  # noqa: E402
+from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols, m4_machine  # noqa: E402
 
 BOARD = REPO / "firmware" / "boards" / "nano33ble"
 DEVICE_ID = (0x89ABCDEF, 0x01234567)  # FICR DEVICEID[0], DEVICEID[1]
@@ -255,15 +255,8 @@ class Device:
     """The firmware in unicorn with the models mapped; the test is the NVIC and the USB host."""
 
     def __init__(self, elf: Path, vbus: bool = False, left_enabled: bool = False) -> None:
-        uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
-        uc.ctl_set_cpu_model(unicorn.arm_const.UC_CPU_ARM_CORTEX_M4)
-        uc.mem_map(0, 1024 * 1024)
-        uc.mem_map(RAM, RAM_SIZE)
-        uc.mem_map(0x10000000, 0x1000)  # FICR
+        uc = m4_machine(elf_segments(elf), ((0x10000000, 0x1000),))  # + FICR
         uc.mem_write(0x10000060, struct.pack("<II", *DEVICE_ID))
-        for address, data in elf_segments(elf):
-            uc.mem_write(address, data)
-        uc.mem_write(STOP, b"\xfe\xe7")
         self.log: list = []
         self.usbd, self.power, self.scs, self.dwt = Usbd(uc, self.log), Power(self.log), SystemControl(self.log), Dwt()
         for base, model in ((0x40027000, self.usbd), (0x40000000, self.power), (0x4006E000, Errata(self.log)),

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from oplib import run_edgesim
-from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols
+from unicorn_m4 import KERNELS, RAM, RAM_SIZE, REPO, STOP, build_m4_elf, elf_segments, elf_symbols, m4_machine
 
 pytest.importorskip("tflite_micro")
 from m4_model_runner import WORK, WORK_SIZE, M4ModelRunner, arm_const, unicorn  # noqa: E402 - skips without unicorn
@@ -80,13 +80,7 @@ def test_expf_tanhf_on_m4_equal_glibc() -> None:
     values = bits.view(np.float32)
     elf = build_m4_elf("m4_mathf", [REPO / "tests" / "c" / "m4_mathf.c", *(KERNELS / "quant").rglob("*.c")], [],
                        ["-Wl,-e,m4_mathf"])
-    uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
-    uc.mem_map(0, 1 << 20)
-    uc.mem_map(RAM, RAM_SIZE)
-    uc.mem_map(WORK, WORK_SIZE)
-    for address, data in elf_segments(elf):
-        uc.mem_write(address, data)
-    uc.mem_write(STOP, b"\xfe\xe7")  # b .
+    uc = m4_machine(elf_segments(elf), ((WORK, WORK_SIZE),))
     uc.mem_write(WORK, values.tobytes())
     out_at = WORK + (4 << 20)
     for reg, value in ((arm_const.UC_ARM_REG_R0, WORK), (arm_const.UC_ARM_REG_R1, out_at),

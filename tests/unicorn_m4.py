@@ -11,6 +11,7 @@ import hashlib
 import struct
 import subprocess
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 KERNELS = REPO / "edgesim" / "kernels"
@@ -54,3 +55,20 @@ def elf_segments(path: Path) -> list[tuple[int, bytes]]:
         if p_type == 1 and p_filesz:
             segments.append((p_vaddr, data[p_offset:p_offset + p_filesz]))
     return segments
+
+
+def m4_machine(segments: list[tuple[int, bytes]], extra_regions: tuple[tuple[int, int], ...] = ()) -> Any:
+    """A unicorn Cortex-M4 with flash (1 MB at 0), RAM, `extra_regions` (address, size) mapped,
+    the image's segments loaded and the `b .` at STOP that called functions return to."""
+    import unicorn
+
+    uc = unicorn.Uc(unicorn.UC_ARCH_ARM, unicorn.UC_MODE_THUMB | unicorn.UC_MODE_MCLASS)
+    uc.ctl_set_cpu_model(unicorn.arm_const.UC_CPU_ARM_CORTEX_M4)
+    uc.mem_map(0, 1 << 20)
+    uc.mem_map(RAM, RAM_SIZE)
+    for address, size in extra_regions:
+        uc.mem_map(address, size)
+    for address, data in segments:
+        uc.mem_write(address, data)
+    uc.mem_write(STOP, b"\xfe\xe7")  # b .
+    return uc
