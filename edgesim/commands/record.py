@@ -21,9 +21,11 @@ Audio apps: each take is preceded by a countdown and shows a level meter
 Camera apps: each take saves one frame after the countdown.
 
 Sources: mic[:NAME|INDEX] (default for audio apps), camera[:INDEX] (default
-for camera apps), or any source 'edgesim run --source' takes.  The board's
-own sensors (--source device) and the browser need firmware/UI support that
-this edgesim does not have yet, and are refused with that reason.
+for camera apps), device[:PORT] (the board's own microphone, through the
+device target: firmware flashed with --sensors forwards what it hears instead
+of running the model; the port is found by USB VID:PID when not given), or
+any source 'edgesim run --source' takes.  The browser needs the --ui page,
+which this edgesim does not have yet, and is refused with that reason.
 """
 
 EXAMPLES = """\
@@ -31,12 +33,12 @@ examples:
   edgesim record wake_word --label yes --out clips/ --count 20
   edgesim record wake_word --label no --out clips/ --source mic:USB --seconds 1.5
   edgesim record person_detection --label person --out photos/ --layout csv --count 5
+  edgesim flash wake_word --sensors && edgesim record wake_word --label yes --out clips/ --source device
   edgesim eval wake_word clips/
 """
 
 METER_WIDTH = 30
-LATER = {"device": "recording the board's own sensors needs a raw-sample message in the firmware protocol",
-         "browser": "recording in the browser needs the --ui page"}
+LATER = {"browser": "recording in the browser needs the --ui page"}
 
 
 def register(subparsers: Any) -> None:
@@ -45,7 +47,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("app", metavar="APP", help="app name or app file")
     parser.add_argument("--label", "-l", required=True, help="label of every take (one of the app's labels)")
     parser.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="dataset folder")
-    parser.add_argument("--source", "-s", metavar="SPEC", help="mic[:NAME], camera[:INDEX], ... (default: by sensor)")
+    parser.add_argument("--source", "-s", metavar="SPEC",
+                        help="mic[:NAME], camera[:INDEX], device[:PORT], ... (default: by sensor)")
     parser.add_argument("--count", "-n", type=int, default=1, metavar="N", help="number of takes (default 1)")
     parser.add_argument("--seconds", type=float, default=1.0, metavar="S", help="length of an audio take (default 1)")
     parser.add_argument("--countdown", type=float, default=3.0, metavar="S",
@@ -180,10 +183,21 @@ def record_frames(source: Any, recorder: Recorder, count: int, countdown: float)
         recorder.say(f"take {take}/{count}: {path} ({pixels.shape[1]}x{pixels.shape[0]})")
 
 
+def open_record_source(spec: str, app: Any) -> Any:
+    """The source to record from: the board's own sensors for device[:PORT], else as 'edgesim run' opens it."""
+    from edgesim.sources import open_source
+
+    name, _, tail = spec.partition(":")
+    if name == "device":
+        from edgesim.sources.device import open_device
+
+        return open_device(tail, app)
+    return open_source(spec, app.sensor.kind)
+
+
 def run(args: argparse.Namespace) -> int:
     from edgesim.apps import load_app
     from edgesim.errors import SourceError
-    from edgesim.sources import open_source
 
     app = load_app(args.app)
     if args.label not in app.labels:
@@ -198,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
     if spec.partition(":")[0] in LATER:
         raise SourceError(f"--source {spec}: not available yet ({LATER[spec.partition(':')[0]]}); "
                           f"use mic or camera")
-    with open_source(spec, kind) as source:
+    with open_record_source(spec, app) as source:
         recorder = Recorder(args.out, args.label, args.layout, live=sys.stderr.isatty())
         recorder.say(f"recording {args.count} take(s) of {args.label!r} for {app.name} from {source.description}")
         if kind == "audio":

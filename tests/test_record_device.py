@@ -1,0 +1,128 @@
+"""`edgesim record --source device`: the board's own microphone through the device target.
+
+The board is the mps2-an386 firmware built with --sensors in QEMU behind a pty
+(test_device.PtyBoard), opened with pyserial like /dev/ttyACM0.  Its
+"microphone" is the test signal of firmware/boards/mps2-an386/sensors/test_signal.c,
+derived here independently from its documented definition, so every recorded
+sample is checked.
+"""
+from __future__ import annotations
+
+import os
+import pty
+import shutil
+import threading
+import tty
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import shared_path
+from edgesim.apps import load_app
+from edgesim.cli import main
+from edgesim.errors import SourceError
+from edgesim.evaluation.datasets import find_labelled_files
+from edgesim.sources.wav import read_wav
+from test_device import PtyBoard
+
+pytestmark = pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+                                reason="needs qemu-system-arm and gcc-arm-none-eabi (tools/bootstrap.sh dev)")
+
+
+def test_signal(start: int, stop: int) -> np.ndarray:
+    """s[n] = (((n * 2654435761) mod 2^32) >> 16 & 0x3FFF) - 8192, n from 0 at each CONFIG."""
+    n = np.arange(start, stop, dtype=np.uint64)
+    return ((((n * 2654435761) % 2**32) >> 16 & 0x3FFF).astype(np.int32) - 8192).astype(np.int16)
+
+
+test_signal.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_models():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EDGESIM_MODELS", str(shared_path("models")))
+        yield
+
+
+@pytest.fixture
+def sensor_board(tmp_path: Path):
+    from edgesim.mcu.firmware_builder import build_app
+
+    board = PtyBoard(build_app("wake_word", board="mps2-an386", sensors=True).elf, tmp_path / "ttyACM0").plug()
+    yield board
+    board.unplug()
+
+
+def test_two_takes_hold_exactly_the_boards_samples(sensor_board: PtyBoard, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "clips"
+    record = ["record", "wake_word", "--label", "yes", "--out", str(out), "--source", f"device:{sensor_board.link}",
+              "--seconds", "0.5", "--countdown", "0.25"]
+    assert main([*record, "--count", "2"]) == 0
+    err = capsys.readouterr().err
+    assert f"from the board's microphone on {sensor_board.link}" in err and "2 take(s) saved" in err
+    files = find_labelled_files(out, load_app("wake_word"))
+    assert [f.label for f in files] == ["yes", "yes"] and all(f.path.parent == out / "yes" for f in files)
+    # The countdown runs on the board's clock: 0.25 s (4000 samples) of its stream before each take, discarded.
+    takes = [read_wav(f.path) for f in files]
+    assert all((take.source_rate_hz, take.source_channels, take.source_bits) == (16000, 1, 16) for take in takes)
+    assert np.array_equal(takes[0].samples, test_signal(4000, 12000))
+    assert np.array_equal(takes[1].samples, test_signal(16000, 24000))
+    # Recording ended the forwarding (END); a new session starts the board's stream again (CONFIG).
+    assert main([*record, "--count", "1", "--layout", "csv", "--out", str(tmp_path / "again")]) == 0
+    (again,) = find_labelled_files(tmp_path / "again", load_app("wake_word"))
+    assert np.array_equal(read_wav(again.path).samples, test_signal(4000, 12000))
+
+
+def test_host_fed_firmware_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from edgesim.mcu.firmware_builder import build_app
+
+    board = PtyBoard(build_app("wake_word", board="mps2-an386").elf, tmp_path / "ttyACM0").plug()
+    try:
+        assert main(["record", "wake_word", "--label", "yes", "--out", str(tmp_path / "clips"),
+                     "--source", f"device:{board.link}", "--countdown", "0"]) == 1
+    finally:
+        board.unplug()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "reads frames from the host, not its own sensors" in err[0] and "--sensors" in err[0]
+    assert not (tmp_path / "clips").exists() or not any((tmp_path / "clips").rglob("*.wav"))
+
+
+def test_serial_garbage_is_a_clear_error(tmp_path: Path) -> None:
+    """A port spewing bytes that are no edgesim frames: the handshake times out and says what is needed."""
+    from edgesim.sources.device import open_device
+
+    master, slave = pty.openpty()
+    tty.setraw(slave)
+    stop = threading.Event()
+
+    def spew() -> None:
+        rng = np.random.default_rng(3)
+        while not stop.is_set():
+            try:
+                os.write(master, rng.integers(0, 256, 64, dtype=np.uint8).tobytes() + b"\xe5\x01")
+            except OSError:
+                return
+            stop.wait(0.01)
+
+    thread = threading.Thread(target=spew, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(SourceError, match=r"no answer to CONFIG.*edgesim flash wake_word --sensors"):
+            open_device(os.ttyname(slave), load_app("wake_word"), timeout=1.5)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        os.close(master)
+        os.close(slave)
+
+
+def test_missing_port_and_non_audio_apps(tmp_path: Path) -> None:
+    from edgesim.sources.device import open_device
+
+    with pytest.raises(SourceError, match="cannot open .*ttyACM9"):
+        open_device(str(tmp_path / "ttyACM9"), load_app("wake_word"), timeout=1)
+    with pytest.raises(SourceError, match="records the board's microphone; app 'gesture' reads imu"):
+        open_device(str(tmp_path / "ttyACM9"), load_app("gesture"))
