@@ -1,10 +1,10 @@
-"""`edgesim record --source device`: the board's own microphone through the device target.
+"""`edgesim record --source device`: the board's own microphone and camera through the device target.
 
 The board is the mps2-an386 firmware built with --sensors in QEMU behind a pty
 (test_device.PtyBoard), opened with pyserial like /dev/ttyACM0.  Its
-"microphone" is the test signal of firmware/boards/mps2-an386/sensors/test_signal.c,
-derived here independently from its documented definition, so every recorded
-sample is checked.
+"microphone" and "camera" are the test signals of
+firmware/boards/mps2-an386/sensors/test_signal.c, derived here independently
+from their documented definitions, so every recorded sample and pixel is checked.
 """
 from __future__ import annotations
 
@@ -39,6 +39,15 @@ def test_signal(start: int, stop: int) -> np.ndarray:
 test_signal.__test__ = False  # a helper, not a test
 
 
+def test_frame(index: int) -> np.ndarray:
+    """Pixel (x, y) of camera frame f (f from 0 at each CONFIG) is (x + 2y + 7f) mod 256, 96x96 gray8."""
+    y, x = np.mgrid[0:96, 0:96]
+    return ((x + 2 * y + 7 * index) % 256).astype(np.uint8)
+
+
+test_frame.__test__ = False
+
+
 @pytest.fixture(scope="module", autouse=True)
 def shared_models():
     with pytest.MonkeyPatch.context() as patch:
@@ -46,23 +55,27 @@ def shared_models():
         yield
 
 
-@pytest.fixture
-def sensor_board(tmp_path: Path):
+def sensor_board(app: str, tmp_path: Path) -> PtyBoard:
     from edgesim.mcu.firmware_builder import build_app
 
-    board = PtyBoard(build_app("wake_word", board="mps2-an386", sensors=True).elf, tmp_path / "ttyACM0").plug()
+    return PtyBoard(build_app(app, board="mps2-an386", sensors=True).elf, tmp_path / "ttyACM0").plug()
+
+
+@pytest.fixture
+def microphone_board(tmp_path: Path):
+    board = sensor_board("wake_word", tmp_path)
     yield board
     board.unplug()
 
 
-def test_two_takes_hold_exactly_the_boards_samples(sensor_board: PtyBoard, tmp_path: Path,
+def test_two_takes_hold_exactly_the_boards_samples(microphone_board: PtyBoard, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "clips"
-    record = ["record", "wake_word", "--label", "yes", "--out", str(out), "--source", f"device:{sensor_board.link}",
-              "--seconds", "0.5", "--countdown", "0.25"]
+    record = ["record", "wake_word", "--label", "yes", "--out", str(out), "--source",
+              f"device:{microphone_board.link}", "--seconds", "0.5", "--countdown", "0.25"]
     assert main([*record, "--count", "2"]) == 0
     err = capsys.readouterr().err
-    assert f"from the board's microphone on {sensor_board.link}" in err and "2 take(s) saved" in err
+    assert f"from the board's microphone on {microphone_board.link}" in err and "2 take(s) saved" in err
     files = find_labelled_files(out, load_app("wake_word"))
     assert [f.label for f in files] == ["yes", "yes"] and all(f.path.parent == out / "yes" for f in files)
     # The countdown runs on the board's clock: 0.25 s (4000 samples) of its stream before each take, discarded.
@@ -74,6 +87,21 @@ def test_two_takes_hold_exactly_the_boards_samples(sensor_board: PtyBoard, tmp_p
     assert main([*record, "--count", "1", "--layout", "csv", "--out", str(tmp_path / "again")]) == 0
     (again,) = find_labelled_files(tmp_path / "again", load_app("wake_word"))
     assert np.array_equal(read_wav(again.path).samples, test_signal(4000, 12000))
+
+
+def test_two_camera_takes_hold_exactly_the_boards_frames(tmp_path: Path) -> None:
+    cv2 = pytest.importorskip("cv2")
+    board = sensor_board("person_detection", tmp_path)
+    try:
+        out = tmp_path / "photos"
+        assert main(["record", "person_detection", "--label", "person", "--out", str(out), "--source",
+                     f"device:{board.link}", "--count", "2", "--countdown", "0", "--layout", "csv"]) == 0
+    finally:
+        board.unplug()
+    files = find_labelled_files(out, load_app("person_detection"))
+    assert [f.label for f in files] == ["person", "person"] and all(f.path.suffix == ".png" for f in files)
+    for index, saved in enumerate(files):  # nothing is dropped on the way: frames 0 and 1 of the session
+        assert np.array_equal(cv2.imread(str(saved.path), cv2.IMREAD_UNCHANGED), test_frame(index))
 
 
 def test_host_fed_firmware_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -124,5 +152,5 @@ def test_missing_port_and_non_audio_apps(tmp_path: Path) -> None:
 
     with pytest.raises(SourceError, match="cannot open .*ttyACM9"):
         open_device(str(tmp_path / "ttyACM9"), load_app("wake_word"), timeout=1)
-    with pytest.raises(SourceError, match="records the board's microphone; app 'gesture' reads imu"):
+    with pytest.raises(SourceError, match="records the board's microphone or camera; app 'gesture' reads imu"):
         open_device(str(tmp_path / "ttyACM9"), load_app("gesture"))

@@ -21,11 +21,12 @@ Audio apps: each take is preceded by a countdown and shows a level meter
 Camera apps: each take saves one frame after the countdown.
 
 Sources: mic[:NAME|INDEX] (default for audio apps), camera[:INDEX] (default
-for camera apps), device[:PORT] (the board's own microphone, through the
-device target: firmware flashed with --sensors forwards what it hears instead
-of running the model; the port is found by USB VID:PID when not given), or
-any source 'edgesim run --source' takes.  The browser needs the --ui page,
-which this edgesim does not have yet, and is refused with that reason.
+for camera apps), device[:PORT] (the board's own microphone or camera,
+through the device target: firmware flashed with --sensors forwards what it
+hears or sees instead of running the model; the port is found by USB VID:PID
+when not given), or any source 'edgesim run --source' takes.  Recording in
+the browser (--source browser) is not available yet and is refused with the
+reason.
 """
 
 EXAMPLES = """\

@@ -1,12 +1,15 @@
-"""The board's own microphone as a source, through the device target: ``--source device[:PORT]``.
+"""The board's own microphone or camera as a source, through the device target: ``--source device[:PORT]``.
 
 Firmware built with ``--sensors`` (``edgesim flash wake_word --sensors``) reads
-the board's microphone itself.  Asked with CONFIG's RAW flag (protocol.h), it
-forwards those samples as RAW frames instead of running the model; this
-source turns them into AudioChunks, so ``edgesim record`` saves exactly what
-the board heard.  The port is found as for ``--target device`` when not given.
-On the emulated board (mps2-an386 built with --sensors, e.g. behind a pty)
-the "microphone" is a documented test signal
+the board's sensors itself.  Asked with CONFIG's RAW flag (protocol.h), it
+forwards their input as RAW frames instead of running the model; this source
+turns them into AudioChunks (audio apps) or ImageFrames (camera apps: the
+IMAGE chunks of one frame put together), so ``edgesim record`` saves exactly
+what the board heard or saw.  Nothing is dropped on the way: the board waits
+for the link, so a camera frame read after a countdown may be a few frames
+old.  The port is found as for ``--target device`` when not given.  On the
+emulated board (mps2-an386 built with --sensors, e.g. behind a pty) the
+sensors are documented test signals
 (firmware/boards/mps2-an386/sensors/test_signal.c).
 
 Usage:
@@ -17,30 +20,36 @@ Usage:
 """
 from __future__ import annotations
 
-from typing import Iterator
+import struct
+import time
+from typing import Iterator, Union
 
 import numpy as np
 
+from edgesim import _protocol
 from edgesim import protocol as p
 from edgesim.app import App
 from edgesim.errors import EdgesimError, SourceError, TargetError
-from edgesim.sources.base import AudioChunk, Source
+from edgesim.sources.base import PIXEL_FORMATS, AudioChunk, ImageFrame, Source
 
 _INPUT_NAMES = {p.AUDIO: "audio", p.IMAGE: "camera", p.IMU: "IMU"}
+_SENSORS = {"audio": (p.AUDIO, "microphone"), "camera": (p.IMAGE, "camera")}
+_IMAGE = struct.Struct(_protocol.LAYOUTS["IMAGE_HEADER"][0])
 
 
 class DeviceSource(Source):
-    """Samples from the board's microphone, forwarded by its --sensors firmware over the device link."""
+    """The board's microphone samples or camera frames, forwarded by its --sensors firmware over the device link."""
 
-    kind = "audio"
     is_live = True
 
     def __init__(self, app: App, port: str = "", timeout: float | None = None) -> None:
         from edgesim.targets.device import DeviceTarget
 
-        if app.sensor.kind != "audio":
-            raise SourceError(f"--source device records the board's microphone; app {app.name!r} reads "
-                              f"{app.sensor.kind} (only audio apps can record from the board so far)")
+        if app.sensor.kind not in _SENSORS:
+            raise SourceError(f"--source device records the board's microphone or camera; app {app.name!r} reads "
+                              f"{app.sensor.kind}")
+        self.kind = app.sensor.kind
+        self._input, sensor = _SENSORS[self.kind]
         self._target = DeviceTarget(port=port, timeout=timeout)
         try:
             self._target.open_input(app)
@@ -49,23 +58,64 @@ class DeviceSource(Source):
                 f"; recording needs firmware built with --sensors by this edgesim (edgesim flash {app.name} "
                 f"--sensors)")
             raise SourceError(f"{error}{hint}") from None
-        super().__init__(f"the board's microphone on {self._target.port}")
-        self._produced = 0
+        super().__init__(f"the board's {sensor} on {self._target.port}")
+        self._produced = 0  # samples, or frames
+        self._image: tuple[int, int, str, bytearray, int] | None = None  # width, height, format, pixels, filled
+        self._opened_at = time.monotonic()
 
-    def __iter__(self) -> Iterator[AudioChunk]:
+    def __iter__(self) -> Iterator[Union[AudioChunk, ImageFrame]]:
         for raw in self._target.raw_input():
             if self.closed:
                 return
-            if raw.input != p.AUDIO:
+            if raw.input != self._input:
                 raise SourceError(f"the board on {self._target.port} forwards "
-                                  f"{_INPUT_NAMES.get(raw.input, f'type {raw.input}')} input, not audio: is the "
-                                  f"right app flashed on it?")
+                                  f"{_INPUT_NAMES.get(raw.input, f'type {raw.input}')} input, not {self.kind}: "
+                                  f"is the right app flashed on it?")
+            chunk = self._samples(raw) if self.kind == "audio" else self._frame_piece(raw)
+            if chunk is not None:
+                yield chunk
+
+    def _samples(self, raw: p.Raw) -> AudioChunk:
+        if raw.position != self._produced:
+            raise SourceError(f"the board's sample stream jumped from sample {self._produced} to "
+                              f"{raw.position}: its microphone lost data")
+        chunk = AudioChunk(self._produced, np.frombuffer(raw.data, "<i2").astype(np.int16), origin=self.description)
+        self._produced += len(chunk.samples)
+        return chunk
+
+    def _frame_piece(self, raw: p.Raw) -> ImageFrame | None:
+        """One IMAGE chunk of frame number ``raw.position``; the frame once its last chunk is in."""
+        if len(raw.data) < _IMAGE.size:
+            raise SourceError(f"the board on {self._target.port} sent a camera chunk of {len(raw.data)} bytes, "
+                              f"shorter than its header")
+        from edgesim.compute.image import PIXEL_FORMATS as FORMAT_IDS  # name -> the id IMAGE frames carry
+
+        width, height, code, offset = _IMAGE.unpack_from(raw.data)
+        name = next((n for n in PIXEL_FORMATS if FORMAT_IDS[n] == code), None)
+        if name is None:
+            raise SourceError(f"the board's camera sends pixel format {code}; record saves "
+                              f"{', '.join(PIXEL_FORMATS)}")
+        if offset == 0:
             if raw.position != self._produced:
-                raise SourceError(f"the board's sample stream jumped from sample {self._produced} to "
-                                  f"{raw.position}: its microphone lost data")
-            samples = np.frombuffer(raw.data, "<i2").astype(np.int16)
-            yield AudioChunk(self._produced, samples, origin=self.description)
-            self._produced += len(samples)
+                raise SourceError(f"the board's camera stream jumped from frame {self._produced} to {raw.position}")
+            self._image = (width, height, name, bytearray(width * height * (1 if name == "gray8" else 3)), 0)
+        if self._image is None or self._image[4] != offset or raw.position != self._produced:
+            raise SourceError(f"the board's camera frame {raw.position} arrived with a chunk at byte {offset} "
+                              f"out of order")
+        width, height, name, pixels, filled = self._image
+        piece = raw.data[_IMAGE.size:]
+        if filled + len(piece) > len(pixels):
+            raise SourceError(f"the board's camera frame {raw.position} is larger than {width}x{height} {name}")
+        pixels[filled:filled + len(piece)] = piece
+        self._image = (width, height, name, pixels, filled + len(piece))
+        if filled + len(piece) < len(pixels):
+            return None
+        self._image = None
+        self._produced += 1
+        shape = (height, width) if name == "gray8" else (height, width, 3)
+        return ImageFrame((time.monotonic() - self._opened_at) * 1000.0,
+                          np.frombuffer(bytes(pixels), np.uint8).reshape(shape), name, origin=self.description,
+                          index=raw.position)
 
     def close(self) -> None:
         if not self.closed:
@@ -79,5 +129,6 @@ class DeviceSource(Source):
 
 
 def open_device(port: str, app: App, timeout: float | None = None) -> DeviceSource:
-    """The board on ``port`` ("" = found by USB VID:PID) forwarding its microphone for ``app``."""
+    """The board on ``port`` ("" = found by USB VID:PID) forwarding its microphone or camera for ``app``."""
     return DeviceSource(app, port, timeout)
+

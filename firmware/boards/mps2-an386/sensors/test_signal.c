@@ -11,14 +11,20 @@
  * Knuth's multiplicative hash: white-noise-like, -12 dBFS peak, never
  * periodic within 2^32 samples, so a sample lost, repeated or shifted shows.
  * It comes in 20 ms blocks as fast as the firmware asks (no real-time
- * pacing: the UART is the bottleneck).  There is no IMU or camera here; the
- * weak defaults report no data for those.
+ * pacing: the UART is the bottleneck).
+ *
+ * The "camera" gives 96x96 gray8 frames; pixel (x, y) of frame f (f from 0
+ * at boot and at every CONFIG) is (x + 2y + 7f) mod 256.  There is no IMU;
+ * the weak default reports no data.
  */
 #include "board.h"
+#include "edgesim/image.h"
 
 #define BLOCK_SAMPLES 320u
+#define FRAME_SIDE 96u
 
 static uint32_t next_sample;
+static uint32_t next_frame;
 
 size_t board_sensor_audio(int16_t *samples, size_t capacity) {
   size_t n = capacity < BLOCK_SAMPLES ? capacity : BLOCK_SAMPLES;
@@ -27,4 +33,19 @@ size_t board_sensor_audio(int16_t *samples, size_t capacity) {
   return n;
 }
 
-void board_sensor_restart(void) { next_sample = 0; }
+size_t board_sensor_image(uint8_t *pixels, size_t capacity, uint16_t *width, uint16_t *height,
+                          uint8_t *pixel_format) {
+  if (capacity < FRAME_SIDE * FRAME_SIDE) return 0;
+  for (uint32_t y = 0; y < FRAME_SIDE; ++y)
+    for (uint32_t x = 0; x < FRAME_SIDE; ++x) pixels[y * FRAME_SIDE + x] = (uint8_t)(x + 2u * y + 7u * next_frame);
+  next_frame++;
+  *width = FRAME_SIDE;
+  *height = FRAME_SIDE;
+  *pixel_format = ES_PIXEL_GRAY8;
+  return FRAME_SIDE * FRAME_SIDE;
+}
+
+void board_sensor_restart(void) {
+  next_sample = 0;
+  next_frame = 0;
+}
