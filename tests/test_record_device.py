@@ -21,7 +21,7 @@ import pytest
 from conftest import shared_path
 from edgesim.apps import load_app
 from edgesim.cli import main
-from edgesim.errors import SourceError
+from edgesim.errors import SourceError, TargetError
 from edgesim.evaluation.datasets import find_labelled_files
 from edgesim.sources.wav import read_wav
 from test_device import PtyBoard
@@ -138,7 +138,7 @@ def test_serial_garbage_is_a_clear_error(tmp_path: Path) -> None:
     thread = threading.Thread(target=spew, daemon=True)
     thread.start()
     try:
-        with pytest.raises(SourceError, match=r"no answer to CONFIG.*edgesim flash wake_word --sensors"):
+        with pytest.raises(TargetError, match=r"no answer to CONFIG.*built with --sensors.*edgesim flash wake_word --sensors"):
             open_device(os.ttyname(slave), load_app("wake_word"), timeout=1.5)
     finally:
         stop.set()
@@ -150,7 +150,7 @@ def test_serial_garbage_is_a_clear_error(tmp_path: Path) -> None:
 def test_missing_port_and_non_audio_apps(tmp_path: Path) -> None:
     from edgesim.sources.device import open_device
 
-    with pytest.raises(SourceError, match="cannot open .*ttyACM9"):
+    with pytest.raises(TargetError, match="cannot open .*ttyACM9"):
         open_device(str(tmp_path / "ttyACM9"), load_app("wake_word"), timeout=1)
     with pytest.raises(SourceError, match="records the board's microphone or camera; app 'gesture' reads imu"):
         open_device(str(tmp_path / "ttyACM9"), load_app("gesture"))

@@ -29,7 +29,7 @@ import numpy as np
 from edgesim import _protocol
 from edgesim import protocol as p
 from edgesim.app import App
-from edgesim.errors import EdgesimError, SourceError, TargetError
+from edgesim.errors import EdgesimError, SourceError
 from edgesim.sources.base import PIXEL_FORMATS, AudioChunk, ImageFrame, Source
 
 _INPUT_NAMES = {p.AUDIO: "audio", p.IMAGE: "camera", p.IMU: "IMU"}
@@ -51,13 +51,7 @@ class DeviceSource(Source):
         self.kind = app.sensor.kind
         self._input, sensor = _SENSORS[self.kind]
         self._target = DeviceTarget(port=port, timeout=timeout)
-        try:
-            self._target.open_input(app)
-        except TargetError as error:
-            hint = "" if "--sensors" in str(error) else (
-                f"; recording needs firmware built with --sensors by this edgesim (edgesim flash {app.name} "
-                f"--sensors)")
-            raise SourceError(f"{error}{hint}") from None
+        self._target.open_input(app)
         super().__init__(f"the board's {sensor} on {self._target.port}")
         self._produced = 0  # samples, or frames
         self._image: tuple[int, int, str, bytearray, int] | None = None  # width, height, format, pixels, filled
