@@ -93,6 +93,10 @@ def test_two_camera_takes_hold_exactly_the_boards_frames(tmp_path: Path) -> None
     cv2 = pytest.importorskip("cv2")
     board = sensor_board("person_detection", tmp_path)
     try:
+        # Garbage on the line first, a false frame start among it: the firmware skips it between sensor polls.
+        noise = np.random.default_rng(4).integers(0, 256, 300, dtype=np.uint8).tobytes()
+        with open(board.link, "wb", buffering=0) as port:
+            port.write(noise[:100] + b"\xe5\x01\x03\x00\x00\x00\x40\x00" + noise[100:])
         out = tmp_path / "photos"
         assert main(["record", "person_detection", "--label", "person", "--out", str(out), "--source",
                      f"device:{board.link}", "--count", "2", "--countdown", "0", "--layout", "csv"]) == 0
