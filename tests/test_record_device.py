@@ -30,22 +30,16 @@ pytestmark = pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shuti
                                 reason="needs qemu-system-arm and gcc-arm-none-eabi (tools/bootstrap.sh dev)")
 
 
-def test_signal(start: int, stop: int) -> np.ndarray:
+def signal_samples(start: int, stop: int) -> np.ndarray:
     """s[n] = (((n * 2654435761) mod 2^32) >> 16 & 0x3FFF) - 8192, n from 0 at each CONFIG."""
     n = np.arange(start, stop, dtype=np.uint64)
     return ((((n * 2654435761) % 2**32) >> 16 & 0x3FFF).astype(np.int32) - 8192).astype(np.int16)
 
 
-test_signal.__test__ = False  # a helper, not a test
-
-
-def test_frame(index: int) -> np.ndarray:
+def camera_frame(index: int) -> np.ndarray:
     """Pixel (x, y) of camera frame f (f from 0 at each CONFIG) is (x + 2y + 7f) mod 256, 96x96 gray8."""
     y, x = np.mgrid[0:96, 0:96]
     return ((x + 2 * y + 7 * index) % 256).astype(np.uint8)
-
-
-test_frame.__test__ = False
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -81,12 +75,12 @@ def test_two_takes_hold_exactly_the_boards_samples(microphone_board: PtyBoard, t
     # The countdown runs on the board's clock: 0.25 s (4000 samples) of its stream before each take, discarded.
     takes = [read_wav(f.path) for f in files]
     assert all((take.source_rate_hz, take.source_channels, take.source_bits) == (16000, 1, 16) for take in takes)
-    assert np.array_equal(takes[0].samples, test_signal(4000, 12000))
-    assert np.array_equal(takes[1].samples, test_signal(16000, 24000))
+    assert np.array_equal(takes[0].samples, signal_samples(4000, 12000))
+    assert np.array_equal(takes[1].samples, signal_samples(16000, 24000))
     # Recording ended the forwarding (END); a new session starts the board's stream again (CONFIG).
     assert main([*record, "--count", "1", "--layout", "csv", "--out", str(tmp_path / "again")]) == 0
     (again,) = find_labelled_files(tmp_path / "again", load_app("wake_word"))
-    assert np.array_equal(read_wav(again.path).samples, test_signal(4000, 12000))
+    assert np.array_equal(read_wav(again.path).samples, signal_samples(4000, 12000))
 
 
 def test_two_camera_takes_hold_exactly_the_boards_frames(tmp_path: Path) -> None:
@@ -105,7 +99,7 @@ def test_two_camera_takes_hold_exactly_the_boards_frames(tmp_path: Path) -> None
     files = find_labelled_files(out, load_app("person_detection"))
     assert [f.label for f in files] == ["person", "person"] and all(f.path.suffix == ".png" for f in files)
     for index, saved in enumerate(files):  # nothing is dropped on the way: frames 0 and 1 of the session
-        assert np.array_equal(cv2.imread(str(saved.path), cv2.IMREAD_UNCHANGED), test_frame(index))
+        assert np.array_equal(cv2.imread(str(saved.path), cv2.IMREAD_UNCHANGED), camera_frame(index))
 
 
 def test_host_fed_firmware_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
