@@ -136,7 +136,8 @@ def test_serial_garbage_is_a_clear_error(tmp_path: Path) -> None:
     thread = threading.Thread(target=spew, daemon=True)
     thread.start()
     try:
-        with pytest.raises(TargetError, match=r"no answer to CONFIG.*built with --sensors.*edgesim flash wake_word --sensors"):
+        with pytest.raises(TargetError,
+                           match=r"no answer to CONFIG.*built with --sensors.*edgesim flash wake_word --sensors"):
             open_device(os.ttyname(slave), load_app("wake_word"), timeout=1.5)
     finally:
         stop.set()
