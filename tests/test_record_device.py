@@ -9,6 +9,7 @@ from their documented definitions, so every recorded sample and pixel is checked
 from __future__ import annotations
 
 import os
+import struct
 import pty
 import shutil
 import threading
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_path
+from edgesim import protocol as p
 from edgesim.apps import load_app
 from edgesim.cli import main
 from edgesim.errors import SourceError, TargetError
@@ -26,7 +28,7 @@ from edgesim.evaluation.datasets import find_labelled_files
 from edgesim.sources.wav import read_wav
 from test_device import PtyBoard
 
-pytestmark = pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+needs_qemu = pytest.mark.skipif(shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
                                 reason="needs qemu-system-arm and gcc-arm-none-eabi (tools/bootstrap.sh dev)")
 
 
@@ -62,6 +64,7 @@ def microphone_board(tmp_path: Path):
     board.unplug()
 
 
+@needs_qemu
 def test_two_takes_hold_exactly_the_boards_samples(microphone_board: PtyBoard, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "clips"
@@ -83,6 +86,7 @@ def test_two_takes_hold_exactly_the_boards_samples(microphone_board: PtyBoard, t
     assert np.array_equal(read_wav(again.path).samples, signal_samples(4000, 12000))
 
 
+@needs_qemu
 def test_two_camera_takes_hold_exactly_the_boards_frames(tmp_path: Path) -> None:
     cv2 = pytest.importorskip("cv2")
     board = sensor_board("person_detection", tmp_path)
@@ -102,6 +106,7 @@ def test_two_camera_takes_hold_exactly_the_boards_frames(tmp_path: Path) -> None
         assert np.array_equal(cv2.imread(str(saved.path), cv2.IMREAD_UNCHANGED), camera_frame(index))
 
 
+@needs_qemu
 def test_host_fed_firmware_is_refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from edgesim.mcu.firmware_builder import build_app
 
@@ -146,10 +151,64 @@ def test_serial_garbage_is_a_clear_error(tmp_path: Path) -> None:
         os.close(slave)
 
 
-def test_missing_port_and_non_audio_apps(tmp_path: Path) -> None:
+def test_missing_port_and_imu_apps(tmp_path: Path) -> None:
     from edgesim.sources.device import open_device
 
     with pytest.raises(TargetError, match="cannot open .*ttyACM9"):
         open_device(str(tmp_path / "ttyACM9"), load_app("wake_word"), timeout=1)
     with pytest.raises(SourceError, match="records the board's microphone or camera; app 'gesture' reads imu"):
         open_device(str(tmp_path / "ttyACM9"), load_app("gesture"))
+
+
+class ScriptedBoard:
+    """Stands in for DeviceTarget: a board whose RAW frames are given (stream faults the pty cannot make)."""
+
+    frames: list = []
+
+    def __init__(self, **options) -> None:
+        self.port = "/dev/ttyFAKE"
+
+    def open_input(self, app) -> None:
+        pass
+
+    def raw_input(self):
+        yield from self.frames
+
+    def finish(self) -> list:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("frames,app,message", [
+    ([(p.AUDIO, 0, b"\x01\x00" * 4), (p.AUDIO, 5, b"\x01\x00")], "wake_word", "jumped from sample 4 to 5"),
+    ([(p.AUDIO, 0, b"\x01\x00\x02")], "wake_word", "not whole int16 samples"),
+    ([(p.IMU, 0, bytes(24))], "wake_word", "forwards IMU input, not audio"),
+    ([(p.IMAGE, 0, struct.pack("<HHB3xI", 4, 2, 0, 4) + bytes(4))], "person_detection", "chunk at byte 4 out of order"),
+    ([(p.IMAGE, 0, struct.pack("<HHB3xI", 4, 2, 0, 0) + bytes(12))], "person_detection", "larger than 4x2 gray8"),
+    ([(p.IMAGE, 0, struct.pack("<HHB3xI", 4, 2, 3, 0) + bytes(16))], "person_detection", "pixel format 3"),
+], ids=["sample-gap", "odd-bytes", "wrong-sensor", "chunk-order", "oversized-frame", "pixel-format"])
+def test_damaged_sensor_streams_are_named(frames: list, app: str, message: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from edgesim.sources.device import open_device
+
+    monkeypatch.setattr("edgesim.targets.device.DeviceTarget", ScriptedBoard)
+    monkeypatch.setattr(ScriptedBoard, "frames", [p.Raw(*frame) for frame in frames])
+    with open_device("", load_app(app)) as board:
+        with pytest.raises(SourceError, match=message):
+            list(board)
+
+
+def test_camera_chunks_make_one_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    from edgesim.sources.device import open_device
+
+    pixels = bytes(range(24))  # 4x2 rgb888 in two chunks
+    monkeypatch.setattr("edgesim.targets.device.DeviceTarget", ScriptedBoard)
+    monkeypatch.setattr(ScriptedBoard, "frames", [
+        p.Raw(p.IMAGE, 0, struct.pack("<HHB3xI", 4, 2, 1, 0) + pixels[:10]),
+        p.Raw(p.IMAGE, 0, struct.pack("<HHB3xI", 4, 2, 1, 10) + pixels[10:])])
+    with open_device("", load_app("person_detection")) as board:
+        (frame,) = list(board)
+    assert frame.pixel_format == "rgb888" and frame.index == 0
+    assert frame.pixels.tobytes() == pixels and frame.pixels.shape == (2, 4, 3)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import struct
 import time
+from dataclasses import dataclass
 from typing import Iterator, Union
 
 import numpy as np
@@ -35,6 +36,17 @@ from edgesim.sources.base import PIXEL_FORMATS, AudioChunk, ImageFrame, Source
 _INPUT_NAMES = {p.AUDIO: "audio", p.IMAGE: "camera", p.IMU: "IMU"}
 _SENSORS = {"audio": (p.AUDIO, "microphone"), "camera": (p.IMAGE, "camera")}
 _IMAGE = struct.Struct(_protocol.LAYOUTS["IMAGE_HEADER"][0])
+
+
+@dataclass
+class _PartialFrame:
+    """A camera frame whose IMAGE chunks are still arriving."""
+
+    width: int
+    height: int
+    pixel_format: str
+    pixels: bytearray
+    filled: int = 0
 
 
 class DeviceSource(Source):
@@ -54,7 +66,7 @@ class DeviceSource(Source):
         self._target.open_input(app)
         super().__init__(f"the board's {sensor} on {self._target.port}")
         self._produced = 0  # samples, or frames
-        self._image: tuple[int, int, str, bytearray, int] | None = None  # width, height, format, pixels, filled
+        self._frame: _PartialFrame | None = None
         self._opened_at = time.monotonic()
 
     def __iter__(self) -> Iterator[Union[AudioChunk, ImageFrame]]:
@@ -70,6 +82,9 @@ class DeviceSource(Source):
                 yield chunk
 
     def _samples(self, raw: p.Raw) -> AudioChunk:
+        if len(raw.data) % 2:
+            raise SourceError(f"the board on {self._target.port} sent {len(raw.data)} bytes of audio, "
+                              f"not whole int16 samples")
         if raw.position != self._produced:
             raise SourceError(f"the board's sample stream jumped from sample {self._produced} to "
                               f"{raw.position}: its microphone lost data")
@@ -92,24 +107,26 @@ class DeviceSource(Source):
         if offset == 0:
             if raw.position != self._produced:
                 raise SourceError(f"the board's camera stream jumped from frame {self._produced} to {raw.position}")
-            self._image = (width, height, name, bytearray(width * height * (1 if name == "gray8" else 3)), 0)
-        if self._image is None or self._image[4] != offset or raw.position != self._produced:
+            channels = 1 if name == "gray8" else 3
+            self._frame = _PartialFrame(width, height, name, bytearray(width * height * channels))
+        frame = self._frame
+        if frame is None or frame.filled != offset or raw.position != self._produced:
             raise SourceError(f"the board's camera frame {raw.position} arrived with a chunk at byte {offset} "
                               f"out of order")
-        width, height, name, pixels, filled = self._image
         piece = raw.data[_IMAGE.size:]
-        if filled + len(piece) > len(pixels):
-            raise SourceError(f"the board's camera frame {raw.position} is larger than {width}x{height} {name}")
-        pixels[filled:filled + len(piece)] = piece
-        self._image = (width, height, name, pixels, filled + len(piece))
-        if filled + len(piece) < len(pixels):
+        if frame.filled + len(piece) > len(frame.pixels):
+            raise SourceError(f"the board's camera frame {raw.position} is larger than "
+                              f"{frame.width}x{frame.height} {frame.pixel_format}")
+        frame.pixels[frame.filled:frame.filled + len(piece)] = piece
+        frame.filled += len(piece)
+        if frame.filled < len(frame.pixels):
             return None
-        self._image = None
+        self._frame = None
         self._produced += 1
-        shape = (height, width) if name == "gray8" else (height, width, 3)
+        shape = (frame.height, frame.width) if frame.pixel_format == "gray8" else (frame.height, frame.width, 3)
         return ImageFrame((time.monotonic() - self._opened_at) * 1000.0,
-                          np.frombuffer(bytes(pixels), np.uint8).reshape(shape), name, origin=self.description,
-                          index=raw.position)
+                          np.frombuffer(bytes(frame.pixels), np.uint8).reshape(shape), frame.pixel_format,
+                          origin=self.description, index=raw.position)
 
     def close(self) -> None:
         if not self.closed:
