@@ -49,6 +49,7 @@ ERROR: int = _p.ERROR
 END: int = _p.END
 FAULT: int = _p.FAULT
 REPEAT: int = _p.REPEAT
+RAW: int = _p.RAW
 TYPE_COUNT: int = _p.TYPE_COUNT
 
 # A partial frame older than this (no bytes arriving) is treated as garbage.
@@ -56,6 +57,7 @@ IDLE_RESYNC_S = 0.25
 
 CFG_FEATURES: int = _p.CFG_FEATURES
 CFG_STATS: int = _p.CFG_STATS
+CFG_RAW: int = _p.CFG_RAW
 # STATS carries the index, then one count per stage, in stage order.
 STAGE_NAMES: tuple[str, ...] = tuple(_p.LAYOUTS["STATS"][1][1:1 + _p.STAGE_COUNT])
 DETECTION_KINDS = {_p.DET_COMMAND: "command", _p.DET_ENTER: "enter", _p.DET_LEAVE: "leave",
@@ -80,6 +82,7 @@ _STATS = _layout("STATS")
 _ERROR = _layout("ERROR_HEADER")
 _END = _layout("END")
 _FAULT = _layout("FAULT")
+_RAW = _layout("RAW_HEADER")
 
 
 @dataclass(frozen=True)
@@ -257,7 +260,17 @@ class Repeat:
     poll: bool
 
 
-Message = Union[Hello, Features, Scores, Detection, Stats, DeviceError, End, Fault, Repeat]
+@dataclass(frozen=True)
+class Raw:
+    """The board's own sensor input (CFG_RAW): ``data`` is the payload of an ``input`` frame (AUDIO, IMAGE
+    or IMU) as the host would send it; ``position`` counts samples (images) since CONFIG."""
+
+    input: int
+    position: int
+    data: bytes
+
+
+Message = Union[Hello, Features, Scores, Detection, Stats, DeviceError, End, Fault, Repeat, Raw]
 
 
 def _unpack(layout: struct.Struct, frame: Frame, exact: bool = True) -> tuple:
@@ -293,13 +306,22 @@ def decode_message(frame: Frame) -> Message:
         return End(*_unpack(_END, frame))
     if t == FAULT:
         return Fault(*_unpack(_FAULT, frame))
+    if t == RAW:
+        kind, position = _unpack(_RAW, frame, exact=False)
+        return Raw(kind, position, frame.payload[_RAW.size:])
     if t == REPEAT:
         return Repeat(frame.seq, bool(frame.flags & _p.FLAG_RESEND), bool(frame.flags & _p.FLAG_POLL))
     raise ProtocolError(f"unexpected frame type {t} (seq {frame.seq}) from the device")
 
 
-def config_payload(send_features: bool = False, send_stats: bool = False) -> bytes:
-    return _CONFIG.pack((CFG_FEATURES if send_features else 0) | (CFG_STATS if send_stats else 0))
+def config_payload(send_features: bool = False, send_stats: bool = False, forward_raw: bool = False) -> bytes:
+    return _CONFIG.pack((CFG_FEATURES if send_features else 0) | (CFG_STATS if send_stats else 0)
+                        | (CFG_RAW if forward_raw else 0))
+
+
+def raw_payload(input_type: int, position: int, data: bytes) -> bytes:
+    """A RAW payload as the firmware sends it (tests, and the layout in one place on the host)."""
+    return _RAW.pack(input_type, position) + data
 
 
 def audio_payloads(samples: np.ndarray, max_payload: int = MAX_PAYLOAD) -> list[bytes]:

@@ -9,6 +9,12 @@
  *   frames out: FEATURES (optional), SCORES, DETECTION, STATS (optional),
  *               ERROR for anything rejected (the loop keeps going).
  *
+ * Built with FW_INPUT_SENSORS (--sensors), the input frames come from the
+ * board's own sensors (sensor_input.c) and host frames are taken between
+ * sensor polls; CONFIG with ES_PROTO_CFG_RAW then forwards the input as
+ * RAW frames instead of running the model, until END (edgesim record
+ * --source device).
+ *
  * Instructions per stage are measured with the board counter and, for the
  * exact counting plugin, bracketed by board_mark_stage().
  */
@@ -24,7 +30,7 @@
 #include "edgesim/schedule.h"
 #include "link.h"
 #ifdef FW_INPUT_SENSORS
-#include "sensors/sensor_input.h"
+#include "sensor_input.h"
 #endif
 
 extern const uint8_t es_model_data[];
@@ -47,6 +53,9 @@ static uint32_t inferences;
 static uint16_t current_seq;
 static uint32_t stage_start[ES_PROTO_STAGE_COUNT];
 static uint32_t stage_total[ES_PROTO_STAGE_COUNT];
+#ifdef FW_INPUT_SENSORS
+static uint32_t raw_position; /* audio/IMU samples, or images, forwarded since CONFIG */
+#endif
 
 /* The app's postprocessing (app_config.h, from the app definition). */
 static const es_post_feed_params post_params = {
@@ -194,6 +203,23 @@ static void send_end(void) {
   link_send(ES_PROTO_END, end, sizeof end);
 }
 
+#ifdef FW_INPUT_SENSORS
+/* One sensor input frame as a RAW frame (header + the payload unchanged). */
+static void send_raw(const es_proto_frame *input) {
+  static uint8_t payload[ES_PROTO_MAX_PAYLOAD];
+  uint32_t position = raw_position;
+  if (input->type == ES_PROTO_AUDIO) raw_position += input->length / 2u;
+  else if (input->type == ES_PROTO_IMU) raw_position += input->length / ES_PROTO_IMU_SAMPLE_BYTES;
+  else if (es_get_u32(input->payload + 8) == 0) raw_position++; /* IMAGE: a new image starts at offset 0 */
+  else position = raw_position - 1u;                               /* a later chunk of the same image */
+  memset(payload, 0, ES_PROTO_RAW_HEADER_BYTES);
+  payload[0] = input->type;
+  es_put_u32(payload + 4, position);
+  memcpy(payload + ES_PROTO_RAW_HEADER_BYTES, input->payload, input->length);
+  link_send(ES_PROTO_RAW, payload, ES_PROTO_RAW_HEADER_BYTES + input->length);
+}
+#endif
+
 static void handle(const es_proto_frame *frame) {
   const char *detail = "";
   es_status status = ES_OK;
@@ -204,6 +230,17 @@ static void handle(const es_proto_frame *frame) {
         link_send_error(ES_ERR_PROTOCOL, ES_PROTO_STAGE_PROTOCOL, frame->seq, "CONFIG payload must be 4 bytes");
         return;
       }
+#ifdef FW_INPUT_SENSORS
+      sensor_input_restart();
+      raw_position = 0;
+#else
+      if (es_get_u32(frame->payload) & ES_PROTO_CFG_RAW) {
+        link_send_error(ES_ERR_UNSUPPORTED, ES_PROTO_STAGE_PROTOCOL, frame->seq,
+                        "this firmware reads frames from the host, not its own sensors: build or flash it "
+                        "with --sensors to record them");
+        return;
+      }
+#endif
       config_flags = es_get_u32(frame->payload);
       inferences = 0;
       memset(stage_total, 0, sizeof stage_total);
@@ -212,6 +249,7 @@ static void handle(const es_proto_frame *frame) {
       send_hello();
       return;
     case ES_PROTO_END:
+      config_flags &= ~ES_PROTO_CFG_RAW;
       send_end();
       return;
     case ES_PROTO_AUDIO:
@@ -247,8 +285,14 @@ int main(void) {
   send_hello();
   es_proto_frame frame;
 #ifdef FW_INPUT_SENSORS
-  /* On-board sensors (nano33ble): the same frames, made on the device. */
-  while (sensor_input_next(&frame)) handle(&frame);
+  /* On-board sensors: the same frames, made on the device; host frames in between. */
+  for (;;) {
+    if (link_poll(&frame)) handle(&frame);
+    else if (sensor_input_poll(&frame)) {
+      if (config_flags & ES_PROTO_CFG_RAW) send_raw(&frame);
+      else handle(&frame);
+    }
+  }
 #else
   while (link_receive(&frame)) handle(&frame);
 #endif

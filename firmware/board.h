@@ -24,6 +24,10 @@ void board_init(void);
 #define BOARD_LINK_IDLE ((size_t)-1)
 size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle);
 void board_link_write(const uint8_t *data, size_t length);
+/* 1 when board_link_read() would return at once with bytes: lets the
+ * on-board-sensor loop take host frames between sensor polls.  The
+ * semihosting file channel says 0 (it carries no host commands). */
+int board_link_pending(void);
 
 /* 1 when the link cannot lose or damage bytes (semihosting files): the link
  * then sends no acknowledgements.  A weak default in link.c says 0. */
@@ -55,13 +59,19 @@ void board_exit(uint32_t code) __attribute__((noreturn));
 /* Board name id (ES_PROTO_BOARD_*). */
 uint8_t board_id(void);
 
-/* On-board sensors (nano33ble, firmware/boards/nano33ble/sensors/).  Weak
- * defaults return 0 = no data, so a board without sensors links unchanged.
- * Each fills caller memory and returns the number of items stored. */
+/* On-board sensors (firmware/boards/<board>/sensors/: the Nano 33 BLE
+ * Sense's drivers; mps2-an386's test signal).  Weak defaults return 0 = no
+ * data, so a board without sensors links unchanged.  Each fills caller
+ * memory and returns the number of items stored. */
 size_t board_sensor_audio(int16_t *samples, size_t capacity);
 size_t board_sensor_imu(float *samples6, size_t capacity_samples);
 size_t board_sensor_image(uint8_t *pixels, size_t capacity, uint16_t *width, uint16_t *height,
                           uint8_t *pixel_format);
+/* The drivers' last failure (a static string), or NULL; reading clears it. */
+const char *board_sensor_error(void);
+/* A new stream starts (CONFIG): sensors that can start over do (the
+ * mps2-an386 test signal restarts at sample 0); real sensors just go on. */
+void board_sensor_restart(void);
 
 /* Stack bytes used so far (the stack is painted at reset). */
 uint32_t board_stack_high_water(void);

@@ -127,6 +127,8 @@ __attribute__((weak)) size_t board_sensor_image(uint8_t *pixels, size_t capacity
   (void)pixel_format;
   return 0;
 }
+__attribute__((weak)) const char *board_sensor_error(void) { return NULL; }
+__attribute__((weak)) void board_sensor_restart(void) {}
 
 static void Default_Handler(void) {
   for (;;) {

@@ -118,8 +118,10 @@ static uint16_t rx_next;        /* the host frame accepted next */
 static uint16_t last_config;    /* seq of the CONFIG that started this session */
 static int repeat_asked;        /* a RESEND for rx_next is out; cleared on progress */
 
-/* The next frame from the decoder, reading the board as needed; 0 at end of input. */
-static int next_decoded(es_proto_frame *frame) {
+/* The next frame from the decoder, reading the board as needed; 0 at end of
+ * input.  Without `wait`, also 0 when the line has nothing more right now
+ * (a frame already begun is still waited for: its rest is on the way). */
+static int next_decoded(es_proto_frame *frame, int wait) {
   if (!decoder_ready) {
     es_proto_decoder_init(&decoder, rx_buffer, sizeof rx_buffer);
     decoder_ready = 1;
@@ -132,6 +134,7 @@ static int next_decoded(es_proto_frame *frame) {
       /* With a frame half received, a quiet line means its header was
        * garbage: abandon it and rescan what came after. */
       int partial = decoder.start < decoder.fill;
+      if (!wait && !partial && !board_link_pending()) return 0;
       size_t n = board_link_read(rx_chunk, sizeof rx_chunk, partial);
       if (n == BOARD_LINK_IDLE) {
         es_proto_decoder_abandon(&decoder);
@@ -165,34 +168,46 @@ static void accept(const es_proto_frame *frame) {
   if (!board_link_lossless()) send_repeat(0, rx_next);
 }
 
-int link_receive(es_proto_frame *frame) {
-  while (next_decoded(frame)) {
-    if (frame->type == ES_PROTO_REPEAT) {
-      on_repeat(frame);
-      continue;
-    }
-    if (frame->type == ES_PROTO_CONFIG) {
-      if (synced && frame->seq == last_config && rx_next == (uint16_t)(frame->seq + 1))
-        continue; /* the CONFIG just accepted, repeated on the wire */
-      last_config = frame->seq;
-      accept(frame); /* a new session starts at its number */
-      return 1;
-    }
-    if (!synced || frame->seq == rx_next) {
-      accept(frame);
-      return 1;
-    }
-    if ((uint16_t)(rx_next - frame->seq) <= 0x8000u) {
-      /* Behind rx_next: had it already, so our acknowledgement was lost. */
-      if (!board_link_lossless()) send_repeat(0, rx_next);
-      continue;
-    }
-    /* ahead: something before it was lost */
-    if (!repeat_asked) {
-      send_repeat(ES_PROTO_FLAG_RESEND, rx_next);
-        repeat_asked = 1;
-    }
+/* The receive filter: 1 when `frame` is the host's to act on, 0 when the
+ * link took care of it (a REPEAT, a duplicate, a frame after a gap). */
+static int filter(const es_proto_frame *frame) {
+  if (frame->type == ES_PROTO_REPEAT) {
+    on_repeat(frame);
+    return 0;
   }
+  if (frame->type == ES_PROTO_CONFIG) {
+    if (synced && frame->seq == last_config && rx_next == (uint16_t)(frame->seq + 1))
+      return 0; /* the CONFIG just accepted, repeated on the wire */
+    last_config = frame->seq;
+    accept(frame); /* a new session starts at its number */
+    return 1;
+  }
+  if (!synced || frame->seq == rx_next) {
+    accept(frame);
+    return 1;
+  }
+  if ((uint16_t)(rx_next - frame->seq) <= 0x8000u) {
+    /* Behind rx_next: had it already, so our acknowledgement was lost. */
+    if (!board_link_lossless()) send_repeat(0, rx_next);
+    return 0;
+  }
+  /* ahead: something before it was lost */
+  if (!repeat_asked) {
+    send_repeat(ES_PROTO_FLAG_RESEND, rx_next);
+    repeat_asked = 1;
+  }
+  return 0;
+}
+
+int link_receive(es_proto_frame *frame) {
+  while (next_decoded(frame, 1))
+    if (filter(frame)) return 1;
+  return 0;
+}
+
+int link_poll(es_proto_frame *frame) {
+  while (next_decoded(frame, 0))
+    if (filter(frame)) return 1;
   return 0;
 }
 

@@ -21,6 +21,9 @@ void link_send_error(uint16_t status, uint16_t stage, uint16_t seq, const char *
  * requests from the host served here.  The payload is valid until the next
  * call. */
 int link_receive(es_proto_frame *frame);
+/* link_receive() that does not wait for the line: 0 at once when no host
+ * bytes are waiting (the on-board-sensor loop polls between sensor reads). */
+int link_poll(es_proto_frame *frame);
 uint32_t link_rejected(void);
 uint32_t link_skipped(void);
 

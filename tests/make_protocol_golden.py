@@ -38,6 +38,7 @@ VECTORS = [
     ("end_reply", p.END, 11, struct.pack("<IIII", 49, 1, 17, 1500)),
     ("fault", p.FAULT, 12, struct.pack("<10I", 0x00010000, 0x40000000, 0, 0, 1, 2, 0xFFFFFFF9, 0x2F0, 0x01000000,
                                        0x2003FFA0)),
+    ("raw_audio", p.RAW, 14, struct.pack("<B3xI", p.AUDIO, 48000) + struct.pack("<4h", 8191, -8192, 0, -1)),
     ("seq_wrap", p.AUDIO, 0xFFFF, struct.pack("<2h", 7, -7)),
     ("max_payload", p.AUDIO, 13, bytes((i * 37) & 0xFF for i in range(p.MAX_PAYLOAD))),
 ]

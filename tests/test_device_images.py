@@ -1,4 +1,4 @@
-"""nano33ble images with the on-board sensor drivers build, link the drivers, and fit the nRF52840.
+"""Images with the on-board sensor layer build, link the drivers, and fit the nRF52840 (nano33ble; mps2-an386's test signal).
 
 No board or Renode runs here; this checks what can be checked without one:
 every app links with FW_INPUT_SENSORS and its sensor driver, within 1 MB of
@@ -48,12 +48,13 @@ def test_sensor_image_builds_and_fits(app: str) -> None:
     syms = symbols(image.elf)
     assert syms.get(DRIVER[app]) == "T", f"{DRIVER[app]} should be the driver's, not the weak default"
     assert DRIVER_HELPERS[app] in syms
-    assert "sensor_input_next" in syms
+    assert "sensor_input_poll" in syms and "link_poll" in syms
 
 
-def test_sensor_input_is_refused_for_other_boards() -> None:
-    from edgesim.errors import TargetError
+def test_emulated_board_has_an_audio_test_signal_as_its_sensor() -> None:
+    """mps2-an386 --sensors: its test signal (boards/mps2-an386/sensors/) is the microphone; no driver errors."""
     from edgesim.mcu.firmware_builder import build_app
 
-    with pytest.raises(TargetError, match="on-board sensor input exists for the nano33ble board only"):
-        build_app("wake_word", board="mps2-an386", sensors=True)
+    syms = symbols(build_app("wake_word", board="mps2-an386", sensors=True).elf)
+    assert syms.get("board_sensor_audio") == "T" and syms.get("board_sensor_restart") == "T"
+    assert syms.get("board_sensor_error") == "W", "a generator cannot fail: the weak default stays"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import struct
 import time
 from pathlib import Path
 
@@ -40,6 +41,11 @@ def test_device_payloads_decode_to_typed_messages() -> None:
         1, {"preprocess": 123456, "invoke": 987654, "postprocess": 321}, 2048)
     error = p.decode_message(by_name["error"])
     assert (error.status, error.detail) == (10, "bad frame")
+    raw = p.decode_message(by_name["raw_audio"])
+    assert raw == p.Raw(p.AUDIO, 48000, struct.pack("<4h", 8191, -8192, 0, -1))
+    assert p.raw_payload(raw.input, raw.position, raw.data) == by_name["raw_audio"].payload
+    with pytest.raises(ProtocolError, match="payload"):
+        p.decode_message(p.Frame(p.RAW, 0, b"\x03\x00\x00"))
     fault = p.decode_message(by_name["fault"])
     assert "UNDEFINSTR" in fault.describe() and "PC=0x000002f0" in fault.describe()
     with pytest.raises(ProtocolError, match="payload"):

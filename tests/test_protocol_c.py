@@ -44,9 +44,11 @@ def test_binding_exports_every_payload_layout_of_the_header() -> None:
              "IMAGE_HEADER": _protocol.IMAGE_HEADER_BYTES, "IMU_SAMPLE": _protocol.IMU_SAMPLE_BYTES,
              "FEATURES_HEADER": _protocol.FEATURES_HEADER_BYTES, "SCORES_HEADER": _protocol.SCORES_HEADER_BYTES,
              "DETECTION": _protocol.DETECTION_BYTES, "STATS": _protocol.STATS_BYTES,
-             "ERROR_HEADER": _protocol.ERROR_HEADER_BYTES, "END": _protocol.END_BYTES, "FAULT": _protocol.FAULT_BYTES}
+             "ERROR_HEADER": _protocol.ERROR_HEADER_BYTES, "END": _protocol.END_BYTES, "FAULT": _protocol.FAULT_BYTES,
+             "RAW_HEADER": _protocol.RAW_HEADER_BYTES}
     assert set(_protocol.LAYOUTS) == set(sizes)
     for name, (fmt, fields) in _protocol.LAYOUTS.items():
         assert struct.calcsize(fmt) == sizes[name], name
         assert len(struct.unpack(fmt, bytes(sizes[name]))) == len(fields), name
     assert _protocol.LAYOUTS["IMAGE_HEADER"] == ("<HHBxxxI", ("width", "height", "pixel_format", "offset"))
+    assert _protocol.LAYOUTS["RAW_HEADER"] == ("<BxxxI", ("input", "position"))

@@ -71,5 +71,5 @@ def test_camera_frames_and_refusals(testdata_dir: Path, tmp_path: Path, capsys: 
     capsys.readouterr()
     assert main(["record", "wake_word", "--label", "cat", "--out", str(out)]) == 1
     assert "'cat' is not a label of app 'wake_word'" in capsys.readouterr().err
-    assert main(["record", "wake_word", "--label", "yes", "--out", str(out), "--source", "device"]) == 1
-    assert "raw-sample message in the firmware protocol" in capsys.readouterr().err
+    assert main(["record", "gesture", "--label", "3", "--out", str(out)]) == 1
+    assert "record captures audio and camera apps; 'gesture' reads imu" in capsys.readouterr().err

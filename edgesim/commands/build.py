@@ -61,7 +61,8 @@ def register(subparsers: Any) -> None:
                         help="run the image in QEMU and report the stack high-water mark")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--sensors", action="store_true",
-                        help="nano33ble: read the board's own microphone/IMU/camera instead of host frames")
+                        help="read the board's own microphone/IMU/camera instead of host frames (nano33ble; "
+                             "mps2-an386: a test microphone and camera, for recording through QEMU)")
     parser.add_argument("--console", choices=("usb", "uart", "uart-polled"),
                         help="protocol channel: nano33ble 'usb' (default, native USB port), 'uart' (Serial1) or "
                              "'uart-polled' (Serial1 as Renode models it, what --target renode runs)")

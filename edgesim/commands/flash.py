@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--tool", choices=["auto", "bossac", "pyocd"], default="auto",
                         help="bossac over USB or pyocd over SWD (default: whichever finds a board)")
     parser.add_argument("--sensors", action="store_true",
-                        help="read the board's own microphone/IMU/camera instead of data sent over USB")
+                        help="read the board's own microphone/IMU/camera instead of data sent over USB "
+                             "(also what edgesim record --source device needs)")
     parser.add_argument("--console", choices=("usb", "uart"), default="usb",
                         help="protocol on the native USB port (default) or on Serial1 pins via a USB-serial "
                              "adapter (uart: the board then shows no USB port; re-flash after a reset double-tap)")

@@ -22,10 +22,12 @@ Audio apps: each take is preceded by a countdown and shows a level meter
 Camera apps: each take saves one frame after the countdown.
 
 Sources: mic[:NAME|INDEX] (default for audio apps), camera[:INDEX] (default
-for camera apps), browser (the dashboard page's microphone or webcam: open
+for camera apps), device[:PORT] (the board's own microphone or camera,
+through the device target: firmware flashed with --sensors forwards what it
+hears or sees instead of running the model; the port is found by USB VID:PID
+when not given), browser (the dashboard page's microphone or webcam: open
 the printed URL and press its mic or camera button), or any source 'edgesim
-run --source' takes.  The board's own sensors (--source device) need firmware
-support that this edgesim does not have yet, and are refused with that reason.
+run --source' takes.
 """
 
 EXAMPLES = """\
@@ -34,11 +36,11 @@ examples:
   edgesim record wake_word --label no --out clips/ --source mic:USB --seconds 1.5
   edgesim record person_detection --label person --out photos/ --layout csv --count 5
   edgesim record wake_word --label yes --out clips/ --source browser   then open the printed URL
+  edgesim flash wake_word --sensors && edgesim record wake_word --label yes --out clips/ --source device
   edgesim eval wake_word clips/
 """
 
 METER_WIDTH = 30
-LATER = {"device": "recording the board's own sensors needs a raw-sample message in the firmware protocol"}
 
 
 def register(subparsers: Any) -> None:
@@ -47,7 +49,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("app", metavar="APP", help="app name or app file")
     parser.add_argument("--label", "-l", required=True, help="label of every take (one of the app's labels)")
     parser.add_argument("--out", "-o", type=Path, required=True, metavar="DIR", help="dataset folder")
-    parser.add_argument("--source", "-s", metavar="SPEC", help="mic[:NAME], camera[:INDEX], ... (default: by sensor)")
+    parser.add_argument("--source", "-s", metavar="SPEC",
+                        help="mic[:NAME], camera[:INDEX], device[:PORT], ... (default: by sensor)")
     parser.add_argument("--count", "-n", type=int, default=1, metavar="N", help="number of takes (default 1)")
     parser.add_argument("--seconds", type=float, default=1.0, metavar="S", help="length of an audio take (default 1)")
     parser.add_argument("--countdown", type=float, default=3.0, metavar="S",
@@ -186,11 +189,17 @@ def record_frames(source: Any, recorder: Recorder, count: int, countdown: float)
         recorder.say(f"take {take}/{count}: {path} ({pixels.shape[1]}x{pixels.shape[0]})")
 
 
-def _open(spec: str, app: Any, args: argparse.Namespace, stack: ExitStack) -> Any:
-    """The source; for `browser`, behind a dashboard page that stays up while recording."""
+def open_record_source(spec: str, app: Any, args: argparse.Namespace, stack: ExitStack) -> Any:
+    """The source to record from: the board's own sensors for device[:PORT], the dashboard page
+    (which stays up while recording) for browser, else as 'edgesim run' opens it."""
     from edgesim.sources import open_source
 
-    if spec != "browser":
+    name, _, tail = spec.partition(":")
+    if name == "device":
+        from edgesim.sources.device import open_device
+
+        return open_device(tail, app)
+    if name != "browser":
         return open_source(spec, app.sensor.kind)
     from edgesim.commands.run import browser_source, start_dashboard
     from edgesim.ui.server import DEFAULT_PORT
@@ -217,11 +226,8 @@ def run(args: argparse.Namespace) -> int:
         raise SourceError(f"record captures audio and camera apps; {app.name!r} reads {kind} "
                           f"(record IMU strokes as CSV files yourself)")
     spec = args.source or ("mic" if kind == "audio" else "camera")
-    if spec.partition(":")[0] in LATER:
-        raise SourceError(f"--source {spec}: not available yet ({LATER[spec.partition(':')[0]]}); "
-                          f"use mic or camera")
     with ExitStack() as stack:
-        source = stack.enter_context(_open(spec, app, args, stack))
+        source = stack.enter_context(open_record_source(spec, app, args, stack))
         recorder = Recorder(args.out, args.label, args.layout, live=sys.stderr.isatty())
         recorder.say(f"recording {args.count} take(s) of {args.label!r} for {app.name} from {source.description}")
         if kind == "audio":

@@ -137,7 +137,7 @@ def _headers_digest() -> str:
     for root in (KERNELS, FIRMWARE):
         for path in sorted(root.rglob("*.h")):
             h.update(str(path.relative_to(root)).encode())
-        h.update(path.read_bytes())
+            h.update(path.read_bytes())  # every header's text: an edited header rebuilds what includes it
     return h.hexdigest()
 
 
@@ -384,7 +384,8 @@ def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | N
     app: an App or an app name/path (apps/); model: overrides the app's model
     (a path or a store name); the model is resolved through edgesim.store.
     sensors: read the board's own microphone/IMU/camera instead of host frames
-    (nano33ble only; firmware/boards/nano33ble/sensors/, FW_INPUT_SENSORS).
+    (FW_INPUT_SENSORS, firmware/sensor_input.c + firmware/boards/<board>/sensors/:
+    the Nano 33 BLE Sense's drivers, or mps2-an386's audio test signal).
     console: the protocol's channel, default the board's first: nano33ble
     "usb" (native USB serial port), "uart" (Serial1 pins, PPI-counted EasyDMA
     ring) or "uart-polled" (Serial1 pins, one-byte EasyDMA transfers: what Renode models).
@@ -400,9 +401,10 @@ def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | N
     header = app_config_header(app_def, model_arena_bytes(model_path))
     sources = ["firmware/app_main.c", APP_GLUE[app_def.preprocess.kernel]]
     if sensors:
-        if board != "nano33ble":
-            raise TargetError(f"on-board sensor input exists for the nano33ble board only, not {board!r}")
-        sources += sorted(str(p) for p in (get_board(board).folder / "sensors").glob("*.c"))
+        drivers = sorted(str(p) for p in (get_board(board).folder / "sensors").glob("*.c"))
+        if not drivers:
+            raise TargetError(f"board {board!r} has no on-board sensor layer (firmware/boards/{board}/sensors/)")
+        sources += ["firmware/sensor_input.c", *drivers]
         defines["FW_INPUT_SENSORS"] = "1"
     if optimize not in OPTIMIZE_MODES:
         raise TargetError(f"unknown optimize mode {optimize!r} (choose from {', '.join(OPTIMIZE_MODES)})")

@@ -99,8 +99,9 @@ class DeviceTarget(FirmwareTarget):
         return f"the board on {self.port}"
 
     def _hello_wait(self) -> str:
-        return (f"HELLO from the board on {self.port} (is edgesim firmware flashed? "
-                f"`edgesim flash {self.app.name if self.app else 'APP'}`)")
+        flash = f"edgesim flash {self.app.name if self.app else 'APP'}{' --sensors' if self.forward_raw else ''}"
+        what = "firmware reading its own sensors (built with --sensors)" if self.forward_raw else "firmware"
+        return f"HELLO from the board on {self.port} (is edgesim {what} flashed? `{flash}`)"
 
     def _hang_error(self, error: p.ProtocolError) -> TargetError:
         return TargetError(f"the board on {self.port} stopped answering: {error}")

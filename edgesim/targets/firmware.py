@@ -10,6 +10,10 @@ All three speak the same frames (edgesim/protocol.py) with the same session:
     AUDIO/IMAGE/IMU/STROKE frames  ->  SCORES, DETECTION, STATS (+ FEATURES)
     END  ->  END (counters)
 
+Firmware reading its own sensors (built with --sensors) can instead forward
+that input: open_input() sends CONFIG with the RAW flag, raw_input() yields
+the RAW frames (edgesim record --source device), finish() stops them.
+
 A subclass says which boards it accepts (_check_board), which image to build
 (_build), how to reach the running firmware (_connect, a protocol Transport)
 and what to call it in messages (``backend``: "QEMU", "Renode", "the board on
@@ -33,7 +37,7 @@ from __future__ import annotations
 import collections
 import subprocess
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
@@ -117,6 +121,7 @@ class FirmwareTarget(Target):
         self._check_board()
         self.timeout = float(options.get("timeout") or self.default_timeout)
         self.want_features = bool(options.get("features", False))
+        self.forward_raw = False  # open_input(): the firmware forwards its sensor input instead of inferring
         self.link_faults = float(options.get("link_faults") or 0.0)
         # On a noisy line, frames short enough that ~90 % arrive intact (at least 64 payload bytes).
         self.max_payload = (p.MAX_PAYLOAD if self.link_faults <= 0 else
@@ -175,6 +180,23 @@ class FirmwareTarget(Target):
         self._start_stream()
         self._boot()
 
+    def open_input(self, app: App) -> None:
+        """Connect to firmware built with --sensors and have it forward its own sensor input as RAW frames
+        instead of running the model (read them with raw_input(), stop with finish()).  Host-fed firmware
+        refuses with an ERROR frame, raised here."""
+        self.app, self.forward_raw = app, True
+        self._start_stream()
+        self._boot()
+
+    def raw_input(self) -> Iterator[p.Raw]:
+        """The RAW frames of open_input(), as they arrive; TargetError when the firmware stops sending."""
+        while True:
+            message = self._receive(f"the sensor input (RAW frames) from {self._describe_backend()}")
+            if isinstance(message, p.Raw):
+                yield message
+            elif not isinstance(message, p.Hello):  # a late answer to a repeated CONFIG
+                self._to_events(message)  # raises for ERROR frames and anything unexpected
+
     def _boot(self) -> None:
         """Connect, then handshake; nothing stays open when either fails."""
         self.transport = self._connect()
@@ -202,7 +224,8 @@ class FirmwareTarget(Target):
         assert self.link is not None
         deadline = time.monotonic() + self.timeout
         while True:
-            self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=True))
+            self.link.send(p.CONFIG, p.config_payload(self.want_features, send_stats=not self.forward_raw,
+                                                      forward_raw=self.forward_raw))
             retry_at = min(deadline, time.monotonic() + self.config_retry_s)
             while time.monotonic() < retry_at:
                 try:
@@ -401,8 +424,8 @@ class FirmwareTarget(Target):
                 raise p.ProtocolError(f"FEATURES piece at offset {message.offset} does not continue the "
                                       f"previous piece of inference {message.index}")
             return []
-        if isinstance(message, p.Hello):
-            return []  # a late answer to a repeated CONFIG (the handshake took the first)
+        if isinstance(message, (p.Hello, p.Raw)):
+            return []  # a late answer to a repeated CONFIG, or sensor input still in flight at END
         if isinstance(message, p.DeviceError):
             self._raise_device_error(message)
         raise p.ProtocolError(f"unexpected {type(message).__name__} from {self._describe_backend()}")

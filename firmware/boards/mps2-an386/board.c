@@ -105,6 +105,8 @@ size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
 
 int board_link_lossless(void) { return in_file >= 0; }
 
+int board_link_pending(void) { return in_file < 0 && (UART_STATE & UART_STATE_RX_FULL) != 0; }
+
 void board_link_write(const uint8_t *data, size_t length) {
   if (out_file >= 0) {
     const uint32_t block[3] = {(uint32_t)out_file, (uint32_t)(uintptr_t)data, (uint32_t)length};

@@ -159,6 +159,8 @@ size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
   while (n < capacity && UARTE_EVENTS_ENDRX != 0) data[n++] = rx_take();
   return n;
 }
+
+int board_link_pending(void) { return UARTE_EVENTS_ENDRX != 0; }
 #else
 static void console_init(void) {
   uarte_init();
@@ -198,6 +200,8 @@ size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
   rx_consumed += (uint32_t)n;
   return n;
 }
+
+int board_link_pending(void) { return rx_received() != rx_consumed; }
 #endif /* FW_UART_RX_BYTEWISE */
 
 void board_link_write(const uint8_t *data, size_t length) {
@@ -225,6 +229,8 @@ size_t board_link_read(uint8_t *data, size_t capacity, int return_when_idle) {
 }
 
 void board_link_write(const uint8_t *data, size_t length) { (void)usb_console_write(data, length); }
+
+int board_link_pending(void) { return usb_console_pending() != 0; }
 #endif
 
 /* DWT CYCCNT: CPU cycles at 64 MHz (the M4 retires about one instruction

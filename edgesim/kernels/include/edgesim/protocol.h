@@ -76,6 +76,7 @@ typedef enum es_proto_type {
   ES_PROTO_END = 12,      /* H->D: end of stream; D->H: end payload, then idle */
   ES_PROTO_FAULT = 13,    /* D->H: fault payload from the fault handler, then exit */
   ES_PROTO_REPEAT = 14,   /* both: unnumbered; seq = next expected (ACK, or RESEND with the flag) */
+  ES_PROTO_RAW = 15,      /* D->H: raw header + the board's own sensor input (ES_PROTO_CFG_RAW) */
   ES_PROTO_TYPE_COUNT
 } es_proto_type;
 
@@ -88,6 +89,11 @@ typedef enum es_proto_type {
 #define ES_PROTO_CONFIG_BYTES 4u
 #define ES_PROTO_CFG_FEATURES 0x1u /* send a FEATURES frame before each SCORES */
 #define ES_PROTO_CFG_STATS 0x2u    /* send a STATS frame after each SCORES */
+/* Firmware reading its own sensors (built with --sensors): forward their
+ * input as RAW frames instead of running the model (edgesim record --source
+ * device), until END.  A firmware fed by the host answers this flag with an
+ * ERROR frame (stage PROTOCOL, status ES_ERR_UNSUPPORTED). */
+#define ES_PROTO_CFG_RAW 0x4u
 
 /* HELLO payload: u8 app, u8 board, u16 reserved, u32 model_bytes,
  * u32 arena_bytes (planned), u32 input_bytes, u32 output_count. */
@@ -152,6 +158,15 @@ typedef enum es_proto_type {
  * LR, PC, xPSR, then the SP at fault. */
 #define ES_PROTO_FAULT_BYTES 40u
 
+/* RAW payload: u8 input (the frame type the data would have from the host:
+ * ES_PROTO_AUDIO, ES_PROTO_IMAGE or ES_PROTO_IMU), u8 reserved[3], u32
+ * position of the first item in the stream since CONFIG (audio or IMU
+ * samples; for IMAGE the image's index), then that input frame's payload
+ * unchanged (int16 samples, image header + chunk, float32 IMU samples).
+ * A sensor firmware's input frames leave room for this header, so each is
+ * forwarded as one RAW frame. */
+#define ES_PROTO_RAW_HEADER_BYTES 8u
+
 /* Semihosting exit codes of the firmware (mps2-an386). */
 #define ES_PROTO_EXIT_OK 0u
 #define ES_PROTO_EXIT_ERROR 1u  /* setup failed (model, arena); an ERROR frame was sent */
@@ -181,6 +196,7 @@ typedef enum es_proto_type {
   F(U32, index) F(U32, preprocess) F(U32, invoke) F(U32, postprocess) F(U32, stack_bytes)
 #define ES_PROTO_ERROR_HEADER_FIELDS(F) F(U16, status) F(U16, stage) F(U16, seq) F(U16, detail_length)
 #define ES_PROTO_END_FIELDS(F) F(U32, inferences) F(U32, rejected) F(U32, skipped) F(U32, stack_bytes)
+#define ES_PROTO_RAW_HEADER_FIELDS(F) F(U8, input) F(PAD, _1) F(PAD, _2) F(PAD, _3) F(U32, position)
 #define ES_PROTO_FAULT_FIELDS(F) \
   F(U32, cfsr) F(U32, hfsr) F(U32, mmfar) F(U32, bfar) F(U32, r0) F(U32, r12) F(U32, lr) F(U32, pc) \
   F(U32, xpsr) F(U32, sp)
@@ -191,7 +207,8 @@ typedef enum es_proto_type {
   X(IMAGE_HEADER, ES_PROTO_IMAGE_HEADER_BYTES) X(IMU_SAMPLE, ES_PROTO_IMU_SAMPLE_BYTES)              \
   X(FEATURES_HEADER, ES_PROTO_FEATURES_HEADER_BYTES) X(SCORES_HEADER, ES_PROTO_SCORES_HEADER_BYTES) \
   X(DETECTION, ES_PROTO_DETECTION_BYTES) X(STATS, ES_PROTO_STATS_BYTES)                              \
-  X(ERROR_HEADER, ES_PROTO_ERROR_HEADER_BYTES) X(END, ES_PROTO_END_BYTES) X(FAULT, ES_PROTO_FAULT_BYTES)
+  X(ERROR_HEADER, ES_PROTO_ERROR_HEADER_BYTES) X(END, ES_PROTO_END_BYTES) X(FAULT, ES_PROTO_FAULT_BYTES) \
+  X(RAW_HEADER, ES_PROTO_RAW_HEADER_BYTES)
 
 #define ES_PROTO_SIZE_U8 1u
 #define ES_PROTO_SIZE_U16 2u

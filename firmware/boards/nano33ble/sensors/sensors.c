@@ -1,4 +1,5 @@
 /* The drivers' last failure, for the error frame sensor_input.c sends. */
+#include "board.h"
 #include "sensors.h"
 
 static const char *last_error;
@@ -10,3 +11,5 @@ const char *sensors_error(void) {
   last_error = NULL;
   return error;
 }
+
+const char *board_sensor_error(void) { return sensors_error(); }

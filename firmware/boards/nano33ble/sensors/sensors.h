@@ -5,8 +5,9 @@
  *   arducam.c   ArduCAM Mini 2MP Plus (OV2640): SPI for the FIFO, TWI (SCCB) for the
  *               sensor; JPEG frames decoded by the shared kernel (edgesim/jpeg.h)
  *   twi.c spi.c the bus masters they share
- *   sensor_input.c  turns sensor data into the protocol frames app_main.c handles
- *                   (build flag FW_INPUT_SENSORS, `edgesim build APP --sensors`)
+
+ * firmware/sensor_input.c turns their data into the protocol frames
+ * app_main.c handles (build flag FW_INPUT_SENSORS, `edgesim build APP --sensors`).
  *
  * They implement board_sensor_audio/imu/image() of firmware/board.h.  Every
  * wait on the hardware is bounded; a failure is kept as a static message
@@ -21,7 +22,8 @@
 /* Spins of a hardware wait before it counts as a timeout (~ms at 64 MHz). */
 #define SENSORS_WAIT_SPINS 200000u
 
-/* The last driver failure (a static string), or NULL; reading clears it. */
+/* The last driver failure (a static string), or NULL; reading clears it
+ * (board_sensor_error() of board.h). */
 const char *sensors_error(void);
 void sensors_fail(const char *detail);
 

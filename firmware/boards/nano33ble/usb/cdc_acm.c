@@ -165,6 +165,8 @@ size_t usb_console_read(uint8_t *data, size_t capacity) {
   return n;
 }
 
+size_t usb_console_pending(void) { return cdc.rx_head - cdc.rx_tail; }
+
 size_t usb_console_write(const uint8_t *data, size_t length) {
   size_t written = 0;
   while (written < length) {

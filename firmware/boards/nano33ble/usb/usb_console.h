@@ -18,6 +18,8 @@
 void usb_console_init(void);
 /* Copies up to `capacity` received bytes; returns how many (0: none yet). */
 size_t usb_console_read(uint8_t *data, size_t capacity);
+/* Received bytes waiting to be read. */
+size_t usb_console_pending(void);
 /* Queues `length` bytes for the host, waiting for room while the port is
  * open; returns the number accepted (less when the host went away). */
 size_t usb_console_write(const uint8_t *data, size_t length);

@@ -15,7 +15,6 @@
 #include "edgesim/protocol.h"
 #include "link.h"
 #include "sensor_input.h"
-#include "sensors.h"
 
 #define CAMERA_PIXELS (160u * 120u) /* the sensor-mode camera resolution, gray */
 /* Between polls that found no data: POLL_PAUSE_LOOPS turns of an empty loop
@@ -28,9 +27,9 @@
 #define IDLE_POLLS_BEFORE_ERROR 20000u
 
 static union {
-  uint8_t bytes[ES_PROTO_MAX_PAYLOAD];
-  int16_t audio[ES_PROTO_MAX_PAYLOAD / 2];
-  float imu[ES_PROTO_MAX_PAYLOAD / 4];
+  uint8_t bytes[SENSOR_INPUT_MAX_PAYLOAD];
+  int16_t audio[SENSOR_INPUT_MAX_PAYLOAD / 2];
+  float imu[SENSOR_INPUT_MAX_PAYLOAD / 4];
 } payload;
 #if FW_APP_ID == ES_PROTO_APP_PERSON_DETECTION
 static uint8_t pixels[CAMERA_PIXELS];
@@ -39,13 +38,14 @@ static uint16_t image_width, image_height;
 static uint8_t image_format;
 #endif
 static uint16_t seq;
+static uint32_t idle_polls;
 
-static void report_failure(uint32_t *idle) {
-  const char *error = sensors_error();
-  if (error == NULL && ++*idle < IDLE_POLLS_BEFORE_ERROR) return;
+static void report_failure(void) {
+  const char *error = board_sensor_error();
+  if (error == NULL && ++idle_polls < IDLE_POLLS_BEFORE_ERROR) return;
   link_send_error(ES_ERR_INPUT_DATA, ES_PROTO_STAGE_PREPROCESS, seq,
                   error ? error : "no data from the on-board sensor");
-  *idle = 0;
+  idle_polls = 0;
 }
 
 static void poll_pause(void) {
@@ -55,10 +55,11 @@ static void poll_pause(void) {
 static size_t next_payload(uint8_t *type) {
 #if FW_APP_ID == ES_PROTO_APP_WAKE_WORD
   *type = ES_PROTO_AUDIO;
-  return 2u * board_sensor_audio(payload.audio, ES_PROTO_MAX_PAYLOAD / 2u);
+  return 2u * board_sensor_audio(payload.audio, SENSOR_INPUT_MAX_PAYLOAD / 2u);
 #elif FW_APP_ID == ES_PROTO_APP_GESTURE
   *type = ES_PROTO_IMU;
-  return ES_PROTO_IMU_SAMPLE_BYTES * board_sensor_imu(payload.imu, ES_PROTO_MAX_PAYLOAD / ES_PROTO_IMU_SAMPLE_BYTES);
+  return ES_PROTO_IMU_SAMPLE_BYTES *
+         board_sensor_imu(payload.imu, SENSOR_INPUT_MAX_PAYLOAD / ES_PROTO_IMU_SAMPLE_BYTES);
 #else
   size_t chunk;
   *type = ES_PROTO_IMAGE;
@@ -68,7 +69,8 @@ static size_t next_payload(uint8_t *type) {
     if (image_bytes == 0) return 0;
   }
   chunk = image_bytes - image_sent;
-  if (chunk > ES_PROTO_MAX_PAYLOAD - ES_PROTO_IMAGE_HEADER_BYTES) chunk = ES_PROTO_MAX_PAYLOAD - ES_PROTO_IMAGE_HEADER_BYTES;
+  if (chunk > SENSOR_INPUT_MAX_PAYLOAD - ES_PROTO_IMAGE_HEADER_BYTES)
+    chunk = SENSOR_INPUT_MAX_PAYLOAD - ES_PROTO_IMAGE_HEADER_BYTES;
   memset(payload.bytes, 0, ES_PROTO_IMAGE_HEADER_BYTES);
   es_put_u16(payload.bytes, image_width);
   es_put_u16(payload.bytes + 2, image_height);
@@ -80,20 +82,27 @@ static size_t next_payload(uint8_t *type) {
 #endif
 }
 
-int sensor_input_next(es_proto_frame *frame) {
-  uint32_t idle = 0;
-  for (;;) {
-    uint8_t type = 0;
-    size_t length = next_payload(&type);
-    if (length > 0) {
-      frame->type = type;
-      frame->flags = 0;
-      frame->seq = seq++;
-      frame->length = (uint16_t)length;
-      frame->payload = payload.bytes;
-      return 1;
-    }
-    report_failure(&idle);
+int sensor_input_poll(es_proto_frame *frame) {
+  uint8_t type = 0;
+  size_t length = next_payload(&type);
+  if (length == 0) {
+    report_failure();
     poll_pause();
+    return 0;
   }
+  idle_polls = 0;
+  frame->type = type;
+  frame->flags = 0;
+  frame->seq = seq++;
+  frame->length = (uint16_t)length;
+  frame->payload = payload.bytes;
+  return 1;
+}
+
+void sensor_input_restart(void) {
+#if FW_APP_ID == ES_PROTO_APP_PERSON_DETECTION
+  image_bytes = image_sent = 0;
+#endif
+  idle_polls = 0;
+  board_sensor_restart();
 }
