@@ -52,8 +52,10 @@ REPEAT: int = _p.REPEAT
 RAW: int = _p.RAW
 TYPE_COUNT: int = _p.TYPE_COUNT
 
-# A partial frame older than this (no bytes arriving) is treated as garbage.
-IDLE_RESYNC_S = 0.25
+# A partial frame is treated as garbage after the line stayed this quiet while we listened.
+# Only listening time counts: a host busy elsewhere, or an emulator starved of CPU on a loaded
+# machine, must not turn a slow frame into a lost one (a loss the device may no longer repair).
+IDLE_RESYNC_S = 1.0
 
 CFG_FEATURES: int = _p.CFG_FEATURES
 CFG_STATS: int = _p.CFG_STATS
@@ -413,7 +415,7 @@ class Link:
         self._unacked_bytes = 0
         self._asked_for: int | None = None   # the rx seq a RESEND request is out for
         self._last_ahead = 0                 # the last frame dropped as ahead of _rx_seq
-        self._last_data = 0.0                # last bytes received (idle resync)
+        self._quiet_s = 0.0                  # listened without a byte since the last one (idle resync)
         self._last_progress = time.monotonic()  # a frame or an acknowledgement arrived (or we polled)
         self._last_moved = self._last_progress   # a frame or an acknowledgement arrived
         self._next_poll_s = retry_s
@@ -451,9 +453,13 @@ class Link:
 
     def expect_sequence(self, seq: int) -> None:
         """The next device frame must carry ``seq``: the session starts there (after a handshake
-        took frames unchecked).  Frames already queued stay as they are."""
+        took frames unchecked).  A reliable link checks the frames it queued meanwhile, as if they
+        arrived now: e.g. the HELLOs answering repeated CONFIGs, which the session counts from."""
         self._rx_seq = seq & 0xFFFF
         self._asked_for = None
+        if self.repeats:
+            queued, self._queue = self._queue, collections.deque()
+            self._queue.extend(frame for frame in queued if self._in_order(frame))
 
     def counters(self) -> dict[str, int]:
         """Link health: frames received, candidate frames rejected (bad CRC, ...), garbage bytes skipped,
@@ -505,12 +511,13 @@ class Link:
 
     def _pump(self, timeout: float) -> None:
         """Reads once (up to timeout); queues the numbered frames, acts on REPEAT frames."""
+        listening = time.monotonic()
         data = self.transport.read(MAX_FRAME, timeout)
-        now = time.monotonic()
+        self._quiet_s = 0.0 if data else self._quiet_s + time.monotonic() - listening
         if data:
-            self._last_data = now
             frames = self.decoder.feed(data)
-        elif self.decoder.pending and now - self._last_data >= IDLE_RESYNC_S:
+        elif self.decoder.pending and self._quiet_s >= IDLE_RESYNC_S:
+            self._quiet_s = 0.0
             frames = self.decoder.abandon()  # quiet inside a "frame": it was garbage
         else:
             return

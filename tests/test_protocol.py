@@ -174,3 +174,17 @@ def test_reordered_or_repeated_frames_are_a_clear_error_not_silent_data() -> Non
             for _ in range(6):
                 received.append(link.receive().values[0])
         assert received == order[:len(received)] and received == sorted(received)
+
+
+def test_a_reliable_link_counts_from_the_hello_that_answered_even_with_later_hellos_queued() -> None:
+    # CONFIG repeated under load earns several HELLOs; they may already be queued when the
+    # handshake takes the first one.  The session's numbers run on through them, so the frames
+    # after them are in order, not a gap the device could no longer repair.
+    hellos = [p.encode_frame(p.HELLO, seq, b"") for seq in range(4)]
+    scores = [p.encode_frame(p.SCORES, seq, bytes(8) + bytes([seq])) for seq in range(4, 7)]
+    link = p.Link(FakeTransport([b"".join(hellos), b"".join(scores)]), timeout=1, repeats=True)
+    assert link.receive_frame(check_sequence=False).seq == 0  # the boot HELLO, skipped
+    assert link.receive_frame(check_sequence=False).seq == 1  # the answer: the session starts after it
+    link.expect_sequence(2)
+    assert [link.receive_frame().seq for _ in range(5)] == [2, 3, 4, 5, 6]
+    assert link.counters()["out_of_order"] == 0 and link.counters()["repeats_asked"] == 0
