@@ -72,6 +72,7 @@ def kernel_sources(*folders: str) -> list[Path]:
 # Each libFuzzer target tests/fuzz/<name>.c and the kernel folders it links;
 # the tests run them briefly, tests/fuzz/run_all.py (`make fuzz`) for minutes.
 FUZZ_TARGET_KERNELS = {
+    "fuzz_app": ("common", "app", "dsp/audio", "dsp/imu", "post"),
     "fuzz_audio": ("common", "dsp/audio"),
     "fuzz_image": ("common", "dsp/image"),
     "fuzz_imu": ("common", "dsp/imu"),

@@ -561,10 +561,9 @@ def test_rasters_of_any_side_up_to_32_equal_the_reference_arithmetic(side: int) 
 
 
 def test_app_layer_fuzzer_runs_clean_for_a_bounded_time(tmp_path) -> None:
-    from native_build import run_fuzzer
+    from native_build import fuzz_target_sources, run_fuzzer
 
-    run_fuzzer("fuzz_app", ["tests/fuzz/fuzz_app.c", *kernel_sources("common", "app", "dsp/audio", "dsp/imu", "post")],
-               tmp_path, seconds=10, max_len=4096)
+    run_fuzzer("fuzz_app", fuzz_target_sources("fuzz_app"), tmp_path, seconds=10, max_len=4096)
 
 
 @pytest.mark.parametrize("kernel, params, message", [
