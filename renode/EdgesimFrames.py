@@ -3,7 +3,7 @@
 Used by renode/<app>.robot (``Library  ${CURDIR}/EdgesimFrames.py``): the
 firmware talks binary frames, not text lines, so Renode's terminal tester
 cannot match them; these keywords decode them with edgesim's own codec
-(edgesim.protocol), imported from the repository this file lives in.
+(edgesim.protocol), from the installed package or the checkout this file lives in.
 
     Connect Frames        3456
     Wait For Hello        wake_word    timeout=60
@@ -16,10 +16,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a checkout: edgesim/ and apps/ beside renode/
 
-from apps import load_app  # noqa: E402
 from edgesim.protocol import APP_IDS, Detection, FrameDecoder, Hello, decode_message  # noqa: E402
+
+try:
+    from edgesim.apps import load_app  # an installed edgesim (wheel: edgesim/_data/renode/ holds this file)
+except ImportError:  # a checkout that Robot's Python has not installed: apps/ is a top-level folder there
+    from apps import load_app  # noqa: E402
 
 
 class EdgesimFrames:

@@ -121,6 +121,15 @@ def test_apps_listed_from_a_folder_with_its_own_apps_package(from_wheel: Install
     assert sorted(json.loads(line)["name"] for line in listed.splitlines()) == sorted(APPS)
 
 
+def test_the_robot_keyword_library_loads_from_the_wheel(from_wheel: Installed) -> None:
+    # renode-test imports renode/EdgesimFrames.py by path; installed, it must find edgesim's apps,
+    # not the user's apps/ package in the working folder.
+    module = from_wheel.python("import runpy, edgesim.resources as r\n"
+                               "ns = runpy.run_path(str(r.renode_dir() / 'EdgesimFrames.py'))\n"
+                               "print(ns['load_app'].__module__, ns['load_app']('gesture').name)")
+    assert module.split() == ["edgesim.apps", "gesture"]
+
+
 def test_firmware_builds_for_every_app_and_board_into_the_user_cache(from_wheel: Installed) -> None:
     require_firmware_tools()
     for app in APPS:
