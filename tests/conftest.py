@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from firmware_support import require_firmware_tools
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
@@ -42,6 +41,8 @@ def testdata_dir() -> Path:
 def firmware_models() -> Iterator[None]:
     """For a module of firmware tests: the cross toolchain and QEMU present and
     EDGESIM_MODELS set to ../shared/models for the module, restored afterwards."""
+    from firmware_support import require_firmware_tools  # here: test_ci_strictness copies this file alone
+
     require_firmware_tools()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("EDGESIM_MODELS", str(shared_path("models")))
