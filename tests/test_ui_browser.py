@@ -95,7 +95,8 @@ def test_a_wav_with_yes_and_no_shows_both_detections(browser: Any, testdata_dir:
 def test_drawing_a_digit_on_the_canvas_gives_a_detection(browser: Any, tmp_path: Path) -> None:
     with UiRun("gesture") as run:  # with --ui, the page's canvas is gesture's default source
         page = open_page(browser, run)
-        assert page.inner_text("#source-pill") == "source: browser"
+        # The page fills its pills once /app.json has arrived: wait for that, then read.
+        page.wait_for_selector("#source-pill:text-is('source: browser')", timeout=30_000)
         page.wait_for_selector("#connection[data-state='live']")
         box = page.locator("#draw").bounding_box()
         assert box is not None

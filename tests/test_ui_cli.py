@@ -32,12 +32,20 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(command: str) -> None:
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
 
 
+def _sigint_as_in_a_terminal() -> None:
+    # An ignored or blocked SIGINT survives exec, and whatever ran earlier in this test process
+    # (libraries start threads and may block signals) must not decide what the child gets:
+    # a terminal's Ctrl-C reaches a process with the default disposition, unblocked.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_ctrl_c_prints_the_summary_and_exits_130() -> None:
     models = shared_path("models")
     process = subprocess.Popen([sys.executable, "-m", "edgesim", "run", "wake_word", "--source",
                                 "synthetic:noise,duration=600", "--realtime", "--json"], cwd=REPO_ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=edgesim_env(EDGESIM_MODELS=str(models)))
+                               env=edgesim_env(EDGESIM_MODELS=str(models)), preexec_fn=_sigint_as_in_a_terminal)
     assert process.stdout is not None
     first = process.stdout.readline()  # the first inference: the run is under way
     assert '"inference"' in first
