@@ -6,13 +6,15 @@ taking the parsed args and returning an exit code.  Command modules import
 heavy dependencies inside `func`, so `edgesim --help` stays instant.
 
 Errors from edgesim (EdgesimError) become one line on stderr and exit code 1;
-Ctrl-C exits with 130 (128 + SIGINT, what shells expect); a reader that goes
-away (`edgesim apps | head`) ends the command quietly.
+Ctrl-C exits with 130 (128 + SIGINT, what shells expect) and SIGTERM with 143,
+both after the targets have closed (an emulator or Renode must not outlive us);
+a reader that goes away (`edgesim apps | head`) ends the command quietly.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from importlib import import_module
 
@@ -56,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the process's own command line (tests call main with their arguments)
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
@@ -80,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # Unwinding runs the targets' close(): QEMU, in its own session, would otherwise run on.
+    raise SystemExit(EXIT_TERMINATED)
 
 
 def silence_stdout() -> None:

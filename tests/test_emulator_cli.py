@@ -70,3 +70,28 @@ def test_emulator_rejects_boards_qemu_cannot_run() -> None:
     result = edgesim("run", "gesture", "--source", str(shared_path("testdata", "magic_wand", "stroke_digit3.csv")),
                      "--target", "emulator", "--board", "nano33ble")
     assert result.returncode == 1 and "mps2-an386 only" in result.stderr
+
+
+def test_sigterm_stops_the_emulator_with_the_command() -> None:
+    """QEMU runs in its own session: a terminated `edgesim run` must still take it down."""
+    import signal
+    import time
+
+    require_firmware_tools()
+    env = {**os.environ, "EDGESIM_MODELS": str(shared_path("models"))}
+    process = subprocess.Popen([sys.executable, "-m", "edgesim", "run", "wake_word", "--target", "emulator",
+                                "--source", "synthetic:noise,duration=600", "--realtime", "--json"],
+                               cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None and '"inference"' in process.stdout.readline()  # QEMU is up
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        qemu = [pid for pid in children if "qemu-system-arm" in Path(f"/proc/{pid}/cmdline").read_text()]
+        assert len(qemu) == 1
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 143
+    finally:
+        process.kill()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{qemu[0]}").exists() and Path(f"/proc/{qemu[0]}/stat").read_text().split(")")[1].split()[0] != "Z":
+        assert time.monotonic() < deadline, "QEMU outlived the terminated command"
+        time.sleep(0.1)
