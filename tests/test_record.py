@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 from edgesim.apps import load_app
 from edgesim.cli import main
 from edgesim.evaluation.datasets import find_labelled_files
+from edgesim.sources.base import IMU_RATE_HZ
+from edgesim.sources.files import read_imu_csv, read_stroke_csv, write_imu_csv, write_stroke_csv
 from edgesim.sources.wav import read_wav, write_wav
 from test_mic import DEVICE, _portaudio_or_skip, file_capture_device, isolated_env
 
@@ -71,5 +74,44 @@ def test_camera_frames_and_refusals(testdata_dir: Path, tmp_path: Path, capsys: 
     capsys.readouterr()
     assert main(["record", "wake_word", "--label", "cat", "--out", str(out)]) == 1
     assert "'cat' is not a label of app 'wake_word'" in capsys.readouterr().err
-    assert main(["record", "gesture", "--label", "3", "--out", str(out)]) == 1
-    assert "record captures audio and camera apps; 'gesture' reads imu" in capsys.readouterr().err
+
+
+def test_gesture_takes_from_a_drawing_source_are_one_stroke_each(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(11)
+    drawn = tmp_path / "drawn"
+    drawn.mkdir()
+    strokes = [rng.integers(-128, 128, (n, 2)) for n in (17, 40)]
+    for index, points in enumerate(strokes):
+        write_stroke_csv(drawn / f"s{index}.csv", points)
+    out = tmp_path / "strokes"
+    assert main(["record", "gesture", "--label", "3", "--out", str(out), "--source", str(drawn),
+                 "--count", "2", "--countdown", "0"]) == 0
+    assert "draw the gesture now" in capsys.readouterr().err
+    files = find_labelled_files(out, load_app("gesture"))
+    assert [f.label for f in files] == ["3", "3"] and all(f.path.parent == out / "3" for f in files)
+    assert [read_stroke_csv(f.path).tolist() for f in files] == [s.tolist() for s in strokes]
+    # The saved takes are a dataset eval reads: both strokes are classified.
+    assert main(["eval", "gesture", str(out), "--json"]) in (0, 1)
+    assert json.loads(capsys.readouterr().out)["files"] == 2
+
+
+def test_gesture_takes_from_imu_samples_follow_the_countdown_on_the_source_clock(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rate = IMU_RATE_HZ
+    samples = np.random.default_rng(12).normal(0, 1.5, (rate * 4, 6)).astype(np.float32)
+    recording = tmp_path / "wrist.csv"
+    write_imu_csv(recording, samples)
+    assert np.array_equal(read_imu_csv(recording), samples)  # the CSV writer round-trips float32 exactly
+    out = tmp_path / "imu"
+    assert main(["record", "gesture", "--label", "7", "--out", str(out), "--source", str(recording),
+                 "--count", "2", "--seconds", "1", "--countdown", "0.5", "--layout", "csv"]) == 0
+    assert "take 1/2: move in 1..." in capsys.readouterr().err
+    files = find_labelled_files(out, load_app("gesture"))
+    half = int(round(0.5 * rate))  # the countdown's samples
+    assert np.array_equal(read_imu_csv(files[0].path), samples[half:half + rate])
+    assert np.array_equal(read_imu_csv(files[1].path), samples[2 * half + rate:2 * half + 2 * rate])
+    # A take past the end of the samples is reported, not saved, and the command fails.
+    assert main(["record", "gesture", "--label", "7", "--out", str(out), "--source", str(recording),
+                 "--count", "5", "--seconds", "1", "--countdown", "0"]) == 1
+    assert "the source ended after 0.00 s; not saved" in capsys.readouterr().err

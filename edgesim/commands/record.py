@@ -3,26 +3,30 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import math
 import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
 HELP = """\
 Capture labelled samples for an app from a live source, one take at a time,
 into a dataset 'edgesim eval' reads:
-  --layout folders (default)  DIR/LABEL/LABEL_YYYYmmdd-HHMMSS_N.wav (or .png)
+  --layout folders (default)  DIR/LABEL/LABEL_YYYYmmdd-HHMMSS_N.wav (.png, .csv)
   --layout csv                DIR/LABEL_....wav plus a row in DIR/labels.csv
 Audio apps: each take is preceded by a countdown and shows a level meter
 (RMS and peak dBFS) while it records; a clipped or silent take is flagged.
 Camera apps: each take saves one frame after the countdown.
+IMU apps: from a drawing source (mouse, browser) each take is one stroke,
+saved as an x,y CSV; from IMU samples each take is --seconds of them after
+the countdown, saved as an ax,ay,az,gx,gy,gz CSV.
 
 Sources: mic[:NAME|INDEX] (default for audio apps), camera[:INDEX] (default
-for camera apps), device[:PORT] (the board's own microphone or camera,
+for camera apps), the app's own default for IMU apps (mouse), device[:PORT] (the board's own microphone or camera,
 through the device target: firmware flashed with --sensors forwards what it
 hears or sees instead of running the model; the port is found by USB VID:PID
 when not given), browser (the dashboard page's microphone or webcam: open
@@ -35,6 +39,7 @@ examples:
   edgesim record wake_word --label yes --out clips/ --count 20
   edgesim record wake_word --label no --out clips/ --source mic:USB --seconds 1.5
   edgesim record person_detection --label person --out photos/ --layout csv --count 5
+  edgesim record gesture --label ring --out strokes/ --source browser --count 10
   edgesim record wake_word --label yes --out clips/ --source browser   then open the printed URL
   edgesim flash wake_word --sensors && edgesim record wake_word --label yes --out clips/ --source device
   edgesim eval wake_word clips/
@@ -52,7 +57,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--source", "-s", metavar="SPEC",
                         help="mic[:NAME], camera[:INDEX], device[:PORT], ... (default: by sensor)")
     parser.add_argument("--count", "-n", type=int, default=1, metavar="N", help="number of takes (default 1)")
-    parser.add_argument("--seconds", type=float, default=1.0, metavar="S", help="length of an audio take (default 1)")
+    parser.add_argument("--seconds", type=float, default=1.0, metavar="S",
+                        help="length of an audio or IMU-sample take (default 1)")
     parser.add_argument("--countdown", type=float, default=3.0, metavar="S",
                         help="seconds of countdown before each take (default 3; 0 for none)")
     parser.add_argument("--layout", choices=("folders", "csv"), default="folders",
@@ -114,11 +120,11 @@ class Recorder:
 
 
 class SampleReader:
-    """Exact numbers of samples from a chunked audio source (a chunk's rest is kept for the next read)."""
+    """Exact numbers of samples (rows) from a chunked audio or IMU source (a chunk's rest is kept for the next read)."""
 
-    def __init__(self, source: Any) -> None:
-        self._chunks = iter(source)
-        self._rest = np.zeros(0, np.int16)
+    def __init__(self, chunks: Iterator[Any], empty: np.ndarray) -> None:
+        self._chunks = chunks
+        self._rest = empty
 
     def read(self, count: int, on_chunk: Any = None) -> np.ndarray:
         parts, got = [self._rest[:count]], min(count, len(self._rest))
@@ -132,7 +138,18 @@ class SampleReader:
             parts.append(chunk.samples[:count - got])
             self._rest = chunk.samples[count - got:]
             got += len(parts[-1])
-        return np.concatenate(parts).astype(np.int16, copy=False)
+        return np.concatenate(parts)
+
+
+def count_down(recorder: Recorder, take: int, count: int, countdown: float, what: str,
+               reader: SampleReader, rate_hz: float) -> None:
+    """The countdown before a take, run on the source's own clock (its samples are discarded)."""
+    left = countdown
+    while left > 0:
+        recorder.say(f"take {take}/{count}: {what} in {math.ceil(left)}...", end="\r" if recorder.live else "\n")
+        step = left - (math.ceil(left) - 1)  # to the next whole second
+        reader.read(int(round(step * rate_hz)))
+        left -= step
 
 
 def record_audio(source: Any, recorder: Recorder, count: int, seconds: float, countdown: float) -> None:
@@ -141,15 +158,10 @@ def record_audio(source: Any, recorder: Recorder, count: int, seconds: float, co
     from edgesim.sources.wav import write_wav
 
     want = int(round(seconds * AUDIO_RATE_HZ))
-    reader = SampleReader(source)
+    reader = SampleReader(iter(source), np.zeros(0, np.int16))
     live_meter = (lambda samples: recorder.say(meter(*dbfs(samples)), end="\r")) if recorder.live else None
     for take in range(1, count + 1):
-        left = countdown
-        while left > 0:
-            recorder.say(f"take {take}/{count}: speak in {math.ceil(left)}...", end="\r" if recorder.live else "\n")
-            step = left - (math.ceil(left) - 1)  # to the next whole second
-            reader.read(int(round(step * AUDIO_RATE_HZ)))
-            left -= step
+        count_down(recorder, take, count, countdown, "speak", reader, AUDIO_RATE_HZ)
         recorder.say(f"take {take}/{count}: speak now!{' ' * 12}")
         samples = reader.read(want, live_meter)
         if len(samples) < want:
@@ -189,6 +201,45 @@ def record_frames(source: Any, recorder: Recorder, count: int, countdown: float)
         recorder.say(f"take {take}/{count}: {path} ({pixels.shape[1]}x{pixels.shape[0]})")
 
 
+def record_motion(source: Any, recorder: Recorder, count: int, seconds: float, countdown: float) -> None:
+    """IMU-app takes: one stroke each from a drawing source, or ``seconds`` of IMU samples after a countdown."""
+    from edgesim.sources.base import StrokeChunk
+    from edgesim.sources.files import write_imu_csv, write_stroke_csv
+
+    chunks = iter(source)
+    first = next(chunks, None)
+    if first is None:
+        recorder.say("the source gave nothing to record")
+        return
+    chunks = itertools.chain([first], chunks)
+    if isinstance(first, StrokeChunk):
+        for take in range(1, count + 1):
+            recorder.say(f"take {take}/{count}: draw the gesture now")
+            stroke = next(chunks, None)
+            if stroke is None:
+                recorder.say(f"take {take}: the source has no more strokes; not saved")
+                return
+            path = recorder.path(take, ".csv")
+            write_stroke_csv(path, stroke.points)
+            recorder.saved(path)
+            recorder.say(f"take {take}/{count}: {path} ({len(stroke.points)} points)")
+        return
+    rate_hz = float(first.rate_hz)
+    want = int(round(seconds * rate_hz))
+    reader = SampleReader(chunks, np.zeros((0, first.samples.shape[1]), np.float32))
+    for take in range(1, count + 1):
+        count_down(recorder, take, count, countdown, "move", reader, rate_hz)
+        recorder.say(f"take {take}/{count}: move now!{' ' * 12}")
+        samples = reader.read(want)
+        if len(samples) < want:
+            recorder.say(f"take {take}: the source ended after {len(samples) / rate_hz:.2f} s; not saved")
+            return
+        path = recorder.path(take, ".csv")
+        write_imu_csv(path, samples)
+        recorder.saved(path)
+        recorder.say(f"take {take}/{count}: {path} ({want} samples at {rate_hz:g} Hz)")
+
+
 def open_record_source(spec: str, app: Any, args: argparse.Namespace, stack: ExitStack) -> Any:
     """The source to record from: the board's own sensors for device[:PORT], the dashboard page
     (which stays up while recording) for browser, else as 'edgesim run' opens it."""
@@ -222,18 +273,17 @@ def run(args: argparse.Namespace) -> int:
     if args.count < 1 or args.seconds <= 0:
         raise SourceError("--count must be at least 1 and --seconds positive")
     kind = app.sensor.kind
-    if kind not in ("audio", "camera"):
-        raise SourceError(f"record captures audio and camera apps; {app.name!r} reads {kind} "
-                          f"(record IMU strokes as CSV files yourself)")
-    spec = args.source or ("mic" if kind == "audio" else "camera")
+    spec = args.source or {"audio": "mic", "camera": "camera"}.get(kind, app.default_source)
     with ExitStack() as stack:
         source = stack.enter_context(open_record_source(spec, app, args, stack))
         recorder = Recorder(args.out, args.label, args.layout, live=sys.stderr.isatty())
         recorder.say(f"recording {args.count} take(s) of {args.label!r} for {app.name} from {source.description}")
         if kind == "audio":
             record_audio(source, recorder, args.count, args.seconds, args.countdown)
-        else:
+        elif kind == "camera":
             record_frames(source, recorder, args.count, args.countdown)
+        else:
+            record_motion(source, recorder, args.count, args.seconds, args.countdown)
     where = args.out / "labels.csv" if args.layout == "csv" else recorder.folder
     recorder.say(f"{len(recorder.written)} take(s) saved in {where}; evaluate with: edgesim eval {app.name} {args.out}")
     return 0 if len(recorder.written) == args.count else 1

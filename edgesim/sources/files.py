@@ -194,6 +194,20 @@ def read_imu_csv(path: Path) -> np.ndarray:
     return samples.astype(np.float32)
 
 
+def write_stroke_csv(path: Path, points: np.ndarray) -> None:
+    """One stroke as read_stroke_csv reads it: a header row, then x,y per row."""
+    rows = "".join(f"{int(x)},{int(y)}\n" for x, y in np.asarray(points).reshape(-1, 2))
+    path.write_text("x,y\n" + rows, encoding="utf-8")
+
+
+def write_imu_csv(path: Path, samples: np.ndarray) -> None:
+    """IMU samples as read_imu_csv reads them; each float32 printed shortest-exact, so it reads back equal."""
+    def cell(value: np.float32) -> str:
+        return np.format_float_positional(value, unique=True, trim="-")
+    rows = "".join(",".join(cell(v) for v in row) + "\n" for row in np.asarray(samples, np.float32).reshape(-1, IMU_COLUMNS))
+    path.write_text("ax,ay,az,gx,gy,gz\n" + rows, encoding="utf-8")
+
+
 class StrokeFilesSource(_OneChunkPerFile):
     """Stroke CSV files, one StrokeChunk per file."""
 
