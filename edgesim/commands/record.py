@@ -26,12 +26,12 @@ saved as an x,y CSV; from IMU samples each take is --seconds of them after
 the countdown, saved as an ax,ay,az,gx,gy,gz CSV.
 
 Sources: mic[:NAME|INDEX] (default for audio apps), camera[:INDEX] (default
-for camera apps), the app's own default for IMU apps (mouse), device[:PORT] (the board's own microphone or camera,
-through the device target: firmware flashed with --sensors forwards what it
-hears or sees instead of running the model; the port is found by USB VID:PID
-when not given), browser (the dashboard page's microphone or webcam: open
-the printed URL and press its mic or camera button), or any source 'edgesim
-run --source' takes.
+for camera apps), the app's own default for IMU apps (mouse), device[:PORT]
+(the board's own microphone or camera, through the device target: firmware
+flashed with --sensors forwards what it hears or sees instead of running the
+model; the port is found by USB VID:PID when not given), browser (the
+dashboard page's microphone or webcam: open the printed URL and press its
+mic or camera button), or any source 'edgesim run --source' takes.
 """
 
 EXAMPLES = """\
