@@ -30,8 +30,9 @@ for camera apps), the app's own default for IMU apps (mouse), device[:PORT]
 (the board's own microphone or camera, through the device target: firmware
 flashed with --sensors forwards what it hears or sees instead of running the
 model; the port is found by USB VID:PID when not given), browser (the
-dashboard page's microphone or webcam: open the printed URL and press its
-mic or camera button), or any source 'edgesim run --source' takes.
+dashboard page's microphone, webcam or drawing canvas: open the printed URL
+and press its mic or camera button, or draw), or any source 'edgesim run
+--source' takes.
 """
 
 EXAMPLES = """\
