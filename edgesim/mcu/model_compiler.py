@@ -149,18 +149,18 @@ class _Compiler:
         pad = _same_padding(in_w, stride_w, 3, out_w) if op.options["padding"] == PADDING_SAME else 0
         row_len = (out_w + 1) * stride_w + 3
         # Per (row, channel) the kernel widens three input rows: that pays on
-        # wide stride-1 maps only; elsewhere es_fast_dw_3x3_pixels_s8 was
-        # faster (measured per operator with edgesim profile on person_detect).
-        wide_enough = stride_w == 1 and out_w >= 24
+        # wide stride-1 maps of few channels only; es_fast_dw_3x3_pixels_s8
+        # sets up its nine tap pointers per pixel, which 4 or more groups of
+        # 4 channels amortize (measured per operator with edgesim profile on
+        # person_detect: 48x48x8 4.3 vs 7.4 instructions/MAC, 24x24x32 5.4 vs 5.2).
+        wide_enough = stride_w == 1 and out_w >= 24 and x.shape[3] < 16
         return wide_enough and pad <= 1 and pad + in_w <= row_len <= DW3X3_ROW_CAPACITY
 
     def dw_3x3_pixels(self, op: Operator) -> bool:
         """Whether es_fast_dw_3x3_pixels_s8 takes this depthwise operator."""
         x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
-        # On a 3x3 stride-1 map every pixel is a border pixel: the interpreter was faster.
-        tiny = op.options["stride_w"] == 1 and out.shape[1] * out.shape[2] <= 9
         return (len(x.shape) == 4 and f.shape[1:3] == (3, 3) and f.shape[3] == x.shape[3] == out.shape[3]
-                and x.shape[3] % 4 == 0 and x.shape[3] <= MAX_CONV_PATCH and not tiny
+                and x.shape[3] % 4 == 0 and 2 * x.shape[3] <= MAX_CONV_PATCH
                 and op.options["dilation_h"] == 1 and op.options["dilation_w"] == 1)
 
     def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str,

@@ -90,7 +90,7 @@ es_status es_fast_dw_3x3_s8(const es_fast_conv_params *params, const int8_t *inp
  * 2 uint32 words: int16 pairs (w_c0, w_c2) and (w_c1, w_c3). */
 es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
-/* The same for kernel_w 8 or 4 (a narrower kernel zero-padded to 4 columns)
+/* es_fast_dw_1ch_s8's operator for kernel_w 8 or 4 (a narrower kernel zero-padded to 4 columns)
  * over a band of widened input rows shared by a whole output row (kernel_h x
  * ((output.w - 1) * stride_w + kernel_w) int16, at most ES_FAST_MAX_BAND).  weights: uint32 words, for each group of 4
  * channels, for each tap pair j in natural order (ky, kx), the 4 channels'
