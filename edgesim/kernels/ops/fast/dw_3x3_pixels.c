@@ -1,7 +1,8 @@
-/* 3x3 depthwise convolution (depth multiplier 1, channels % 4 == 0) in pixel
- * order, four channels per step (edgesim/nn_fast.h).
+/* Depthwise convolution (depth multiplier 1, channels % 4 == 0) in pixel
+ * order, four channels per step (edgesim/nn_fast.h): 3x3 windows unrolled,
+ * any other window (the kh x 1 ones of 1-D models) in a loop over taps.
  *
- * Per output pixel, the nine taps become nine pointers: into the input, or
+ * Per output pixel, the window's taps become pointers: into the input, or
  * for a tap outside it into a row of input zero points (exact: the folded
  * bias holds -zero_point * sum(w), so that tap adds the 0 TFLM's skipped tap
  * does).  Border pixels then cost what inside pixels do, which is what small
@@ -67,6 +68,45 @@ static inline __attribute__((always_inline)) void taps9(const int8_t *const tap[
   acc[3] = a3;
 }
 
+/* The same over any number of taps (a window other than 3x3). */
+static inline __attribute__((always_inline)) void taps_n(const int8_t *const *tap, int32_t taps, int32_t c,
+                                                        const uint32_t *w, int32_t acc[4]) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  /* 11 instructions per tap: taps9's 9 and the loop's SUBS/BNE. */
+  uint32_t t, o, we, wo;
+  __asm__("1:\n\t"
+          "ldr %[t], [%[tap]], #4\n\t"
+          "ldr %[t], [%[t], %[c]]\n\t"
+          "ldrd %[we], %[wo], [%[w]], #8\n\t"
+          "sxtb16 %[o], %[t], ror #8\n\t"
+          "sxtb16 %[t], %[t]\n\t"
+          "smlabb %[a0], %[t], %[we], %[a0]\n\t"
+          "smlatt %[a2], %[t], %[we], %[a2]\n\t"
+          "smlabb %[a1], %[o], %[wo], %[a1]\n\t"
+          "smlatt %[a3], %[o], %[wo], %[a3]\n\t"
+          "subs %[n], %[n], #1\n\t"
+          "bne 1b\n\t"
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [t] "=&r"(t), [o] "=&r"(o),
+            [we] "=&r"(we), [wo] "=&r"(wo), [tap] "+r"(tap), [w] "+r"(w), [n] "+r"(taps)
+          : [c] "r"(c)
+          : "cc", "memory");
+#else
+  for (int32_t t = 0; t < taps; ++t) {
+    const uint32_t word = fast_load_u32(tap[t] + c);
+    const int32_t even = fast_sxtb16(word), odd = fast_sxtb16_ror8(word);
+    a0 = fast_smlabb(even, (int32_t)w[2 * t], a0);
+    a2 = fast_smlatt(even, (int32_t)w[2 * t], a2);
+    a1 = fast_smlabb(odd, (int32_t)w[2 * t + 1], a1);
+    a3 = fast_smlatt(odd, (int32_t)w[2 * t + 1], a3);
+  }
+#endif
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 /* The DSP modes' requantization (fast_requantize_dsp) of 4 channels,
  * saturated to int8 and packed into one word (channel c+i in byte i), to
  * be stored with one STR instead of four STRB.  k: the 4 channels' constants. */
@@ -108,11 +148,13 @@ static inline __attribute__((always_inline)) uint32_t clamp4(uint32_t packed, ui
 #endif
 }
 
-static inline __attribute__((always_inline)) es_status dw_3x3_pixels(const es_fast_conv_params *p, const int8_t *input,
-                                                                    int8_t *output, const int mode) {
+/* window9: the window is 3x3 (taps9), else kernel_h * kernel_w taps (taps_n). */
+static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_conv_params *p, const int8_t *input,
+                                                                int8_t *output, const int mode, const int window9) {
   const int32_t channels = p->output.c, in_h = p->input.h, in_w = p->input.w;
-  if (p->kernel_h != 3 || p->kernel_w != 3 || p->input.c != channels || channels % 4 != 0 ||
-      channels > MAX_CHANNELS)
+  const int32_t kernel_h = p->kernel_h, kernel_w = p->kernel_w, taps = kernel_h * kernel_w;
+  if ((window9 && (kernel_h != 3 || kernel_w != 3)) || kernel_h < 1 || kernel_w < 1 || taps > ES_FAST_DW_MAX_TAPS ||
+      p->input.c != channels || channels % 4 != 0 || channels > MAX_CHANNELS)
     return ES_ERR_UNSUPPORTED;
   const es_fast_requant rq = p->requant;
   const size_t in_bytes = (size_t)p->input.n * in_h * in_w * channels;
@@ -127,20 +169,23 @@ static inline __attribute__((always_inline)) es_status dw_3x3_pixels(const es_fa
       const int32_t y0 = oy * p->tile.stride_h - p->tile.pad_h;
       for (int32_t ox = 0; ox < p->output.w; ++ox) {
         const int32_t x0 = ox * p->tile.stride_w - p->tile.pad_w;
-        const int8_t *tap[9];
-        for (int32_t ky = 0; ky < 3; ++ky) {
+        const int8_t *tap[ES_FAST_DW_MAX_TAPS];
+        for (int32_t ky = 0; ky < kernel_h; ++ky) {
           const int32_t y = y0 + ky;
-          for (int32_t kx = 0; kx < 3; ++kx) {
+          for (int32_t kx = 0; kx < kernel_w; ++kx) {
             const int32_t x = x0 + kx;
-            tap[3 * ky + kx] = y >= 0 && y < in_h && x >= 0 && x < in_w
+            tap[kernel_w * ky + kx] = y >= 0 && y < in_h && x >= 0 && x < in_w
                                    ? image + ((size_t)y * in_w + x) * channels : border.bytes;
           }
         }
         int8_t *out = overlap ? pixel.bytes : output;
         const uint32_t *w = (const uint32_t *)p->weights;
-        for (int32_t c = 0; c < channels; c += 4, w += 18) {
+        for (int32_t c = 0; c < channels; c += 4, w += 2 * taps) {
           int32_t acc[4];
-          taps9(tap, c, w, acc);
+          if (window9)
+            taps9(tap, c, w, acc);
+          else
+            taps_n(tap, taps, c, w, acc);
           if (mode == ES_FAST_RQ_GENERIC) {
             fast_requantize4(&rq, acc, c, channels, out + c, mode);
           } else {
@@ -158,7 +203,13 @@ static inline __attribute__((always_inline)) es_status dw_3x3_pixels(const es_fa
 }
 
 es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-#define CALL(mode) dw_3x3_pixels(p, input, output, mode)
+#define CALL(mode) dw_pixels(p, input, output, mode, 1)
+  return FAST_DISPATCH_MODE(p, CALL);
+#undef CALL
+}
+
+es_status es_fast_dw_pixels_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
+#define CALL(mode) dw_pixels(p, input, output, mode, 0)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }
