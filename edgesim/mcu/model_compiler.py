@@ -153,7 +153,7 @@ class _Compiler:
         # wide stride-1 maps of few channels only; es_fast_dw_3x3_pixels_s8
         # sets up its nine tap pointers per pixel, which 4 or more groups of
         # 4 channels amortize (measured per operator with edgesim profile on
-        # person_detect: 48x48x8 4.3 vs 7.4 instructions/MAC, 24x24x32 5.4 vs 5.2).
+        # person_detect: 48x48x8 4.8 vs 4.9 instructions/MAC, 24x24x32 5.4 vs 4.1).
         wide_enough = stride_w == 1 and out_w >= 24 and x.shape[3] < 16
         return wide_enough and pad <= 1 and pad + in_w <= row_len <= DW3X3_ROW_CAPACITY
 
@@ -161,7 +161,7 @@ class _Compiler:
         """Whether es_fast_dw_3x3_pixels_s8 (3x3) or es_fast_dw_pixels_s8 takes this depthwise operator."""
         x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
         return (len(x.shape) == 4 and f.shape[1] * f.shape[2] <= DW_MAX_TAPS and f.shape[3] == x.shape[3] == out.shape[3]
-                and x.shape[3] % 4 == 0 and 2 * x.shape[3] <= MAX_CONV_PATCH
+                and x.shape[3] % 4 == 0 and x.shape[3] <= MAX_CONV_PATCH
                 and op.options["dilation_h"] == 1 and op.options["dilation_w"] == 1)
 
     def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str,

@@ -88,7 +88,7 @@ es_status es_fast_dw_1ch_s8(const es_fast_conv_params *params, const int8_t *inp
 es_status es_fast_dw_3x3_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
 /* 3x3 depthwise convolution, depth multiplier 1, channels % 4 == 0 (at most
- * ES_FAST_MAX_CONV_PATCH / 2), any stride and padding, in pixel order with 4
+ * ES_FAST_MAX_CONV_PATCH), any stride and padding, in pixel order with 4
  * channels per step.  weights: per group of 4 channels, per tap (ky, kx),
  * 2 uint32 words: int16 pairs (w_c0, w_c2) and (w_c1, w_c3). */
 es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);

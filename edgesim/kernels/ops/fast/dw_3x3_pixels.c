@@ -10,14 +10,23 @@
  * group of 4 channels and tap, one word of input is split by SXTB16 into the
  * (c0, c2) and (c1, c3) int16 pairs and multiplied lane by lane
  * (SMLABB/SMLATT) with weights pre-packed the same way: 1 pointer load, 1
- * input load, 1 LDRD of weights, 2 SXTB16 and 4 MACs per tap.  When the
- * planner overlapped output and input, a pixel's outputs are collected before
- * they are written, as the interpreter's kernel does. */
+ * input load, 1 LDRD of weights, 2 SXTB16 and 4 MACs per tap.
+ *
+ * The output may start before the input, overlapping it, by the offset of
+ * es_op_forward_overlap() (the planner's): writing a group's 4 outputs right
+ * after reading its window is then safe.  With lead the output's start before
+ * the input, out_row/in_row the row sizes and F(r) the first input row output
+ * row r reads, that bound is (r + 1) * out_row - out_c - lead <= F(r) * in_row
+ * for every r, so output (r, ox, ch) lands at input offset at most
+ * F(r) * in_row - (out_w - 1 - ox) * out_c + ch: below everything row r reads
+ * except, for the row's last pixel, bytes ch' <= ch of input pixel (F(r), 0),
+ * which this pixel's groups up to the current one have read and no later
+ * group, pixel or row reads (a later row r' reads from F(r') * in_row on,
+ * beyond all of row r's outputs by the bound for r'). */
 #include "fast_internal.h"
 
-/* Channels this kernel takes: the zero-point row and the collected pixel
- * (ES_FAST_MAX_CONV_PATCH bytes together) live on the stack. */
-#define MAX_CHANNELS (ES_FAST_MAX_CONV_PATCH / 2)
+/* Channels this kernel takes: its zero-point row lives on the stack. */
+#define MAX_CHANNELS ES_FAST_MAX_CONV_PATCH
 
 /* acc[i] = channel c+i's sum over the nine taps (tap[t] + c: its 4 input
  * channels; w: the group's 18 weight words). */
@@ -107,47 +116,6 @@ static inline __attribute__((always_inline)) void taps_n(const int8_t *const *ta
   acc[3] = a3;
 }
 
-/* The DSP modes' requantization (fast_requantize_dsp) of 4 channels,
- * saturated to int8 and packed into one word (channel c+i in byte i), to
- * be stored with one STR instead of four STRB.  k: the 4 channels' constants. */
-static inline __attribute__((always_inline)) int32_t requantize_ssat(int32_t acc, const int32_t *k) {
-  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)k[0]);
-  const int32_t high = fast_smmulr(fast_qadd(a, a), k[1]);
-  return fast_ssat8(fast_qadd(high + (high >> 31), k[3]) >> k[2]);
-}
-
-static inline __attribute__((always_inline)) uint32_t requantize4_packed(const int32_t acc[4], const int32_t *k) {
-  const int32_t v0 = requantize_ssat(acc[0], k), v1 = requantize_ssat(acc[1], k + 4);
-  const int32_t v2 = requantize_ssat(acc[2], k + 8), v3 = requantize_ssat(acc[3], k + 12);
-  const uint32_t even = ((uint32_t)v0 & 0xFFFFu) | ((uint32_t)v2 << 16); /* PKHBT */
-  const uint32_t odd = ((uint32_t)v1 & 0xFFFFu) | ((uint32_t)v3 << 16);
-  return (even & 0x00FF00FFu) | ((odd << 8) & 0xFF00FF00u);
-}
-
-/* Each byte of `packed` clamped to [lo, hi] (lo4, hi4: the bounds in every
- * byte); on the M4 per byte lane at once: SSUB8 sets a lane's GE flag when
- * the first operand is >= the second, SEL picks per lane by it. */
-static inline __attribute__((always_inline)) uint32_t clamp4(uint32_t packed, uint32_t lo4, uint32_t hi4) {
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-  uint32_t scratch;
-  __asm__("ssub8 %[s], %[v], %[lo]\n\t"
-          "sel %[v], %[v], %[lo]\n\t"
-          "ssub8 %[s], %[hi], %[v]\n\t"
-          "sel %[v], %[v], %[hi]\n\t"
-          : [v] "+r"(packed), [s] "=&r"(scratch)
-          : [lo] "r"(lo4), [hi] "r"(hi4)
-          : "cc");
-  return packed;
-#else
-  uint32_t out = 0;
-  for (int i = 0; i < 4; ++i) {
-    const int32_t v = (int8_t)(uint8_t)(packed >> (8 * i)), lo = (int8_t)(uint8_t)lo4, hi = (int8_t)(uint8_t)hi4;
-    out |= (uint32_t)(uint8_t)(v < lo ? lo : v > hi ? hi : v) << (8 * i);
-  }
-  return out;
-#endif
-}
-
 /* window9: the window is 3x3 (taps9), else kernel_h * kernel_w taps (taps_n). */
 static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_conv_params *p, const int8_t *input,
                                                                 int8_t *output, const int mode, const int window9) {
@@ -157,10 +125,8 @@ static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_c
       p->input.c != channels || channels % 4 != 0 || channels > MAX_CHANNELS)
     return ES_ERR_UNSUPPORTED;
   const es_fast_requant rq = p->requant;
-  const size_t in_bytes = (size_t)p->input.n * in_h * in_w * channels;
-  const size_t out_bytes = (size_t)p->output.n * p->output.h * p->output.w * channels;
-  const int overlap = (const int8_t *)output < input + in_bytes && input < (const int8_t *)output + out_bytes;
-  union { uint32_t word; int8_t bytes[MAX_CHANNELS]; } pixel, border;
+  const size_t row_bytes = (size_t)in_w * channels;
+  union { uint32_t word; int8_t bytes[MAX_CHANNELS]; } border;
   memset(border.bytes, p->input_zero_point, (size_t)channels);
   const uint32_t lo4 = 0x01010101u * (uint8_t)rq.act_min, hi4 = 0x01010101u * (uint8_t)rq.act_max;
   for (int32_t b = 0; b < p->input.n; ++b) {
@@ -170,15 +136,24 @@ static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_c
       for (int32_t ox = 0; ox < p->output.w; ++ox) {
         const int32_t x0 = ox * p->tile.stride_w - p->tile.pad_w;
         const int8_t *tap[ES_FAST_DW_MAX_TAPS];
-        for (int32_t ky = 0; ky < kernel_h; ++ky) {
-          const int32_t y = y0 + ky;
-          for (int32_t kx = 0; kx < kernel_w; ++kx) {
-            const int32_t x = x0 + kx;
-            tap[kernel_w * ky + kx] = y >= 0 && y < in_h && x >= 0 && x < in_w
-                                   ? image + ((size_t)y * in_w + x) * channels : border.bytes;
+        if (y0 >= 0 && x0 >= 0 && y0 + kernel_h <= in_h && x0 + kernel_w <= in_w) {
+          const int8_t *row = image + (size_t)y0 * row_bytes + (size_t)x0 * channels;
+          const int8_t **t = tap;
+          for (int32_t ky = 0; ky < kernel_h; ++ky, row += row_bytes) {
+            const int8_t *q = row;
+            for (int32_t kx = 0; kx < kernel_w; ++kx, q += channels) *t++ = q;
+          }
+        } else {
+          for (int32_t ky = 0; ky < kernel_h; ++ky) {
+            const int32_t y = y0 + ky;
+            for (int32_t kx = 0; kx < kernel_w; ++kx) {
+              const int32_t x = x0 + kx;
+              tap[kernel_w * ky + kx] = y >= 0 && y < in_h && x >= 0 && x < in_w
+                                            ? image + (size_t)y * row_bytes + (size_t)x * channels : border.bytes;
+            }
           }
         }
-        int8_t *out = overlap ? pixel.bytes : output;
+        int8_t *out = output;
         const uint32_t *w = (const uint32_t *)p->weights;
         for (int32_t c = 0; c < channels; c += 4, w += 2 * taps) {
           int32_t acc[4];
@@ -189,12 +164,11 @@ static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_c
           if (mode == ES_FAST_RQ_GENERIC) {
             fast_requantize4(&rq, acc, c, channels, out + c, mode);
           } else {
-            uint32_t packed = requantize4_packed(acc, rq.channels + 4 * c);
-            if (mode == ES_FAST_RQ_DSP) packed = clamp4(packed, lo4, hi4);
+            uint32_t packed = fast_requantize4_packed(acc, rq.channels + 4 * c);
+            if (mode == ES_FAST_RQ_DSP) packed = fast_clamp4(packed, lo4, hi4);
             memcpy(out + c, &packed, 4);
           }
         }
-        if (overlap) memcpy(output, pixel.bytes, (size_t)channels);
         output += channels;
       }
     }
