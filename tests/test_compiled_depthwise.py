@@ -6,8 +6,10 @@ Shapes are picked to reach each kernel the model compiler chooses: tiny
 planes (3x3), channel counts of 4 groups and of one, strides 1 and 2 (also
 mixed), SAME and VALID padding, kh x 1 windows (1-D models), a wide plane of
 few channels (the per-plane kernel), a channel count that is not a multiple
-of 4 (the interpreter runs it), and per-channel scales from tiny to huge (the
-generic requantization path beside the DSP ones)."""
+of 4 (the interpreter runs it); each kernel in the three requantization
+modes: per-channel scales from tiny to huge (generic), the full int8 range
+(SSAT only) and a clamp inside it (RELU6 with 200 steps).  The one-channel
+band kernel runs in micro_speech and person_detect (test_compiled_model.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,6 +33,11 @@ CASES = [
     (10, 3, 8, 4, 2, (2, 1), "SAME", "RELU_N1_TO_1", "es_fast_dw_pixels_s8"),
     (5, 26, 8, 3, 3, (1, 1), "SAME", "RELU", "es_fast_dw_3x3_s8"),
     (5, 5, 6, 3, 3, (1, 1), "SAME", "NONE", None),
+    (4, 25, 12, 3, 3, (1, 1), "SAME", "RELU6", "es_fast_dw_3x3_s8"),
+    (3, 27, 4, 3, 3, (1, 1), "VALID", "NONE", "es_fast_dw_3x3_s8"),
+    (6, 6, 16, 3, 3, (1, 1), "SAME", "RELU", "es_fast_dw_3x3_pixels_s8"),
+    (3, 3, 4, 3, 3, (2, 2), "SAME", "NONE", "es_fast_dw_3x3_pixels_s8"),
+    (12, 1, 8, 3, 1, (2, 1), "SAME", "RELU6", "es_fast_dw_pixels_s8"),
 ]
 
 
@@ -43,6 +50,8 @@ def depthwise_model(rng: np.random.Generator, case: tuple, edge_scales: bool) ->
     input_scale, filter_scales, output_scale = _requant_scales(rng, activation, k_h * k_w, c)
     if edge_scales:  # per-channel multipliers from far below to far above 1: left shifts, flushes
         filter_scales = [s * float(f) for s, f in zip(filter_scales, np.geomspace(1e-6, 1e4, c))]
+    elif activation == "RELU6":  # 200 steps up to 6: a clamp inside the int8 range (the kernels' clamp path)
+        output_scale = 6.0 / 200
     specs = [
         TensorSpec((1, in_h, in_w, c), scale=input_scale, zero_point=_zero_point(rng)),
         TensorSpec((1, k_h, k_w, c), data=rng.integers(-127, 128, (1, k_h, k_w, c)).astype(np.int8),
@@ -50,7 +59,8 @@ def depthwise_model(rng: np.random.Generator, case: tuple, edge_scales: bool) ->
         TensorSpec((c,), dtype=np.int32, data=_bias(rng, c, k_h * k_w),
                    scale=[input_scale * s for s in filter_scales], quantized_dimension=0),
     ]
-    out = TensorSpec((1, out_h, out_w, c), scale=output_scale, zero_point=_output_zero_point(rng, activation))
+    out_zero_point = -100 if activation == "RELU6" and not edge_scales else _output_zero_point(rng, activation)
+    out = TensorSpec((1, out_h, out_w, c), scale=output_scale, zero_point=out_zero_point)
     options = depthwise_conv2d_options(padding, stride, (1, 1), 1, activation)
     return single_op_model("DEPTHWISE_CONV_2D", specs, [out], options), (1, in_h, in_w, c)
 
