@@ -4,9 +4,9 @@ gives the interpreter's outputs, and those equal TFLM reference on the host.
 
 Shapes are picked to reach each kernel the model compiler chooses: tiny
 planes (3x3), channel counts of 4 groups and of one, strides 1 and 2 (also
-mixed), SAME and VALID padding, batches of 2, kh x 1 windows (1-D models), a wide plane of
-few channels (the per-plane kernel), a channel count that is not a multiple
-of 4 (the interpreter runs it); each kernel in the three requantization
+mixed), SAME and VALID padding, batches of 2, kh x 1 windows (1-D models),
+wide planes of few channels (the per-plane kernel), a channel count that is
+not a multiple of 4 (the interpreter runs it); each kernel in the three requantization
 modes: per-channel scales from tiny to huge (generic), the full int8 range
 (SSAT only) and a clamp inside it (RELU6 with 200 steps).  The one-channel
 band kernel runs in micro_speech and person_detect (test_compiled_model.py)."""

@@ -153,7 +153,7 @@ class _Compiler:
         # wide stride-1 maps of few channels only; es_fast_dw_3x3_pixels_s8
         # sets up its nine tap pointers per pixel, which 4 or more groups of
         # 4 channels amortize (measured per operator with edgesim profile on
-        # person_detect: 48x48x8 4.8 vs 4.9 instructions/MAC, 24x24x32 5.4 vs 4.1).
+        # person_detect: 48x48x8 4.2 vs 4.9 instructions/MAC, 24x24x32 4.9 vs 4.1).
         wide_enough = stride_w == 1 and out_w >= 24 and x.shape[3] < 16
         return wide_enough and pad <= 1 and pad + in_w <= row_len <= DW3X3_ROW_CAPACITY
 
