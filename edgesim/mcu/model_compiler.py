@@ -33,6 +33,7 @@ PADDING_SAME = 0
 MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
 MAX_BAND = 512  # ES_FAST_MAX_BAND
 MAX_CONV_PATCH = 640  # ES_FAST_MAX_CONV_PATCH
+DW_MAX_TAPS = 32  # ES_FAST_DW_MAX_TAPS
 SIZE_MODE_CONV_FLASH = 8192  # bytes of int16-packed conv weights --optimize size still accepts
 DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
 
@@ -149,18 +150,18 @@ class _Compiler:
         pad = _same_padding(in_w, stride_w, 3, out_w) if op.options["padding"] == PADDING_SAME else 0
         row_len = (out_w + 1) * stride_w + 3
         # Per (row, channel) the kernel widens three input rows: that pays on
-        # wide stride-1 maps only; elsewhere es_fast_dw_3x3_pixels_s8 was
-        # faster (measured per operator with edgesim profile on person_detect).
-        wide_enough = stride_w == 1 and out_w >= 24
+        # wide stride-1 maps of few channels only; es_fast_dw_3x3_pixels_s8
+        # sets up its nine tap pointers per pixel, which 4 or more groups of
+        # 4 channels amortize (measured per operator with edgesim profile on
+        # person_detect: 48x48x8 4.2 vs 4.9 instructions/MAC, 24x24x32 4.9 vs 4.1).
+        wide_enough = stride_w == 1 and out_w >= 24 and x.shape[3] < 16
         return wide_enough and pad <= 1 and pad + in_w <= row_len <= DW3X3_ROW_CAPACITY
 
-    def dw_3x3_pixels(self, op: Operator) -> bool:
-        """Whether es_fast_dw_3x3_pixels_s8 takes this depthwise operator."""
+    def dw_pixels(self, op: Operator) -> bool:
+        """Whether es_fast_dw_3x3_pixels_s8 (3x3) or es_fast_dw_pixels_s8 takes this depthwise operator."""
         x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
-        # On a 3x3 stride-1 map every pixel is a border pixel: the interpreter was faster.
-        tiny = op.options["stride_w"] == 1 and out.shape[1] * out.shape[2] <= 9
-        return (len(x.shape) == 4 and f.shape[1:3] == (3, 3) and f.shape[3] == x.shape[3] == out.shape[3]
-                and x.shape[3] % 4 == 0 and x.shape[3] <= MAX_CONV_PATCH and not tiny
+        return (len(x.shape) == 4 and f.shape[1] * f.shape[2] <= DW_MAX_TAPS and f.shape[3] == x.shape[3] == out.shape[3]
+                and x.shape[3] % 4 == 0 and x.shape[3] <= MAX_CONV_PATCH
                 and op.options["dilation_h"] == 1 and op.options["dilation_w"] == 1)
 
     def conv_params(self, i: int, op: Operator, kh: int, kw: int, weights_name: str, requant: str,
@@ -188,12 +189,13 @@ class _Compiler:
             arrays, requant = self.requant(i, op, w.reshape(9, c).T, c)
             return _Step("es_fast_dw_3x3_s8", self.conv_params(i, op, 3, 3, f"w{i}", requant), "es_fast_conv_params",
                          [_words(f"w{i}", words.reshape(-1)), *arrays])
-        if op.code == DEPTHWISE_CONV_2D and self.dw_3x3_pixels(op):
-            c = f.shape[3]
-            w = f.data.reshape(9, c // 4, 4).astype(np.int64)  # tap, group, channel
+        if op.code == DEPTHWISE_CONV_2D and self.dw_pixels(op):
+            _, kh, kw, c = f.shape
+            w = f.data.reshape(kh * kw, c // 4, 4).astype(np.int64)  # tap, group, channel
             words = np.stack([_pair_words(w[..., 0], w[..., 2]), _pair_words(w[..., 1], w[..., 3])], -1)
-            arrays, requant = self.requant(i, op, f.data.reshape(9, c).T, c)
-            return _Step("es_fast_dw_3x3_pixels_s8", self.conv_params(i, op, 3, 3, f"w{i}", requant),
+            arrays, requant = self.requant(i, op, f.data.reshape(kh * kw, c).T, c)
+            kernel = "es_fast_dw_3x3_pixels_s8" if (kh, kw) == (3, 3) else "es_fast_dw_pixels_s8"
+            return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant),
                          "es_fast_conv_params", [_words(f"w{i}", words.transpose(1, 0, 2).reshape(-1)), *arrays])
         if op.code == DEPTHWISE_CONV_2D:
             _, kh, kw, m = f.shape

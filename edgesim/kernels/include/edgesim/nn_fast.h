@@ -31,6 +31,9 @@
 /* Largest window (kernel_h * kernel_w * input channels) of es_fast_conv_s8_*:
  * its int8 patch lives on the stack. */
 #define ES_FAST_MAX_CONV_PATCH 640
+/* Largest window (kernel_h * kernel_w) of es_fast_dw_pixels_s8: a pointer
+ * per tap lives on the stack. */
+#define ES_FAST_DW_MAX_TAPS 32
 
 /* Requantization of channel c: acc + folded bias, TFLM's
  * MultiplyByQuantizedMultiplier(multiplier, shift), + output offset, clamp.
@@ -90,7 +93,12 @@ es_status es_fast_dw_3x3_s8(const es_fast_conv_params *params, const int8_t *inp
  * 2 uint32 words: int16 pairs (w_c0, w_c2) and (w_c1, w_c3). */
 es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
-/* The same for kernel_w 8 or 4 (a narrower kernel zero-padded to 4 columns)
+/* The same for any window of at most ES_FAST_DW_MAX_TAPS taps (e.g. the
+ * kh x 1 depthwise of 1-D models); weights per group of 4 channels, per tap
+ * (ky, kx) in that order, the same 2 words. */
+es_status es_fast_dw_pixels_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* es_fast_dw_1ch_s8's operator for kernel_w 8 or 4 (a narrower kernel zero-padded to 4 columns)
  * over a band of widened input rows shared by a whole output row (kernel_h x
  * ((output.w - 1) * stride_w + kernel_w) int16, at most ES_FAST_MAX_BAND).  weights: uint32 words, for each group of 4
  * channels, for each tap pair j in natural order (ky, kx), the 4 channels'

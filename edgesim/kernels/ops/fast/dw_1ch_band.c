@@ -94,6 +94,7 @@ static inline __attribute__((always_inline)) es_status dw_1ch_band(const es_fast
   union { uint32_t word; int16_t taps[ES_FAST_MAX_BAND]; } band;
   const int16_t border = (int16_t)p->input_zero_point;
   const es_fast_requant rq = p->requant;
+  const uint32_t lo4 = 0x01010101u * (uint8_t)rq.act_min, hi4 = 0x01010101u * (uint8_t)rq.act_max;
   /* Output pixels are written after the band holds their rows; an output
    * over the input's consumed part (the planner's overlap) is safe as in the
    * interpreter's pixel-order kernel. */
@@ -108,7 +109,13 @@ static inline __attribute__((always_inline)) es_status dw_1ch_band(const es_fast
         for (int32_t c = 0; c < channels; c += 4) {
           int32_t acc[4];
           w = dot_rows(band.taps + ox * stride_w, width, kh, kw / 2, w, acc);
-          fast_requantize4(&rq, acc, c, channels, output, mode);
+          if (mode == ES_FAST_RQ_GENERIC) {
+            fast_requantize4(&rq, acc, c, channels, output, mode);
+          } else {
+            uint32_t packed = fast_requantize4_packed(acc, rq.channels + 4 * c);
+            if (mode == ES_FAST_RQ_DSP) packed = fast_clamp4(packed, lo4, hi4);
+            memcpy(output, &packed, 4);
+          }
           output += 4;
         }
       }

@@ -123,6 +123,69 @@ static inline __attribute__((always_inline)) void fast_requantize4(const es_fast
   }
 }
 
+/* Low halfword of lo, high halfword the low one of hi (PKHBT lo, hi, LSL #16). */
+static inline int32_t fast_pkhbt16(int32_t lo, int32_t hi) {
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  int32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+  return r;
+#else
+  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
+#endif
+}
+
+/* fast_requantize_dsp() of one channel (k: its 4 constants) saturated to
+ * int8, whatever the clamp (fast_clamp4 applies a narrower one). */
+static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32_t acc, const int32_t *k) {
+  int32_t bias, multiplier, right, round;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  /* two LDRDs (gcc loads the four words one LDR at a time) */
+  __asm__("ldrd %0, %1, [%4]\n\tldrd %2, %3, [%4, #8]"
+          : "=&r"(bias), "=&r"(multiplier), "=&r"(right), "=r"(round)
+          : "r"(k), "m"(*(const int32_t(*)[4])k));
+#else
+  bias = k[0], multiplier = k[1], right = k[2], round = k[3];
+#endif
+  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)bias);
+  const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
+  return fast_ssat8(fast_qadd(high + (high >> 31), round) >> right);
+}
+
+/* The DSP modes' requantization of 4 consecutive channels (acc without the
+ * folded bias, k: the first channel's constants), saturated to int8 and
+ * packed into one word (channel i in byte i) for one STR instead of 4 STRB.
+ * In ES_FAST_RQ_DSP mode fast_clamp4 then applies the activation's clamp. */
+static inline __attribute__((always_inline)) uint32_t fast_requantize4_packed(const int32_t acc[4], const int32_t *k) {
+  const int32_t v0 = fast_requantize_ssat8(acc[0], k), v1 = fast_requantize_ssat8(acc[1], k + 4);
+  const int32_t v2 = fast_requantize_ssat8(acc[2], k + 8), v3 = fast_requantize_ssat8(acc[3], k + 12);
+  const uint32_t even = fast_pkhbt16(v0, v2), odd = fast_pkhbt16(v1, v3); /* 16-bit lanes (v0, v2), (v1, v3) */
+  return (even & 0x00FF00FFu) | ((odd & 0x00FF00FFu) << 8);
+}
+
+/* Each byte of `packed` clamped to [lo, hi] (lo4, hi4: the bounds in every
+ * byte); on the M4 per byte lane at once: SSUB8 sets a lane's GE flag when
+ * the first operand is >= the second, SEL picks per lane by it. */
+static inline __attribute__((always_inline)) uint32_t fast_clamp4(uint32_t packed, uint32_t lo4, uint32_t hi4) {
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  uint32_t scratch;
+  __asm__("ssub8 %[s], %[v], %[lo]\n\t"
+          "sel %[v], %[v], %[lo]\n\t"
+          "ssub8 %[s], %[hi], %[v]\n\t"
+          "sel %[v], %[v], %[hi]\n\t"
+          : [v] "+r"(packed), [s] "=&r"(scratch)
+          : [lo] "r"(lo4), [hi] "r"(hi4)
+          : "cc");
+  return packed;
+#else
+  uint32_t out = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int32_t v = (int8_t)(uint8_t)(packed >> (8 * i)), lo = (int8_t)(uint8_t)lo4, hi = (int8_t)(uint8_t)hi4;
+    out |= (uint32_t)(uint8_t)(v < lo ? lo : v > hi ? hi : v) << (8 * i);
+  }
+  return out;
+#endif
+}
+
 /* Calls kernel(p, input, output, ..., mode) with the params' requantization
  * mode as a literal. */
 #define FAST_DISPATCH_MODE(p, call)                                         \
