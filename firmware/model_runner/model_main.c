@@ -8,7 +8,8 @@
  *               bytes (all inputs), output bytes (all outputs), compiled
  *               steps (0 = interpreter only), then a 112-byte error detail
  *   in:         the model inputs, concatenated, once per inference
- *   out:        per inference, the outputs concatenated, then u32 status
+ *   out:        per inference, the outputs concatenated, then u32 status and
+ *               u32 stack high-water mark (bytes, since reset)
  * The runner exits at the end of the input.  Each operator is bracketed by
  * board_mark_op() for the counting plugin (firmware/tools/insn_count.c).
  * model_config.h (generated) sets FW_ARENA_BYTES and FW_COMPILED; with
@@ -108,6 +109,7 @@ int main(void) {
       board_link_write((const uint8_t *)output->data, output->bytes);
     }
     write_u32((uint32_t)status);
+    write_u32(board_stack_high_water());
     board_mark_stage(BOARD_MARK_REPORT);
   }
 }
