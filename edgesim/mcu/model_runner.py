@@ -31,7 +31,7 @@ from edgesim.mcu.firmware_builder import (DEFAULT_STACK_BYTES, OPTIMIZE_MODES, R
                                           generated_source, link_image)
 
 RUNNER_SOURCE = "firmware/model_runner/model_main.c"
-HEADER = struct.Struct("<4s6I112s")
+HEADER = struct.Struct("<4s8I112s")
 # The probe's arena: what the nRF52840's 256 KB RAM leaves beside the 16 KB
 # stack and the runner's own few KB; a model needing more fits no board.
 PROBE_ARENA_BYTES = 200 * 1024
@@ -146,6 +146,8 @@ class RunnerResult:
     invoke_instructions: list[int]
     op_instructions: list[list[int]]
     stack_bytes: int
+    persistent_bytes: int  # arena_used's records and op data
+    activation_bytes: int  # arena_used's planned tensors and scratch (the rest: the planner's working space)
 
 
 def _tensor_bytes(value: object) -> bytes:
@@ -164,7 +166,8 @@ def run_model(image: FirmwareImage, inferences: Sequence[Sequence[object]], outp
     data = run.output
     if len(data) < HEADER.size or data[:4] != b"ESMR":
         raise TargetError(f"the model runner sent no header (exit code {run.exit_code})")
-    _, status, arena_used, nodes, in_bytes, out_bytes, compiled, detail = HEADER.unpack_from(data)
+    _, status, arena_used, nodes, in_bytes, out_bytes, compiled, persistent, activations, detail = \
+        HEADER.unpack_from(data)
     if status != 0:
         text = detail.split(b"\0", 1)[0].decode(errors="replace")
         raise TargetError(f"the model runner could not load the model: {text}")
@@ -190,4 +193,5 @@ def run_model(image: FirmwareImage, inferences: Sequence[Sequence[object]], outp
         outputs.append(split)
         pos += out_bytes + 8
     invoke = [c[1] for c in run.counts] if run.counts else []
-    return RunnerResult(arena_used, nodes, compiled, outputs, invoke, list(run.op_counts or []), stack_bytes)
+    return RunnerResult(arena_used, nodes, compiled, outputs, invoke, list(run.op_counts or []), stack_bytes,
+                        persistent, activations)
