@@ -43,7 +43,7 @@ typedef struct fc_op_data {
     es_fully_connected_params s8;
     es_fully_connected_f32_params f32;
   } u;
-  es_dims in_dims, filter_dims, out_dims;
+  int32_t batches, rows, depth; /* the dims are rebuilt at invoke: 12 bytes of arena, not 48 */
 } fc_op_data;
 
 static inline int32_t add_wrap(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
@@ -95,10 +95,9 @@ static es_status fc_prepare(es_op_context *ctx) {
   fc_op_data *data = (fc_op_data *)es_op_alloc_persistent(ctx, sizeof(fc_op_data));
   if (data == 0) return es_op_fail(ctx, ES_ERR_ARENA_TOO_SMALL, "FULLY_CONNECTED: arena too small for op data");
   data->is_float = is_float;
-  const es_dims in_dims = {batches, 1, 1, depth}, filter_dims = {rows, 1, 1, depth}, out_dims = {batches, 1, 1, rows};
-  data->in_dims = in_dims;
-  data->filter_dims = filter_dims;
-  data->out_dims = out_dims;
+  data->batches = batches;
+  data->rows = rows;
+  data->depth = depth;
   if (filter->bytes < (size_t)rows * (size_t)depth * (is_float ? 4u : 1u) || (bias != 0 && bias->bytes < (size_t)rows * 4u))
     return es_op_fail(ctx, ES_ERR_SHAPE, "FULLY_CONNECTED: weights or bias data shorter than their shape");
   const int32_t activation = es_op_option_int(ctx, OPT_ACTIVATION, ES_ACT_NONE);
@@ -237,13 +236,15 @@ static es_status fc_invoke(es_op_context *ctx) {
   const es_tensor *filter = es_op_input(ctx, 1);
   const es_tensor *bias = es_op_input(ctx, 2);
   es_tensor *output = es_op_output(ctx, 0);
+  const es_dims in_dims = {data->batches, 1, 1, data->depth}, filter_dims = {data->rows, 1, 1, data->depth};
+  const es_dims out_dims = {data->batches, 1, 1, data->rows};
   if (data->is_float)
-    return es_fully_connected_f32(&data->u.f32, &data->in_dims, (const float *)input->data, &data->filter_dims,
-                                  (const float *)filter->data, bias != 0 ? (const float *)bias->data : 0,
-                                  &data->out_dims, (float *)output->data);
-  return es_fully_connected_s8(&data->u.s8, &data->in_dims, (const int8_t *)input->data, &data->filter_dims,
-                               (const int8_t *)filter->data, bias != 0 ? (const int32_t *)bias->data : 0,
-                               &data->out_dims, (int8_t *)output->data);
+    return es_fully_connected_f32(&data->u.f32, &in_dims, (const float *)input->data, &filter_dims,
+                                  (const float *)filter->data, bias != 0 ? (const float *)bias->data : 0, &out_dims,
+                                  (float *)output->data);
+  return es_fully_connected_s8(&data->u.s8, &in_dims, (const int8_t *)input->data, &filter_dims,
+                               (const int8_t *)filter->data, bias != 0 ? (const int32_t *)bias->data : 0, &out_dims,
+                               (int8_t *)output->data);
 }
 
 const es_op es_op_fully_connected = {
