@@ -31,6 +31,9 @@ def test_runner_arena_is_exactly_the_need_the_firmware_reports(name: str, optimi
     result = run_model(image, [random_inputs(read_tflite(path.read_bytes()))])
     assert image.size.arena_bytes == result.arena_used  # not one byte of margin, and it runs
     assert image.size.arena_source.startswith("measured") and f"arena {result.arena_used} bytes" in image.size.report()
+    # the need is the records and op data plus the plan (or the planner's working space, when larger)
+    assert result.persistent_bytes + result.activation_bytes <= result.arena_used
+    assert 0 < result.stack_bytes < image.size.stack_bytes  # painted stack, deepest use in load + invoke
 
 
 @pytest.mark.parametrize("app", ["wake_word", "gesture"])
