@@ -64,10 +64,24 @@ def test_a_model_needing_more_arena_fails_naming_the_need() -> None:
         run_model(short, [])
 
 
-def test_without_qemu_the_arena_is_a_labelled_host_estimate() -> None:
-    from edgesim.mcu.model_runner import _host_estimate, arena_need
+def test_without_qemu_the_arena_is_a_labelled_host_estimate(monkeypatch, tmp_path, capsys) -> None:
+    import shutil
 
-    path = shared_path("models", "micro_speech_quantized.tflite")
-    estimate = _host_estimate(path, "qemu-system-arm not found on PATH")
+    from edgesim.errors import TargetError
+    from edgesim.mcu import qemu
+    from edgesim.mcu.model_runner import arena_need, build_model_runner
+
+    measured = arena_need(shared_path("models", "micro_speech_quantized.tflite"))
+    # a name of its own: a probe image without a measured figure (only measured figures are cached)
+    path = tmp_path / "arena_fallback_probe.tflite"
+    shutil.copyfile(shared_path("models", "micro_speech_quantized.tflite"), path)
+
+    def missing() -> str:
+        raise TargetError("qemu-system-arm not found on PATH")
+
+    monkeypatch.setattr(qemu, "qemu_binary", missing)
+    estimate = arena_need(path)
     assert not estimate.exact and estimate.source.startswith("ESTIMATE") and "qemu-system-arm" in estimate.source
-    assert estimate.bytes >= arena_need(path).bytes  # 64-bit records + margin: never short of the M4's need
+    assert "warning" in capsys.readouterr().err  # said on stderr too, not only in the size report
+    assert estimate.bytes >= measured.bytes  # 64-bit records + margin: never short of the M4's need
+    assert "ESTIMATE" in build_model_runner(path).size.report()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -122,6 +123,9 @@ def _host_estimate(path: Path, why: str) -> ArenaNeed:
         raise TargetError(f"{path.name}: cannot size the firmware arena: {why}; and the host runtime "
                           f"could not load the model either: {error}") from None
     need = (host + HOST_ESTIMATE_MARGIN_BYTES + 15) // 16 * 16
+    # Said where every build shows it, not only in the size report.
+    print(f"edgesim: warning: {path.name}: firmware arena {need} B estimated from the host runtime ({why})",
+          file=sys.stderr)
     return ArenaNeed(need, f"ESTIMATE from the host runtime + {HOST_ESTIMATE_MARGIN_BYTES} B margin, not measured "
                            f"on the Cortex-M4 ({why}); the firmware reports its exact need at boot", False)
 
