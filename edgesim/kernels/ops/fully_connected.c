@@ -168,12 +168,11 @@ static void fc_batch(const fc_data *d, const int8_t *x, const int8_t *w, const i
     const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     for (int32_t k = 0; k < depth; ++k) {
-      /* 16-bit operands (x + io fits): compilers vectorize 16x16->32 products */
-      const int16_t xv = (int16_t)(x[k] + io);
-      a0 += (int16_t)w0[k] * xv;
-      a1 += (int16_t)w1[k] * xv;
-      a2 += (int16_t)w2[k] * xv;
-      a3 += (int16_t)w3[k] * xv;
+      const int32_t xv = x[k] + io;
+      a0 += w0[k] * xv;
+      a1 += w1[k] * xv;
+      a2 += w2[k] * xv;
+      a3 += w3[k] * xv;
     }
     out[o] = fc_finish(d, o, add_wrap(add_wrap(a0, fc_bias(bias, o)), x_term));
     out[o + 1] = fc_finish(d, o + 1, add_wrap(add_wrap(a1, fc_bias(bias, o + 1)), x_term));
@@ -183,7 +182,7 @@ static void fc_batch(const fc_data *d, const int8_t *x, const int8_t *w, const i
   for (; o < d->rows; ++o) {
     const int8_t *w0 = w + (size_t)o * (size_t)depth;
     int32_t a0 = 0;
-    for (int32_t k = 0; k < depth; ++k) a0 += (int16_t)w0[k] * (int16_t)(x[k] + io);
+    for (int32_t k = 0; k < depth; ++k) a0 += w0[k] * (x[k] + io);
     out[o] = fc_finish(d, o, add_wrap(add_wrap(a0, fc_bias(bias, o)), x_term));
   }
 }
