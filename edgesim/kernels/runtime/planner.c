@@ -47,13 +47,19 @@
 /* Passes over the placed list before a group goes above everything. */
 #define GROUP_PASSES 8
 
-/* Offsets are 64-bit so that sums of large requests cannot wrap on a 32-bit
- * MCU (each request is below 2 GiB; their sum is compared with the arena). */
+/* Sizes and offsets are 32-bit: es_model_plan refuses activations whose
+ * sizes sum to more than PLAN_MAX_BYTES, and no offset, group offset or
+ * extent exceeds twice that sum (the working arrays are the planner's whole
+ * RAM cost, so they are kept small; the arithmetic itself is 64-bit). */
+#define PLAN_MAX_BYTES (UINT32_MAX / 4u)
+/* Group offsets stay within this (a pin that would go beyond is not made). */
+#define PLAN_MAX_REL ((int64_t)(INT32_MAX / 4))
+
 typedef struct plan_buffer {
-  uint64_t size;
-  uint64_t offset;
-  uint64_t rel;    /* offset within its group (0 for a lone buffer) */
-  uint64_t extent; /* group leader: bytes the whole group spans */
+  uint32_t size;
+  uint32_t offset;
+  uint32_t rel;    /* offset within its group (0 for a lone buffer) */
+  uint32_t extent; /* group leader: bytes the whole group spans */
   int16_t first, last;
   int16_t owner;  /* tensor index, or -1 - node index for a scratch buffer */
   int16_t next;   /* next placed buffer in offset order, -1 = end */
@@ -62,7 +68,7 @@ typedef struct plan_buffer {
 } plan_buffer;
 
 typedef struct lifetime {
-  int64_t rel;    /* byte offset from the pin's group origin */
+  int32_t rel;    /* byte offset from the pin's group origin, |rel| <= PLAN_MAX_REL */
   int16_t first, last;
   int16_t root;   /* tensor whose buffer this tensor uses (itself unless aliased) */
   int16_t pin;    /* root tensor this buffer is placed relative to, NO_PIN = none */
@@ -139,7 +145,12 @@ static void join_groups(const es_model *m, lifetime *lt, int32_t in_root, int32_
   const int64_t shift = rel_of(lt, in_root) + offset;
   for (int32_t t = 0; t < m->tensor_count; ++t) {
     if (lt[t].root != t || group_of(lt, t) != out) continue;
-    lt[t].rel = rel_of(lt, t) + shift;
+    const int64_t rel = rel_of(lt, t) + shift;
+    if (rel > PLAN_MAX_REL || rel < -PLAN_MAX_REL) return; /* an optimization only: leave the groups apart */
+  }
+  for (int32_t t = 0; t < m->tensor_count; ++t) {
+    if (lt[t].root != t || group_of(lt, t) != out) continue;
+    lt[t].rel = (int32_t)(rel_of(lt, t) + shift);
     lt[t].pin = (int16_t)a;
   }
 }
@@ -196,7 +207,7 @@ static uint64_t place_group(const plan_buffer *bufs, int32_t head, int32_t g) {
         const plan_buffer *b = &bufs[i];
         const uint64_t at = candidate + b->rel;
         if (overlaps_in_time(placed, b) && placed->offset < at + b->size && placed->offset + placed->size > at) {
-          candidate = placed->offset + placed->size - b->rel; /* > candidate: at < placed end */
+          candidate = (uint64_t)placed->offset + placed->size - b->rel; /* > candidate: at < placed end */
           moved = 1;
         }
       }
@@ -206,7 +217,7 @@ static uint64_t place_group(const plan_buffer *bufs, int32_t head, int32_t g) {
   /* Above every placed buffer: nothing can conflict there. */
   uint64_t top = 0;
   for (int32_t p = head; p >= 0; p = bufs[p].next)
-    if (bufs[p].offset + bufs[p].size > top) top = bufs[p].offset + bufs[p].size;
+    if ((uint64_t)bufs[p].offset + bufs[p].size > top) top = (uint64_t)bufs[p].offset + bufs[p].size;
   return top;
 }
 
@@ -249,14 +260,15 @@ static uint64_t place_all(plan_buffer *bufs, int16_t *order, int32_t count, int 
       for (int32_t p = head; p >= 0; p = bufs[p].next) {
         const plan_buffer *placed = &bufs[p];
         if (placed->offset >= candidate + b->size) break; /* gap before `placed` fits */
-        if (overlaps_in_time(placed, b) && placed->offset + placed->size > candidate)
-          candidate = placed->offset + placed->size;
+        if (overlaps_in_time(placed, b) && (uint64_t)placed->offset + placed->size > candidate)
+          candidate = (uint64_t)placed->offset + placed->size;
       }
     }
     for (int32_t i = order[k]; i >= 0; i = bufs[i].member) {
-      bufs[i].offset = candidate + bufs[i].rel;
+      const uint64_t at = candidate + bufs[i].rel;
+      bufs[i].offset = (uint32_t)at; /* exact unless total goes past UINT32_MAX, which es_model_plan refuses */
       insert_sorted(bufs, &head, i);
-      if (bufs[i].offset + bufs[i].size > total) total = bufs[i].offset + bufs[i].size;
+      if (at + bufs[i].size > total) total = at + bufs[i].size;
     }
   }
   return total;
@@ -278,13 +290,13 @@ static int32_t build_buffers(es_model *m, lifetime *lt, int64_t *live, plan_buff
   for (int32_t t = 0; t < tensor_count; ++t) {
     const es_tensor *tensor = &m->tensors[t];
     if (tensor->is_constant || lt[t].root != t || lt[t].first == UNUSED_FIRST || tensor->bytes == 0) continue;
-    bufs[count] = (plan_buffer){es_align_up(tensor->bytes), 0, 0, 0, lt[t].first, lt[t].last, (int16_t)t, -1, -1, (int16_t)count};
+    bufs[count] = (plan_buffer){(uint32_t)es_align_up(tensor->bytes), 0, 0, 0, lt[t].first, lt[t].last, (int16_t)t, -1, -1, (int16_t)count};
     lt[t].buffer = (int16_t)count;
     ++count;
   }
   for (int32_t n = 0; n < node_count; ++n) {
     if (m->nodes[n].scratch_bytes == 0) continue;
-    bufs[count] = (plan_buffer){es_align_up(m->nodes[n].scratch_bytes), 0, 0, 0, (int16_t)n, (int16_t)n, (int16_t)(-1 - n), -1, -1,
+    bufs[count] = (plan_buffer){(uint32_t)es_align_up(m->nodes[n].scratch_bytes), 0, 0, 0, (int16_t)n, (int16_t)n, (int16_t)(-1 - n), -1, -1,
                                 (int16_t)count};
     ++count;
   }
@@ -304,10 +316,10 @@ static int32_t build_buffers(es_model *m, lifetime *lt, int64_t *live, plan_buff
     for (int32_t i = k; i >= 0; i = bufs[i].member)
       if (rel_of(lt, bufs[i].owner) < low) low = rel_of(lt, bufs[i].owner);
     for (int32_t i = k; i >= 0; i = bufs[i].member) {
-      bufs[i].rel = (uint64_t)(rel_of(lt, bufs[i].owner) - low);
+      bufs[i].rel = (uint32_t)(rel_of(lt, bufs[i].owner) - low);
       if ((int64_t)bufs[i].rel + (int64_t)bufs[i].size > high) high = (int64_t)bufs[i].rel + (int64_t)bufs[i].size;
     }
-    bufs[k].extent = (uint64_t)high;
+    bufs[k].extent = (uint32_t)high;
   }
   return count;
 }
@@ -319,8 +331,20 @@ es_status es_model_plan(es_model *m) {
    * (the working arrays are sized to what this model can use: on a small
    * model they, not the activations, set the arena's high-water mark). */
   size_t buffer_cap = 0;
-  for (int32_t t = 0; t < tensor_count; ++t) buffer_cap += !m->tensors[t].is_constant;
-  for (int32_t n = 0; n < node_count; ++n) buffer_cap += m->nodes[n].scratch_bytes != 0;
+  uint64_t requested = 0; /* every activation and scratch buffer side by side: bounds all offsets */
+  for (int32_t t = 0; t < tensor_count; ++t) {
+    if (m->tensors[t].is_constant) continue;
+    ++buffer_cap;
+    requested += (uint64_t)es_align_up(m->tensors[t].bytes);
+  }
+  for (int32_t n = 0; n < node_count; ++n) {
+    buffer_cap += m->nodes[n].scratch_bytes != 0;
+    requested += (uint64_t)es_align_up(m->nodes[n].scratch_bytes);
+  }
+  if (requested > PLAN_MAX_BYTES) {
+    m->arena_required = 0;
+    return es_model_fail(m, ES_ERR_ARENA_TOO_SMALL, "arena too small: activations need more memory than addressable");
+  }
   const size_t temp_bytes = es_align_up(sizeof(lifetime) * (size_t)tensor_count) +
                             es_align_up(sizeof(plan_buffer) * buffer_cap) + es_align_up(sizeof(int16_t) * buffer_cap) +
                             sizeof(int64_t) * ((size_t)node_count + 1u) + ES_ARENA_ALIGN;
@@ -400,8 +424,8 @@ es_status es_model_plan(es_model *m) {
   /* 6. Does it fit?  The high-water mark is the larger of the plan and the
    * planner's own working space. */
   uint64_t need = (uint64_t)persist_end + (total > temp_bytes ? total : temp_bytes);
-  if (need > m->arena_size) {
-    if (need > (uint64_t)(SIZE_MAX / 2)) {
+  if (need > m->arena_size || total > UINT32_MAX) {
+    if (need > (uint64_t)(SIZE_MAX / 2) || total > UINT32_MAX) {
       m->arena_required = 0;
       return es_model_fail(m, ES_ERR_ARENA_TOO_SMALL, "arena too small: activations need more memory than addressable");
     }
