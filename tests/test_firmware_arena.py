@@ -64,6 +64,24 @@ def test_a_model_needing_more_arena_fails_naming_the_need() -> None:
         run_model(short, [])
 
 
+def test_a_model_needing_more_than_a_board_has_fails_naming_its_need(tmp_path) -> None:
+    import numpy as np
+    from oplib.model import TensorSpec, pool2d_options, single_op_model
+
+    from edgesim.errors import TargetError
+    from edgesim.mcu.firmware_builder import build_app
+    from edgesim.mcu.model_runner import PROBE_ARENA_BYTES
+
+    # a 1x1 max pool over 160x160x8: input and output alive together, 400 KB of activations
+    shape = (1, 160, 160, 8)
+    path = tmp_path / "too_big_for_a_board.tflite"
+    path.write_bytes(single_op_model("MAX_POOL_2D", [TensorSpec(shape, np.int8, scale=0.5)],
+                                     [TensorSpec(shape, np.int8, scale=0.5)], pool2d_options((1, 1))))
+    with pytest.raises(TargetError, match=rf"does not fit a board: arena too small: {PROBE_ARENA_BYTES} bytes, "
+                                          r"model needs \d+"):
+        build_app("gesture", model=path)
+
+
 def test_without_qemu_the_arena_is_a_labelled_host_estimate(monkeypatch, tmp_path, capsys) -> None:
     import shutil
 

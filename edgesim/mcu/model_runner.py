@@ -105,6 +105,10 @@ def arena_need(model: str | Path, optimize: str = "none") -> ArenaNeed:
     try:
         used = run_model(probe, [], timeout=120).arena_used
     except TargetError as error:
+        if "arena too small" in str(error):
+            raise TargetError(f"{path.name} does not fit a board: {str(error).split(': ', 1)[-1]} (the probe's "
+                              f"{PROBE_ARENA_BYTES} B arena is what the nRF52840's 256 KB RAM leaves beside the "
+                              f"stack and the firmware)") from None
         raise TargetError(f"{path.name}: sizing the arena on the emulated Cortex-M4 failed: {error}") from None
     mode = "interpreter" if optimize == "none" else f"compiled schedule --optimize {optimize}"
     need = ArenaNeed(used, f"measured: the model's load on the Cortex-M4 ({mode}, QEMU {PROBE_BOARD})", True)
