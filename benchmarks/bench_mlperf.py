@@ -108,7 +108,7 @@ def m4_rows(name: str, path: Path, inputs: list[np.ndarray]) -> tuple[list[str],
         label = "interpreter" if mode == "none" else f"compiled --optimize {mode} ({result.compiled_steps} steps)"
         rows.append(f"  M4 {label}: {invoke:>12,} instructions  vs TFLM ref {invoke / ref:6.3f}x, vs TFLM+CMSIS-NN "
                     f"{invoke / cmsis:6.3f}x ({cmsis / invoke:4.2f}x faster); arena {result.arena_used:,} B "
-                    f"(TFLM {tflm_arena:,}), flash {image.size.flash_bytes:,} B{exact}")
+                    f"(TFLM {tflm_arena:,}), stack high-water {result.stack_bytes:,} B, flash {image.size.flash_bytes:,} B{exact}")
     if name in TARGETS:
         size_target, speed_goal = TARGETS[name]
         checks = []

@@ -83,14 +83,14 @@ def test_operator_counts_cover_the_invoke() -> None:
 def test_compiler_rejects_a_different_model() -> None:
     """A schedule generated for one model refuses to run another (operator check at boot)."""
     from edgesim.errors import TargetError
-    from edgesim.mcu.firmware_builder import RUNTIME_KERNELS, generated_source, link_image, model_arena_bytes
+    from edgesim.mcu.firmware_builder import RUNTIME_KERNELS, generated_source, link_image
     from edgesim.mcu.model_compiler import compile_model
-    from edgesim.mcu.model_runner import RUNNER_SOURCE, _config_header, run_model
+    from edgesim.mcu.model_runner import RUNNER_SOURCE, _config_header, arena_need, run_model
 
     speech = shared_path("models", "micro_speech_quantized.tflite")
     wand = shared_path("models", "magic_wand.tflite")
     image = link_image("runner-mismatch", "mps2-an386", [RUNNER_SOURCE, generated_source(compile_model(speech, "speed"))],
-                       kernels=RUNTIME_KERNELS, generated={"model_config.h": _config_header(model_arena_bytes(wand), True)},
+                       kernels=RUNTIME_KERNELS, generated={"model_config.h": _config_header(arena_need(wand).bytes, True)},
                        model=wand)
     with pytest.raises(TargetError, match="compiled schedule"):
         run_model(image, [])

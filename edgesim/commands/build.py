@@ -12,7 +12,10 @@ embedded from the model store.  Builds are cached by a hash of everything
 that goes in, so repeating a build is instant.
 
 Prints the image path and a size report: flash and RAM per section, model
-bytes, tensor arena, reserved stack.  Every image must fit the nRF52840 of
+bytes, tensor arena, reserved stack.  The arena is exactly what the model's
+load needs on the Cortex-M4 with this image's code (interpreter or compiled
+schedule), measured once per model and mode by the model runner on QEMU and
+cached; without qemu-system-arm it is a host-runtime estimate, labelled so.  Every image must fit the nRF52840 of
 the Arduino Nano 33 BLE (1 MB flash, 256 KB RAM); the build fails otherwise.
 --measure-stack also boots the image in QEMU (mps2-an386 only) and reports
 the stack high-water mark after processing silence/blank input.

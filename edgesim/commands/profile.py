@@ -10,9 +10,9 @@ HELP = """\
 Profile one inference operator by operator: op, input and output shapes,
 multiply-accumulates, and on the emulated Cortex-M4 (QEMU mps2-an386, the
 default target) the exact instructions of each operator, instructions per
-MAC and share of the total, with the arena, flash and the latency at 64 MHz
-(instructions / 64 MHz: QEMU counts instructions, not cycles, so real-board
-latency is higher).  The input is pseudo-random (counts move by well under
+MAC and share of the total, with the arena, the stack high-water mark, flash
+and the latency at 64 MHz (instructions / 64 MHz: QEMU counts instructions,
+not cycles, so real-board latency is higher).  The input is pseudo-random (counts move by well under
 1% with the data).  --target host times the host runtime instead.
 
 For an APP, also its CPU duty cycle at 64 MHz (inference schedule plus the
@@ -95,7 +95,8 @@ def _print(p: Any) -> None:
     else:
         print(f", host {p.host_us:,.0f} us per inference")
     flash = f", flash {p.flash_bytes:,} B (model {p.model_bytes:,})" if p.flash_bytes is not None else ""
-    print(f"arena {p.arena_bytes:,} B{flash}")
+    stack = f", stack high-water {p.stack_bytes:,} B" if p.stack_bytes is not None else ""
+    print(f"arena {p.arena_bytes:,} B{stack}{flash}")
     if p.app:
         a = p.app
         print(f"app {a['name']}: {a['schedule']}: CPU duty {100 * a['duty']:.1f}% at 64 MHz; nRF52840 average "

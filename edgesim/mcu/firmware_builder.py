@@ -21,7 +21,7 @@ import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
@@ -100,6 +100,10 @@ class FirmwareImage:
     binary: Path
     size: SizeReport
     cached: bool
+
+    def with_arena_source(self, source: str) -> "FirmwareImage":
+        """The image with its size report saying where the arena figure comes from."""
+        return replace(self, size=replace(self.size, arena_source=source))
 
 
 def get_board(name: str) -> Board:
@@ -253,11 +257,6 @@ _POST_KINDS = {"recognize_commands": "ES_POST_RECOGNIZE", "hysteresis": "ES_POST
 # The recognizer averages over stream time in ms, which only the audio feed
 # gives the firmware (camera and IMU results carry frame / sample indices).
 _TIMED_PREPROCESS = ("audio_frontend",)
-# Arena when the host runtime cannot tell the model's need (the image still
-# reports the exact figure in HELLO and fails with a clear error if short).
-FALLBACK_ARENA_BYTES = 96 * 1024
-ARENA_MARGIN_BYTES = 1024
-
 
 def _post_values(app: "App") -> dict[str, object]:
     """app_config.h's postprocessing macros: the post feed's parameters (app_main.c)."""
@@ -361,18 +360,6 @@ def app_config_header(app: "App", arena_bytes: int) -> str:
     return "\n".join(lines)
 
 
-def model_arena_bytes(model_path: Path) -> int:
-    """Arena for the firmware: the host runtime's figure (64-bit records, so an
-    upper bound for the 32-bit build) plus a margin, rounded to 16 bytes."""
-    try:
-        from edgesim.compute.model import Model
-
-        need = int(Model(str(model_path)).arena_bytes)
-    except Exception:  # runtime extension not built yet: the firmware still reports its need
-        return FALLBACK_ARENA_BYTES
-    return (need + ARENA_MARGIN_BYTES + 15) // 16 * 16
-
-
 OPTIMIZE_MODES = ("none", "speed", "size")
 
 
@@ -393,12 +380,18 @@ def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | N
     with its build-time compiled schedule (edgesim/mcu/model_compiler.py).
     """
     from edgesim.apps import load_app
+    from edgesim.mcu.model_runner import arena_need
     from edgesim.store import resolve_model
 
     defines = get_board(board).console_defines(console)
     app_def = load_app(app) if isinstance(app, str) else app
     model_path = Path(resolve_model(str(model) if model is not None else app_def.model))
-    header = app_config_header(app_def, model_arena_bytes(model_path))
+    if optimize not in OPTIMIZE_MODES:
+        raise TargetError(f"unknown optimize mode {optimize!r} (choose from {', '.join(OPTIMIZE_MODES)})")
+    # Sized by the model's load on the Cortex-M4 code this image runs (the
+    # model runner probe on QEMU), exactly: no margin.
+    arena = arena_need(model_path, optimize)
+    header = app_config_header(app_def, arena.bytes)
     sources = ["firmware/app_main.c", APP_GLUE[app_def.preprocess.kernel]]
     if sensors:
         drivers = sorted(str(p) for p in (get_board(board).folder / "sensors").glob("*.c"))
@@ -406,8 +399,6 @@ def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | N
             raise TargetError(f"board {board!r} has no on-board sensor layer (firmware/boards/{board}/sensors/)")
         sources += ["firmware/sensor_input.c", *drivers]
         defines["FW_INPUT_SENSORS"] = "1"
-    if optimize not in OPTIMIZE_MODES:
-        raise TargetError(f"unknown optimize mode {optimize!r} (choose from {', '.join(OPTIMIZE_MODES)})")
     if optimize != "none":
         from edgesim.mcu.model_compiler import compile_model
         sources.append(str(generated_source(compile_model(model_path, optimize))))
@@ -415,5 +406,6 @@ def build_app(app: "App | str", board: str = "mps2-an386", model: str | Path | N
     kernels = RUNTIME_KERNELS + APP_KERNELS[app_def.preprocess.kernel]
     image = link_image(app_def.name + ("" if optimize == "none" else f"-{optimize}"), board, sources, kernels=kernels, defines=defines,
                        generated={"app_config.h": header}, model=model_path, stack_bytes=stack_bytes)
+    image = image.with_arena_source(arena.source)
     image.size.check_limits()
     return image

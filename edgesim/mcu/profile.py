@@ -56,6 +56,7 @@ class ModelProfile:
     invoke_instructions: int | None = None
     host_us: float | None = None
     compiled_steps: int = 0
+    stack_bytes: int | None = None  # the runner's stack high-water mark (load + one inference), emulator only
     app: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -136,7 +137,8 @@ def profile_model(model_path: Path, target: str = "emulator", optimize: str = "n
     for op, count in zip(ops, result.op_instructions[0]):
         op.instructions = count
     return ModelProfile(str(model_path), target, optimize, ops, result.arena_used, image.size.flash_bytes,
-                        image.size.model_bytes, result.invoke_instructions[0], compiled_steps=result.compiled_steps)
+                        image.size.model_bytes, result.invoke_instructions[0], compiled_steps=result.compiled_steps,
+                        stack_bytes=result.stack_bytes)
 
 
 def app_duty(app: Any, profile: ModelProfile, rate_hz: float | None, battery_mah: float) -> dict[str, Any]:

@@ -34,6 +34,7 @@ class SizeReport:
     flash_origin: int = 0
     stack_used: int | None = None
     notes: list[str] = field(default_factory=list)
+    arena_source: str = ""  # how the arena was sized (firmware_builder / model_runner.arena_need)
 
     @property
     def model_bytes(self) -> int:
@@ -61,7 +62,7 @@ class SizeReport:
     def as_dict(self) -> dict[str, object]:
         return {"sections": self.sections, "flash_bytes": self.flash_bytes, "ram_bytes": self.ram_bytes,
                 "model_bytes": self.model_bytes, "arena_bytes": self.arena_bytes,
-                "stack_bytes": self.stack_bytes, "stack_used": self.stack_used}
+                "arena_source": self.arena_source, "stack_bytes": self.stack_bytes, "stack_used": self.stack_used}
 
     def report(self) -> str:
         lines = [f"{'section':<12}{'bytes':>10}  memory"]
@@ -73,6 +74,8 @@ class SizeReport:
                      f"of which model {self.model_bytes}")
         lines.append(f"RAM   {self.ram_bytes} / {RAM_LIMIT} bytes ({100 * self.ram_bytes / RAM_LIMIT:.1f}%), "
                      f"of which arena {self.arena_bytes}, stack {self.stack_bytes}")
+        if self.arena_source:
+            lines.append(f"arena {self.arena_bytes} bytes, {self.arena_source}")
         if self.stack_used is not None:
             lines.append(f"stack high-water mark {self.stack_used} of {self.stack_bytes} bytes")
         return "\n".join(lines)

@@ -6,9 +6,12 @@
  * Byte stream on the board link (the semihosting bulk files under QEMU):
  *   out, once:  "ESMR", then u32 status, arena_used, operator count, input
  *               bytes (all inputs), output bytes (all outputs), compiled
- *               steps (0 = interpreter only), then a 112-byte error detail
+ *               steps (0 = interpreter only), the arena's persistent bytes
+ *               (records, op data) and activation bytes (planned tensors and
+ *               scratch), then a 112-byte error detail
  *   in:         the model inputs, concatenated, once per inference
- *   out:        per inference, the outputs concatenated, then u32 status
+ *   out:        per inference, the outputs concatenated, then u32 status and
+ *               u32 stack high-water mark (bytes, since reset)
  * The runner exits at the end of the input.  Each operator is bracketed by
  * board_mark_op() for the counting plugin (firmware/tools/insn_count.c).
  * model_config.h (generated) sets FW_ARENA_BYTES and FW_COMPILED; with
@@ -92,6 +95,8 @@ int main(void) {
   write_u32(status == ES_OK ? (uint32_t)io_bytes(1) : 0);
   write_u32(status == ES_OK ? (uint32_t)io_bytes(0) : 0);
   write_u32(compiled_steps);
+  write_u32(status == ES_OK ? (uint32_t)model.persistent_bytes : 0);
+  write_u32(status == ES_OK ? (uint32_t)model.activation_bytes : 0);
   char detail[ES_MODEL_ERROR_SIZE] = {0};
   if (status != ES_OK) strncpy(detail, model.error.detail, sizeof detail - 1);
   board_link_write((const uint8_t *)detail, sizeof detail);
@@ -108,6 +113,7 @@ int main(void) {
       board_link_write((const uint8_t *)output->data, output->bytes);
     }
     write_u32((uint32_t)status);
+    write_u32(board_stack_high_water());
     board_mark_stage(BOARD_MARK_REPORT);
   }
 }

@@ -37,36 +37,47 @@
 
 #include "runtime_internal.h"
 
-#define UNUSED_FIRST INT32_MAX
+#define UNUSED_FIRST INT16_MAX
 #define NO_PIN (-1)
+/* The working arrays hold tensor, node and buffer indices as int16 (they
+ * are the planner's whole RAM cost on small models: see es_model_plan). */
+#if ES_MODEL_MAX_TENSORS + ES_MODEL_MAX_OPERATORS >= INT16_MAX
+#error "the planner stores tensor, node and buffer indices in int16"
+#endif
 /* Passes over the placed list before a group goes above everything. */
 #define GROUP_PASSES 8
 
-/* Offsets are 64-bit so that sums of large requests cannot wrap on a 32-bit
- * MCU (each request is below 2 GiB; their sum is compared with the arena). */
+/* Sizes and offsets are 32-bit: es_model_plan refuses activations whose
+ * sizes sum to more than PLAN_MAX_BYTES, and no offset, group offset or
+ * extent exceeds twice that sum (the working arrays are the planner's whole
+ * RAM cost, so they are kept small; the arithmetic itself is 64-bit). */
+#define PLAN_MAX_BYTES (UINT32_MAX / 4u)
+/* Group offsets stay within this (a pin that would go beyond is not made). */
+#define PLAN_MAX_REL ((int64_t)(INT32_MAX / 4))
+
 typedef struct plan_buffer {
-  uint64_t size;
-  uint64_t offset;
-  uint64_t rel;    /* offset within its group (0 for a lone buffer) */
-  uint64_t extent; /* group leader: bytes the whole group spans */
-  int32_t first, last;
-  int32_t owner;  /* tensor index, or -1 - node index for a scratch buffer */
-  int32_t next;   /* next placed buffer in offset order, -1 = end */
-  int32_t member; /* next buffer of the same group, -1 = end */
-  int32_t leader; /* first buffer of its group (itself when lone) */
+  uint32_t size;
+  uint32_t offset;
+  uint32_t rel;    /* offset within its group (0 for a lone buffer) */
+  uint32_t extent; /* group leader: bytes the whole group spans */
+  int16_t first, last;
+  int16_t owner;  /* tensor index, or -1 - node index for a scratch buffer */
+  int16_t next;   /* next placed buffer in offset order, -1 = end */
+  int16_t member; /* next buffer of the same group, -1 = end */
+  int16_t leader; /* first buffer of its group (itself when lone) */
 } plan_buffer;
 
 typedef struct lifetime {
-  int32_t first, last;
-  int32_t root;  /* tensor whose buffer this tensor uses (itself unless aliased) */
-  int32_t pin;   /* root tensor this buffer is placed relative to, NO_PIN = none */
-  int64_t rel;   /* byte offset from the pin's group origin */
-  int32_t buffer; /* plan buffer index of a root tensor, -1 = none */
+  int32_t rel;    /* byte offset from the pin's group origin, |rel| <= PLAN_MAX_REL */
+  int16_t first, last;
+  int16_t root;   /* tensor whose buffer this tensor uses (itself unless aliased) */
+  int16_t pin;    /* root tensor this buffer is placed relative to, NO_PIN = none */
+  int16_t buffer; /* plan buffer index of a root tensor, -1 = none */
 } lifetime;
 
 static void touch(lifetime *lt, int32_t t, int32_t node) {
-  if (node < lt[t].first) lt[t].first = node;
-  if (node > lt[t].last) lt[t].last = node;
+  if (node < lt[t].first) lt[t].first = (int16_t)node;
+  if (node > lt[t].last) lt[t].last = (int16_t)node;
 }
 
 static int overlaps_in_time(const plan_buffer *a, const plan_buffer *b) {
@@ -134,8 +145,13 @@ static void join_groups(const es_model *m, lifetime *lt, int32_t in_root, int32_
   const int64_t shift = rel_of(lt, in_root) + offset;
   for (int32_t t = 0; t < m->tensor_count; ++t) {
     if (lt[t].root != t || group_of(lt, t) != out) continue;
-    lt[t].rel = rel_of(lt, t) + shift;
-    lt[t].pin = a;
+    const int64_t rel = rel_of(lt, t) + shift;
+    if (rel > PLAN_MAX_REL || rel < -PLAN_MAX_REL) return; /* an optimization only: leave the groups apart */
+  }
+  for (int32_t t = 0; t < m->tensor_count; ++t) {
+    if (lt[t].root != t || group_of(lt, t) != out) continue;
+    lt[t].rel = (int32_t)(rel_of(lt, t) + shift);
+    lt[t].pin = (int16_t)a;
   }
 }
 
@@ -191,7 +207,7 @@ static uint64_t place_group(const plan_buffer *bufs, int32_t head, int32_t g) {
         const plan_buffer *b = &bufs[i];
         const uint64_t at = candidate + b->rel;
         if (overlaps_in_time(placed, b) && placed->offset < at + b->size && placed->offset + placed->size > at) {
-          candidate = placed->offset + placed->size - b->rel; /* > candidate: at < placed end */
+          candidate = (uint64_t)placed->offset + placed->size - b->rel; /* > candidate: at < placed end */
           moved = 1;
         }
       }
@@ -201,7 +217,7 @@ static uint64_t place_group(const plan_buffer *bufs, int32_t head, int32_t g) {
   /* Above every placed buffer: nothing can conflict there. */
   uint64_t top = 0;
   for (int32_t p = head; p >= 0; p = bufs[p].next)
-    if (bufs[p].offset + bufs[p].size > top) top = bufs[p].offset + bufs[p].size;
+    if ((uint64_t)bufs[p].offset + bufs[p].size > top) top = (uint64_t)bufs[p].offset + bufs[p].size;
   return top;
 }
 
@@ -209,18 +225,18 @@ static uint64_t place_group(const plan_buffer *bufs, int32_t head, int32_t g) {
 static void insert_sorted(plan_buffer *bufs, int32_t *head, int32_t k) {
   int32_t prev = -1;
   for (int32_t p = *head; p >= 0 && bufs[p].offset <= bufs[k].offset; p = bufs[p].next) prev = p;
-  bufs[k].next = prev < 0 ? *head : bufs[prev].next;
+  bufs[k].next = prev < 0 ? (int16_t)*head : bufs[prev].next;
   if (prev < 0)
     *head = k;
   else
-    bufs[prev].next = k;
+    bufs[prev].next = (int16_t)k;
 }
 
 /* Orders group leaders and lone buffers biggest first (ties by creation
  * order, or by reverse creation order when `reverse_ties`; insertion sort:
  * n is bounded by ES_MODEL_MAX_TENSORS + operators), then places each at the
  * lowest offset where it fits.  Returns the plan's total bytes. */
-static uint64_t place_all(plan_buffer *bufs, int32_t *order, int32_t count, int reverse_ties) {
+static uint64_t place_all(plan_buffer *bufs, int16_t *order, int32_t count, int reverse_ties) {
   int32_t leaders = 0;
   for (int32_t c = 0; c < count; ++c) {
     const int32_t i = reverse_ties ? count - 1 - c : c;
@@ -231,7 +247,7 @@ static uint64_t place_all(plan_buffer *bufs, int32_t *order, int32_t count, int 
       order[j] = order[j - 1];
       --j;
     }
-    order[j] = i;
+    order[j] = (int16_t)i;
   }
   int32_t head = -1; /* placed buffers sorted by offset */
   uint64_t total = 0;
@@ -244,14 +260,15 @@ static uint64_t place_all(plan_buffer *bufs, int32_t *order, int32_t count, int 
       for (int32_t p = head; p >= 0; p = bufs[p].next) {
         const plan_buffer *placed = &bufs[p];
         if (placed->offset >= candidate + b->size) break; /* gap before `placed` fits */
-        if (overlaps_in_time(placed, b) && placed->offset + placed->size > candidate)
-          candidate = placed->offset + placed->size;
+        if (overlaps_in_time(placed, b) && (uint64_t)placed->offset + placed->size > candidate)
+          candidate = (uint64_t)placed->offset + placed->size;
       }
     }
     for (int32_t i = order[k]; i >= 0; i = bufs[i].member) {
-      bufs[i].offset = candidate + bufs[i].rel;
+      const uint64_t at = candidate + bufs[i].rel;
+      bufs[i].offset = (uint32_t)at; /* exact unless total goes past UINT32_MAX, which es_model_plan refuses */
       insert_sorted(bufs, &head, i);
-      if (bufs[i].offset + bufs[i].size > total) total = bufs[i].offset + bufs[i].size;
+      if (at + bufs[i].size > total) total = at + bufs[i].size;
     }
   }
   return total;
@@ -273,13 +290,14 @@ static int32_t build_buffers(es_model *m, lifetime *lt, int64_t *live, plan_buff
   for (int32_t t = 0; t < tensor_count; ++t) {
     const es_tensor *tensor = &m->tensors[t];
     if (tensor->is_constant || lt[t].root != t || lt[t].first == UNUSED_FIRST || tensor->bytes == 0) continue;
-    bufs[count] = (plan_buffer){es_align_up(tensor->bytes), 0, 0, 0, lt[t].first, lt[t].last, t, -1, -1, count};
-    lt[t].buffer = count;
+    bufs[count] = (plan_buffer){(uint32_t)es_align_up(tensor->bytes), 0, 0, 0, lt[t].first, lt[t].last, (int16_t)t, -1, -1, (int16_t)count};
+    lt[t].buffer = (int16_t)count;
     ++count;
   }
   for (int32_t n = 0; n < node_count; ++n) {
     if (m->nodes[n].scratch_bytes == 0) continue;
-    bufs[count] = (plan_buffer){es_align_up(m->nodes[n].scratch_bytes), 0, 0, 0, n, n, -1 - n, -1, -1, count};
+    bufs[count] = (plan_buffer){(uint32_t)es_align_up(m->nodes[n].scratch_bytes), 0, 0, 0, (int16_t)n, (int16_t)n, (int16_t)(-1 - n), -1, -1,
+                                (int16_t)count};
     ++count;
   }
   /* Groups: chain each pinned buffer behind its origin's, then shift the
@@ -298,10 +316,10 @@ static int32_t build_buffers(es_model *m, lifetime *lt, int64_t *live, plan_buff
     for (int32_t i = k; i >= 0; i = bufs[i].member)
       if (rel_of(lt, bufs[i].owner) < low) low = rel_of(lt, bufs[i].owner);
     for (int32_t i = k; i >= 0; i = bufs[i].member) {
-      bufs[i].rel = (uint64_t)(rel_of(lt, bufs[i].owner) - low);
+      bufs[i].rel = (uint32_t)(rel_of(lt, bufs[i].owner) - low);
       if ((int64_t)bufs[i].rel + (int64_t)bufs[i].size > high) high = (int64_t)bufs[i].rel + (int64_t)bufs[i].size;
     }
-    bufs[k].extent = (uint64_t)high;
+    bufs[k].extent = (uint32_t)high;
   }
   return count;
 }
@@ -309,9 +327,26 @@ static int32_t build_buffers(es_model *m, lifetime *lt, int64_t *live, plan_buff
 es_status es_model_plan(es_model *m) {
   const int32_t tensor_count = m->tensor_count, node_count = m->node_count;
   const size_t persist_end = es_align_up(m->persistent_bytes);
-  const size_t buffer_cap = (size_t)tensor_count + (size_t)node_count;
+  /* Buffers: at most one per activation tensor and one per scratch request
+   * (the working arrays are sized to what this model can use: on a small
+   * model they, not the activations, set the arena's high-water mark). */
+  size_t buffer_cap = 0;
+  uint64_t requested = 0; /* every activation and scratch buffer side by side: bounds all offsets */
+  for (int32_t t = 0; t < tensor_count; ++t) {
+    if (m->tensors[t].is_constant) continue;
+    ++buffer_cap;
+    requested += (uint64_t)es_align_up(m->tensors[t].bytes);
+  }
+  for (int32_t n = 0; n < node_count; ++n) {
+    buffer_cap += m->nodes[n].scratch_bytes != 0;
+    requested += (uint64_t)es_align_up(m->nodes[n].scratch_bytes);
+  }
+  if (requested > PLAN_MAX_BYTES) {
+    m->arena_required = 0;
+    return es_model_fail(m, ES_ERR_ARENA_TOO_SMALL, "arena too small: activations need more memory than addressable");
+  }
   const size_t temp_bytes = es_align_up(sizeof(lifetime) * (size_t)tensor_count) +
-                            es_align_up(sizeof(plan_buffer) * buffer_cap) + es_align_up(sizeof(int32_t) * buffer_cap) +
+                            es_align_up(sizeof(plan_buffer) * buffer_cap) + es_align_up(sizeof(int16_t) * buffer_cap) +
                             sizeof(int64_t) * ((size_t)node_count + 1u) + ES_ARENA_ALIGN;
   if (persist_end > m->arena_size || m->arena_size - persist_end < temp_bytes) {
     m->arena_required = 0; /* unknown: the plan could not even be computed */
@@ -321,14 +356,14 @@ es_status es_model_plan(es_model *m) {
   uint8_t *temp = m->arena + ((m->arena_size - temp_bytes) & ~(size_t)(ES_ARENA_ALIGN - 1u));
   lifetime *lt = (lifetime *)(void *)temp;
   plan_buffer *bufs = (plan_buffer *)(void *)(temp + es_align_up(sizeof(lifetime) * (size_t)tensor_count));
-  int32_t *order = (int32_t *)(void *)((uint8_t *)bufs + es_align_up(sizeof(plan_buffer) * buffer_cap));
-  int64_t *live = (int64_t *)(void *)((uint8_t *)order + es_align_up(sizeof(int32_t) * buffer_cap));
+  int16_t *order = (int16_t *)(void *)((uint8_t *)bufs + es_align_up(sizeof(plan_buffer) * buffer_cap));
+  int64_t *live = (int64_t *)(void *)((uint8_t *)order + es_align_up(sizeof(int16_t) * buffer_cap));
 
   /* 1. Lifetimes. */
   for (int32_t t = 0; t < tensor_count; ++t) {
     lt[t].first = UNUSED_FIRST;
     lt[t].last = -1;
-    lt[t].root = t;
+    lt[t].root = (int16_t)t;
   }
   for (int32_t i = 0; i < m->input_count; ++i) touch(lt, m->inputs[i], 0);
   for (int32_t n = 0; n < node_count; ++n) {
@@ -339,13 +374,13 @@ es_status es_model_plan(es_model *m) {
   for (int32_t i = 0; i < m->output_count; ++i) {
     int32_t t = m->outputs[i];
     if (lt[t].first == UNUSED_FIRST) lt[t].first = 0;
-    lt[t].last = node_count; /* read by the caller after the last node */
+    lt[t].last = (int16_t)node_count; /* read by the caller after the last node */
   }
   /* Variable tensors (op state) live across invokes: memory of their own. */
   for (int32_t t = 0; t < tensor_count; ++t) {
     if (!m->tensors[t].is_variable || m->tensors[t].is_constant) continue;
     lt[t].first = 0;
-    lt[t].last = node_count;
+    lt[t].last = (int16_t)node_count;
   }
 
   /* 2. Aliases: output 0 borrows input 0's buffer when the input is an
@@ -357,7 +392,7 @@ es_status es_model_plan(es_model *m) {
     if (in < 0 || m->tensors[in].is_constant || m->tensors[in].bytes != m->tensors[out].bytes) continue;
     int32_t root = lt[in].root;
     if (lt[out].first != n || lt[root].first > n || lt[out].root != out) continue;
-    lt[out].root = root;
+    lt[out].root = (int16_t)root;
     if (lt[out].last > lt[root].last) lt[root].last = lt[out].last;
   }
   /* Chains (reshape of a reshape) point at a root that may itself have been
@@ -366,7 +401,7 @@ es_status es_model_plan(es_model *m) {
   for (int32_t t = 0; t < tensor_count; ++t) {
     int32_t r = lt[t].root, steps = 0;
     while (lt[r].root != r && steps++ < tensor_count) r = lt[r].root;
-    lt[t].root = r;
+    lt[t].root = (int16_t)r;
   }
 
   /* 2b-5. Pins, buffers, order and placement in four variants: with the
@@ -389,8 +424,8 @@ es_status es_model_plan(es_model *m) {
   /* 6. Does it fit?  The high-water mark is the larger of the plan and the
    * planner's own working space. */
   uint64_t need = (uint64_t)persist_end + (total > temp_bytes ? total : temp_bytes);
-  if (need > m->arena_size) {
-    if (need > (uint64_t)(SIZE_MAX / 2)) {
+  if (need > m->arena_size || total > UINT32_MAX) {
+    if (need > (uint64_t)(SIZE_MAX / 2) || total > UINT32_MAX) {
       m->arena_required = 0;
       return es_model_fail(m, ES_ERR_ARENA_TOO_SMALL, "arena too small: activations need more memory than addressable");
     }

@@ -81,22 +81,15 @@ es_status es_depthwise_conv_f32(const es_depthwise_conv_f32_params *params, cons
 /* --- FULLY_CONNECTED ------------------------------------------------------
  * in_dims: n = batches, c = depth (h = w = 1); filter_dims: n = rows
  * (outputs), c = depth; out_dims: n = batches, c = rows.
- *   acc[b][o] = bias[o] + sum_d (filter[o][d] + filter_offset) * (input[b][d] + input_offset)
- * When folded_bias is not NULL (constant weights, es_fully_connected_s8_fold),
- * the offsets are pre-folded and bias is not read. */
+ *   acc[b][o] = bias[o] + sum_d (filter[o][d] + filter_offset) * (input[b][d] + input_offset) */
 typedef struct es_fully_connected_params {
   int32_t input_offset;
   int32_t filter_offset; /* -filter zero point (per-tensor weights; 0 per channel) */
   int32_t output_offset;
   es_range_i32 activation;
   es_channel_requant requant;
-  const int32_t *folded_bias; /* rows entries, or NULL */
 } es_fully_connected_params;
 
-/* folded[o] = bias[o] + input_offset * sum_d filter[o][d] + depth * filter_offset * input_offset
- * (wrapping int32, hence equal modulo 2^32 to the reference sum). */
-void es_fully_connected_s8_fold(const es_fully_connected_params *params, const es_dims *filter_dims,
-                                const int8_t *filter, const int32_t *bias, int32_t *folded);
 es_status es_fully_connected_s8(const es_fully_connected_params *params, const es_dims *in_dims, const int8_t *input,
                                 const es_dims *filter_dims, const int8_t *filter, const int32_t *bias,
                                 const es_dims *out_dims, int8_t *output);
