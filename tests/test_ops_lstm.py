@@ -1,0 +1,162 @@
+"""UNIDIRECTIONAL_SEQUENCE_LSTM from Keras LSTM layers converted the usual way
+(float32, and full-integer int8 with its int16 cell state), byte-equal to
+TFLite Micro over many invocations (the hidden and cell states carried
+between them), the same on the emulated Cortex-M4 and clean under ASan/UBSan.
+
+TensorFlow and tf_keras (dev extra) convert the models once per test session
+in a child process (oplib/keras_lstm.py); nothing generated is committed.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+
+import flatbuffers
+import numpy as np
+import pytest
+
+from edgesim.errors import ModelError
+
+pytest.importorskip("tflite_micro")
+from oplib.keras_lstm import LstmSpec, convert, random_specs  # noqa: E402
+from oplib.model import _AlignedBufferT  # noqa: E402
+from oplib.sequence_cases import run_steps_edgesim, run_steps_tflm  # noqa: E402
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema  # noqa: E402
+
+MODELS_PER_TYPE = 5
+INVOKES = 40  # per model, on one interpreter: the states carry over
+DTYPES = ("float32", "int8")
+
+
+@functools.cache
+def keras_models(dtype: str) -> tuple[tuple[LstmSpec, bytes], ...]:
+    """The converted models of one type, once per session."""
+    for module in ("tensorflow", "tf_keras"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} (dev extra) converts the Keras LSTM test models")
+    specs = random_specs(np.random.default_rng(20261206 + DTYPES.index(dtype)), MODELS_PER_TYPE, dtype)
+    # The first model of each type has batch 2: the batch-major walk over rows.
+    specs[0] = LstmSpec(**{**specs[0].__dict__, "batch": 2, "return_sequences": True})
+    out_dir = Path(tempfile.mkdtemp(prefix=f"edgesim_lstm_{dtype}_"))
+    return tuple(zip(specs, convert(specs, out_dir)))
+
+
+def random_inputs(rng: np.random.Generator, spec: LstmSpec, count: int) -> list[np.ndarray]:
+    shape = (spec.batch, spec.time_steps, spec.input_size)
+    if spec.dtype == "int8":
+        return [rng.integers(-128, 128, shape).astype(np.int8) for _ in range(count)]
+    # Mostly the trained range, sometimes far beyond it (saturated gates).
+    return [(rng.normal(0, 1, shape) * (8.0 if rng.random() < 0.2 else 1.5)).astype(np.float32) for _ in range(count)]
+
+
+def fused_lstm_count(model: bytes) -> int:
+    m = schema.ModelT.InitFromPackedBuf(model, 0)
+    codes = [m.operatorCodes[op.opcodeIndex].builtinCode for op in m.subgraphs[0].operators]
+    return codes.count(schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_keras_lstm_equals_tflm(dtype: str) -> None:
+    rng = np.random.default_rng(7 + DTYPES.index(dtype))
+    failures, compared = [], 0
+    for spec, model in keras_models(dtype):
+        assert fused_lstm_count(model) == 1, f"{spec.description}: the converter did not fuse the LSTM"
+        inputs = random_inputs(rng, spec, INVOKES)
+        expected, actual = run_steps_tflm(model, inputs), run_steps_edgesim(model, inputs)
+        for step, (e, a) in enumerate(zip(expected, actual)):
+            compared += 1
+            if e.dtype != a.dtype or e.shape != a.shape or e.tobytes() != a.tobytes():
+                failures.append(f"{spec.description}: invoke {step} differs: {a.ravel()[:6]} vs TFLM {e.ravel()[:6]}")
+                break
+    assert compared == MODELS_PER_TYPE * INVOKES
+    assert not failures, "\n".join(failures)
+
+
+def test_keras_lstm_on_m4_equals_host() -> None:
+    from m4_model_runner import M4ModelRunner  # skips without unicorn or arm-none-eabi-gcc
+
+    runner = M4ModelRunner()
+    rng = np.random.default_rng(11)
+    for dtype in DTYPES:
+        for spec, model in keras_models(dtype):
+            inputs = random_inputs(rng, spec, 6)
+            expected = b"".join(h.tobytes() for h in run_steps_edgesim(model, inputs))
+            actual = runner.run(model, [x.tobytes() for x in inputs])
+            assert actual[:len(expected)] == expected, spec.description
+
+
+def test_keras_lstm_clean_under_sanitizers(tmp_path) -> None:
+    """tests/c/model_runner.c under ASan/UBSan (exact-size model and arena
+    blocks, as tests/test_ops_new_sanitized.py) gives the host's outputs."""
+    from native_build import build_harness, kernel_sources, sanitizer_env
+
+    rng = np.random.default_rng(13)
+    jobs = []
+    for dtype in DTYPES:
+        for spec, model in keras_models(dtype):
+            inputs = random_inputs(rng, spec, 4)
+            expected = b"".join(h.tobytes() for h in run_steps_edgesim(model, inputs))
+            jobs.append((spec.description, model, [x.tobytes() for x in inputs], expected))
+    exe = build_harness("model_runner", ["tests/c/model_runner.c", *kernel_sources("common", "runtime", "ops", "quant")],
+                        sanitize=True, extra_flags=["-DES_RUNNER_MAIN"])
+    job_file = tmp_path / "jobs.bin"
+    with job_file.open("wb") as f:
+        for _, model, steps, _ in jobs:
+            data = b"".join(steps)
+            f.write(struct.pack("<I", len(model)) + model + struct.pack("<II", len(steps), len(data)) + data)
+    result = subprocess.run([str(exe), str(job_file)], capture_output=True, timeout=600, env=sanitizer_env())
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
+    out, pos = result.stdout, 0
+    for description, _, _, expected in jobs:
+        status, size = struct.unpack_from("<iI", out, pos)
+        assert status == 0 and out[pos + 8:pos + 8 + size] == expected, description
+        pos += 8 + size
+    assert pos == len(out)
+
+
+def _edited(model: bytes, edit) -> bytes:
+    """`model` with edit(model_object, lstm_operator) applied."""
+    m = schema.ModelT.InitFromPackedBuf(model, 0)
+    graph = m.subgraphs[0]
+    op = next(o for o in graph.operators
+              if m.operatorCodes[o.opcodeIndex].builtinCode == schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM)
+    edit(graph, op)
+    for k, b in enumerate(m.buffers):  # keep the converter's 16-byte data alignment
+        aligned = _AlignedBufferT()
+        aligned.data = b.data
+        m.buffers[k] = aligned
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def _relu_cell(graph, op) -> None:
+    op.builtinOptions.fusedActivationFunction = schema.ActivationFunctionType.RELU
+
+
+def _int16_activations(graph, op) -> None:
+    for i in (op.inputs[0], op.inputs[18], op.outputs[0]):
+        graph.tensors[i].type = schema.TensorType.INT16
+
+
+def _peephole(graph, op) -> None:
+    inputs = list(op.inputs)
+    inputs[10] = inputs[13]  # a constant of shape [units] where the forget gate's peephole weights go
+    op.inputs = inputs
+
+
+@pytest.mark.parametrize("dtype,edit,message", [
+    ("float32", _relu_cell, "UNIDIRECTIONAL_SEQUENCE_LSTM: only the tanh cell activation is supported"),
+    ("int8", _int16_activations, "UNIDIRECTIONAL_SEQUENCE_LSTM: input must be float32 or int8"),
+    ("float32", _peephole, "UNIDIRECTIONAL_SEQUENCE_LSTM: peephole connections are not supported"),
+])
+def test_unsupported_variant_fails_at_load_naming_it(dtype: str, edit, message: str) -> None:
+    from edgesim import Model
+
+    model = _edited(keras_models(dtype)[1][1], edit)
+    with pytest.raises(ModelError, match=message):
+        Model(model)
