@@ -1,10 +1,13 @@
-"""UNIDIRECTIONAL_SEQUENCE_LSTM from Keras LSTM layers converted the usual way
-(float32, and full-integer int8 with its int16 cell state), byte-equal to
-TFLite Micro over many invocations (the hidden and cell states carried
+"""UNIDIRECTIONAL_SEQUENCE_LSTM, float32 and int8 (int16 cell state), byte-equal
+to TFLite Micro over many invocations (the hidden and cell states carried
 between them), the same on the emulated Cortex-M4 and clean under ASan/UBSan.
 
-TensorFlow and tf_keras (dev extra) convert the models once per test session
-in a child process (oplib/keras_lstm.py); nothing generated is committed.
+Two sources of models: Keras LSTM layers converted the usual way (float32,
+full-integer int8), which TensorFlow and tf_keras (dev extra) convert once
+per test session in a child process (oplib/keras_lstm.py); and random
+single-op models (oplib/lstm_cases.py) for what the converter never makes:
+time-major batches, cell clipping that bites, other cell scales, weight
+zero points.  Nothing generated is committed.
 """
 from __future__ import annotations
 
@@ -23,13 +26,17 @@ from edgesim.errors import ModelError
 
 pytest.importorskip("tflite_micro")
 from oplib.keras_lstm import LstmSpec, convert, random_specs  # noqa: E402
+from oplib.lstm_cases import lstm_case  # noqa: E402
 from oplib.model import _AlignedBufferT  # noqa: E402
 from oplib.sequence_cases import run_steps_edgesim, run_steps_tflm  # noqa: E402
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema  # noqa: E402
 
 MODELS_PER_TYPE = 5
-INVOKES = 40  # per model, on one interpreter: the states carry over
+INVOKES = 40  # per Keras model, on one interpreter: the states carry over
+RANDOM_CASES = 40  # random single-op models per type, RANDOM_INVOKES invokes each
+RANDOM_INVOKES = 6
 DTYPES = ("float32", "int8")
+SOURCES = ("keras", "random")
 
 
 @functools.cache
@@ -76,31 +83,50 @@ def test_keras_lstm_equals_tflm(dtype: str) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_keras_lstm_on_m4_equals_host() -> None:
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_random_lstm_equals_tflm(dtype: str) -> None:
+    rng = np.random.default_rng(31 + DTYPES.index(dtype))
+    failures = []
+    for _ in range(RANDOM_CASES):
+        case = lstm_case(rng, dtype, RANDOM_INVOKES)
+        expected, actual = run_steps_tflm(case.model, case.inputs), run_steps_edgesim(case.model, case.inputs)
+        for step, (e, a) in enumerate(zip(expected, actual)):
+            if e.dtype != a.dtype or e.shape != a.shape or e.tobytes() != a.tobytes():
+                failures.append(f"{case.description}: invoke {step} differs: {a.ravel()[:6]} vs TFLM {e.ravel()[:6]}")
+                break
+    assert not failures, f"{len(failures)} of {RANDOM_CASES} cases differ:\n" + "\n".join(failures[:10])
+
+
+def _jobs(source: str, seed: int, invokes: int) -> list[tuple[str, bytes, list[np.ndarray]]]:
+    """(description, model, one input per invoke) of both types from `source`."""
+    rng = np.random.default_rng(seed)
+    if source == "keras":
+        return [(spec.description, model, random_inputs(rng, spec, invokes))
+                for dtype in DTYPES for spec, model in keras_models(dtype)]
+    return [(case.description, case.model, case.inputs)
+            for dtype in DTYPES for case in (lstm_case(rng, dtype, invokes) for _ in range(8))]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_lstm_on_m4_equals_host(source: str) -> None:
     from m4_model_runner import M4ModelRunner  # skips without unicorn or arm-none-eabi-gcc
 
     runner = M4ModelRunner()
-    rng = np.random.default_rng(11)
-    for dtype in DTYPES:
-        for spec, model in keras_models(dtype):
-            inputs = random_inputs(rng, spec, 6)
-            expected = b"".join(h.tobytes() for h in run_steps_edgesim(model, inputs))
-            actual = runner.run(model, [x.tobytes() for x in inputs])
-            assert actual[:len(expected)] == expected, spec.description
+    for description, model, inputs in _jobs(source, 11, 5):
+        expected = b"".join(h.tobytes() for h in run_steps_edgesim(model, inputs))
+        actual = runner.run(model, [x.tobytes() for x in inputs])
+        assert actual[:len(expected)] == expected, description
 
 
-def test_keras_lstm_clean_under_sanitizers(tmp_path) -> None:
+@pytest.mark.parametrize("source", SOURCES)
+def test_lstm_clean_under_sanitizers(source: str, tmp_path) -> None:
     """tests/c/model_runner.c under ASan/UBSan (exact-size model and arena
     blocks, as tests/test_ops_new_sanitized.py) gives the host's outputs."""
     from native_build import build_harness, kernel_sources, sanitizer_env
 
-    rng = np.random.default_rng(13)
-    jobs = []
-    for dtype in DTYPES:
-        for spec, model in keras_models(dtype):
-            inputs = random_inputs(rng, spec, 4)
-            expected = b"".join(h.tobytes() for h in run_steps_edgesim(model, inputs))
-            jobs.append((spec.description, model, [x.tobytes() for x in inputs], expected))
+    jobs = [(description, model, [x.tobytes() for x in inputs],
+             b"".join(h.tobytes() for h in run_steps_edgesim(model, inputs)))
+            for description, model, inputs in _jobs(source, 13, 4)]
     exe = build_harness("model_runner", ["tests/c/model_runner.c", *kernel_sources("common", "runtime", "ops", "quant")],
                         sanitize=True, extra_flags=["-DES_RUNNER_MAIN"])
     job_file = tmp_path / "jobs.bin"
@@ -157,6 +183,6 @@ def _peephole(graph, op) -> None:
 def test_unsupported_variant_fails_at_load_naming_it(dtype: str, edit, message: str) -> None:
     from edgesim import Model
 
-    model = _edited(keras_models(dtype)[1][1], edit)
+    model = _edited(lstm_case(np.random.default_rng(3), dtype).model, edit)
     with pytest.raises(ModelError, match=message):
         Model(model)
