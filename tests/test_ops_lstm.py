@@ -186,3 +186,23 @@ def test_unsupported_variant_fails_at_load_naming_it(dtype: str, edit, message: 
     model = _edited(lstm_case(np.random.default_rng(3), dtype).model, edit)
     with pytest.raises(ModelError, match=message):
         Model(model)
+
+
+def test_lstm_models_truncated_or_mutated_fail_cleanly(tmp_path) -> None:
+    """Every prefix and random byte mutations of small LSTM models, float32 and
+    int8, load and run or fail with a detail, under ASan/UBSan
+    (tests/c/model_harness.c, as tests/test_model_robustness.py)."""
+    from native_build import build_harness, kernel_sources
+    from test_model_robustness import run_harness
+
+    harness = build_harness("model_harness", ["tests/c/model_harness.c", *kernel_sources("common", "runtime", "ops", "quant")])
+    rng = np.random.default_rng(17)
+    for dtype in DTYPES:
+        path = tmp_path / f"lstm_{dtype}.tflite"
+        path.write_bytes(lstm_case(rng, dtype).model)
+        counts = run_harness(harness, "truncate", str(path), cwd=tmp_path, timeout=300)
+        assert counts["missing_detail"] == 0 and counts["load_errors"] + counts["loaded"] == counts["cases"], dtype
+        counts = run_harness(harness, "mutate", str(path), "500", "5", cwd=tmp_path, timeout=300)
+        assert counts["missing_detail"] == 0 and counts["bad_plans"] == 0, dtype
+        assert counts["loaded"] + counts["load_errors"] == 500, dtype
+        assert counts["loaded"] > 0 and counts["invoke_ok"] > 0 and counts["load_errors"] > 0, dtype

@@ -276,14 +276,20 @@ static int is_2d(const es_tensor *t, int32_t d0, int32_t d1) {
   return t->rank == 2 && t->dims[0] == d0 && t->dims[1] == d1;
 }
 
-static int32_t elements(const es_tensor *t) {
-  int32_t n = 1;
-  for (int32_t i = 0; i < t->rank; ++i) n *= t->dims[i];
+/* Element count in 64 bits: a corrupt model's dims may multiply past int32. */
+static int64_t elements(const es_tensor *t) {
+  int64_t n = 1;
+  for (int32_t i = 0; i < t->rank && n <= INT32_MAX; ++i) n *= t->dims[i];
   return n;
 }
 
 /* A per-tensor scale > 0 (TFLM's LSTM quantizes weights per tensor). */
 static int per_tensor_scale(const es_tensor *t) { return t->quant.channel_count <= 1 && t->quant.scale > 0.0f; }
+
+/* int8 weights: one positive scale and an int8 zero point. */
+static int int8_weights_quantized(const es_tensor *t) {
+  return per_tensor_scale(t) && t->quant.zero_point >= INT8_MIN && t->quant.zero_point <= INT8_MAX;
+}
 
 static es_status prepare_s8(es_op_context *ctx, lstm_data *d) {
   es_lstm_params *p = &d->params;
@@ -298,8 +304,8 @@ static es_status prepare_s8(es_op_context *ctx, lstm_data *d) {
   const double act_scale = 1.0 / 32768.0;  /* sigmoid/tanh outputs: Q0.15 */
   for (int g = 0; g < 4; ++g) {
     const es_tensor *wi = es_op_input(ctx, IN_INPUT_TO + g), *wr = es_op_input(ctx, IN_RECURRENT_TO + g);
-    if (!per_tensor_scale(wi) || !per_tensor_scale(wr))
-      return es_op_fail(ctx, ES_ERR_QUANTIZATION, "UNIDIRECTIONAL_SEQUENCE_LSTM: weights need one positive scale per tensor");
+    if (!int8_weights_quantized(wi) || !int8_weights_quantized(wr))
+      return es_op_fail(ctx, ES_ERR_QUANTIZATION, "UNIDIRECTIONAL_SEQUENCE_LSTM: weights need one positive scale and an int8 zero point per tensor");
     p->weight_offset[g] = -wi->quant.zero_point;
     p->weight_offset[4 + g] = -wr->quant.zero_point;
     /* TFLM GetQuantizedConvolutionMultipler: the float product, then double. */
@@ -359,8 +365,8 @@ static es_status lstm_prepare(es_op_context *ctx) {
   const int32_t batch = time_major ? input->dims[1] : input->dims[0];
   const int32_t steps = time_major ? input->dims[0] : input->dims[1];
   const int32_t n_in = input->dims[2], units = hidden->dims[1];
-  if (batch < 1 || steps < 1 || n_in < 1 || units < 1 || elements(hidden) != batch * units ||
-      elements(cell) != batch * units || output->dims[0] != input->dims[0] || output->dims[1] != input->dims[1] ||
+  if (batch < 1 || steps < 1 || n_in < 1 || units < 1 || elements(hidden) != (int64_t)batch * units ||
+      elements(cell) != (int64_t)batch * units || output->dims[0] != input->dims[0] || output->dims[1] != input->dims[1] ||
       output->dims[2] != units)
     return es_op_fail(ctx, ES_ERR_SHAPE, "UNIDIRECTIONAL_SEQUENCE_LSTM: states must be [batch, units], output [.., .., units] as the input");
   const int is_float = input->type == ES_FLOAT32;
