@@ -30,13 +30,19 @@ def lstm_options(cell_clip: float, time_major: bool, activation: str = "TANH") -
     return o
 
 
-def lstm_case(rng: np.random.Generator, dtype: str, invokes: int = 4) -> Case:
-    batch, steps, n_in, units = (int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 9)),
-                                 int(rng.integers(1, 9)))
-    time_major = bool(rng.integers(0, 2))
+def lstm_case(rng: np.random.Generator, dtype: str, invokes: int = 4,
+              sizes: tuple[int, int, int, int] | None = None) -> Case:
+    """sizes: (batch, steps, input size, units) of a batch-major layer without
+    cell clipping (benchmarks), else all random."""
+    if sizes is None:
+        batch, steps, n_in, units = (int(rng.integers(1, 4)), int(rng.integers(1, 6)), int(rng.integers(1, 9)),
+                                     int(rng.integers(1, 9)))
+        time_major = bool(rng.integers(0, 2))
+        clip = float(np.float32(_log_uniform(rng, 0.2, 4.0))) if rng.random() < 0.5 else 0.0
+    else:
+        (batch, steps, n_in, units), time_major, clip = sizes, False, 0.0
     shape = (steps, batch, n_in) if time_major else (batch, steps, n_in)
     out_shape = shape[:2] + (units,)
-    clip = float(np.float32(_log_uniform(rng, 0.2, 4.0))) if rng.random() < 0.5 else 0.0
     what = f"batch {batch} steps {steps} input {n_in} units {units} time_major {time_major} clip {clip:.3g}"
     if dtype == "float32":
         def f32(shape, s):

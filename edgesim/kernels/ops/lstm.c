@@ -58,13 +58,32 @@ enum { OPT_ACTIVATION = 0, OPT_CELL_CLIP = 1, OPT_TIME_MAJOR = 3 };
  * float FullyConnected with no activation). */
 static void fc_f32(const es_range_f32 *none, int32_t rows, int32_t depth, int32_t units, const float *x,
                    const float *w, const float *bias, float *out) {
-  for (int32_t r = 0; r < rows; ++r)
-    for (int32_t u = 0; u < units; ++u) {
+  for (int32_t r = 0; r < rows; ++r) {
+    const float *xr = x + (size_t)r * depth;
+    int32_t u = 0;
+    /* Four units at a time: four independent sums, each still in TFLM's
+     * order, keep the FPU's pipeline busy. */
+    for (; u + 4 <= units; u += 4) {
+      const float *w0 = w + (size_t)u * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+      float t0 = 0.f, t1 = 0.f, t2 = 0.f, t3 = 0.f;
+      for (int32_t d = 0; d < depth; ++d) {
+        const float v = xr[d];
+        t0 += v * w0[d];
+        t1 += v * w1[d];
+        t2 += v * w2[d];
+        t3 += v * w3[d];
+      }
+      const float t[4] = {t0, t1, t2, t3};
+      for (int32_t k = 0; k < 4; ++k)
+        out[(size_t)r * units + u + k] = es_clamp_f32(t[k] + (bias ? bias[u + k] : 0.0f), none->min, none->max);
+    }
+    for (; u < units; ++u) {
       float total = 0.f;
-      for (int32_t d = 0; d < depth; ++d) total += x[(size_t)r * depth + d] * w[(size_t)u * depth + d];
+      for (int32_t d = 0; d < depth; ++d) total += xr[d] * w[(size_t)u * depth + d];
       const float bias_value = bias ? bias[u] : 0.0f;
       out[(size_t)r * units + u] = es_clamp_f32(total + bias_value, none->min, none->max);
     }
+  }
 }
 
 static void gate_f32(const es_lstm_params *p, const es_range_f32 *none, int32_t rows, const es_lstm_weights *w,
