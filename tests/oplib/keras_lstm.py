@@ -35,11 +35,13 @@ class LstmSpec:
     time_major: bool
     dtype: str  # "float32" or "int8"
     seed: int
+    float_io: bool = False  # int8: float input and output (QUANTIZE/DEQUANTIZE around the LSTM)
 
     @property
     def description(self) -> str:
         return (f"LSTM {self.dtype} units {self.units} input {self.input_size} steps {self.time_steps} "
-                f"batch {self.batch} return_sequences {self.return_sequences} time_major {self.time_major}")
+                f"batch {self.batch} return_sequences {self.return_sequences} time_major {self.time_major}"
+                + (" float I/O" if self.float_io else ""))
 
 
 def random_specs(rng: np.random.Generator, count: int, dtype: str) -> list[LstmSpec]:
@@ -88,8 +90,9 @@ def _convert_one(spec: LstmSpec) -> bytes:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = representative
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
+        if not spec.float_io:
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
     return converter.convert()
 
 
