@@ -147,12 +147,12 @@ def test_lstm_clean_under_sanitizers(source: str, tmp_path) -> None:
 
 
 def _edited(model: bytes, edit) -> bytes:
-    """`model` with edit(model_object, lstm_operator) applied."""
+    """`model` with edit(model_object, subgraph, lstm_operator) applied."""
     m = schema.ModelT.InitFromPackedBuf(model, 0)
     graph = m.subgraphs[0]
     op = next(o for o in graph.operators
               if m.operatorCodes[o.opcodeIndex].builtinCode == schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM)
-    edit(graph, op)
+    edit(m, graph, op)
     for k, b in enumerate(m.buffers):  # keep the converter's 16-byte data alignment
         aligned = _AlignedBufferT()
         aligned.data = b.data
@@ -162,22 +162,35 @@ def _edited(model: bytes, edit) -> bytes:
     return bytes(builder.Output())
 
 
-def _relu_cell(graph, op) -> None:
+def _relu_cell(model, graph, op) -> None:
     op.builtinOptions.fusedActivationFunction = schema.ActivationFunctionType.RELU
 
 
-def _int16_activations(graph, op) -> None:
+def _int16_activations(model, graph, op) -> None:
     for i in (op.inputs[0], op.inputs[18], op.outputs[0]):
         graph.tensors[i].type = schema.TensorType.INT16
 
 
-def _peephole(graph, op) -> None:
+def _peephole(model, graph, op) -> None:
     inputs = list(op.inputs)
     inputs[10] = inputs[13]  # a constant of shape [units] where the forget gate's peephole weights go
     op.inputs = inputs
 
 
+def _hybrid(model, graph, op) -> None:
+    """int8 weights under float activations: the converter's dynamic-range
+    quantization (TFLM would read the int8 bytes as floats)."""
+    for i in op.inputs[1:9]:
+        tensor = graph.tensors[i]
+        tensor.type = schema.TensorType.INT8
+        model.buffers[tensor.buffer].data = np.zeros(int(np.prod(tensor.shape)), np.uint8)
+        q = schema.QuantizationParametersT()
+        q.scale, q.zeroPoint = [0.01], [0]
+        tensor.quantization = q
+
+
 @pytest.mark.parametrize("dtype,edit,message", [
+    ("float32", _hybrid, "UNIDIRECTIONAL_SEQUENCE_LSTM: float32 models need float32 weights and biases"),
     ("float32", _relu_cell, "UNIDIRECTIONAL_SEQUENCE_LSTM: only the tanh cell activation is supported"),
     ("int8", _int16_activations, "UNIDIRECTIONAL_SEQUENCE_LSTM: input must be float32 or int8"),
     ("float32", _peephole, "UNIDIRECTIONAL_SEQUENCE_LSTM: peephole connections are not supported"),
