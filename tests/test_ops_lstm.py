@@ -221,3 +221,16 @@ def test_lstm_models_truncated_or_mutated_fail_cleanly(tmp_path) -> None:
         assert counts["missing_detail"] == 0 and counts["bad_plans"] == 0, dtype
         assert counts["loaded"] + counts["load_errors"] == 500, dtype
         assert counts["loaded"] > 0 and counts["invoke_ok"] > 0 and counts["load_errors"] > 0, dtype
+
+
+def test_profile_counts_lstm_macs(tmp_path, capsys) -> None:
+    """`edgesim profile` names the op and counts four gates' input and
+    recurrent multiply-accumulates per output value."""
+    from edgesim.cli import main
+
+    path = tmp_path / "lstm.tflite"
+    path.write_bytes(lstm_case(np.random.default_rng(5), "int8", sizes=(2, 3, 5, 4)).model)
+    assert main(["profile", str(path), "--target", "host"]) == 0
+    table = capsys.readouterr().out
+    row = next(line for line in table.splitlines() if "UNIDIRECTIONAL_SEQUENCE_LSTM" in line)
+    assert f"{2 * 3 * 4 * 4 * (5 + 4):,}" in row.split(), row
