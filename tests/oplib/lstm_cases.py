@@ -39,6 +39,8 @@ def lstm_case(rng: np.random.Generator, dtype: str, invokes: int = 4,
                                      int(rng.integers(1, 9)))
         time_major = bool(rng.integers(0, 2))
         clip = float(np.float32(_log_uniform(rng, 0.2, 4.0))) if rng.random() < 0.5 else 0.0
+        if rng.random() < 0.1:  # below one step of the smallest cell scale: int8 clips the cell to 0
+            clip = float(np.float32(rng.uniform(1e-6, 2.0 ** -16)))
     else:
         (batch, steps, n_in, units), time_major, clip = sizes, False, 0.0
     shape = (steps, batch, n_in) if time_major else (batch, steps, n_in)

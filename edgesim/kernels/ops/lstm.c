@@ -258,7 +258,7 @@ static void step_s8(const es_lstm_params *p, int32_t rows, const es_lstm_weights
     const int32_t kept = mul_s16(forget[i], c[i], p->forget_cell_mul, 0, INT16_MIN, INT16_MAX);
     const int32_t added = mul_s16(input[i], cell_gate[i], p->input_mul, 0, INT16_MIN, INT16_MAX);
     int32_t v = clamp_i32(kept + added, INT16_MIN, INT16_MAX);
-    if (p->cell_clip_q > 0) v = clamp_i32(v, -p->cell_clip_q, p->cell_clip_q);
+    if (p->cell_clip > 0) v = clamp_i32(v, -p->cell_clip_q, p->cell_clip_q); /* a clip below one step: 0 */
     c[i] = (int16_t)v;
   }
   int16_t *output_gate = input, *tanh_cell = forget;

@@ -46,7 +46,7 @@ enum { ES_LSTM_GATE_INPUT = 0, ES_LSTM_GATE_FORGET = 1, ES_LSTM_GATE_CELL = 2, E
 typedef struct es_lstm_params {
   int32_t batch, time_steps, input_size, units;
   int32_t time_major;          /* input [time, batch, n] (else [batch, time, n]) */
-  float cell_clip;             /* float: the cell state is clipped to +-cell_clip when > 0 */
+  float cell_clip;             /* the cell state is clipped when > 0: float to +-cell_clip, */
   /* int8 only */
   int32_t input_offset;        /* minus the input zero point */
   int32_t hidden_offset;       /* minus the hidden state zero point */
@@ -57,7 +57,7 @@ typedef struct es_lstm_params {
   es_qmul forget_cell_mul;     /* 2^-15 * cell / cell scale */
   es_qmul input_mul;           /* 2^-15 * 2^-15 / cell scale */
   es_qmul hidden_mul;          /* 2^-15 * 2^-15 / hidden scale */
-  int32_t cell_clip_q;         /* cell_clip on the cell scale, int16; 0: no clipping */
+  int32_t cell_clip_q;         /* int8 to +-cell_clip_q: cell_clip on the cell scale, truncated (TFLM) */
   int32_t cell_tanh_multiplier, cell_tanh_shift; /* tanh's input rescaling of the cell state */
 } es_lstm_params;
 
