@@ -50,8 +50,8 @@ def keras_models(dtype: str) -> tuple[tuple[LstmSpec, bytes], ...]:
     specs[0] = LstmSpec(**{**specs[0].__dict__, "batch": 2, "return_sequences": True})
     if dtype == "int8":  # the converter's default int8 model: float I/O around the int8 LSTM
         specs[-1] = LstmSpec(**{**specs[-1].__dict__, "float_io": True})
-    out_dir = Path(tempfile.mkdtemp(prefix=f"edgesim_lstm_{dtype}_"))
-    return tuple(zip(specs, convert(specs, out_dir)))
+    with tempfile.TemporaryDirectory(prefix=f"edgesim_lstm_{dtype}_") as out_dir:  # read back, then removed
+        return tuple(zip(specs, convert(specs, Path(out_dir))))
 
 
 def random_inputs(rng: np.random.Generator, spec: LstmSpec, count: int) -> list[np.ndarray]:
