@@ -30,6 +30,7 @@ from oplib.shape_cases import _i32, _options, schema  # noqa: E402
 from oplib.reduce_cases import RESIZE_REDUCE_CASES  # noqa: E402,F401  (registers the resize/reduce ops)
 from oplib.matmul_cases import transpose_conv_options  # noqa: E402
 from oplib.sequence_cases import svdf_options, with_variables  # noqa: E402
+from oplib.lstm_cases import lstm_case  # noqa: E402
 
 IMAGE = (1, 24, 24, 32)
 
@@ -90,6 +91,9 @@ def models(dtype: str, rng: np.random.Generator) -> dict[str, tuple[bytes, list[
     m["BATCH_MATMUL"] = (single_op_model("BATCH_MATMUL", [_spec(a, dtype), _spec(b, dtype)],
                                          [_spec((4, 32, 32), dtype, scale=20.0)], _options(schema.BatchMatMulOptionsT)),
                          [_data(a, dtype, rng), _data(b, dtype, rng)])
+    # A keyword-spotting-sized LSTM: 25 steps of 16 features into 32 units.
+    lstm = lstm_case(rng, dtype, invokes=1, sizes=(1, 25, 16, 32))
+    m["UNIDIRECTIONAL_SEQUENCE_LSTM"] = (lstm.model, lstm.inputs)
     return m
 
 

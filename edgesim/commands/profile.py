@@ -81,12 +81,14 @@ def _print(p: Any) -> None:
     mode = "interpreter" if p.optimize == "none" else f"compiled --optimize {p.optimize} ({p.compiled_steps} steps)"
     where = "host" if p.target == "host" else f"emulated Cortex-M4 (QEMU mps2-an386), {mode}"
     print(f"{p.model} on the {where}")
-    print(f"{'#':>3} {'op':<18} {'input':<18} {'output':<18} {'MACs':>10} {'instructions':>13} {'/MAC':>6} {'share':>6}")
+    name_width = max([18, *(len(op.op) for op in p.ops)])  # UNIDIRECTIONAL_SEQUENCE_LSTM is 28
+    print(f"{'#':>3} {'op':<{name_width}} {'input':<18} {'output':<18} {'MACs':>10} {'instructions':>13} {'/MAC':>6} "
+          f"{'share':>6}")
     for op in p.ops:
         ins = f"{op.instructions:,}" if op.instructions is not None else "-"
         per_mac = f"{op.per_mac:.2f}" if op.per_mac is not None else "-"
         share = f"{100 * op.instructions / p.invoke_instructions:.1f}%" if op.instructions and p.invoke_instructions else "-"
-        print(f"{op.index:>3} {op.op:<18} {'x'.join(map(str, op.input_shape)):<18} "
+        print(f"{op.index:>3} {op.op:<{name_width}} {'x'.join(map(str, op.input_shape)):<18} "
               f"{'x'.join(map(str, op.output_shape)):<18} {op.macs:>10,} {ins:>13} {per_mac:>6} {share:>6}")
     print(f"total: {p.macs:,} MACs", end="")
     if p.invoke_instructions is not None:

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from edgesim.mcu.tflite_reader import CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, Graph, read_tflite
+from edgesim.mcu.tflite_reader import (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, UNIDIRECTIONAL_SEQUENCE_LSTM, Graph,
+                                       read_tflite)
 
 CLOCK_HZ = 64_000_000
 # nRF52840 Product Specification v1.7, section 5.2.1 "CPU performance" /
@@ -79,7 +80,7 @@ class ModelProfile:
 
 def operator_macs(graph: Graph) -> list[OpProfile]:
     """Each operator with its first input's and output's shapes and its
-    multiply-accumulates (conv, depthwise conv, fully connected; 0 otherwise)."""
+    multiply-accumulates (conv, depthwise conv, fully connected, LSTM; 0 otherwise)."""
     result = []
     for op in graph.operators:
         ins = [graph.tensors[i] for i in op.inputs if i >= 0]
@@ -93,6 +94,9 @@ def operator_macs(graph: Graph) -> list[OpProfile]:
             macs = out_elems * ins[1].shape[1] * ins[1].shape[2]
         elif op.code == FULLY_CONNECTED and len(ins) >= 2:
             macs = out_elems * ins[1].shape[-1]
+        elif op.code == UNIDIRECTIONAL_SEQUENCE_LSTM and ins and len(ins[0].shape) == 3 and out is not None:
+            # per output value, four gates each read the input and the hidden state
+            macs = out_elems * 4 * (ins[0].shape[2] + out.shape[-1])
         result.append(OpProfile(op.index, op.name, list(ins[0].shape) if ins else [],
                                 list(out.shape) if out is not None else [], macs))
     return result

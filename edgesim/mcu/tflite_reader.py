@@ -24,8 +24,10 @@ BUILTIN_NAMES = {
     9: "FULLY_CONNECTED", 14: "LOGISTIC", 17: "MAX_POOL_2D", 18: "MUL", 19: "RELU", 21: "RELU6", 22: "RESHAPE",
     25: "SOFTMAX", 28: "TANH", 34: "PAD", 39: "TRANSPOSE", 40: "MEAN", 41: "SUB", 43: "SQUEEZE", 45: "STRIDED_SLICE",
     114: "QUANTIZE",
+    44: "UNIDIRECTIONAL_SEQUENCE_LSTM",
 }
 CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED = 3, 4, 9
+UNIDIRECTIONAL_SEQUENCE_LSTM = 44
 # TensorType -> numpy dtype
 DTYPES = {0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 4: np.int64, 6: np.bool_, 7: np.int16, 9: np.int8}
 # (field id, struct format) of the builtin options each op's kernels read.

@@ -131,12 +131,15 @@ def c_seeds() -> dict[str, dict[str, bytes]]:
         jpegs[f"{name}-gray"], jpegs[f"{name}-rgb"] = b"\0" + out.getvalue(), b"\1" + out.getvalue()
     seeds["fuzz_jpeg"] = jpegs
     try:
+        from oplib.lstm_cases import lstm_case
         from oplib.model import TensorSpec, single_op_model, softmax_options
     except ImportError:  # tflite-micro (whose schema module writes models) not installed
         return seeds
     seeds["fuzz_model"] = {"softmax.tflite": single_op_model(
         "SOFTMAX", [TensorSpec((1, 4), scale=0.5, zero_point=-3)],
-        [TensorSpec((1, 4), scale=1 / 256, zero_point=-128)], softmax_options(1.0))}
+        [TensorSpec((1, 4), scale=1 / 256, zero_point=-128)], softmax_options(1.0)),
+        # 24 inputs, two variable tensors, int16 cell state
+        "lstm.tflite": lstm_case(np.random.default_rng(3), "int8", invokes=1).model}
     return seeds
 
 

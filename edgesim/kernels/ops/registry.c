@@ -39,6 +39,7 @@ static const es_op *const k_all_ops[] = {
     &es_op_transpose_conv,
     &es_op_batch_matmul,
     &es_op_svdf,
+    &es_op_unidirectional_sequence_lstm,
     &es_op_add,
     &es_op_sub,
     &es_op_mul,

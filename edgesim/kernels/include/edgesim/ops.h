@@ -56,6 +56,7 @@ extern const es_op es_op_l2_normalization;
 extern const es_op es_op_transpose_conv;
 extern const es_op es_op_batch_matmul;
 extern const es_op es_op_svdf;
+extern const es_op es_op_unidirectional_sequence_lstm;
 extern const es_op es_op_add;
 extern const es_op es_op_sub;
 extern const es_op es_op_mul;
