@@ -3,7 +3,7 @@ to TFLite Micro over many invocations (the hidden and cell states carried
 between them), the same on the emulated Cortex-M4 and clean under ASan/UBSan.
 
 Two sources of models: Keras LSTM layers converted the usual way (float32,
-full-integer int8), which TensorFlow and tf_keras (dev extra) convert once
+full-integer int8), which TensorFlow and tf_keras (installed by tools/bootstrap.sh dev) convert once
 per test session in a child process (oplib/keras_lstm.py); and random
 single-op models (oplib/lstm_cases.py) for what the converter never makes:
 time-major batches, cell clipping that bites, other cell scales, weight
@@ -44,7 +44,7 @@ def keras_models(dtype: str) -> tuple[tuple[LstmSpec, bytes], ...]:
     """The converted models of one type, once per session."""
     for module in ("tensorflow", "tf_keras"):
         if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{module} (dev extra) converts the Keras LSTM test models")
+            pytest.skip(f"{module} (tools/bootstrap.sh dev installs it) converts the Keras LSTM test models")
     specs = random_specs(np.random.default_rng(20261206 + DTYPES.index(dtype)), MODELS_PER_TYPE, dtype)
     # The first model of each type has batch 2: the batch-major walk over rows.
     specs[0] = LstmSpec(**{**specs[0].__dict__, "batch": 2, "return_sequences": True})

@@ -35,3 +35,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[$profile]"
+if [ "$profile" = dev ]; then
+  # Keras 2, whose LSTM converts to a fused UNIDIRECTIONAL_SEQUENCE_LSTM (tests/test_ops_lstm.py).
+  # tf-keras requires the 'tensorflow' distribution, which would pull a second, full TensorFlow
+  # beside tensorflow-cpu (the same module): take it without dependencies, matched to TF's version.
+  tf_minor=$(.venv/bin/python -c "import importlib.metadata as m; print('.'.join(m.version('tensorflow-cpu').split('.')[:2]))")
+  .venv/bin/python -m pip install -q --no-deps "tf-keras~=$tf_minor.0"
+fi
