@@ -109,6 +109,24 @@ static inline __attribute__((always_inline)) int8_t fast_requantize(const es_fas
   return es_requantize_int8(a, k[1], k[2], rq->output_offset, rq->act_min, rq->act_max);
 }
 
+/* fast_requantize() with k = the channel's 4 table words, read in two LDRDs
+ * (gcc loads them one LDR at a time). */
+static inline __attribute__((always_inline)) int8_t fast_requantize_table(const es_fast_requant *rq, int32_t acc,
+                                                                         const int32_t *k, const int mode) {
+  int32_t bias, multiplier, third, round;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  __asm__("ldrd %0, %1, [%4]\n\t"
+          "ldrd %2, %3, [%4, #8]"
+          : "=&r"(bias), "=&r"(multiplier), "=&r"(third), "=r"(round)
+          : "r"(k), "m"(*(const int32_t(*)[4])k));
+#else
+  bias = k[0], multiplier = k[1], third = k[2], round = k[3];
+#endif
+  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)bias);
+  if (mode != ES_FAST_RQ_GENERIC) return fast_requantize_dsp(a, multiplier, third, round, rq, mode);
+  return es_requantize_int8(a, multiplier, third, rq->output_offset, rq->act_min, rq->act_max);
+}
+
 /* Four consecutive channels c..c+3 into out[0..3] (or fewer at the end). */
 static inline __attribute__((always_inline)) void fast_requantize4(const es_fast_requant *rq, const int32_t acc[4],
                                                                   int32_t c, int32_t channels, int8_t *out,
