@@ -31,6 +31,9 @@
 /* Largest window (kernel_h * kernel_w * input channels) of es_fast_conv_s8_*:
  * its int8 patch lives on the stack. */
 #define ES_FAST_MAX_CONV_PATCH 640
+/* Largest input depth of es_fast_conv_1x1_s8_rows: two pixels widened to
+ * int16 (4 * depth bytes) live on the stack, as large as the band above. */
+#define ES_FAST_MAX_ROWS_DEPTH 256
 
 /* Requantization of channel c: acc + folded bias, TFLM's
  * MultiplyByQuantizedMultiplier(multiplier, shift), + output offset, clamp.
@@ -111,6 +114,12 @@ es_status es_fast_fc_s8_w8(const es_fast_fc_params *params, const int8_t *input,
  * with output channels as rows and input channels as depth. */
 es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 es_status es_fast_conv_1x1_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* The same reading TFLM's int8 weights as they are (output channels x
+ * input channels, e.g. the model's own buffer: no second copy in flash) in
+ * tiles of 2 channels x 2 pixels; input depth a multiple of 4, at most
+ * ES_FAST_MAX_ROWS_DEPTH, an even number of output channels. */
+es_status es_fast_conv_1x1_s8_rows(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
 /* Convolution with any window, stride and padding (dilation 1): per output
  * pixel an int8 patch of the window (kernel_h x kernel_w x input channels,
