@@ -16,122 +16,6 @@
 /* Int16 scratch words: the widened pixel (2 bytes per channel). */
 #define WIDE_WORDS (ES_FAST_MAX_CONV_PATCH / 4)
 
-/* x: the pixel's depth int8 values -> xw: depth / 4 (even, odd) word pairs. */
-static inline __attribute__((always_inline)) void widen_pixel(const int8_t *x, int32_t quads, uint32_t *xw) {
-  for (int32_t q = 0; q < quads; ++q) {
-    const uint32_t word = fast_load_u32(x + 4 * q);
-    xw[2 * q] = (uint32_t)fast_sxtb16(word);
-    xw[2 * q + 1] = (uint32_t)fast_sxtb16_ror8(word);
-  }
-}
-
-/* One block of 4 channels over a widened pixel (quads >= 1). */
-static inline __attribute__((always_inline)) void block_widened(const uint32_t *xw, int32_t quads, const uint32_t *w,
-                                                                const int wide, int32_t acc[4]) {
-  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-  uint32_t even, odd;
-  const uint32_t *xp = xw;
-  if (wide) {
-    /* 11 instructions per 16 MACs, two quads per pass of the loop. */
-    register uint32_t w0 __asm__("r4");
-    register uint32_t w1 __asm__("r5");
-    register uint32_t w2 __asm__("r6");
-    register uint32_t w3 __asm__("r8");
-#define QUAD_W16                                        \
-    "ldrd %[e], %[o], [%[x]], #8\n\t"                  \
-    "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
-    "smlad %[a0], %[e], %[w0], %[a0]\n\t"               \
-    "smlad %[a0], %[o], %[w1], %[a0]\n\t"               \
-    "smlad %[a1], %[e], %[w2], %[a1]\n\t"               \
-    "smlad %[a1], %[o], %[w3], %[a1]\n\t"               \
-    "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
-    "smlad %[a2], %[e], %[w0], %[a2]\n\t"               \
-    "smlad %[a2], %[o], %[w1], %[a2]\n\t"               \
-    "smlad %[a3], %[e], %[w2], %[a3]\n\t"               \
-    "smlad %[a3], %[o], %[w3], %[a3]\n\t"
-    int32_t n = quads / 2;
-    if (n > 0)
-      __asm__ volatile("1:\n\t" QUAD_W16 QUAD_W16
-                       "subs %[n], %[n], #1\n\t"
-                       "bne 1b\n\t"
-                       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w),
-                         [n] "+r"(n), [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1),
-                         [w2] "=&r"(w2), [w3] "=&r"(w3)
-                       :
-                       : "cc", "memory");
-    if (quads & 1)
-      __asm__ volatile(QUAD_W16
-                       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w),
-                         [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
-                         [w3] "=&r"(w3)
-                       :
-                       : "memory");
-#undef QUAD_W16
-  } else {
-    /* int8 weights widened in the loop: 19 instructions per 16 MACs. */
-    uint32_t wa, wb, t;
-    int32_t n = quads;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldrd %[e], %[o], [%[x]], #8\n\t"
-        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
-        "sxtb16 %[t], %[wa]\n\t"
-        "smlad %[a0], %[e], %[t], %[a0]\n\t"
-        "sxtb16 %[t], %[wa], ror #8\n\t"
-        "smlad %[a0], %[o], %[t], %[a0]\n\t"
-        "sxtb16 %[t], %[wb]\n\t"
-        "smlad %[a1], %[e], %[t], %[a1]\n\t"
-        "sxtb16 %[t], %[wb], ror #8\n\t"
-        "smlad %[a1], %[o], %[t], %[a1]\n\t"
-        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
-        "sxtb16 %[t], %[wa]\n\t"
-        "smlad %[a2], %[e], %[t], %[a2]\n\t"
-        "sxtb16 %[t], %[wa], ror #8\n\t"
-        "smlad %[a2], %[o], %[t], %[a2]\n\t"
-        "sxtb16 %[t], %[wb]\n\t"
-        "smlad %[a3], %[e], %[t], %[a3]\n\t"
-        "sxtb16 %[t], %[wb], ror #8\n\t"
-        "smlad %[a3], %[o], %[t], %[a3]\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
-          [e] "=&r"(even), [o] "=&r"(odd), [wa] "=&r"(wa), [wb] "=&r"(wb), [t] "=&r"(t)
-        :
-        : "cc", "memory");
-  }
-#else
-  for (int32_t q = 0; q < quads; ++q) {
-    const int32_t even = (int32_t)xw[2 * q], odd = (int32_t)xw[2 * q + 1];
-    if (wide) {
-      a0 = fast_smlad(even, (int32_t)w[0], a0);
-      a0 = fast_smlad(odd, (int32_t)w[1], a0);
-      a1 = fast_smlad(even, (int32_t)w[2], a1);
-      a1 = fast_smlad(odd, (int32_t)w[3], a1);
-      a2 = fast_smlad(even, (int32_t)w[4], a2);
-      a2 = fast_smlad(odd, (int32_t)w[5], a2);
-      a3 = fast_smlad(even, (int32_t)w[6], a3);
-      a3 = fast_smlad(odd, (int32_t)w[7], a3);
-      w += 8;
-    } else {
-      a0 = fast_smlad(even, fast_sxtb16(w[0]), a0);
-      a0 = fast_smlad(odd, fast_sxtb16_ror8(w[0]), a0);
-      a1 = fast_smlad(even, fast_sxtb16(w[1]), a1);
-      a1 = fast_smlad(odd, fast_sxtb16_ror8(w[1]), a1);
-      a2 = fast_smlad(even, fast_sxtb16(w[2]), a2);
-      a2 = fast_smlad(odd, fast_sxtb16_ror8(w[2]), a2);
-      a3 = fast_smlad(even, fast_sxtb16(w[3]), a3);
-      a3 = fast_smlad(odd, fast_sxtb16_ror8(w[3]), a3);
-      w += 4;
-    }
-  }
-#endif
-  acc[0] = a0;
-  acc[1] = a1;
-  acc[2] = a2;
-  acc[3] = a3;
-}
-
 static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
                                                                   const int wide, const int mode) {
   const int32_t depth = p->input.c, channels = p->output.c;
@@ -151,13 +35,13 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
   if (depth % 4 == 0 && depth > 0 && depth / 2 <= WIDE_WORDS) {
     const int32_t quads = depth / 4;
     for (int32_t px = 0; px < pixels; ++px) {
-      widen_pixel(input + (size_t)px * depth, quads, scratch.words);
+      fast_widen_quads(input + (size_t)px * depth, quads, scratch.words);
       const uint32_t *w = weights;
       int8_t *out = output;
       int32_t c = 0;
       for (; c + 4 <= channels; c += 4) { /* whole blocks: the table read in pairs, no bounds per value */
         int32_t acc[4];
-        block_widened(scratch.words, quads, w, wide, acc);
+        fast_block_widened(scratch.words, quads, w, wide, acc);
         const int32_t *k = rq.channels + 4 * c;
         out[0] = fast_requantize_table(&rq, acc[0], k, mode);
         out[1] = fast_requantize_table(&rq, acc[1], k + 4, mode);
@@ -168,7 +52,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
       }
       if (c < channels) {
         int32_t acc[4];
-        block_widened(scratch.words, quads, w, wide, acc);
+        fast_block_widened(scratch.words, quads, w, wide, acc);
         fast_requantize4(&rq, acc, c, channels, out, mode);
       }
       output += channels;

@@ -272,6 +272,125 @@ static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x,
   acc[3] = a3;
 }
 
+/* Widening for the kernels that reuse one input vector over many channel
+ * blocks: x's 4 * quads int8 values -> xw: per quad the (even, odd) int16
+ * pair words SXTB16 gives, the order the packed weights pair with. */
+static inline __attribute__((always_inline)) void fast_widen_quads(const int8_t *x, int32_t quads, uint32_t *xw) {
+  for (int32_t q = 0; q < quads; ++q) {
+    const uint32_t word = fast_load_u32(x + 4 * q);
+    xw[2 * q] = (uint32_t)fast_sxtb16(word);
+    xw[2 * q + 1] = (uint32_t)fast_sxtb16_ror8(word);
+  }
+}
+
+/* One block of 4 rows (weights packed as for es_fast_fc_s8_w16/_w8) over a
+ * widened vector xw (quads >= 1, no depth tail). */
+static inline __attribute__((always_inline)) void fast_block_widened(const uint32_t *xw, int32_t quads, const uint32_t *w,
+                                                                const int wide, int32_t acc[4]) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  uint32_t even, odd;
+  const uint32_t *xp = xw;
+  if (wide) {
+    /* 11 instructions per 16 MACs, two quads per pass of the loop. */
+    register uint32_t w0 __asm__("r4");
+    register uint32_t w1 __asm__("r5");
+    register uint32_t w2 __asm__("r6");
+    register uint32_t w3 __asm__("r8");
+#define QUAD_W16                                        \
+    "ldrd %[e], %[o], [%[x]], #8\n\t"                  \
+    "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
+    "smlad %[a0], %[e], %[w0], %[a0]\n\t"               \
+    "smlad %[a0], %[o], %[w1], %[a0]\n\t"               \
+    "smlad %[a1], %[e], %[w2], %[a1]\n\t"               \
+    "smlad %[a1], %[o], %[w3], %[a1]\n\t"               \
+    "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
+    "smlad %[a2], %[e], %[w0], %[a2]\n\t"               \
+    "smlad %[a2], %[o], %[w1], %[a2]\n\t"               \
+    "smlad %[a3], %[e], %[w2], %[a3]\n\t"               \
+    "smlad %[a3], %[o], %[w3], %[a3]\n\t"
+    int32_t n = quads / 2;
+    if (n > 0)
+      __asm__ volatile("1:\n\t" QUAD_W16 QUAD_W16
+                       "subs %[n], %[n], #1\n\t"
+                       "bne 1b\n\t"
+                       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w),
+                         [n] "+r"(n), [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1),
+                         [w2] "=&r"(w2), [w3] "=&r"(w3)
+                       :
+                       : "cc", "memory");
+    if (quads & 1)
+      __asm__ volatile(QUAD_W16
+                       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w),
+                         [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                         [w3] "=&r"(w3)
+                       :
+                       : "memory");
+#undef QUAD_W16
+  } else {
+    /* int8 weights widened in the loop: 19 instructions per 16 MACs. */
+    uint32_t wa, wb, t;
+    int32_t n = quads;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldrd %[e], %[o], [%[x]], #8\n\t"
+        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
+        "sxtb16 %[t], %[wa]\n\t"
+        "smlad %[a0], %[e], %[t], %[a0]\n\t"
+        "sxtb16 %[t], %[wa], ror #8\n\t"
+        "smlad %[a0], %[o], %[t], %[a0]\n\t"
+        "sxtb16 %[t], %[wb]\n\t"
+        "smlad %[a1], %[e], %[t], %[a1]\n\t"
+        "sxtb16 %[t], %[wb], ror #8\n\t"
+        "smlad %[a1], %[o], %[t], %[a1]\n\t"
+        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
+        "sxtb16 %[t], %[wa]\n\t"
+        "smlad %[a2], %[e], %[t], %[a2]\n\t"
+        "sxtb16 %[t], %[wa], ror #8\n\t"
+        "smlad %[a2], %[o], %[t], %[a2]\n\t"
+        "sxtb16 %[t], %[wb]\n\t"
+        "smlad %[a3], %[e], %[t], %[a3]\n\t"
+        "sxtb16 %[t], %[wb], ror #8\n\t"
+        "smlad %[a3], %[o], %[t], %[a3]\n\t"
+        "subs %[n], %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
+          [e] "=&r"(even), [o] "=&r"(odd), [wa] "=&r"(wa), [wb] "=&r"(wb), [t] "=&r"(t)
+        :
+        : "cc", "memory");
+  }
+#else
+  for (int32_t q = 0; q < quads; ++q) {
+    const int32_t even = (int32_t)xw[2 * q], odd = (int32_t)xw[2 * q + 1];
+    if (wide) {
+      a0 = fast_smlad(even, (int32_t)w[0], a0);
+      a0 = fast_smlad(odd, (int32_t)w[1], a0);
+      a1 = fast_smlad(even, (int32_t)w[2], a1);
+      a1 = fast_smlad(odd, (int32_t)w[3], a1);
+      a2 = fast_smlad(even, (int32_t)w[4], a2);
+      a2 = fast_smlad(odd, (int32_t)w[5], a2);
+      a3 = fast_smlad(even, (int32_t)w[6], a3);
+      a3 = fast_smlad(odd, (int32_t)w[7], a3);
+      w += 8;
+    } else {
+      a0 = fast_smlad(even, fast_sxtb16(w[0]), a0);
+      a0 = fast_smlad(odd, fast_sxtb16_ror8(w[0]), a0);
+      a1 = fast_smlad(even, fast_sxtb16(w[1]), a1);
+      a1 = fast_smlad(odd, fast_sxtb16_ror8(w[1]), a1);
+      a2 = fast_smlad(even, fast_sxtb16(w[2]), a2);
+      a2 = fast_smlad(odd, fast_sxtb16_ror8(w[2]), a2);
+      a3 = fast_smlad(even, fast_sxtb16(w[3]), a3);
+      a3 = fast_smlad(odd, fast_sxtb16_ror8(w[3]), a3);
+      w += 4;
+    }
+  }
+#endif
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 /* Words of one packed 4-row block (see nn_fast.h). */
 static inline int32_t fast_block_words(int32_t depth, int wide) { return (depth / 4) * (wide ? 8 : 4) + (depth % 4); }
 
