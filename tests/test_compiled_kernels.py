@@ -100,6 +100,10 @@ CASES = {
     "1x1 depth 340 to 6 relu": (lambda rng: _conv_model(rng, (1, 2, 2, 340), 6, (1, 1), (1, 1), "VALID", "RELU",
                                                         DSP_EDGES, (3, -128)),
                                 {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
+    # depth 8 over the whole int8 range: the per-channel assembly pass
+    "1x1 depth 8 to 12": (lambda rng: _conv_model(rng, (1, 7, 3, 8), 12, (1, 1), (1, 1), "VALID", "NONE",
+                                                  DSP_EDGES, (-128, 4)),
+                          {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
     "1x1 depth 7 to 5 relu_n1_to_1": (lambda rng: _conv_model(rng, (2, 3, 3, 7), 5, (1, 1), (1, 1), "SAME",
                                                               "RELU_N1_TO_1", DSP_EDGES, (0, 0)),
                                       {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
@@ -112,6 +116,9 @@ CASES = {
                                 {"speed": "es_fast_conv_s8_w16", "size": "es_fast_conv_s8_w16"}),
     "fc depth 63 to 10 relu6": (lambda rng: _fc_model(rng, 2, 63, 10, "RELU6", None, (-128, -128)),
                                 {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_w8"}),
+    # one widened input row shared by 5 row blocks (the last one partial)
+    "fc depth 128 to 18": (lambda rng: _fc_model(rng, 2, 128, 18, "NONE", None, (-7, -128)),
+                           {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_w8"}),
     "fc depth 257 to 5": (lambda rng: _fc_model(rng, 1, 257, 5, "NONE", 0.7 * 2.0**-22, (127, 9)),
                           {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_w8"}),
 }

@@ -16,6 +16,60 @@
 /* Int16 scratch words: the widened pixel (2 bytes per channel). */
 #define WIDE_WORDS (ES_FAST_MAX_CONV_PATCH / 4)
 
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+#define HAVE_DEPTH8 1
+/* Depth 8, w16 weights, whole int8 output range (ES_FAST_RQ_DSP_FULL),
+ * channels a multiple of 4: one pixel's outputs, out[0 .. 4 * blocks).  With
+ * 8 MACs per output the requantization is half the work, so the pixel's 4
+ * widened words stay in registers and each channel is one pass: the folded
+ * bias starts the accumulator, 2 LDRD of weights, 4 SMLAD, then the
+ * requantization of fast_requantize_dsp() on the channel's table words
+ * (one LDM), SSAT and the store: 15 instructions per output. */
+void es_fast_conv_1x1_depth8(const uint32_t xw[4], const uint32_t *w, const int32_t *k, int8_t *out, int32_t blocks);
+
+#define DEPTH8_CHANNEL(j)                                                                       \
+  "  ldr r12, [r2], #4\n"                 /* folded bias */                                     \
+  "  ldrd r8, r9, [r1, #" #j " * 8]\n"    /* row j, quad 0: (w0, w2), (w1, w3) */              \
+  "  ldrd r10, r11, [r1, #32 + " #j " * 8]\n" /* row j, quad 1 */                               \
+  "  smlad r12, r4, r8, r12\n"                                                                  \
+  "  smlad r12, r5, r9, r12\n"                                                                  \
+  "  smlad r12, r6, r10, r12\n"                                                                 \
+  "  smlad r12, r7, r11, r12\n"                                                                 \
+  "  ldmia r2!, {r8, r9, r10}\n"          /* multiplier, right shift, rounding + offset */      \
+  "  qadd r12, r12, r12\n"                                                                      \
+  "  smmulr r12, r12, r8\n"                                                                     \
+  "  add r12, r12, r12, asr #31\n"                                                              \
+  "  qadd r12, r12, r10\n"                                                                      \
+  "  asr r12, r12, r9\n"                                                                        \
+  "  ssat r12, #8, r12\n"                                                                       \
+  "  strb r12, [r3], #1\n"
+
+__asm__(
+    "  .pushsection .text.es_fast_conv_1x1_depth8,\"ax\",%progbits\n"
+    "  .syntax unified\n"
+    "  .thumb\n"
+    "  .p2align 2\n"
+    "  .global es_fast_conv_1x1_depth8\n"
+    "  .type es_fast_conv_1x1_depth8, %function\n"
+    "  .thumb_func\n"
+    "es_fast_conv_1x1_depth8:\n"
+    /* r0 xw, then the block count; r1 w; r2 k; r3 out; r4-r7 the pixel */
+    "  push {r4-r11, lr}\n"
+    "  ldm r0, {r4, r5, r6, r7}\n"
+    "  ldr r0, [sp, #36]\n"
+    "1:\n"
+    DEPTH8_CHANNEL(0) DEPTH8_CHANNEL(1) DEPTH8_CHANNEL(2) DEPTH8_CHANNEL(3)
+    "  adds r1, r1, #64\n"
+    "  subs r0, r0, #1\n"
+    "  bne 1b\n"
+    "  pop {r4-r11, pc}\n"
+    "  .size es_fast_conv_1x1_depth8, .-es_fast_conv_1x1_depth8\n"
+    "  .popsection\n");
+#undef DEPTH8_CHANNEL
+#else
+#define HAVE_DEPTH8 0
+#endif
+
 static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
                                                                   const int wide, const int mode) {
   const int32_t depth = p->input.c, channels = p->output.c;
@@ -32,6 +86,16 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
                       input < (const int8_t *)output + (size_t)pixels * channels;
   if (overlap && depth > ES_FAST_MAX_CONV_PATCH) return ES_ERR_UNSUPPORTED;
   union { uint32_t words[WIDE_WORDS]; int8_t bytes[ES_FAST_MAX_CONV_PATCH]; } scratch; /* word-aligned */
+  if (HAVE_DEPTH8 && depth == 8 && wide && mode == ES_FAST_RQ_DSP_FULL && channels % 4 == 0 && channels > 0) {
+#if HAVE_DEPTH8
+    for (int32_t px = 0; px < pixels; ++px) {
+      fast_widen_quads(input + (size_t)px * depth, 2, scratch.words);
+      es_fast_conv_1x1_depth8(scratch.words, weights, rq.channels, output, channels / 4);
+      output += channels;
+    }
+#endif
+    return ES_OK;
+  }
   if (depth % 4 == 0 && depth > 0 && depth / 2 <= WIDE_WORDS) {
     const int32_t quads = depth / 4;
     for (int32_t px = 0; px < pixels; ++px) {
