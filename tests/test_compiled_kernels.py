@@ -104,6 +104,10 @@ CASES = {
     "1x1 depth 8 to 12": (lambda rng: _conv_model(rng, (1, 7, 3, 8), 12, (1, 1), (1, 1), "VALID", "NONE",
                                                   DSP_EDGES, (-128, 4)),
                           {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
+    # an even number of quads over the whole int8 range: the per-pixel assembly pass
+    "1x1 depth 48 to 20": (lambda rng: _conv_model(rng, (1, 5, 3, 48), 20, (1, 1), (1, 1), "VALID", "NONE",
+                                                   DSP_EDGES, (90, -100)),
+                           {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
     "1x1 depth 7 to 5 relu_n1_to_1": (lambda rng: _conv_model(rng, (2, 3, 3, 7), 5, (1, 1), (1, 1), "SAME",
                                                               "RELU_N1_TO_1", DSP_EDGES, (0, 0)),
                                       {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
