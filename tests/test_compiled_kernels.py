@@ -118,6 +118,10 @@ CASES = {
     "3x3 depth 3 to 5 window": (lambda rng: _conv_model(rng, (1, 5, 6, 3), 5, (3, 3), (1, 1), "SAME", "RELU6",
                                                         GENERIC_EDGES, (100, -128)),
                                 {"speed": "es_fast_conv_s8_w16", "size": "es_fast_conv_s8_w16"}),
+    # an odd number of quads, a partial block after the whole ones, stride 2 with VALID padding
+    "3x3 depth 4 to 6 stride 2 window": (lambda rng: _conv_model(rng, (1, 9, 8, 4), 6, (3, 3), (2, 2), "VALID",
+                                                                 "NONE", DSP_EDGES, (-77, 127)),
+                                         {"speed": "es_fast_conv_s8_w16", "size": "es_fast_conv_s8_w16"}),
     "fc depth 63 to 10 relu6": (lambda rng: _fc_model(rng, 2, 63, 10, "RELU6", None, (-128, -128)),
                                 {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_w8"}),
     # one widened input row shared by 5 row blocks (the last one partial)

@@ -67,80 +67,6 @@ __asm__(
     "  .popsection\n");
 #undef DEPTH8_CHANNEL
 
-/* Any depth of an even number of quads, w16 weights, ES_FAST_RQ_DSP_FULL,
- * channels a multiple of 4: one pixel's outputs in 4-channel blocks, as the
- * C path below computes them, with each block's folded biases starting its
- * accumulators and its requantization in registers (one LDM of the table
- * per channel, four byte stores): about 45 instructions per block besides
- * the 24 per two quads of the dot product, where gcc's code took ~75. */
-void es_fast_conv_1x1_pixel_full(const uint32_t *xw, const uint32_t *w, const int32_t *k, int8_t *out, int32_t blocks,
-                                 int32_t pairs);
-
-#define PIXEL_QUAD                                                                             \
-  "  ldrd r12, lr, [r0], #8\n"                                                                \
-  "  ldmia r1!, {r4, r5, r6, r7}\n"                                                           \
-  "  smlad r3, r12, r4, r3\n"                                                                 \
-  "  smlad r3, lr, r5, r3\n"                                                                  \
-  "  smlad r8, r12, r6, r8\n"                                                                 \
-  "  smlad r8, lr, r7, r8\n"                                                                  \
-  "  ldmia r1!, {r4, r5, r6, r7}\n"                                                           \
-  "  smlad r9, r12, r4, r9\n"                                                                 \
-  "  smlad r9, lr, r5, r9\n"                                                                  \
-  "  smlad r10, r12, r6, r10\n"                                                               \
-  "  smlad r10, lr, r7, r10\n"
-/* fast_requantize_dsp() in ES_FAST_RQ_DSP_FULL: r5 multiplier, r6 right
- * shift, r7 rounding constant with the output offset (r4: the bias, used). */
-#define PIXEL_REQUANT(acc)                                                                     \
-  "  ldmia r11!, {r4, r5, r6, r7}\n"                                                          \
-  "  qadd " acc ", " acc ", " acc "\n"                                                        \
-  "  smmulr " acc ", " acc ", r5\n"                                                           \
-  "  add " acc ", " acc ", " acc ", asr #31\n"                                                \
-  "  qadd " acc ", " acc ", r7\n"                                                             \
-  "  asr " acc ", " acc ", r6\n"                                                              \
-  "  ssat " acc ", #8, " acc "\n"
-
-__asm__(
-    "  .pushsection .text.es_fast_conv_1x1_pixel_full,\"ax\",%progbits\n"
-    "  .syntax unified\n"
-    "  .thumb\n"
-    "  .p2align 2\n"
-    "  .global es_fast_conv_1x1_pixel_full\n"
-    "  .type es_fast_conv_1x1_pixel_full, %function\n"
-    "  .thumb_func\n"
-    "es_fast_conv_1x1_pixel_full:\n"
-    /* [sp] xw, [sp, #4] out, [sp, #44] blocks, [sp, #48] pairs; r11 the
-     * table; r3, r8, r9, r10 the block's accumulators; r0 xw; r1 w; r2 the
-     * pair count; r12, lr the widened input pair; r4-r7 weights */
-    "  push {r0, r3, r4-r11, lr}\n"
-    "  mov r11, r2\n"
-    "2:\n"
-    "  ldr r3, [r11]\n"
-    "  ldr r8, [r11, #16]\n"
-    "  ldr r9, [r11, #32]\n"
-    "  ldr r10, [r11, #48]\n"
-    "  ldr r0, [sp]\n"
-    "  ldr r2, [sp, #48]\n"
-    "1:\n"
-    PIXEL_QUAD PIXEL_QUAD
-    "  subs r2, r2, #1\n"
-    "  bne 1b\n"
-    PIXEL_REQUANT("r3") PIXEL_REQUANT("r8") PIXEL_REQUANT("r9") PIXEL_REQUANT("r10")
-    "  ldr r12, [sp, #4]\n"
-    "  strb r3, [r12]\n"
-    "  strb r8, [r12, #1]\n"
-    "  strb r9, [r12, #2]\n"
-    "  strb r10, [r12, #3]\n"
-    "  adds r12, r12, #4\n"
-    "  str r12, [sp, #4]\n"
-    "  ldr r2, [sp, #44]\n"
-    "  subs r2, r2, #1\n"
-    "  str r2, [sp, #44]\n"
-    "  bne 2b\n"
-    "  pop {r0, r3, r4-r11, pc}\n"
-    "  .size es_fast_conv_1x1_pixel_full, .-es_fast_conv_1x1_pixel_full\n"
-    "  .popsection\n");
-#undef PIXEL_QUAD
-#undef PIXEL_REQUANT
 #else
 #define HAVE_ASM 0
 #endif
@@ -171,15 +97,13 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
 #endif
     return ES_OK;
   }
-  if (HAVE_ASM && depth % 8 == 0 && depth / 2 <= WIDE_WORDS && wide && mode == ES_FAST_RQ_DSP_FULL &&
+  if (depth % 4 == 0 && depth > 0 && depth / 2 <= WIDE_WORDS && wide && mode == ES_FAST_RQ_DSP_FULL &&
       channels % 4 == 0 && channels > 0) {
-#if HAVE_ASM
     for (int32_t px = 0; px < pixels; ++px) {
       fast_widen_quads(input + (size_t)px * depth, depth / 4, scratch.words);
-      es_fast_conv_1x1_pixel_full(scratch.words, weights, rq.channels, output, channels / 4, depth / 8);
+      es_fast_blocks_w16_full(scratch.words, weights, rq.channels, output, channels / 4, depth / 4);
       output += channels;
     }
-#endif
     return ES_OK;
   }
   if (depth % 4 == 0 && depth > 0 && depth / 2 <= WIDE_WORDS) {

@@ -56,6 +56,11 @@ static inline __attribute__((always_inline)) es_status conv_window(const es_fast
           }
           const uint32_t *w = weights;
           int32_t c = 0;
+          if (wide && mode == ES_FAST_RQ_DSP_FULL && channels >= 4) { /* whole blocks in one assembly pass */
+            es_fast_blocks_w16_full(patch.words, w, rq.channels, output, channels / 4, quads);
+            c = channels / 4 * 4;
+            w += (channels / 4) * stride;
+          }
           for (; c + 4 <= channels; c += 4) {
             int32_t acc[4];
             fast_block_widened(patch.words, quads, w, wide, acc);

@@ -391,6 +391,13 @@ static inline __attribute__((always_inline)) void fast_block_widened(const uint3
   acc[3] = a3;
 }
 
+/* `blocks` 4-row blocks of w16 weights (depth 4 * quads, no tail, the blocks
+ * contiguous) over the widened vector xw, requantized in ES_FAST_RQ_DSP_FULL
+ * with the table k (4 words per row) into out[0 .. 4 * blocks)
+ * (blocks_w16_full.c). */
+void es_fast_blocks_w16_full(const uint32_t *xw, const uint32_t *w, const int32_t *k, int8_t *out, int32_t blocks,
+                             int32_t quads);
+
 /* Words of one packed 4-row block (see nn_fast.h). */
 static inline int32_t fast_block_words(int32_t depth, int wide) { return (depth / 4) * (wide ? 8 : 4) + (depth % 4); }
 

@@ -21,6 +21,11 @@ static inline __attribute__((always_inline)) es_status fc(const es_fast_fc_param
       int8_t *out = output + (size_t)b * rows;
       const uint32_t *w = weights;
       int32_t r = 0;
+      if (wide && mode == ES_FAST_RQ_DSP_FULL && rows >= 4) { /* whole blocks in one assembly pass */
+        es_fast_blocks_w16_full(xw, w, rq.channels, out, rows / 4, quads);
+        r = rows / 4 * 4;
+        w += (rows / 4) * stride;
+      }
       for (; r + 4 <= rows; r += 4) {
         int32_t acc[4];
         fast_block_widened(xw, quads, w, wide, acc);
