@@ -123,12 +123,12 @@ CASES = {
                                                                  "NONE", DSP_EDGES, (-77, 127)),
                                          {"speed": "es_fast_conv_s8_w16", "size": "es_fast_conv_s8_w16"}),
     "fc depth 63 to 10 relu6": (lambda rng: _fc_model(rng, 2, 63, 10, "RELU6", None, (-128, -128)),
-                                {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_w8"}),
+                                {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_rows"}),
     # one widened input row shared by 5 row blocks (the last one partial)
     "fc depth 128 to 18": (lambda rng: _fc_model(rng, 2, 128, 18, "NONE", None, (-7, -128)),
-                           {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_w8"}),
+                           {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_rows"}),
     "fc depth 257 to 5": (lambda rng: _fc_model(rng, 1, 257, 5, "NONE", 0.7 * 2.0**-22, (127, 9)),
-                          {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_w8"}),
+                          {"speed": "es_fast_fc_s8_w16", "size": "es_fast_fc_s8_rows"}),
 }
 
 

@@ -13,10 +13,12 @@ fallback), on the same planned arena, so outputs are identical either way::
     c_source = compile_model(Path("person_detect.tflite"), optimize="speed")
 
 optimize: "speed" packs convolution and FC weights as int16 pairs (2x their
-flash, no widening in the inner loop); "size" keeps FC weights int8 (widened
-with SXTB16 in the loop) and compiles only the convolutions whose int16
-weights take at most SIZE_MODE_CONV_FLASH bytes; the others run through the
-interpreter, which needs no second copy of their weights.
+flash, no widening in the inner loop); "size" reads the model's own int8
+weights in place for FC and pointwise convolutions (widened with SXTB16 in
+the loop, no second copy in flash: the generated C points into the image's
+embedded model, es_model_data), packs as int16 the other convolutions whose
+int16 weights take at most SIZE_MODE_CONV_FLASH bytes, and leaves the rest to
+the interpreter.
 """
 from __future__ import annotations
 
@@ -258,6 +260,11 @@ class _Compiler:
         if elements % depth or int(np.prod(out.shape)) != elements // depth * rows:
             return None
         arrays, requant = self.requant(i, op, f.data.reshape(rows, depth), rows)
+        if not self.wide and f.data_offset >= 0:
+            # --optimize size: the model's own int8 weights, read in place
+            return _Step("es_fast_fc_s8_rows", f"{{{elements // depth}, {depth}, {rows}, "
+                         f"es_model_data + {f.data_offset}, {requant}}}", "es_fast_fc_params", arrays,
+                         overlap_safe=False)
         kernel = "es_fast_fc_s8_w16" if self.wide else "es_fast_fc_s8_w8"
         return _Step(kernel, f"{{{elements // depth}, {depth}, {rows}, w{i}, {requant}}}", "es_fast_fc_params",
                      [_words(f"w{i}", _pack_rows(f.data.reshape(rows, depth), self.wide)), *arrays], overlap_safe=False)

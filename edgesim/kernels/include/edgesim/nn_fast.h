@@ -109,6 +109,10 @@ es_status es_fast_dw_1ch_band_s8(const es_fast_conv_params *params, const int8_t
 es_status es_fast_fc_s8_w16(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
 es_status es_fast_fc_s8_w8(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
 
+/* The same reading TFLM's int8 weights as they are (rows x input_depth,
+ * e.g. the model's own buffer: no second copy in flash), 4 rows at a time. */
+es_status es_fast_fc_s8_rows(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
+
 /* 1x1 convolution, stride 1, no padding (a fully connected layer per pixel)
  * per pixel in 4-channel blocks; weights packed as for es_fast_fc_s8_w16/_w8
  * with output channels as rows and input channels as depth. */
