@@ -83,8 +83,8 @@ def _pair_words(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return (lo.astype(np.int64) & 0xFFFF) | ((hi.astype(np.int64) & 0xFFFF) << 16)
 
 
-def _pack_rows(w: np.ndarray, wide: bool) -> np.ndarray:
-    """Rows x depth int8 -> the 4-row block layout of es_fast_fc_s8_w16/_w8."""
+def _pack_rows(w: np.ndarray) -> np.ndarray:
+    """Rows x depth int8 -> the 4-row block layout of es_fast_fc_s8_w16."""
     rows, depth = w.shape
     padded = np.zeros(((rows + 3) // 4 * 4, depth), np.int64)
     padded[:rows] = w
@@ -92,11 +92,7 @@ def _pack_rows(w: np.ndarray, wide: bool) -> np.ndarray:
     out = []
     for block in padded.reshape(-1, 4, depth):
         body = block[:, :quads * 4].reshape(4, quads, 4).transpose(1, 0, 2)  # quad, row, 4
-        if wide:
-            words = np.stack([_pair_words(body[..., 0], body[..., 2]), _pair_words(body[..., 1], body[..., 3])], -1)
-        else:
-            b = body & 0xFF
-            words = b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16) | (b[..., 3] << 24)
+        words = np.stack([_pair_words(body[..., 0], body[..., 2]), _pair_words(body[..., 1], body[..., 3])], -1)
         out.append(words.reshape(-1))
         tail = block[:, quads * 4:].T & 0xFF  # k, row
         out.append(tail[:, 0] | (tail[:, 1] << 8) | (tail[:, 2] << 16) | (tail[:, 3] << 24))
@@ -238,7 +234,7 @@ class _Compiler:
                 # added); for other windows, int8 weights widened in the loop
                 # did not beat the interpreter's conv loop (measured), so only
                 # those whose int16 weights cost little flash are compiled.
-                if not (pointwise and ic % 4 == 0 and ic <= MAX_ROWS_DEPTH and oc % 2 == 0 and f.data_offset >= 0):
+                if not (pointwise and ic % 4 == 0 and ic <= MAX_ROWS_DEPTH and oc % 2 == 0):
                     return None
                 arrays, requant = self.requant(i, op, f.data.reshape(oc, ic), oc)
                 weights = f"es_model_data + {f.data_offset}"
@@ -252,7 +248,7 @@ class _Compiler:
             if not pointwise:  # the kernel pads its window patch to whole quads with zero weights
                 w = np.pad(w, ((0, 0), (0, -w.shape[1] % 4)))
             return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
-                         [_words(f"w{i}", _pack_rows(w, True)), *arrays])
+                         [_words(f"w{i}", _pack_rows(w)), *arrays])
         rows, depth = f.shape if len(f.shape) == 2 else (0, 0)
         if rows == 0 or op.options.get("weights_format", 0) != 0 or len(f.scales) != 1:
             return None
@@ -260,14 +256,13 @@ class _Compiler:
         if elements % depth or int(np.prod(out.shape)) != elements // depth * rows:
             return None
         arrays, requant = self.requant(i, op, f.data.reshape(rows, depth), rows)
-        if not self.wide and f.data_offset >= 0:
-            # --optimize size: the model's own int8 weights, read in place
+        if not self.wide:  # --optimize size: the model's own int8 weights, read in place
             return _Step("es_fast_fc_s8_rows", f"{{{elements // depth}, {depth}, {rows}, "
                          f"es_model_data + {f.data_offset}, {requant}}}", "es_fast_fc_params", arrays,
                          overlap_safe=False)
-        kernel = "es_fast_fc_s8_w16" if self.wide else "es_fast_fc_s8_w8"
-        return _Step(kernel, f"{{{elements // depth}, {depth}, {rows}, w{i}, {requant}}}", "es_fast_fc_params",
-                     [_words(f"w{i}", _pack_rows(f.data.reshape(rows, depth), self.wide)), *arrays], overlap_safe=False)
+        return _Step("es_fast_fc_s8_w16", f"{{{elements // depth}, {depth}, {rows}, w{i}, {requant}}}",
+                     "es_fast_fc_params", [_words(f"w{i}", _pack_rows(f.data.reshape(rows, depth))), *arrays],
+                     overlap_safe=False)
 
 
 def compile_graph(graph: Graph, optimize: str, name: str = "model") -> str:

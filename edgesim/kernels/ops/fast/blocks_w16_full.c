@@ -89,7 +89,7 @@ void es_fast_blocks_w16_full(const uint32_t *xw, const uint32_t *w, const int32_
   const es_fast_requant rq = {k, 0, -128, 127, ES_FAST_RQ_DSP_FULL};
   for (int32_t b = 0; b < blocks; ++b) {
     int32_t acc[4];
-    fast_block_widened(xw, quads, w, 1, acc);
+    fast_block_widened(xw, quads, w, acc);
     for (int32_t j = 0; j < 4; ++j) out[j] = fast_requantize_table(&rq, acc[j], k + 4 * j, ES_FAST_RQ_DSP_FULL);
     w += 8 * quads;
     k += 16;

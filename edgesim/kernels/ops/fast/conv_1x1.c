@@ -4,7 +4,7 @@
  * Each input pixel is widened once to int16 pairs (SXTB16: the (k, k+2) and
  * (k+1, k+3) words the packed weights pair with) into a small scratch that
  * every channel block of the pixel then reads: the inner loop does 16 MACs
- * with one LDRD of input, 8 (w16) or 4 (w8) weight words and 8 SMLADs, and
+ * with one LDRD of input, 2 LDM of 4 weight words and 8 SMLADs, and
  * no per-block widening.  The scratch also serves as the pixel's copy when
  * the planner placed the output over the input.  A 4-channel x 2-pixel tile
  * needs 8 accumulators + 4 input words + weights + pointers: more than the
@@ -71,8 +71,8 @@ __asm__(
 #define HAVE_ASM 0
 #endif
 
-static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
-                                                                  const int wide, const int mode) {
+static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input,
+                                                                  int8_t *output, const int mode) {
   const int32_t depth = p->input.c, channels = p->output.c;
   const int32_t pixels = p->output.n * p->output.h * p->output.w;
   if (p->kernel_h != 1 || p->kernel_w != 1 || p->tile.stride_h != 1 || p->tile.stride_w != 1 ||
@@ -80,14 +80,14 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
     return ES_ERR_UNSUPPORTED;
   const uint32_t *weights = (const uint32_t *)p->weights;
   const es_fast_requant rq = p->requant; /* not re-read after each int8 store */
-  const int32_t stride = fast_block_words(depth, wide);
+  const int32_t stride = fast_block_words(depth);
   /* The planner may place the output over the input's consumed part: then
    * each input pixel is copied before its outputs are written. */
   const int overlap = (const int8_t *)output < input + (size_t)pixels * depth &&
                       input < (const int8_t *)output + (size_t)pixels * channels;
   if (overlap && depth > ES_FAST_MAX_CONV_PATCH) return ES_ERR_UNSUPPORTED;
   union { uint32_t words[WIDE_WORDS]; int8_t bytes[ES_FAST_MAX_CONV_PATCH]; } scratch; /* word-aligned */
-  if (HAVE_ASM && depth == 8 && wide && mode == ES_FAST_RQ_DSP_FULL && channels % 4 == 0 && channels > 0) {
+  if (HAVE_ASM && depth == 8 && mode == ES_FAST_RQ_DSP_FULL && channels % 4 == 0 && channels > 0) {
 #if HAVE_ASM
     for (int32_t px = 0; px < pixels; ++px) {
       fast_widen_quads(input + (size_t)px * depth, 2, scratch.words);
@@ -97,7 +97,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
 #endif
     return ES_OK;
   }
-  if (depth % 4 == 0 && depth > 0 && depth / 2 <= WIDE_WORDS && wide && mode == ES_FAST_RQ_DSP_FULL &&
+  if (depth % 4 == 0 && depth > 0 && depth / 2 <= WIDE_WORDS && mode == ES_FAST_RQ_DSP_FULL &&
       channels % 4 == 0 && channels > 0) {
     for (int32_t px = 0; px < pixels; ++px) {
       fast_widen_quads(input + (size_t)px * depth, depth / 4, scratch.words);
@@ -115,7 +115,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
       int32_t c = 0;
       for (; c + 4 <= channels; c += 4) { /* whole blocks: the table read in pairs, no bounds per value */
         int32_t acc[4];
-        fast_block_widened(scratch.words, quads, w, wide, acc);
+        fast_block_widened(scratch.words, quads, w, acc);
         const int32_t *k = rq.channels + 4 * c;
         out[0] = fast_requantize_table(&rq, acc[0], k, mode);
         out[1] = fast_requantize_table(&rq, acc[1], k + 4, mode);
@@ -126,7 +126,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
       }
       if (c < channels) {
         int32_t acc[4];
-        fast_block_widened(scratch.words, quads, w, wide, acc);
+        fast_block_widened(scratch.words, quads, w, acc);
         fast_requantize4(&rq, acc, c, channels, out, mode);
       }
       output += channels;
@@ -141,7 +141,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
     }
     for (int32_t c = 0; c < channels; c += 4) {
       int32_t acc[4];
-      fast_fc_block(x, depth, weights + (c / 4) * stride, wide, acc);
+      fast_fc_block(x, depth, weights + (c / 4) * stride, acc);
       fast_requantize4(&rq, acc, c, channels, output + c, mode);
     }
     output += channels;
@@ -150,13 +150,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
 }
 
 es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) conv_1x1(p, input, output, 1, mode)
-  return FAST_DISPATCH_MODE(p, CALL);
-#undef CALL
-}
-
-es_status es_fast_conv_1x1_s8_w8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) conv_1x1(p, input, output, 0, mode)
+  #define CALL(mode) conv_1x1(p, input, output, mode)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }

@@ -8,7 +8,7 @@
 #include "fast_internal.h"
 
 static inline __attribute__((always_inline)) es_status conv_window(const es_fast_conv_params *p, const int8_t *input,
-                                                                  int8_t *output, const int wide, const int mode) {
+                                                                  int8_t *output, const int mode) {
   const int32_t kh = p->kernel_h, kw = p->kernel_w, in_c = p->input.c, in_h = p->input.h, in_w = p->input.w;
   const int32_t row_bytes = kw * in_c, channels = p->output.c;
   /* The window padded to whole quads: the pad bytes meet zero weights. */
@@ -21,7 +21,7 @@ static inline __attribute__((always_inline)) es_status conv_window(const es_fast
   const int8_t border = (int8_t)p->input_zero_point;
   const es_fast_requant rq = p->requant;
   const uint32_t *weights = (const uint32_t *)p->weights;
-  const int32_t stride = fast_block_words(depth, wide);
+  const int32_t stride = fast_block_words(depth);
   for (int32_t b = 0; b < p->input.n; ++b) {
     const int8_t *image = input + (size_t)b * in_h * in_w * in_c;
     for (int32_t oy = 0; oy < p->output.h; ++oy) {
@@ -56,14 +56,14 @@ static inline __attribute__((always_inline)) es_status conv_window(const es_fast
           }
           const uint32_t *w = weights;
           int32_t c = 0;
-          if (wide && mode == ES_FAST_RQ_DSP_FULL && channels >= 4) { /* whole blocks in one assembly pass */
+          if (mode == ES_FAST_RQ_DSP_FULL && channels >= 4) { /* whole blocks in one assembly pass */
             es_fast_blocks_w16_full(patch.words, w, rq.channels, output, channels / 4, quads);
             c = channels / 4 * 4;
             w += (channels / 4) * stride;
           }
           for (; c + 4 <= channels; c += 4) {
             int32_t acc[4];
-            fast_block_widened(patch.words, quads, w, wide, acc);
+            fast_block_widened(patch.words, quads, w, acc);
             const int32_t *k = rq.channels + 4 * c;
             output[c] = fast_requantize_table(&rq, acc[0], k, mode);
             output[c + 1] = fast_requantize_table(&rq, acc[1], k + 4, mode);
@@ -73,13 +73,13 @@ static inline __attribute__((always_inline)) es_status conv_window(const es_fast
           }
           if (c < channels) {
             int32_t acc[4];
-            fast_block_widened(patch.words, quads, w, wide, acc);
+            fast_block_widened(patch.words, quads, w, acc);
             fast_requantize4(&rq, acc, c, channels, output + c, mode);
           }
         } else {
           for (int32_t c = 0; c < channels; c += 4) {
             int32_t acc[4];
-            fast_fc_block(patch.bytes, depth, weights + (c / 4) * stride, wide, acc);
+            fast_fc_block(patch.bytes, depth, weights + (c / 4) * stride, acc);
             fast_requantize4(&rq, acc, c, channels, output + c, mode);
           }
         }
@@ -91,13 +91,7 @@ static inline __attribute__((always_inline)) es_status conv_window(const es_fast
 }
 
 es_status es_fast_conv_s8_w16(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) conv_window(p, input, output, 1, mode)
-  return FAST_DISPATCH_MODE(p, CALL);
-#undef CALL
-}
-
-es_status es_fast_conv_s8_w8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) conv_window(p, input, output, 0, mode)
+  #define CALL(mode) conv_window(p, input, output, mode)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }

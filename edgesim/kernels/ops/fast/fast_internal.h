@@ -149,12 +149,12 @@ static inline __attribute__((always_inline)) void fast_requantize4(const es_fast
                                            : call(ES_FAST_RQ_GENERIC))
 
 /* One block of 4 rows over the whole depth; w points at the block. */
-static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x, int32_t depth, const uint32_t *w, int wide, int32_t acc[4]) {
+static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x, int32_t depth, const uint32_t *w, int32_t acc[4]) {
   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   const int32_t quads = depth / 4;
   int32_t q = 0;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-  if (wide && quads >= 2) {
+  if (quads >= 2) {
     /* 13 instructions per 16 MACs: gcc loads the 8 weight words one LDR at a
      * time; two LDMs bring 4 each, and the loop does two quads per pass. */
     register uint32_t w0 __asm__("r4");
@@ -195,67 +195,20 @@ static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x,
                        : "memory");
 #undef QUAD
     q = quads;
-  } else if (!wide && quads > 0) {
-    /* int8 weights widened in the loop: 23 instructions per 16 MACs. */
-    uint32_t even, odd, wa, wb, t;
-    const int8_t *xp = x;
-    int32_t n = quads;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldr %[e], [%[x]], #4\n\t"
-        "sxtb16 %[o], %[e], ror #8\n\t"
-        "sxtb16 %[e], %[e]\n\t"
-        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
-        "sxtb16 %[t], %[wa]\n\t"
-        "smlad %[a0], %[e], %[t], %[a0]\n\t"
-        "sxtb16 %[t], %[wa], ror #8\n\t"
-        "smlad %[a0], %[o], %[t], %[a0]\n\t"
-        "sxtb16 %[t], %[wb]\n\t"
-        "smlad %[a1], %[e], %[t], %[a1]\n\t"
-        "sxtb16 %[t], %[wb], ror #8\n\t"
-        "smlad %[a1], %[o], %[t], %[a1]\n\t"
-        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
-        "sxtb16 %[t], %[wa]\n\t"
-        "smlad %[a2], %[e], %[t], %[a2]\n\t"
-        "sxtb16 %[t], %[wa], ror #8\n\t"
-        "smlad %[a2], %[o], %[t], %[a2]\n\t"
-        "sxtb16 %[t], %[wb]\n\t"
-        "smlad %[a3], %[e], %[t], %[a3]\n\t"
-        "sxtb16 %[t], %[wb], ror #8\n\t"
-        "smlad %[a3], %[o], %[t], %[a3]\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
-          [e] "=&r"(even), [o] "=&r"(odd), [wa] "=&r"(wa), [wb] "=&r"(wb), [t] "=&r"(t)
-        :
-        : "cc", "memory");
-    q = quads;
   }
 #endif
   for (; q < quads; ++q) {
     const uint32_t word = fast_load_u32(x + 4 * q);
     const int32_t even = fast_sxtb16(word), odd = fast_sxtb16_ror8(word);
-    if (wide) {
-      a0 = fast_smlad(even, (int32_t)w[0], a0);
-      a0 = fast_smlad(odd, (int32_t)w[1], a0);
-      a1 = fast_smlad(even, (int32_t)w[2], a1);
-      a1 = fast_smlad(odd, (int32_t)w[3], a1);
-      a2 = fast_smlad(even, (int32_t)w[4], a2);
-      a2 = fast_smlad(odd, (int32_t)w[5], a2);
-      a3 = fast_smlad(even, (int32_t)w[6], a3);
-      a3 = fast_smlad(odd, (int32_t)w[7], a3);
-      w += 8;
-    } else {
-      a0 = fast_smlad(even, fast_sxtb16(w[0]), a0);
-      a0 = fast_smlad(odd, fast_sxtb16_ror8(w[0]), a0);
-      a1 = fast_smlad(even, fast_sxtb16(w[1]), a1);
-      a1 = fast_smlad(odd, fast_sxtb16_ror8(w[1]), a1);
-      a2 = fast_smlad(even, fast_sxtb16(w[2]), a2);
-      a2 = fast_smlad(odd, fast_sxtb16_ror8(w[2]), a2);
-      a3 = fast_smlad(even, fast_sxtb16(w[3]), a3);
-      a3 = fast_smlad(odd, fast_sxtb16_ror8(w[3]), a3);
-      w += 4;
-    }
+    a0 = fast_smlad(even, (int32_t)w[0], a0);
+    a0 = fast_smlad(odd, (int32_t)w[1], a0);
+    a1 = fast_smlad(even, (int32_t)w[2], a1);
+    a1 = fast_smlad(odd, (int32_t)w[3], a1);
+    a2 = fast_smlad(even, (int32_t)w[4], a2);
+    a2 = fast_smlad(odd, (int32_t)w[5], a2);
+    a3 = fast_smlad(even, (int32_t)w[6], a3);
+    a3 = fast_smlad(odd, (int32_t)w[7], a3);
+    w += 8;
   }
   const int8_t *tail = (const int8_t *)w;
   for (int32_t k = 4 * quads; k < depth; ++k) {
@@ -283,15 +236,15 @@ static inline __attribute__((always_inline)) void fast_widen_quads(const int8_t 
   }
 }
 
-/* One block of 4 rows (weights packed as for es_fast_fc_s8_w16/_w8) over a
+/* One block of 4 rows (weights packed as for es_fast_fc_s8_w16) over a
  * widened vector xw (quads >= 1, no depth tail). */
 static inline __attribute__((always_inline)) void fast_block_widened(const uint32_t *xw, int32_t quads, const uint32_t *w,
-                                                                const int wide, int32_t acc[4]) {
+                                                                     int32_t acc[4]) {
   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
   uint32_t even, odd;
   const uint32_t *xp = xw;
-  if (wide) {
+  {
     /* 11 instructions per 16 MACs, two quads per pass of the loop. */
     register uint32_t w0 __asm__("r4");
     register uint32_t w1 __asm__("r5");
@@ -327,62 +280,19 @@ static inline __attribute__((always_inline)) void fast_block_widened(const uint3
                        :
                        : "memory");
 #undef QUAD_W16
-  } else {
-    /* int8 weights widened in the loop: 19 instructions per 16 MACs. */
-    uint32_t wa, wb, t;
-    int32_t n = quads;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldrd %[e], %[o], [%[x]], #8\n\t"
-        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
-        "sxtb16 %[t], %[wa]\n\t"
-        "smlad %[a0], %[e], %[t], %[a0]\n\t"
-        "sxtb16 %[t], %[wa], ror #8\n\t"
-        "smlad %[a0], %[o], %[t], %[a0]\n\t"
-        "sxtb16 %[t], %[wb]\n\t"
-        "smlad %[a1], %[e], %[t], %[a1]\n\t"
-        "sxtb16 %[t], %[wb], ror #8\n\t"
-        "smlad %[a1], %[o], %[t], %[a1]\n\t"
-        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
-        "sxtb16 %[t], %[wa]\n\t"
-        "smlad %[a2], %[e], %[t], %[a2]\n\t"
-        "sxtb16 %[t], %[wa], ror #8\n\t"
-        "smlad %[a2], %[o], %[t], %[a2]\n\t"
-        "sxtb16 %[t], %[wb]\n\t"
-        "smlad %[a3], %[e], %[t], %[a3]\n\t"
-        "sxtb16 %[t], %[wb], ror #8\n\t"
-        "smlad %[a3], %[o], %[t], %[a3]\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
-          [e] "=&r"(even), [o] "=&r"(odd), [wa] "=&r"(wa), [wb] "=&r"(wb), [t] "=&r"(t)
-        :
-        : "cc", "memory");
   }
 #else
   for (int32_t q = 0; q < quads; ++q) {
     const int32_t even = (int32_t)xw[2 * q], odd = (int32_t)xw[2 * q + 1];
-    if (wide) {
-      a0 = fast_smlad(even, (int32_t)w[0], a0);
-      a0 = fast_smlad(odd, (int32_t)w[1], a0);
-      a1 = fast_smlad(even, (int32_t)w[2], a1);
-      a1 = fast_smlad(odd, (int32_t)w[3], a1);
-      a2 = fast_smlad(even, (int32_t)w[4], a2);
-      a2 = fast_smlad(odd, (int32_t)w[5], a2);
-      a3 = fast_smlad(even, (int32_t)w[6], a3);
-      a3 = fast_smlad(odd, (int32_t)w[7], a3);
-      w += 8;
-    } else {
-      a0 = fast_smlad(even, fast_sxtb16(w[0]), a0);
-      a0 = fast_smlad(odd, fast_sxtb16_ror8(w[0]), a0);
-      a1 = fast_smlad(even, fast_sxtb16(w[1]), a1);
-      a1 = fast_smlad(odd, fast_sxtb16_ror8(w[1]), a1);
-      a2 = fast_smlad(even, fast_sxtb16(w[2]), a2);
-      a2 = fast_smlad(odd, fast_sxtb16_ror8(w[2]), a2);
-      a3 = fast_smlad(even, fast_sxtb16(w[3]), a3);
-      a3 = fast_smlad(odd, fast_sxtb16_ror8(w[3]), a3);
-      w += 4;
-    }
+    a0 = fast_smlad(even, (int32_t)w[0], a0);
+    a0 = fast_smlad(odd, (int32_t)w[1], a0);
+    a1 = fast_smlad(even, (int32_t)w[2], a1);
+    a1 = fast_smlad(odd, (int32_t)w[3], a1);
+    a2 = fast_smlad(even, (int32_t)w[4], a2);
+    a2 = fast_smlad(odd, (int32_t)w[5], a2);
+    a3 = fast_smlad(even, (int32_t)w[6], a3);
+    a3 = fast_smlad(odd, (int32_t)w[7], a3);
+    w += 8;
   }
 #endif
   acc[0] = a0;
@@ -399,6 +309,6 @@ void es_fast_blocks_w16_full(const uint32_t *xw, const uint32_t *w, const int32_
                              int32_t quads);
 
 /* Words of one packed 4-row block (see nn_fast.h). */
-static inline int32_t fast_block_words(int32_t depth, int wide) { return (depth / 4) * (wide ? 8 : 4) + (depth % 4); }
+static inline int32_t fast_block_words(int32_t depth) { return (depth / 4) * 8 + (depth % 4); }
 
 #endif /* EDGESIM_OPS_FAST_INTERNAL_H */
