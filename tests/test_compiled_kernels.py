@@ -92,7 +92,11 @@ CASES = {
     "1x1 depth 64 to 66 generic": (lambda rng: _conv_model(rng, (1, 3, 5, 64), 66, (1, 1), (1, 1), "SAME", "NONE",
                                                            GENERIC_EDGES, (127, 5)),
                                    {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_rows"}),
-    # the rows kernel's largest depth, DSP requantization, full int8 range
+    # the rows kernel with a clamp (its C requantization), an even pixel count
+    "1x1 depth 96 to 48 relu6": (lambda rng: _conv_model(rng, (1, 2, 3, 96), 48, (1, 1), (1, 1), "VALID", "RELU6",
+                                                         DSP_EDGES, (5, -128)),
+                                 {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_rows"}),
+    # the rows kernel's largest depth, DSP requantization, full int8 range (its assembly pass), odd pixels
     "1x1 depth 256 to 34": (lambda rng: _conv_model(rng, (1, 1, 3, 256), 34, (1, 1), (1, 1), "VALID", "NONE",
                                                     DSP_EDGES, (-128, -1)),
                             {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_rows"}),
