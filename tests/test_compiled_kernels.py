@@ -87,7 +87,11 @@ CASES = {
     # the widened-pixel path, a partial last channel block, DSP requantization at its edges, a clamp
     "1x1 depth 24 to 10 relu6": (lambda rng: _conv_model(rng, (1, 6, 5, 24), 10, (1, 1), (1, 1), "VALID", "RELU6",
                                                          DSP_EDGES, (-128, -128)),
-                                 {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
+                                 {"speed": "es_fast_conv_1x1_s8_pairs", "size": "es_fast_conv_1x1_s8_pairs"}),
+    # ... with a clamp inside the int8 range (requantization in C)
+    "1x1 depth 24 to 10 relu6 clamped": (lambda rng: _conv_model(rng, (1, 6, 5, 24), 10, (1, 1), (1, 1), "VALID",
+                                                                 "RELU6", DSP_EDGES, (-128, -100)),
+                                         {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
     # size: the in-place rows kernel (odd pixel count: the last pixel pairs with itself), generic requantization
     "1x1 depth 64 to 66 generic": (lambda rng: _conv_model(rng, (1, 3, 5, 64), 66, (1, 1), (1, 1), "SAME", "NONE",
                                                            GENERIC_EDGES, (127, 5)),
@@ -95,11 +99,11 @@ CASES = {
     # the rows kernel with a clamp (its C requantization), an even pixel count
     "1x1 depth 96 to 48 relu6": (lambda rng: _conv_model(rng, (1, 2, 3, 96), 48, (1, 1), (1, 1), "VALID", "RELU6",
                                                          DSP_EDGES, (5, -128)),
-                                 {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_rows"}),
+                                 {"speed": "es_fast_conv_1x1_s8_pairs", "size": "es_fast_conv_1x1_s8_rows"}),
     # the rows kernel's largest depth, DSP requantization, full int8 range (its assembly pass), odd pixels
     "1x1 depth 256 to 34": (lambda rng: _conv_model(rng, (1, 1, 3, 256), 34, (1, 1), (1, 1), "VALID", "NONE",
                                                     DSP_EDGES, (-128, -1)),
-                            {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_rows"}),
+                            {"speed": "es_fast_conv_1x1_s8_pairs", "size": "es_fast_conv_1x1_s8_rows"}),
     # a depth past the widened scratch (the int8 path) and one not a multiple of 4
     "1x1 depth 340 to 6 relu": (lambda rng: _conv_model(rng, (1, 2, 2, 340), 6, (1, 1), (1, 1), "VALID", "RELU",
                                                         DSP_EDGES, (3, -128)),
@@ -108,9 +112,13 @@ CASES = {
     "1x1 depth 8 to 12": (lambda rng: _conv_model(rng, (1, 7, 3, 8), 12, (1, 1), (1, 1), "VALID", "NONE",
                                                   DSP_EDGES, (-128, 4)),
                           {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
-    # an even number of quads over the whole int8 range: the per-pixel assembly pass
+    # 2-channel x 2-pixel int16 tiles, an odd pixel count
     "1x1 depth 48 to 20": (lambda rng: _conv_model(rng, (1, 5, 3, 48), 20, (1, 1), (1, 1), "VALID", "NONE",
                                                    DSP_EDGES, (90, -100)),
+                           {"speed": "es_fast_conv_1x1_s8_pairs", "size": "es_fast_conv_1x1_s8_pairs"}),
+    # past the pair tiles' depth: the per-pixel assembly pass over the whole int8 range
+    "1x1 depth 288 to 8": (lambda rng: _conv_model(rng, (1, 2, 2, 288), 8, (1, 1), (1, 1), "VALID", "NONE",
+                                                   DSP_EDGES, (-3, 2)),
                            {"speed": "es_fast_conv_1x1_s8_w16", "size": "es_fast_conv_1x1_s8_w16"}),
     "1x1 depth 7 to 5 relu_n1_to_1": (lambda rng: _conv_model(rng, (2, 3, 3, 7), 5, (1, 1), (1, 1), "SAME",
                                                               "RELU_N1_TO_1", DSP_EDGES, (0, 0)),

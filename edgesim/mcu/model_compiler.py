@@ -38,6 +38,7 @@ MAX_CONV_PATCH = 640  # ES_FAST_MAX_CONV_PATCH
 MAX_ROWS_DEPTH = 256  # ES_FAST_MAX_ROWS_DEPTH
 SIZE_MODE_CONV_FLASH = 8192  # bytes of int16-packed conv weights --optimize size still accepts
 DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
+RQ_DSP_FULL = 2  # ES_FAST_RQ_DSP_FULL
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
@@ -99,6 +100,15 @@ def _pack_rows(w: np.ndarray) -> np.ndarray:
     return np.concatenate(out)
 
 
+def _pack_pairs(w: np.ndarray) -> np.ndarray:
+    """Rows x depth int8 (rows even, depth a multiple of 4) -> the 2-row
+    block layout of es_fast_conv_1x1_s8_pairs."""
+    rows, depth = w.shape
+    q = w.astype(np.int64).reshape(rows // 2, 2, depth // 4, 4)  # pair, row, quad, 4
+    words = np.stack([_pair_words(q[..., 0], q[..., 2]), _pair_words(q[..., 1], q[..., 3])], -1)
+    return words.transpose(0, 2, 1, 3).reshape(-1)  # pair, quad, row, 2
+
+
 class _Compiler:
     def __init__(self, graph: Graph, optimize: str) -> None:
         self.graph = graph
@@ -109,6 +119,12 @@ class _Compiler:
 
     def requant(self, i: int, op: Operator, weights: np.ndarray, channels: int) -> tuple[list[str], str]:
         """Arrays and initializer of es_fast_requant; weights: channels x taps."""
+        arrays, initializer, _ = self.requant_with_mode(i, op, weights, channels)
+        return arrays, initializer
+
+    def requant_with_mode(self, i: int, op: Operator, weights: np.ndarray, channels: int
+                          ) -> tuple[list[str], str, int]:
+        """requant() and its ES_FAST_RQ_* mode."""
         x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
         bias = np.zeros(channels, np.int64)
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
@@ -120,12 +136,12 @@ class _Compiler:
                               for s in scales))
         lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
         dsp = -128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
-        mode = (2 if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
+        mode = (RQ_DSP_FULL if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
         # DSP modes: the rounding constant carries the output offset (see fast_internal.h)
         rounding = [(1 << (-s - 1)) + out.zero_point * (1 << -s) if dsp else 0 for s in shifts]
         third = [-s if dsp else s for s in shifts]  # DSP modes store the right shift (see nn_fast.h)
         table = np.stack([folded, np.array(mults), np.array(third), np.array(rounding)], -1).reshape(-1)
-        return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}"
+        return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}", mode
 
     def int8_io(self, op: Operator) -> bool:
         ins = [self.tensor(op.inputs[0]), self.tensor(op.inputs[1])]
@@ -243,7 +259,14 @@ class _Compiler:
             if (kh * kw * ic + 3) // 4 * 4 > MAX_CONV_PATCH:
                 return None
             w = f.data.reshape(oc, kh * kw * ic)
-            arrays, requant = self.requant(i, op, w, oc)
+            arrays, requant, mode = self.requant_with_mode(i, op, w, oc)
+            # 2-pixel tiles; depth 8 has its own per-channel pass in the 1x1 kernel
+            # and a single pixel wastes half a tile (measured with edgesim profile)
+            pixels = int(np.prod(out.shape[:3]))
+            if (pointwise and mode == RQ_DSP_FULL and ic % 4 == 0 and 8 < ic <= MAX_ROWS_DEPTH and oc % 2 == 0
+                    and pixels > 1):
+                return _Step("es_fast_conv_1x1_s8_pairs", self.conv_params(i, op, 1, 1, f"w{i}", requant),
+                             "es_fast_conv_params", [_words(f"w{i}", _pack_pairs(w)), *arrays])
             kernel = "es_fast_conv_1x1_s8_w16" if pointwise else "es_fast_conv_s8_w16"
             if not pointwise:  # the kernel pads its window patch to whole quads with zero weights
                 w = np.pad(w, ((0, 0), (0, -w.shape[1] % 4)))

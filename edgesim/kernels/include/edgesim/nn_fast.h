@@ -117,6 +117,14 @@ es_status es_fast_fc_s8_rows(const es_fast_fc_params *params, const int8_t *inpu
  * with output channels as rows and input channels as depth. */
 es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
+/* The same in tiles of 2 channels x 2 pixels, whole int8 output range only
+ * (requant.mode ES_FAST_RQ_DSP_FULL); input depth a multiple of 4, at most
+ * ES_FAST_MAX_ROWS_DEPTH, an even number of output channels.  Weights: per
+ * pair of output channels, per 4 input columns, 4 uint32 words: the first
+ * channel's (w[k], w[k+2]) and (w[k+1], w[k+3]) int16 pairs, then the
+ * second's. */
+es_status es_fast_conv_1x1_s8_pairs(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
 /* The same reading TFLM's int8 weights as they are (output channels x
  * input channels, e.g. the model's own buffer: no second copy in flash) in
  * tiles of 2 channels x 2 pixels; input depth a multiple of 4, at most

@@ -193,14 +193,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1_rows(const es_fa
   for (int32_t px = 0; px < pixels; px += 2) {
     const int8_t *a = input + (size_t)px * depth;
     const int pair = px + 1 < pixels;
-    const int8_t *b = pair ? a + depth : a; /* a last odd pixel pairs with itself */
-    for (int32_t q = 0; q < quads; ++q) {
-      const uint32_t wa = fast_load_u32(a + 4 * q), wb = fast_load_u32(b + 4 * q);
-      xw[4 * q] = (uint32_t)fast_sxtb16(wa);
-      xw[4 * q + 1] = (uint32_t)fast_sxtb16_ror8(wa);
-      xw[4 * q + 2] = (uint32_t)fast_sxtb16(wb);
-      xw[4 * q + 3] = (uint32_t)fast_sxtb16_ror8(wb);
-    }
+    fast_widen_pair(a, pair ? a + depth : a, quads, xw); /* a last odd pixel pairs with itself */
     int8_t *out = output + (size_t)px * channels;
 #if FAST_HAVE_ROWS_FULL
     if (mode == ES_FAST_RQ_DSP_FULL) {

@@ -236,6 +236,19 @@ static inline __attribute__((always_inline)) void fast_widen_quads(const int8_t 
   }
 }
 
+/* Two pixels a and b widened for the 2-pixel tiles: per quad the words
+ * (a even, a odd, b even, b odd). */
+static inline __attribute__((always_inline)) void fast_widen_pair(const int8_t *a, const int8_t *b, int32_t quads,
+                                                                  uint32_t *xw) {
+  for (int32_t q = 0; q < quads; ++q) {
+    const uint32_t wa = fast_load_u32(a + 4 * q), wb = fast_load_u32(b + 4 * q);
+    xw[4 * q] = (uint32_t)fast_sxtb16(wa);
+    xw[4 * q + 1] = (uint32_t)fast_sxtb16_ror8(wa);
+    xw[4 * q + 2] = (uint32_t)fast_sxtb16(wb);
+    xw[4 * q + 3] = (uint32_t)fast_sxtb16_ror8(wb);
+  }
+}
+
 /* One block of 4 rows (weights packed as for es_fast_fc_s8_w16) over a
  * widened vector xw (quads >= 1, no depth tail). */
 static inline __attribute__((always_inline)) void fast_block_widened(const uint32_t *xw, int32_t quads, const uint32_t *w,
