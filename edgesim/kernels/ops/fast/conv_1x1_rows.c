@@ -7,8 +7,8 @@
  * int16 pairs (SXTB16), interleaved per input quad (pixel A even, odd,
  * pixel B even, odd) in a scratch every channel pair then reads with one LDM;
  * each int8 weight word is widened once (2 SXTB16) and serves both pixels:
- * 17 instructions per 16 MACs (16.5 with the loop unrolled, whole-range
- * requantization fused, below).  The loop needs 14 registers (4 accumulators,
+ * 17 instructions per 16 MACs (15 with whole-range requantization, below,
+ * where the loop is unrolled).  The loop needs 14 registers (4 accumulators,
  * 4 input words, the weight word and its other half, 2 pointers, the row
  * stride and the count), more than gcc gives an asm statement, so it is a
  * small assembly function. */
@@ -64,28 +64,33 @@ __asm__(
     "  .popsection\n");
 
 /* Whole-range requantization (ES_FAST_RQ_DSP_FULL) fused: all channel pairs
- * of one pixel pair, each accumulator started at its folded bias, two quads
- * per pass, and a channel's table words (one LDM) serving both pixels. */
+ * of one pixel pair, each accumulator started at its folded bias, the quads
+ * an unrolled sequence entered at depth / 4 quads from its end (a computed
+ * branch: no loop count, as in es_fast_pairs_w16_full), and a channel's
+ * table words (one LDM) serving both pixels. */
 #define FAST_HAVE_ROWS_FULL 1
 void es_fast_rows_pair_full(const uint32_t *xw, const int8_t *w, const int32_t *k, int8_t *out, int32_t pairs,
                             int32_t quads, int32_t pixel_b);
 
+/* 60 bytes: every instruction 32-bit, so quad i starts 60 * i bytes in. */
 #define ROWS_QUAD                                                                              \
-  "  ldmia r1!, {r7, r8, r9, r10}\n"                                                           \
-  "  ldr r11, [r2, r12]\n"                                                                     \
+  "  ldmia.w r1!, {r7, r8, r9, r10}\n"                                                         \
+  "  ldr.w r11, [r2, r12]\n"                                                                   \
   "  sxtb16 lr, r11\n"                                                                         \
   "  smlad r5, r7, lr, r5\n"                                                                   \
   "  smlad r6, r9, lr, r6\n"                                                                   \
   "  sxtb16 r11, r11, ror #8\n"                                                                \
   "  smlad r5, r8, r11, r5\n"                                                                  \
   "  smlad r6, r10, r11, r6\n"                                                                 \
-  "  ldr r11, [r2], #4\n"                                                                      \
+  "  ldr.w r11, [r2], #4\n"                                                                    \
   "  sxtb16 lr, r11\n"                                                                         \
   "  smlad r0, r7, lr, r0\n"                                                                   \
   "  smlad r4, r9, lr, r4\n"                                                                   \
   "  sxtb16 r11, r11, ror #8\n"                                                                \
   "  smlad r0, r8, r11, r0\n"                                                                  \
   "  smlad r4, r10, r11, r4\n"
+#define ROWS_QUAD4 ROWS_QUAD ROWS_QUAD ROWS_QUAD ROWS_QUAD
+#define ROWS_QUAD16 ROWS_QUAD4 ROWS_QUAD4 ROWS_QUAD4 ROWS_QUAD4
 /* fast_requantize_dsp() of pixels A (a) and B (b) of one channel: r8
  * multiplier, r9 right shift, r10 rounding constant with the output offset. */
 #define ROWS_REQUANT(a, b)                                                                     \
@@ -112,47 +117,53 @@ __asm__(
     "  .type es_fast_rows_pair_full, %function\n"
     "  .thumb_func\n"
     "es_fast_rows_pair_full:\n"
-    /* [sp] xw, [sp, #4] k, [sp, #8] out, [sp, #48] pairs, [sp, #52] quads,
-     * [sp, #56] pixel B's offset from A in out; in the loop as in
-     * es_fast_dot_rows_2x2 with r3 the pass count. */
+    /* [sp] the entry address, [sp, #8] xw, [sp, #12] k, [sp, #16] out,
+     * [sp, #56] pairs, [sp, #60] quads, [sp, #64] pixel B's offset from A in
+     * out; in the sequence as in es_fast_dot_rows_2x2. */
     "  push {r0, r2, r3, r4-r11, lr}\n"
+    "  sub sp, sp, #8\n"
     "  mov r2, r1\n"
-    "  ldr r12, [sp, #52]\n"
+    "  adr r3, 9f\n"
+    "  ldr lr, [sp, #60]\n"
+    "  rsb lr, lr, lr, lsl #4\n"
+    "  sub r3, r3, lr, lsl #2\n" /* 60 bytes per quad before the end */
+    "  orr r3, r3, #1\n"         /* Thumb state for the LDR to PC */
+    "  str r3, [sp]\n"
+    "  ldr r12, [sp, #60]\n"
     "  lsls r12, r12, #2\n"
     "2:\n"
-    "  ldr r1, [sp, #4]\n"
+    "  ldr r1, [sp, #12]\n"
     "  ldr r0, [r1]\n"
     "  ldr r5, [r1, #16]\n"
     "  mov r4, r0\n"
     "  mov r6, r5\n"
-    "  ldr r1, [sp]\n"
-    "  ldr r3, [sp, #52]\n"
-    "  lsrs r3, r3, #1\n"
-    "  bcc 1f\n"
-    "  adds r3, r3, #1\n"
-    "  b 3f\n"
-    "1:\n" ROWS_QUAD "3:\n" ROWS_QUAD
-    "  subs r3, r3, #1\n"
-    "  bne 1b\n"
+    "  ldr r1, [sp, #8]\n"
+    "  ldr pc, [sp]\n"
+    "  .p2align 2\n"
+    ROWS_QUAD16 ROWS_QUAD16 ROWS_QUAD16 ROWS_QUAD16 /* ES_FAST_MAX_ROWS_DEPTH / 4 quads */
+    "9:\n"
     "  add r2, r2, r12\n" /* past row 1: the next pair */
-    "  ldr r1, [sp, #4]\n"
+    "  ldr r1, [sp, #12]\n"
     ROWS_REQUANT("r0", "r4") ROWS_REQUANT("r5", "r6")
-    "  str r1, [sp, #4]\n"
-    "  ldr r3, [sp, #8]\n"
-    "  ldr r11, [sp, #56]\n"
+    "  str r1, [sp, #12]\n"
+    "  ldr r3, [sp, #16]\n"
+    "  ldr r11, [sp, #64]\n"
     "  strb r4, [r3, r11]\n"
     "  strb r0, [r3], #1\n"
     "  strb r6, [r3, r11]\n"
     "  strb r5, [r3], #1\n"
-    "  str r3, [sp, #8]\n"
-    "  ldr r3, [sp, #48]\n"
+    "  str r3, [sp, #16]\n"
+    "  ldr r3, [sp, #56]\n"
     "  subs r3, r3, #1\n"
-    "  str r3, [sp, #48]\n"
+    "  str r3, [sp, #56]\n"
     "  bne 2b\n"
+    "  add sp, sp, #8\n"
     "  pop {r0, r2, r3, r4-r11, pc}\n"
     "  .size es_fast_rows_pair_full, .-es_fast_rows_pair_full\n"
     "  .popsection\n");
 #undef ROWS_QUAD
+#undef ROWS_QUAD4
+#undef ROWS_QUAD16
 #undef ROWS_REQUANT
 #else
 #define FAST_HAVE_ROWS_FULL 0
