@@ -186,8 +186,9 @@ def test_mlperf_tiny_compiled_equals_interpreter(name: str) -> None:
             raise
         pytest.skip(f"{name}: {error} (the op is being added by the op-set work)")
     assert interpreted.outputs[0] == tflm_outputs(path, cases[0])
-    compiled = run_model(build_model_runner(path, optimize="speed"), cases)
-    assert compiled.compiled_steps > 0 and compiled.outputs == interpreted.outputs
+    for optimize in ("speed", "size"):
+        compiled = run_model(build_model_runner(path, optimize=optimize), cases)
+        assert compiled.compiled_steps > 0 and compiled.outputs == interpreted.outputs, f"--optimize {optimize}"
 
 
 def test_fast_requantization_equals_the_tflm_formula() -> None:

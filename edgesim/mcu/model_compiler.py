@@ -13,10 +13,12 @@ fallback), on the same planned arena, so outputs are identical either way::
     c_source = compile_model(Path("person_detect.tflite"), optimize="speed")
 
 optimize: "speed" packs convolution and FC weights as int16 pairs (2x their
-flash, no widening in the inner loop); "size" keeps FC weights int8 (widened
-with SXTB16 in the loop) and compiles only the convolutions whose int16
-weights take at most SIZE_MODE_CONV_FLASH bytes; the others run through the
-interpreter, which needs no second copy of their weights.
+flash, no widening in the inner loop); "size" reads the model's own int8
+weights in place for FC and pointwise convolutions (widened with SXTB16 in
+the loop, no second copy in flash: the generated C points into the image's
+embedded model, es_model_data), packs as int16 the other convolutions whose
+int16 weights take at most SIZE_MODE_CONV_FLASH bytes, and leaves the rest to
+the interpreter.
 """
 from __future__ import annotations
 
@@ -34,8 +36,10 @@ MAX_PATCH = 256  # ES_FAST_MAX_PATCH (edgesim/nn_fast.h)
 MAX_BAND = 512  # ES_FAST_MAX_BAND
 MAX_CONV_PATCH = 640  # ES_FAST_MAX_CONV_PATCH
 DW_MAX_TAPS = 32  # ES_FAST_DW_MAX_TAPS
+MAX_ROWS_DEPTH = 256  # ES_FAST_MAX_ROWS_DEPTH
 SIZE_MODE_CONV_FLASH = 8192  # bytes of int16-packed conv weights --optimize size still accepts
 DW3X3_ROW_CAPACITY = 128  # ROW_CAPACITY of ops/fast/dw_3x3.c
+RQ_DSP_FULL = 2  # ES_FAST_RQ_DSP_FULL
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
@@ -81,8 +85,8 @@ def _pair_words(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return (lo.astype(np.int64) & 0xFFFF) | ((hi.astype(np.int64) & 0xFFFF) << 16)
 
 
-def _pack_rows(w: np.ndarray, wide: bool) -> np.ndarray:
-    """Rows x depth int8 -> the 4-row block layout of es_fast_fc_s8_w16/_w8."""
+def _pack_rows(w: np.ndarray) -> np.ndarray:
+    """Rows x depth int8 -> the 4-row block layout of es_fast_fc_s8_w16."""
     rows, depth = w.shape
     padded = np.zeros(((rows + 3) // 4 * 4, depth), np.int64)
     padded[:rows] = w
@@ -90,15 +94,20 @@ def _pack_rows(w: np.ndarray, wide: bool) -> np.ndarray:
     out = []
     for block in padded.reshape(-1, 4, depth):
         body = block[:, :quads * 4].reshape(4, quads, 4).transpose(1, 0, 2)  # quad, row, 4
-        if wide:
-            words = np.stack([_pair_words(body[..., 0], body[..., 2]), _pair_words(body[..., 1], body[..., 3])], -1)
-        else:
-            b = body & 0xFF
-            words = b[..., 0] | (b[..., 1] << 8) | (b[..., 2] << 16) | (b[..., 3] << 24)
+        words = np.stack([_pair_words(body[..., 0], body[..., 2]), _pair_words(body[..., 1], body[..., 3])], -1)
         out.append(words.reshape(-1))
         tail = block[:, quads * 4:].T & 0xFF  # k, row
         out.append(tail[:, 0] | (tail[:, 1] << 8) | (tail[:, 2] << 16) | (tail[:, 3] << 24))
     return np.concatenate(out)
+
+
+def _pack_pairs(w: np.ndarray) -> np.ndarray:
+    """Rows x depth int8 (rows even, depth a multiple of 4) -> the 2-row
+    block layout of es_fast_conv_1x1_s8_pairs."""
+    rows, depth = w.shape
+    q = w.astype(np.int64).reshape(rows // 2, 2, depth // 4, 4)  # pair, row, quad, 4
+    words = np.stack([_pair_words(q[..., 0], q[..., 2]), _pair_words(q[..., 1], q[..., 3])], -1)
+    return words.transpose(0, 2, 1, 3).reshape(-1)  # pair, quad, row, 2
 
 
 class _Compiler:
@@ -111,6 +120,12 @@ class _Compiler:
 
     def requant(self, i: int, op: Operator, weights: np.ndarray, channels: int) -> tuple[list[str], str]:
         """Arrays and initializer of es_fast_requant; weights: channels x taps."""
+        arrays, initializer, _ = self.requant_with_mode(i, op, weights, channels)
+        return arrays, initializer
+
+    def requant_with_mode(self, i: int, op: Operator, weights: np.ndarray, channels: int
+                          ) -> tuple[list[str], str, int]:
+        """requant() and its ES_FAST_RQ_* mode."""
         x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
         bias = np.zeros(channels, np.int64)
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
@@ -122,12 +137,12 @@ class _Compiler:
                               for s in scales))
         lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
         dsp = -128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
-        mode = (2 if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
+        mode = (RQ_DSP_FULL if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
         # DSP modes: the rounding constant carries the output offset (see fast_internal.h)
         rounding = [(1 << (-s - 1)) + out.zero_point * (1 << -s) if dsp else 0 for s in shifts]
         third = [-s if dsp else s for s in shifts]  # DSP modes store the right shift (see nn_fast.h)
         table = np.stack([folded, np.array(mults), np.array(third), np.array(rounding)], -1).reshape(-1)
-        return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}"
+        return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}", mode
 
     def int8_io(self, op: Operator) -> bool:
         ins = [self.tensor(op.inputs[0]), self.tensor(op.inputs[1])]
@@ -230,21 +245,35 @@ class _Compiler:
             oc, kh, kw, ic = f.shape
             if len(x.shape) != 4 or x.shape[3] != ic or op.options["dilation_h"] != 1 or op.options["dilation_w"] != 1:
                 return None
-            if not self.wide and oc * kh * kw * ic * 2 > SIZE_MODE_CONV_FLASH:
-                # int8 weights widened in the loop do not beat the interpreter's
-                # conv loop (measured): --optimize size compiles only the
-                # convolutions whose int16 weights cost little flash.
-                return None
             pointwise = (kh, kw) == (1, 1) and op.options["stride_h"] == 1 and op.options["stride_w"] == 1
+            if not self.wide and oc * kh * kw * ic * 2 > SIZE_MODE_CONV_FLASH:
+                # --optimize size: a pointwise convolution reads the model's own
+                # int8 weights in place (es_fast_conv_1x1_s8_rows, no flash
+                # added); for other windows, int8 weights widened in the loop
+                # did not beat the interpreter's conv loop (measured), so only
+                # those whose int16 weights cost little flash are compiled.
+                if not (pointwise and ic % 4 == 0 and ic <= MAX_ROWS_DEPTH and oc % 2 == 0):
+                    return None
+                arrays, requant = self.requant(i, op, f.data.reshape(oc, ic), oc)
+                weights = f"es_model_data + {f.data_offset}"
+                return _Step("es_fast_conv_1x1_s8_rows", self.conv_params(i, op, 1, 1, weights, requant),
+                             "es_fast_conv_params", arrays)
             if (kh * kw * ic + 3) // 4 * 4 > MAX_CONV_PATCH:
                 return None
             w = f.data.reshape(oc, kh * kw * ic)
-            arrays, requant = self.requant(i, op, w, oc)
+            arrays, requant, mode = self.requant_with_mode(i, op, w, oc)
+            # 2-pixel tiles; depth 8 has its own per-channel pass in the 1x1 kernel
+            # and a single pixel wastes half a tile (measured with edgesim profile)
+            pixels = int(np.prod(out.shape[:3]))
+            if (pointwise and mode == RQ_DSP_FULL and ic % 4 == 0 and 8 < ic <= MAX_ROWS_DEPTH and oc % 2 == 0
+                    and pixels > 1):
+                return _Step("es_fast_conv_1x1_s8_pairs", self.conv_params(i, op, 1, 1, f"w{i}", requant),
+                             "es_fast_conv_params", [_words(f"w{i}", _pack_pairs(w)), *arrays])
             kernel = "es_fast_conv_1x1_s8_w16" if pointwise else "es_fast_conv_s8_w16"
             if not pointwise:  # the kernel pads its window patch to whole quads with zero weights
                 w = np.pad(w, ((0, 0), (0, -w.shape[1] % 4)))
             return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
-                         [_words(f"w{i}", _pack_rows(w, True)), *arrays])
+                         [_words(f"w{i}", _pack_rows(w)), *arrays])
         rows, depth = f.shape if len(f.shape) == 2 else (0, 0)
         if rows == 0 or op.options.get("weights_format", 0) != 0 or len(f.scales) != 1:
             return None
@@ -252,9 +281,13 @@ class _Compiler:
         if elements % depth or int(np.prod(out.shape)) != elements // depth * rows:
             return None
         arrays, requant = self.requant(i, op, f.data.reshape(rows, depth), rows)
-        kernel = "es_fast_fc_s8_w16" if self.wide else "es_fast_fc_s8_w8"
-        return _Step(kernel, f"{{{elements // depth}, {depth}, {rows}, w{i}, {requant}}}", "es_fast_fc_params",
-                     [_words(f"w{i}", _pack_rows(f.data.reshape(rows, depth), self.wide)), *arrays], overlap_safe=False)
+        if not self.wide:  # --optimize size: the model's own int8 weights, read in place
+            return _Step("es_fast_fc_s8_rows", f"{{{elements // depth}, {depth}, {rows}, "
+                         f"es_model_data + {f.data_offset}, {requant}}}", "es_fast_fc_params", arrays,
+                         overlap_safe=False)
+        return _Step("es_fast_fc_s8_w16", f"{{{elements // depth}, {depth}, {rows}, w{i}, {requant}}}",
+                     "es_fast_fc_params", [_words(f"w{i}", _pack_rows(f.data.reshape(rows, depth))), *arrays],
+                     overlap_safe=False)
 
 
 def compile_graph(graph: Graph, optimize: str, name: str = "model") -> str:
@@ -263,7 +296,8 @@ def compile_graph(graph: Graph, optimize: str, name: str = "model") -> str:
         raise ModelError(f"optimize must be 'speed' or 'size', not {optimize!r}")
     compiler = _Compiler(graph, optimize)
     lines = [f"/* Generated by edgesim/mcu/model_compiler.py from {name} (--optimize {optimize}); do not edit. */",
-             '#include "edgesim/nn_fast.h"', '#include "edgesim/schedule.h"', ""]
+             '#include "edgesim/nn_fast.h"', '#include "edgesim/schedule.h"', "",
+             "extern const uint8_t es_model_data[]; /* the image's embedded model (weights read in place) */", ""]
     steps = []
     for i, op in enumerate(graph.operators):
         step = compiler.step(i, op)

@@ -51,6 +51,7 @@ class Tensor:
     scales: np.ndarray               # float32, empty when not quantized
     zero_points: np.ndarray          # int64
     quantized_dimension: int
+    data_offset: int = -1            # byte offset of `data` in the model file (-1: not constant)
 
     @property
     def scale(self) -> float:
@@ -143,7 +144,8 @@ def _read(r: _Reader) -> Graph:
         deprecated = int(r.scalar(t, 0, "b", 0))
         builtin = int(r.scalar(t, 3, "i", 0))
         codes.append((max(deprecated, builtin), int(r.scalar(t, 2, "i", 1))))
-    buffers = [r.array(b, 0, "u1") for b in r.tables(root, 4)]
+    buffer_tables = r.tables(root, 4)
+    buffers = [r.array(b, 0, "u1") for b in buffer_tables]
     subgraph = r.tables(root, 2)[0]
     tensors = []
     for i, t in enumerate(r.tables(subgraph, 0)):
@@ -156,7 +158,8 @@ def _read(r: _Reader) -> Graph:
         scales = r.array(q, 2, "<f4") if q is not None else np.zeros(0, "<f4")
         zeros = r.array(q, 3, "<i8") if q is not None else np.zeros(0, "<i8")
         qdim = int(r.scalar(q, 6, "i", 0)) if q is not None else 0
-        tensors.append(Tensor(i, r.string(t, 3), shape, dtype, constant, scales, zeros, qdim))
+        offset = r.vector(buffer_tables[buffer], 0)[0] if constant is not None else -1
+        tensors.append(Tensor(i, r.string(t, 3), shape, dtype, constant, scales, zeros, qdim, offset))
     operators = []
     for i, o in enumerate(r.tables(subgraph, 3)):
         code, version = codes[int(r.scalar(o, 0, "I", 0))]

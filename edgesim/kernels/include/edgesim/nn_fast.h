@@ -5,7 +5,8 @@
  * selects it for those) and takes everything from flash, prepared at build
  * time:
  *  - weights pre-packed in the layout the inner loop reads (int16 pairs for
- *    SMLAD, or int8 in 4-row blocks that SXTB16 widens: --optimize size);
+ *    SMLAD), or (--optimize size) TFLM's own int8 weights read in place from
+ *    the model, widened with SXTB16 in the loop;
  *  - bias with the input zero point folded in: sum((x - zp) * w) + b =
  *    sum(x * w) + [b - zp * sum(w)].  Windows that leave the input read the
  *    input zero point there (a zero-point-padded border), which contributes
@@ -34,6 +35,9 @@
 /* Largest window (kernel_h * kernel_w) of es_fast_dw_pixels_s8: a pointer
  * per tap lives on the stack. */
 #define ES_FAST_DW_MAX_TAPS 32
+/* Largest input depth of es_fast_conv_1x1_s8_rows: two pixels widened to
+ * int16 (4 * depth bytes) live on the stack, as large as the band above. */
+#define ES_FAST_MAX_ROWS_DEPTH 256
 
 /* Requantization of channel c: acc + folded bias, TFLM's
  * MultiplyByQuantizedMultiplier(multiplier, shift), + output offset, clamp.
@@ -106,27 +110,41 @@ es_status es_fast_dw_pixels_s8(const es_fast_conv_params *params, const int8_t *
 es_status es_fast_dw_1ch_band_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
 /* Fully connected with SMLAD over 4 output rows.  Weights, per block of 4
- * rows (a last partial block is padded with zero rows), per 4 input columns:
- * w16: 8 uint32 words, row r's (w[k], w[k+2]) then (w[k+1], w[k+3]) int16
- *      pairs (the order SXTB16 splits the input word into);
- * w8:  4 uint32 words, row r's 4 int8 weights (widened with SXTB16).
- * A depth tail (input_depth % 4) follows each block as int8, row-major. */
+ * rows (a last partial block is padded with zero rows), per 4 input columns
+ * 8 uint32 words, row r's (w[k], w[k+2]) then (w[k+1], w[k+3]) int16 pairs
+ * (the order SXTB16 splits the input word into).  A depth tail
+ * (input_depth % 4) follows each block as int8, row-major. */
 es_status es_fast_fc_s8_w16(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
-es_status es_fast_fc_s8_w8(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
+
+/* The same reading TFLM's int8 weights as they are (rows x input_depth,
+ * e.g. the model's own buffer: no second copy in flash), 4 rows at a time. */
+es_status es_fast_fc_s8_rows(const es_fast_fc_params *params, const int8_t *input, int8_t *output);
 
 /* 1x1 convolution, stride 1, no padding (a fully connected layer per pixel)
- * per pixel in 4-channel blocks; weights packed as for es_fast_fc_s8_w16/_w8
+ * per pixel in 4-channel blocks; weights packed as for es_fast_fc_s8_w16
  * with output channels as rows and input channels as depth. */
 es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
-es_status es_fast_conv_1x1_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* The same in tiles of 2 channels x 2 pixels, whole int8 output range only
+ * (requant.mode ES_FAST_RQ_DSP_FULL); input depth a multiple of 4, at most
+ * ES_FAST_MAX_ROWS_DEPTH, an even number of output channels.  Weights: per
+ * pair of output channels, per 4 input columns, 4 uint32 words: the first
+ * channel's (w[k], w[k+2]) and (w[k+1], w[k+3]) int16 pairs, then the
+ * second's. */
+es_status es_fast_conv_1x1_s8_pairs(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
+
+/* The same reading TFLM's int8 weights as they are (output channels x
+ * input channels, e.g. the model's own buffer: no second copy in flash) in
+ * tiles of 2 channels x 2 pixels; input depth a multiple of 4, at most
+ * ES_FAST_MAX_ROWS_DEPTH, an even number of output channels. */
+es_status es_fast_conv_1x1_s8_rows(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
 /* Convolution with any window, stride and padding (dilation 1): per output
  * pixel an int8 patch of the window (kernel_h x kernel_w x input channels,
  * at most ES_FAST_MAX_CONV_PATCH bytes, zero-point border), then the 4-row
- * block dot product; weights packed as for es_fast_fc_s8_w16/_w8 with output
+ * block dot product; weights packed as for es_fast_fc_s8_w16 with output
  * channels as rows and the window (ky, kx, c order, zero-padded to a multiple
  * of 4) as depth. */
 es_status es_fast_conv_s8_w16(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
-es_status es_fast_conv_s8_w8(const es_fast_conv_params *params, const int8_t *input, int8_t *output);
 
 #endif /* EDGESIM_NN_FAST_H */

@@ -109,6 +109,24 @@ static inline __attribute__((always_inline)) int8_t fast_requantize(const es_fas
   return es_requantize_int8(a, k[1], k[2], rq->output_offset, rq->act_min, rq->act_max);
 }
 
+/* fast_requantize() with k = the channel's 4 table words, read in two LDRDs
+ * (gcc loads them one LDR at a time). */
+static inline __attribute__((always_inline)) int8_t fast_requantize_table(const es_fast_requant *rq, int32_t acc,
+                                                                         const int32_t *k, const int mode) {
+  int32_t bias, multiplier, third, round;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  __asm__("ldrd %0, %1, [%4]\n\t"
+          "ldrd %2, %3, [%4, #8]"
+          : "=&r"(bias), "=&r"(multiplier), "=&r"(third), "=r"(round)
+          : "r"(k), "m"(*(const int32_t(*)[4])k));
+#else
+  bias = k[0], multiplier = k[1], third = k[2], round = k[3];
+#endif
+  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)bias);
+  if (mode != ES_FAST_RQ_GENERIC) return fast_requantize_dsp(a, multiplier, third, round, rq, mode);
+  return es_requantize_int8(a, multiplier, third, rq->output_offset, rq->act_min, rq->act_max);
+}
+
 /* Four consecutive channels c..c+3 into out[0..3] (or fewer at the end). */
 static inline __attribute__((always_inline)) void fast_requantize4(const es_fast_requant *rq, const int32_t acc[4],
                                                                   int32_t c, int32_t channels, int8_t *out,
@@ -194,12 +212,12 @@ static inline __attribute__((always_inline)) uint32_t fast_clamp4(uint32_t packe
                                            : call(ES_FAST_RQ_GENERIC))
 
 /* One block of 4 rows over the whole depth; w points at the block. */
-static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x, int32_t depth, const uint32_t *w, int wide, int32_t acc[4]) {
+static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x, int32_t depth, const uint32_t *w, int32_t acc[4]) {
   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   const int32_t quads = depth / 4;
   int32_t q = 0;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-  if (wide && quads >= 2) {
+  if (quads >= 2) {
     /* 13 instructions per 16 MACs: gcc loads the 8 weight words one LDR at a
      * time; two LDMs bring 4 each, and the loop does two quads per pass. */
     register uint32_t w0 __asm__("r4");
@@ -240,67 +258,20 @@ static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x,
                        : "memory");
 #undef QUAD
     q = quads;
-  } else if (!wide && quads > 0) {
-    /* int8 weights widened in the loop: 23 instructions per 16 MACs. */
-    uint32_t even, odd, wa, wb, t;
-    const int8_t *xp = x;
-    int32_t n = quads;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldr %[e], [%[x]], #4\n\t"
-        "sxtb16 %[o], %[e], ror #8\n\t"
-        "sxtb16 %[e], %[e]\n\t"
-        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
-        "sxtb16 %[t], %[wa]\n\t"
-        "smlad %[a0], %[e], %[t], %[a0]\n\t"
-        "sxtb16 %[t], %[wa], ror #8\n\t"
-        "smlad %[a0], %[o], %[t], %[a0]\n\t"
-        "sxtb16 %[t], %[wb]\n\t"
-        "smlad %[a1], %[e], %[t], %[a1]\n\t"
-        "sxtb16 %[t], %[wb], ror #8\n\t"
-        "smlad %[a1], %[o], %[t], %[a1]\n\t"
-        "ldrd %[wa], %[wb], [%[w]], #8\n\t"
-        "sxtb16 %[t], %[wa]\n\t"
-        "smlad %[a2], %[e], %[t], %[a2]\n\t"
-        "sxtb16 %[t], %[wa], ror #8\n\t"
-        "smlad %[a2], %[o], %[t], %[a2]\n\t"
-        "sxtb16 %[t], %[wb]\n\t"
-        "smlad %[a3], %[e], %[t], %[a3]\n\t"
-        "sxtb16 %[t], %[wb], ror #8\n\t"
-        "smlad %[a3], %[o], %[t], %[a3]\n\t"
-        "subs %[n], %[n], #1\n\t"
-        "bne 1b\n\t"
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w), [n] "+r"(n),
-          [e] "=&r"(even), [o] "=&r"(odd), [wa] "=&r"(wa), [wb] "=&r"(wb), [t] "=&r"(t)
-        :
-        : "cc", "memory");
-    q = quads;
   }
 #endif
   for (; q < quads; ++q) {
     const uint32_t word = fast_load_u32(x + 4 * q);
     const int32_t even = fast_sxtb16(word), odd = fast_sxtb16_ror8(word);
-    if (wide) {
-      a0 = fast_smlad(even, (int32_t)w[0], a0);
-      a0 = fast_smlad(odd, (int32_t)w[1], a0);
-      a1 = fast_smlad(even, (int32_t)w[2], a1);
-      a1 = fast_smlad(odd, (int32_t)w[3], a1);
-      a2 = fast_smlad(even, (int32_t)w[4], a2);
-      a2 = fast_smlad(odd, (int32_t)w[5], a2);
-      a3 = fast_smlad(even, (int32_t)w[6], a3);
-      a3 = fast_smlad(odd, (int32_t)w[7], a3);
-      w += 8;
-    } else {
-      a0 = fast_smlad(even, fast_sxtb16(w[0]), a0);
-      a0 = fast_smlad(odd, fast_sxtb16_ror8(w[0]), a0);
-      a1 = fast_smlad(even, fast_sxtb16(w[1]), a1);
-      a1 = fast_smlad(odd, fast_sxtb16_ror8(w[1]), a1);
-      a2 = fast_smlad(even, fast_sxtb16(w[2]), a2);
-      a2 = fast_smlad(odd, fast_sxtb16_ror8(w[2]), a2);
-      a3 = fast_smlad(even, fast_sxtb16(w[3]), a3);
-      a3 = fast_smlad(odd, fast_sxtb16_ror8(w[3]), a3);
-      w += 4;
-    }
+    a0 = fast_smlad(even, (int32_t)w[0], a0);
+    a0 = fast_smlad(odd, (int32_t)w[1], a0);
+    a1 = fast_smlad(even, (int32_t)w[2], a1);
+    a1 = fast_smlad(odd, (int32_t)w[3], a1);
+    a2 = fast_smlad(even, (int32_t)w[4], a2);
+    a2 = fast_smlad(odd, (int32_t)w[5], a2);
+    a3 = fast_smlad(even, (int32_t)w[6], a3);
+    a3 = fast_smlad(odd, (int32_t)w[7], a3);
+    w += 8;
   }
   const int8_t *tail = (const int8_t *)w;
   for (int32_t k = 4 * quads; k < depth; ++k) {
@@ -317,7 +288,103 @@ static inline __attribute__((always_inline)) void fast_fc_block(const int8_t *x,
   acc[3] = a3;
 }
 
+/* Widening for the kernels that reuse one input vector over many channel
+ * blocks: x's 4 * quads int8 values -> xw: per quad the (even, odd) int16
+ * pair words SXTB16 gives, the order the packed weights pair with. */
+static inline __attribute__((always_inline)) void fast_widen_quads(const int8_t *x, int32_t quads, uint32_t *xw) {
+  for (int32_t q = 0; q < quads; ++q) {
+    const uint32_t word = fast_load_u32(x + 4 * q);
+    xw[2 * q] = (uint32_t)fast_sxtb16(word);
+    xw[2 * q + 1] = (uint32_t)fast_sxtb16_ror8(word);
+  }
+}
+
+/* Two pixels a and b widened for the 2-pixel tiles: per quad the words
+ * (a even, a odd, b even, b odd). */
+static inline __attribute__((always_inline)) void fast_widen_pair(const int8_t *a, const int8_t *b, int32_t quads,
+                                                                  uint32_t *xw) {
+  for (int32_t q = 0; q < quads; ++q) {
+    const uint32_t wa = fast_load_u32(a + 4 * q), wb = fast_load_u32(b + 4 * q);
+    xw[4 * q] = (uint32_t)fast_sxtb16(wa);
+    xw[4 * q + 1] = (uint32_t)fast_sxtb16_ror8(wa);
+    xw[4 * q + 2] = (uint32_t)fast_sxtb16(wb);
+    xw[4 * q + 3] = (uint32_t)fast_sxtb16_ror8(wb);
+  }
+}
+
+/* One block of 4 rows (weights packed as for es_fast_fc_s8_w16) over a
+ * widened vector xw (quads >= 1, no depth tail). */
+static inline __attribute__((always_inline)) void fast_block_widened(const uint32_t *xw, int32_t quads, const uint32_t *w,
+                                                                     int32_t acc[4]) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  uint32_t even, odd;
+  const uint32_t *xp = xw;
+  {
+    /* 11 instructions per 16 MACs, two quads per pass of the loop. */
+    register uint32_t w0 __asm__("r4");
+    register uint32_t w1 __asm__("r5");
+    register uint32_t w2 __asm__("r6");
+    register uint32_t w3 __asm__("r8");
+#define QUAD_W16                                        \
+    "ldrd %[e], %[o], [%[x]], #8\n\t"                  \
+    "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
+    "smlad %[a0], %[e], %[w0], %[a0]\n\t"               \
+    "smlad %[a0], %[o], %[w1], %[a0]\n\t"               \
+    "smlad %[a1], %[e], %[w2], %[a1]\n\t"               \
+    "smlad %[a1], %[o], %[w3], %[a1]\n\t"               \
+    "ldmia %[w]!, {%[w0], %[w1], %[w2], %[w3]}\n\t"     \
+    "smlad %[a2], %[e], %[w0], %[a2]\n\t"               \
+    "smlad %[a2], %[o], %[w1], %[a2]\n\t"               \
+    "smlad %[a3], %[e], %[w2], %[a3]\n\t"               \
+    "smlad %[a3], %[o], %[w3], %[a3]\n\t"
+    int32_t n = quads / 2;
+    if (n > 0)
+      __asm__ volatile("1:\n\t" QUAD_W16 QUAD_W16
+                       "subs %[n], %[n], #1\n\t"
+                       "bne 1b\n\t"
+                       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w),
+                         [n] "+r"(n), [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1),
+                         [w2] "=&r"(w2), [w3] "=&r"(w3)
+                       :
+                       : "cc", "memory");
+    if (quads & 1)
+      __asm__ volatile(QUAD_W16
+                       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xp), [w] "+r"(w),
+                         [e] "=&r"(even), [o] "=&r"(odd), [w0] "=&r"(w0), [w1] "=&r"(w1), [w2] "=&r"(w2),
+                         [w3] "=&r"(w3)
+                       :
+                       : "memory");
+#undef QUAD_W16
+  }
+#else
+  for (int32_t q = 0; q < quads; ++q) {
+    const int32_t even = (int32_t)xw[2 * q], odd = (int32_t)xw[2 * q + 1];
+    a0 = fast_smlad(even, (int32_t)w[0], a0);
+    a0 = fast_smlad(odd, (int32_t)w[1], a0);
+    a1 = fast_smlad(even, (int32_t)w[2], a1);
+    a1 = fast_smlad(odd, (int32_t)w[3], a1);
+    a2 = fast_smlad(even, (int32_t)w[4], a2);
+    a2 = fast_smlad(odd, (int32_t)w[5], a2);
+    a3 = fast_smlad(even, (int32_t)w[6], a3);
+    a3 = fast_smlad(odd, (int32_t)w[7], a3);
+    w += 8;
+  }
+#endif
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
+/* `blocks` 4-row blocks of w16 weights (depth 4 * quads, no tail, the blocks
+ * contiguous) over the widened vector xw, requantized in ES_FAST_RQ_DSP_FULL
+ * with the table k (4 words per row) into out[0 .. 4 * blocks)
+ * (blocks_w16_full.c). */
+void es_fast_blocks_w16_full(const uint32_t *xw, const uint32_t *w, const int32_t *k, int8_t *out, int32_t blocks,
+                             int32_t quads);
+
 /* Words of one packed 4-row block (see nn_fast.h). */
-static inline int32_t fast_block_words(int32_t depth, int wide) { return (depth / 4) * (wide ? 8 : 4) + (depth % 4); }
+static inline int32_t fast_block_words(int32_t depth) { return (depth / 4) * 8 + (depth % 4); }
 
 #endif /* EDGESIM_OPS_FAST_INTERNAL_H */
