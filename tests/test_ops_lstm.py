@@ -18,7 +18,6 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import flatbuffers
 import numpy as np
 import pytest
 
@@ -27,7 +26,7 @@ from edgesim.errors import ModelError
 pytest.importorskip("tflite_micro")
 from oplib.keras_lstm import LstmSpec, convert, random_specs  # noqa: E402
 from oplib.lstm_cases import lstm_case  # noqa: E402
-from oplib.model import _AlignedBufferT  # noqa: E402
+from oplib.model import pack_model  # noqa: E402
 from oplib.sequence_cases import run_steps_edgesim, run_steps_tflm  # noqa: E402
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema  # noqa: E402
 
@@ -153,13 +152,7 @@ def _edited(model: bytes, edit) -> bytes:
     op = next(o for o in graph.operators
               if m.operatorCodes[o.opcodeIndex].builtinCode == schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM)
     edit(m, graph, op)
-    for k, b in enumerate(m.buffers):  # keep the converter's 16-byte data alignment
-        aligned = _AlignedBufferT()
-        aligned.data = b.data
-        m.buffers[k] = aligned
-    builder = flatbuffers.Builder(1024)
-    builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+    return pack_model(m)
 
 
 def _relu_cell(model, graph, op) -> None:

@@ -82,6 +82,17 @@ class _AlignedBufferT(schema.BufferT):
         return schema.BufferEnd(builder)
 
 
+def pack_model(m: schema.ModelT) -> bytes:
+    """An edited model object back to .tflite bytes, its buffers 16-byte aligned as the converter writes them."""
+    for k, b in enumerate(m.buffers):
+        aligned = _AlignedBufferT()
+        aligned.data = b.data
+        m.buffers[k] = aligned
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
 @dataclass
 class TensorSpec:
     """One tensor: shape, dtype, optional constant data and affine quantization.

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as schema
 
 from oplib.activation_cases import random_float
 from oplib.cases import Case, _int8, _log_uniform, _zero_point
-from oplib.model import ACTIVATION, OPS, TensorSpec, _AlignedBufferT, single_op_model
+from oplib.model import ACTIVATION, OPS, TensorSpec, pack_model, single_op_model
 
 OPS.update({"SVDF": (schema.BuiltinOperator.SVDF, schema.BuiltinOptions.SVDFOptions, 4)})
 
@@ -33,13 +32,7 @@ def with_variables(model: bytes, names: set[str]) -> bytes:
     for i in variable:
         graph.tensors[i].isVariable = True
     graph.inputs = [i for i in graph.inputs if i not in variable]
-    for k, b in enumerate(m.buffers):  # keep the converter's 16-byte data alignment
-        aligned = _AlignedBufferT()
-        aligned.data = b.data
-        m.buffers[k] = aligned
-    builder = flatbuffers.Builder(1024)
-    builder.Finish(m.Pack(builder), file_identifier=b"TFL3")
-    return bytes(builder.Output())
+    return pack_model(m)
 
 
 def svdf_options(rank: int, activation: str) -> schema.SVDFOptionsT:
