@@ -267,10 +267,12 @@ static void handle(const es_proto_frame *frame) {
 
 int main(void) {
   board_init();
+#if FW_COMPILED
+  es_status status = es_compiled_load(&model, &es_all_ops, es_model_data, (size_t)(es_model_end - es_model_data),
+                                      es_arena, sizeof es_arena, &es_compiled);
+#else
   es_status status = es_model_load(&model, &es_all_ops, es_model_data, (size_t)(es_model_end - es_model_data),
                                    es_arena, sizeof es_arena);
-#if FW_COMPILED
-  if (status == ES_OK) status = es_compiled_check(&model, &es_compiled);
 #endif
   const char *detail = model.error.detail;
   if (status == ES_OK) status = app_init(&model, &detail);

@@ -7,6 +7,7 @@ the interpreter and with both --optimize modes, on shared inputs plus a few
 pseudo-random ones (a handful per model keeps this fast enough for CI)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -155,13 +156,21 @@ def test_app_image_compiled_sends_the_same_frames(app_name: str) -> None:
     scores = [m for m in map(p.decode_message, p.FrameDecoder().feed(reference.output)) if isinstance(m, p.Scores)]
     assert reference.exit_code == 0 and scores, "the interpreter image produced no scores"
     def messages(output: bytes) -> list:
-        # END's last field is the stack high-water mark, which the kernels legitimately change
-        return [(f.type, f.payload[:12] if f.type == p.END else f.payload) for f in p.FrameDecoder().feed(output)]
+        # END's last field is the stack high-water mark, which the kernels legitimately change, and
+        # HELLO's arena holds the compiled kernels' work memory too (compared below)
+        return [(f.type, f.payload[:12] if f.type == p.END else f.payload)
+                for f in p.FrameDecoder().feed(output) if f.type != p.HELLO]
+
+    def hello(output: bytes) -> p.Hello:
+        return next(m for m in map(p.decode_message, p.FrameDecoder().feed(output)) if isinstance(m, p.Hello))
 
     for optimize in ("speed", "size"):
         compiled = run_bulk(build_app(app_name, optimize=optimize).elf, stream, timeout=120)
         assert compiled.exit_code == 0
         assert messages(compiled.output) == messages(reference.output), f"{app_name} --optimize {optimize}: differ"
+        mine, theirs = hello(compiled.output), hello(reference.output)
+        assert mine.arena_bytes >= theirs.arena_bytes, "the compiled image's arena lost the interpreter's tensors"
+        assert replace(mine, arena_bytes=0) == replace(theirs, arena_bytes=0), f"{app_name}: HELLO differs"
 
 
 MLPERF_TINY = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8",

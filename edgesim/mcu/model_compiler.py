@@ -8,7 +8,10 @@ the input zero point folded in, and its per-channel requantization
 computes them.  The schedule calls each kernel with its constant params
 directly: no dispatch on op type, no option parsing at run time.  Operators
 without a specialized kernel run through the interpreter's kernels (the
-fallback), on the same planned arena, so outputs are identical either way::
+fallback), on the same planned arena, so outputs are identical either way.
+Each kernel's buffers are not on the stack: the schedule states each step's
+work memory (an ES_FAST_*_WORK_BYTES of its shapes), which es_compiled_load()
+has the planner place in the arena as that operator's scratch::
 
     c_source = compile_model(Path("person_detect.tflite"), optimize="speed")
 
@@ -68,6 +71,7 @@ class _Step:
     params: str   # C initializer of the params struct
     struct: str   # es_fast_conv_params | es_fast_fc_params
     arrays: list[str]
+    work: str     # C constant expression of the kernel's work memory (an ES_FAST_*_WORK_BYTES of edgesim/nn_fast.h)
     overlap_safe: bool = True  # see es_compiled_step.overlap_safe
 
 
@@ -203,7 +207,7 @@ class _Compiler:
                               for r in range(3) for k in range(2)], -1)  # channel, 6
             arrays, requant = self.requant(i, op, w.reshape(9, c).T, c)
             return _Step("es_fast_dw_3x3_s8", self.conv_params(i, op, 3, 3, f"w{i}", requant), "es_fast_conv_params",
-                         [_words(f"w{i}", words.reshape(-1)), *arrays])
+                         [_words(f"w{i}", words.reshape(-1)), *arrays], "ES_FAST_DW_3X3_WORK_BYTES")
         if op.code == DEPTHWISE_CONV_2D and self.dw_pixels(op):
             _, kh, kw, c = f.shape
             w = f.data.reshape(kh * kw, c // 4, 4).astype(np.int64)  # tap, group, channel
@@ -211,7 +215,8 @@ class _Compiler:
             arrays, requant = self.requant(i, op, f.data.reshape(kh * kw, c).T, c)
             kernel = "es_fast_dw_3x3_pixels_s8" if (kh, kw) == (3, 3) else "es_fast_dw_pixels_s8"
             return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant),
-                         "es_fast_conv_params", [_words(f"w{i}", words.transpose(1, 0, 2).reshape(-1)), *arrays])
+                         "es_fast_conv_params", [_words(f"w{i}", words.transpose(1, 0, 2).reshape(-1)), *arrays],
+                         f"ES_FAST_DW_PIXELS_WORK_BYTES({c})")
         if op.code == DEPTHWISE_CONV_2D:
             _, kh, kw, m = f.shape
             if (len(x.shape) != 4 or x.shape[3] != 1 or m % 4 or op.options["dilation_h"] != 1
@@ -230,7 +235,8 @@ class _Compiler:
                 arrays, requant = self.requant(i, op, f.data.reshape(kh * kw, m).T, m)
                 params = self.conv_params(i, op, kh, kw, f"w{i}", requant, packed_kw=band_kw)
                 return _Step("es_fast_dw_1ch_band_s8", params, "es_fast_conv_params",
-                             [_words(f"w{i}", _pair_words(pairs[..., 0], pairs[..., 1]).reshape(-1)), *arrays])
+                             [_words(f"w{i}", _pair_words(pairs[..., 0], pairs[..., 1]).reshape(-1)), *arrays],
+                             f"ES_FAST_DW_1CH_BAND_WORK_BYTES({kh}, {(out_w - 1) * stride_w + band_kw})")
             slots = np.arange(kh * kw)
             if kw % 4 == 0:  # the patch kernel's SXTB16 row copy stores each quad of taps as (t0, t2, t1, t3)
                 kx = slots % kw
@@ -240,7 +246,7 @@ class _Compiler:
             words = _pair_words(groups[..., 0], groups[..., 1]).reshape(-1)
             arrays, requant = self.requant(i, op, taps, m)
             return _Step("es_fast_dw_1ch_s8", self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
-                         [_words(f"w{i}", words), *arrays])
+                         [_words(f"w{i}", words), *arrays], f"ES_FAST_DW_1CH_WORK_BYTES({kh}, {kw})")
         if op.code == CONV_2D:
             oc, kh, kw, ic = f.shape
             if len(x.shape) != 4 or x.shape[3] != ic or op.options["dilation_h"] != 1 or op.options["dilation_w"] != 1:
@@ -257,7 +263,7 @@ class _Compiler:
                 arrays, requant = self.requant(i, op, f.data.reshape(oc, ic), oc)
                 weights = f"es_model_data + {f.data_offset}"
                 return _Step("es_fast_conv_1x1_s8_rows", self.conv_params(i, op, 1, 1, weights, requant),
-                             "es_fast_conv_params", arrays)
+                             "es_fast_conv_params", arrays, f"ES_FAST_PAIRS_WORK_BYTES({ic})")
             if (kh * kw * ic + 3) // 4 * 4 > MAX_CONV_PATCH:
                 return None
             w = f.data.reshape(oc, kh * kw * ic)
@@ -268,12 +274,13 @@ class _Compiler:
             if (pointwise and mode == RQ_DSP_FULL and ic % 4 == 0 and 8 < ic <= MAX_ROWS_DEPTH and oc % 2 == 0
                     and pixels > 1):
                 return _Step("es_fast_conv_1x1_s8_pairs", self.conv_params(i, op, 1, 1, f"w{i}", requant),
-                             "es_fast_conv_params", [_words(f"w{i}", _pack_pairs(w)), *arrays])
+                             "es_fast_conv_params", [_words(f"w{i}", _pack_pairs(w)), *arrays],
+                             f"ES_FAST_PAIRS_WORK_BYTES({ic})")
             kernel = "es_fast_conv_1x1_s8_w16" if pointwise else "es_fast_conv_s8_w16"
             if not pointwise:  # the kernel pads its window patch to whole quads with zero weights
                 w = np.pad(w, ((0, 0), (0, -w.shape[1] % 4)))
             return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant), "es_fast_conv_params",
-                         [_words(f"w{i}", _pack_rows(w)), *arrays])
+                         [_words(f"w{i}", _pack_rows(w)), *arrays], f"ES_FAST_ROW_WORK_BYTES({w.shape[1]})")
         rows, depth = f.shape if len(f.shape) == 2 else (0, 0)
         if rows == 0 or op.options.get("weights_format", 0) != 0 or len(f.scales) != 1:
             return None
@@ -284,10 +291,10 @@ class _Compiler:
         if not self.wide:  # --optimize size: the model's own int8 weights, read in place
             return _Step("es_fast_fc_s8_rows", f"{{{elements // depth}, {depth}, {rows}, "
                          f"es_model_data + {f.data_offset}, {requant}}}", "es_fast_fc_params", arrays,
-                         overlap_safe=False)
+                         f"ES_FAST_ROW_WORK_BYTES({depth})", overlap_safe=False)
         return _Step("es_fast_fc_s8_w16", f"{{{elements // depth}, {depth}, {rows}, w{i}, {requant}}}",
                      "es_fast_fc_params", [_words(f"w{i}", _pack_rows(f.data.reshape(rows, depth))), *arrays],
-                     overlap_safe=False)
+                     f"ES_FAST_ROW_WORK_BYTES({depth})", overlap_safe=False)
 
 
 def compile_graph(graph: Graph, optimize: str, name: str = "model") -> str:
@@ -302,13 +309,14 @@ def compile_graph(graph: Graph, optimize: str, name: str = "model") -> str:
     for i, op in enumerate(graph.operators):
         step = compiler.step(i, op)
         if step is None:
-            steps.append(f"  {{{op.code}, 0, 0, 0}}, /* {op.name}: interpreter */")
+            steps.append(f"  {{{op.code}, 0, 0, 0, 0}}, /* {op.name}: interpreter */")
             continue
         lines += step.arrays
         lines.append(f"static const {step.struct} p{i} = {step.params};")
-        lines.append(f"static es_status run{i}(const void *params, const int8_t *input, int8_t *output) {{")
-        lines.append(f"  (void)params;\n  return {step.kernel}(&p{i}, input, output);\n}}")
-        steps.append(f"  {{{op.code}, run{i}, &p{i}, {int(step.overlap_safe)}}}, /* {op.name} */")
+        lines.append(f"static es_status run{i}(const void *params, const int8_t *input, int8_t *output, void *work, "
+                     "size_t work_bytes) {")
+        lines.append(f"  (void)params;\n  return {step.kernel}(&p{i}, input, output, work, work_bytes);\n}}")
+        steps.append(f"  {{{op.code}, run{i}, &p{i}, {int(step.overlap_safe)}, {step.work}}}, /* {op.name} */")
     lines += ["", f"static const es_compiled_step steps[{max(len(steps), 1)}] = {{", *steps, "};",
               f"const es_compiled_model es_compiled = {{{len(steps)}, steps}};", ""]
     return "\n".join(lines)

@@ -81,11 +81,15 @@ static es_status invoke(void) {
 
 int main(void) {
   board_init();
-  es_status status = es_model_load(&model, &es_all_ops, es_model_data, (size_t)(es_model_end - es_model_data),
-                                   es_arena, sizeof es_arena);
   uint32_t compiled_steps = 0;
 #if FW_COMPILED
-  if (status == ES_OK) status = es_compiled_check(&model, &es_compiled);
+  es_status status = es_compiled_load(&model, &es_all_ops, es_model_data, (size_t)(es_model_end - es_model_data),
+                                      es_arena, sizeof es_arena, &es_compiled);
+#else
+  es_status status = es_model_load(&model, &es_all_ops, es_model_data, (size_t)(es_model_end - es_model_data),
+                                   es_arena, sizeof es_arena);
+#endif
+#if FW_COMPILED
   for (int32_t i = 0; status == ES_OK && i < es_compiled.node_count; ++i) compiled_steps += es_compiled.steps[i].run != 0;
 #endif
   board_link_write((const uint8_t *)"ESMR", 4);

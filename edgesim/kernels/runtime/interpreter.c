@@ -31,6 +31,12 @@ static es_status load_failed(es_model *m, es_status s) {
 
 es_status es_model_load(es_model *m, const es_op_set *ops, const uint8_t *data, size_t size, void *arena,
                         size_t arena_size) {
+  return es_model_load_with(m, ops, data, size, arena, arena_size, NULL, NULL);
+}
+
+es_status es_model_load_with(es_model *m, const es_op_set *ops, const uint8_t *data, size_t size, void *arena,
+                             size_t arena_size, es_status (*before_plan)(es_model *model, const void *context),
+                             const void *context) {
   if (m == NULL) return ES_ERR_ARGUMENT;
   memset(m, 0, sizeof *m);
   if (ops == NULL || data == NULL || (arena == NULL && arena_size != 0))
@@ -56,6 +62,8 @@ es_status es_model_load(es_model *m, const es_op_set *ops, const uint8_t *data, 
       return load_failed(m, s);
     }
   }
+  s = before_plan != NULL ? before_plan(m, context) : ES_OK;
+  if (s != ES_OK) return load_failed(m, s);
   s = es_model_plan(m);
   if (s != ES_OK) return load_failed(m, s);
   m->ready = 1;

@@ -159,8 +159,11 @@ static void join_groups(const es_model *m, lifetime *lt, int32_t in_root, int32_
  * it lowers the peak: pinning everywhere would chain whole networks into one
  * rigid group whose offsets drift by every layer's lead, so only nodes whose
  * live bytes exceed what the busiest node needs after its own overlap are
- * pinned.  `live` has node_count + 1 entries of working space. */
-static void pin_overlaps(es_model *m, lifetime *lt, int64_t *live, int optional) {
+ * pinned.  `live` has node_count + 1 entries of working space.  With
+ * `count_scratch` 0 the nodes' scratch is left out of the live bytes: the
+ * pins are then those of the activations alone, and the scratch buffers
+ * (small, alive for one node) often fit the gaps those leave. */
+static void pin_overlaps(es_model *m, lifetime *lt, int64_t *live, int optional, int count_scratch) {
   const int32_t node_count = m->node_count;
   int32_t in_root, out;
   for (int32_t n = 0; n <= node_count; ++n) live[n] = 0;
@@ -172,7 +175,7 @@ static void pin_overlaps(es_model *m, lifetime *lt, int64_t *live, int optional)
     if (lt[t].last < node_count) live[lt[t].last + 1] -= size;
   }
   for (int32_t n = 1; n <= node_count; ++n) live[n] += live[n - 1];
-  for (int32_t n = 0; n < node_count; ++n) live[n] += (int64_t)es_align_up(m->nodes[n].scratch_bytes);
+  for (int32_t n = 0; count_scratch && n < node_count; ++n) live[n] += (int64_t)es_align_up(m->nodes[n].scratch_bytes);
   int64_t target = 0;
   for (int32_t n = 0; n < node_count; ++n) {
     int64_t need = live[n];
@@ -278,14 +281,15 @@ static uint64_t place_all(plan_buffer *bufs, int16_t *order, int32_t count, int 
  * per root activation tensor and one per scratch request, chained into
  * groups with member offsets relative to the group's lowest.  Returns the
  * buffer count. */
-static int32_t build_buffers(es_model *m, lifetime *lt, int64_t *live, plan_buffer *bufs, int optional) {
+static int32_t build_buffers(es_model *m, lifetime *lt, int64_t *live, plan_buffer *bufs, int optional,
+                             int count_scratch) {
   const int32_t tensor_count = m->tensor_count, node_count = m->node_count;
   for (int32_t t = 0; t < tensor_count; ++t) {
     lt[t].pin = NO_PIN;
     lt[t].rel = 0;
     lt[t].buffer = -1;
   }
-  pin_overlaps(m, lt, live, optional);
+  pin_overlaps(m, lt, live, optional, count_scratch);
   int32_t count = 0;
   for (int32_t t = 0; t < tensor_count; ++t) {
     const es_tensor *tensor = &m->tensors[t];
@@ -407,18 +411,22 @@ es_status es_model_plan(es_model *m) {
   /* 2b-5. Pins, buffers, order and placement in four variants: with the
    * optional pins or without (pin_overlaps), ties between equal sizes broken
    * by creation order or its reverse (in a chain of equal layers one packs
-   * better than the other).  Keep the smallest plan (first one on ties). */
+   * better than the other); and where nodes request scratch, the same four
+   * with pins chosen without it (see pin_overlaps).  Keep the smallest plan
+   * (first one on ties). */
+  int has_scratch = 0;
+  for (int32_t n = 0; n < node_count; ++n) has_scratch |= m->nodes[n].scratch_bytes != 0;
   uint64_t best_total = UINT64_MAX;
   int best = 0;
-  for (int variant = 0; variant < 4; ++variant) {
-    const int32_t n = build_buffers(m, lt, live, bufs, variant >> 1);
+  for (int variant = 0; variant < (has_scratch ? 8 : 4); ++variant) {
+    const int32_t n = build_buffers(m, lt, live, bufs, (variant >> 1) & 1, !(variant >> 2));
     const uint64_t t = place_all(bufs, order, n, variant & 1);
     if (t < best_total) {
       best_total = t;
       best = variant;
     }
   }
-  const int32_t count = build_buffers(m, lt, live, bufs, best >> 1);
+  const int32_t count = build_buffers(m, lt, live, bufs, (best >> 1) & 1, !(best >> 2));
   const uint64_t total = place_all(bufs, order, count, best & 1);
 
   /* 6. Does it fit?  The high-water mark is the larger of the plan and the

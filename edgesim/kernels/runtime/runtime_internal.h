@@ -57,4 +57,11 @@ es_status es_model_parse(es_model *model, const es_op_set *ops);
 /* planner.c: place activations and scratch buffers; sets tensor data. */
 es_status es_model_plan(es_model *model);
 
+/* interpreter.c: es_model_load() with `before_plan(model, context)` called
+ * once every operator is prepared, before planning (a compiled schedule adds
+ * its kernels' work memory to the nodes' scratch there); NULL: none. */
+es_status es_model_load_with(es_model *model, const es_op_set *ops, const uint8_t *data, size_t size, void *arena,
+                             size_t arena_size, es_status (*before_plan)(es_model *model, const void *context),
+                             const void *context);
+
 #endif /* EDGESIM_RUNTIME_INTERNAL_H */

@@ -6,23 +6,26 @@
  * specialized kernel with its constant shapes, pre-packed weights and
  * requantization tables in flash (edgesim/nn_fast.h), or no kernel, in which
  * case the interpreter's kernel runs the operator.  Activations stay where the
- * loader's planner put them, so a compiled model needs the same arena as the
- * interpreted one and gives bit-identical outputs.
+ * loader's planner put them, and each kernel's work memory (work_bytes, its
+ * buffers, kept off the stack) is that node's scratch, placed by the same
+ * planner in the arena where lifetimes leave room: a compiled model gives
+ * bit-identical outputs, with an arena grown by at most the largest work.
  *
- *   es_model_load(&model, &es_all_ops, data, size, arena, sizeof arena);
- *   es_compiled_check(&model, &es_compiled);        // once: same model?
+ *   es_compiled_load(&model, &es_all_ops, data, size, arena, sizeof arena, &es_compiled);  // once
  *   es_compiled_invoke(&model, &es_compiled);       // every inference
  */
 #ifndef EDGESIM_SCHEDULE_H
 #define EDGESIM_SCHEDULE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "edgesim/model.h"
 #include "edgesim/status.h"
 
-/* One compiled operator: run(params, input 0 data, output 0 data). */
-typedef es_status (*es_compiled_kernel)(const void *params, const int8_t *input, int8_t *output);
+/* One compiled operator: run(params, input 0 data, output 0 data, work memory of work_bytes). */
+typedef es_status (*es_compiled_kernel)(const void *params, const int8_t *input, int8_t *output, void *work,
+                                        size_t work_bytes);
 
 typedef struct es_compiled_step {
   int32_t builtin_code;   /* the operator this step replaces (checked once) */
@@ -33,6 +36,7 @@ typedef struct es_compiled_step {
    * the interpreter's kernel of the op does when the planner overlapped
    * the two; 0: the interpreter runs the step when they overlap. */
   int32_t overlap_safe;
+  uint32_t work_bytes; /* the kernel's work memory (its ES_FAST_*_WORK_BYTES) */
 } es_compiled_step;
 
 typedef struct es_compiled_model {
@@ -46,6 +50,12 @@ es_status es_model_invoke_node(es_model *model, int32_t i);
 /* ES_OK when `compiled` was generated for this loaded model (operator count
  * and codes); otherwise an error naming the first difference. */
 es_status es_compiled_check(es_model *model, const es_compiled_model *compiled);
+
+/* es_model_load() for running `compiled`: checks it (as es_compiled_check)
+ * and has the planner place each compiled step's work memory in the arena
+ * as its node's scratch (arena_used includes it). */
+es_status es_compiled_load(es_model *model, const es_op_set *ops, const uint8_t *data, size_t size, void *arena,
+                           size_t arena_size, const es_compiled_model *compiled);
 
 /* Runs step i (the compiled kernel, or the interpreter's). */
 es_status es_compiled_invoke_node(es_model *model, const es_compiled_model *compiled, int32_t i);

@@ -72,7 +72,7 @@ __asm__(
 #endif
 
 static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_conv_params *p, const int8_t *input,
-                                                                  int8_t *output, const int mode) {
+                                                                  int8_t *output, void *work, const int mode) {
   const int32_t depth = p->input.c, channels = p->output.c;
   const int32_t pixels = p->output.n * p->output.h * p->output.w;
   if (p->kernel_h != 1 || p->kernel_w != 1 || p->tile.stride_h != 1 || p->tile.stride_w != 1 ||
@@ -86,12 +86,12 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
   const int overlap = (const int8_t *)output < input + (size_t)pixels * depth &&
                       input < (const int8_t *)output + (size_t)pixels * channels;
   if (overlap && depth > ES_FAST_MAX_CONV_PATCH) return ES_ERR_UNSUPPORTED;
-  union { uint32_t words[WIDE_WORDS]; int8_t bytes[ES_FAST_MAX_CONV_PATCH]; } scratch; /* word-aligned */
+  uint32_t *const wide = (uint32_t *)work; /* the widened pixel, or its int8 copy */
   if (HAVE_ASM && depth == 8 && mode == ES_FAST_RQ_DSP_FULL && channels % 4 == 0 && channels > 0) {
 #if HAVE_ASM
     for (int32_t px = 0; px < pixels; ++px) {
-      fast_widen_quads(input + (size_t)px * depth, 2, scratch.words);
-      es_fast_conv_1x1_depth8(scratch.words, weights, rq.channels, output, channels / 4);
+      fast_widen_quads(input + (size_t)px * depth, 2, wide);
+      es_fast_conv_1x1_depth8(wide, weights, rq.channels, output, channels / 4);
       output += channels;
     }
 #endif
@@ -100,8 +100,8 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
   if (depth % 4 == 0 && depth > 0 && depth / 2 <= WIDE_WORDS && mode == ES_FAST_RQ_DSP_FULL &&
       channels % 4 == 0 && channels > 0) {
     for (int32_t px = 0; px < pixels; ++px) {
-      fast_widen_quads(input + (size_t)px * depth, depth / 4, scratch.words);
-      es_fast_blocks_w16_full(scratch.words, weights, rq.channels, output, channels / 4, depth / 4);
+      fast_widen_quads(input + (size_t)px * depth, depth / 4, wide);
+      es_fast_blocks_w16_full(wide, weights, rq.channels, output, channels / 4, depth / 4);
       output += channels;
     }
     return ES_OK;
@@ -109,13 +109,13 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
   if (depth % 4 == 0 && depth > 0 && depth / 2 <= WIDE_WORDS) {
     const int32_t quads = depth / 4;
     for (int32_t px = 0; px < pixels; ++px) {
-      fast_widen_quads(input + (size_t)px * depth, quads, scratch.words);
+      fast_widen_quads(input + (size_t)px * depth, quads, wide);
       const uint32_t *w = weights;
       int8_t *out = output;
       int32_t c = 0;
       for (; c + 4 <= channels; c += 4) { /* whole blocks: the table read in pairs, no bounds per value */
         int32_t acc[4];
-        fast_block_widened(scratch.words, quads, w, acc);
+        fast_block_widened(wide, quads, w, acc);
         const int32_t *k = rq.channels + 4 * c;
         out[0] = fast_requantize_table(&rq, acc[0], k, mode);
         out[1] = fast_requantize_table(&rq, acc[1], k + 4, mode);
@@ -126,7 +126,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
       }
       if (c < channels) {
         int32_t acc[4];
-        fast_block_widened(scratch.words, quads, w, acc);
+        fast_block_widened(wide, quads, w, acc);
         fast_requantize4(&rq, acc, c, channels, out, mode);
       }
       output += channels;
@@ -136,8 +136,8 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
   for (int32_t px = 0; px < pixels; ++px) {
     const int8_t *x = input + (size_t)px * depth;
     if (overlap) {
-      memcpy(scratch.bytes, x, (size_t)depth);
-      x = scratch.bytes;
+      memcpy((int8_t *)wide, x, (size_t)depth);
+      x = (int8_t *)wide;
     }
     for (int32_t c = 0; c < channels; c += 4) {
       int32_t acc[4];
@@ -149,8 +149,10 @@ static inline __attribute__((always_inline)) es_status conv_1x1(const es_fast_co
   return ES_OK;
 }
 
-es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) conv_1x1(p, input, output, mode)
+es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
+                                  void *work, size_t work_bytes) {
+  if (work_bytes < (size_t)ES_FAST_ROW_WORK_BYTES(p->input.c)) return ES_ERR_ARENA_TOO_SMALL;
+  #define CALL(mode) conv_1x1(p, input, output, work, mode)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }

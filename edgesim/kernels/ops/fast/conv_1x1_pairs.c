@@ -126,7 +126,9 @@ void es_fast_pairs_w16_full(const uint32_t *xw, const uint32_t *w, const int32_t
 }
 #endif
 
-es_status es_fast_conv_1x1_s8_pairs(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
+es_status es_fast_conv_1x1_s8_pairs(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
+                                    void *work, size_t work_bytes) {
+  if (work_bytes < (size_t)ES_FAST_PAIRS_WORK_BYTES(p->input.c)) return ES_ERR_ARENA_TOO_SMALL;
   const int32_t depth = p->input.c, channels = p->output.c;
   const int32_t pixels = p->output.n * p->output.h * p->output.w;
   if (p->kernel_h != 1 || p->kernel_w != 1 || p->tile.stride_h != 1 || p->tile.stride_w != 1 ||
@@ -135,7 +137,7 @@ es_status es_fast_conv_1x1_s8_pairs(const es_fast_conv_params *p, const int8_t *
       p->requant.mode != ES_FAST_RQ_DSP_FULL)
     return ES_ERR_UNSUPPORTED;
   /* Both pixels are widened before any output is written (overlap_safe). */
-  uint32_t xw[ES_FAST_MAX_ROWS_DEPTH];
+  uint32_t *const xw = (uint32_t *)work; /* the two widened pixels */
   for (int32_t px = 0; px < pixels; px += 2) {
     const int8_t *a = input + (size_t)px * depth;
     const int pair = px + 1 < pixels;

@@ -188,7 +188,7 @@ void es_fast_dot_rows_2x2(int32_t acc[4], const uint32_t *xw, const int8_t *w, i
 #endif
 
 static inline __attribute__((always_inline)) es_status conv_1x1_rows(const es_fast_conv_params *p, const int8_t *input,
-                                                                       int8_t *output, const int mode) {
+                                                                       int8_t *output, void *work, const int mode) {
   const int32_t depth = p->input.c, channels = p->output.c;
   const int32_t pixels = p->output.n * p->output.h * p->output.w;
   if (p->kernel_h != 1 || p->kernel_w != 1 || p->tile.stride_h != 1 || p->tile.stride_w != 1 ||
@@ -200,7 +200,7 @@ static inline __attribute__((always_inline)) es_status conv_1x1_rows(const es_fa
   const int32_t quads = depth / 4;
   /* Both pixels are widened before any output is written: an output placed
    * over the consumed input (overlap_safe) is still read first. */
-  uint32_t xw[ES_FAST_MAX_ROWS_DEPTH];
+  uint32_t *const xw = (uint32_t *)work; /* the two widened pixels */
   for (int32_t px = 0; px < pixels; px += 2) {
     const int8_t *a = input + (size_t)px * depth;
     const int pair = px + 1 < pixels;
@@ -231,8 +231,10 @@ static inline __attribute__((always_inline)) es_status conv_1x1_rows(const es_fa
   return ES_OK;
 }
 
-es_status es_fast_conv_1x1_s8_rows(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) conv_1x1_rows(p, input, output, mode)
+es_status es_fast_conv_1x1_s8_rows(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
+                                   void *work, size_t work_bytes) {
+  if (work_bytes < (size_t)ES_FAST_PAIRS_WORK_BYTES(p->input.c)) return ES_ERR_ARENA_TOO_SMALL;
+  #define CALL(mode) conv_1x1_rows(p, input, output, work, mode)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }

@@ -77,14 +77,13 @@ static inline void copy_row(int16_t *dst, const int8_t *row, int32_t n, int quad
 }
 
 static inline __attribute__((always_inline)) es_status dw_1ch(const es_fast_conv_params *p, const int8_t *input,
-                                                             int8_t *output, const int mode) {
+                                                             int8_t *output, void *work, const int mode) {
   const int32_t kh = p->kernel_h, kw = p->kernel_w, taps = kh * kw;
   const int32_t pairs = (taps + 1) / 2, channels = p->output.c;
   const int32_t in_h = p->input.h, in_w = p->input.w;
   const int quad_order = kw % 4 == 0;
   if (2 * pairs > ES_FAST_MAX_PATCH || channels % 4 != 0 || p->input.c != 1) return ES_ERR_UNSUPPORTED;
-  union { uint32_t word; int16_t taps[ES_FAST_MAX_PATCH]; } buffer; /* word-aligned for LDRD */
-  int16_t *patch = buffer.taps;
+  int16_t *patch = (int16_t *)work; /* word-aligned for LDRD */
   patch[2 * pairs - 1] = 0; /* odd tap count: the last pair's pad (weight 0 too) */
   const int16_t border = (int16_t)p->input_zero_point;
   /* A local copy: stores to the int8 output may alias anything reached
@@ -126,8 +125,10 @@ static inline __attribute__((always_inline)) es_status dw_1ch(const es_fast_conv
   return ES_OK;
 }
 
-es_status es_fast_dw_1ch_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) dw_1ch(p, input, output, mode)
+es_status es_fast_dw_1ch_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
+                            void *work, size_t work_bytes) {
+  if (work_bytes < (size_t)ES_FAST_DW_1CH_WORK_BYTES(p->kernel_h, p->kernel_w)) return ES_ERR_ARENA_TOO_SMALL;
+  #define CALL(mode) dw_1ch(p, input, output, work, mode)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }

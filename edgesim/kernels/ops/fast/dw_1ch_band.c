@@ -85,13 +85,14 @@ static inline __attribute__((always_inline)) const uint32_t *dot_rows(const int1
 
 /* kw: the kernel width (8 or 4) as a literal, so the pair loop is fixed. */
 static inline __attribute__((always_inline)) es_status dw_1ch_band(const es_fast_conv_params *p, const int8_t *input,
-                                                                  int8_t *output, const int mode, const int32_t kw) {
+                                                                  int8_t *output, void *work,
+                                                                  const int mode, const int32_t kw) {
   const int32_t kh = p->kernel_h, channels = p->output.c, in_h = p->input.h, in_w = p->input.w;
   const int32_t out_w = p->output.w, stride_w = p->tile.stride_w;
   const int32_t width = (out_w - 1) * stride_w + kw; /* every window's columns */
   if (p->input.c != 1 || channels % 4 != 0 || kh * width > ES_FAST_MAX_BAND)
     return ES_ERR_UNSUPPORTED;
-  union { uint32_t word; int16_t taps[ES_FAST_MAX_BAND]; } band;
+  int16_t *const band = (int16_t *)work;
   const int16_t border = (int16_t)p->input_zero_point;
   const es_fast_requant rq = p->requant;
   const uint32_t lo4 = 0x01010101u * (uint8_t)rq.act_min, hi4 = 0x01010101u * (uint8_t)rq.act_max;
@@ -103,12 +104,12 @@ static inline __attribute__((always_inline)) es_status dw_1ch_band(const es_fast
     for (int32_t oy = 0; oy < p->output.h; ++oy) {
       const int32_t y0 = oy * p->tile.stride_h - p->tile.pad_h;
       for (int32_t ky = 0; ky < kh; ++ky)
-        widen_row(band.taps + ky * width, image, y0 + ky, in_h, in_w, p->tile.pad_w, width, border);
+        widen_row(band + ky * width, image, y0 + ky, in_h, in_w, p->tile.pad_w, width, border);
       for (int32_t ox = 0; ox < out_w; ++ox) {
         const uint32_t *w = (const uint32_t *)p->weights;
         for (int32_t c = 0; c < channels; c += 4) {
           int32_t acc[4];
-          w = dot_rows(band.taps + ox * stride_w, width, kh, kw / 2, w, acc);
+          w = dot_rows(band + ox * stride_w, width, kh, kw / 2, w, acc);
           if (mode == ES_FAST_RQ_GENERIC) {
             fast_requantize4(&rq, acc, c, channels, output, mode);
           } else {
@@ -124,9 +125,12 @@ static inline __attribute__((always_inline)) es_status dw_1ch_band(const es_fast
   return ES_OK;
 }
 
-es_status es_fast_dw_1ch_band_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-#define CALL8(mode) dw_1ch_band(p, input, output, mode, 8)
-#define CALL4(mode) dw_1ch_band(p, input, output, mode, 4)
+es_status es_fast_dw_1ch_band_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
+                                 void *work, size_t work_bytes) {
+  const int32_t width = (p->output.w - 1) * p->tile.stride_w + p->kernel_w;
+  if (work_bytes < (size_t)ES_FAST_DW_1CH_BAND_WORK_BYTES(p->kernel_h, width)) return ES_ERR_ARENA_TOO_SMALL;
+#define CALL8(mode) dw_1ch_band(p, input, output, work, mode, 8)
+#define CALL4(mode) dw_1ch_band(p, input, output, work, mode, 4)
   if (p->kernel_w == 8) return FAST_DISPATCH_MODE(p, CALL8);
   if (p->kernel_w == 4) return FAST_DISPATCH_MODE(p, CALL4);
   return ES_ERR_UNSUPPORTED;

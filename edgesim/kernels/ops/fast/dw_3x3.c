@@ -59,6 +59,7 @@ typedef struct {
   int32_t pairs, stride;
 } row_block;
 typedef char row_capacity_is_128[ROW_CAPACITY == 128 ? 1 : -1];
+typedef char work_holds_three_rows[ES_FAST_DW_3X3_WORK_BYTES == 3 * 2 * ROW_CAPACITY ? 1 : -1];
 
 /* fast_requantize_dsp() of s (constants in w0..w3), saturated to int8. */
 #define REQUANT(s)                                                 \
@@ -144,7 +145,7 @@ static inline __attribute__((always_inline)) int8_t requantize(int32_t acc, cons
 }
 
 static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv_params *p, const int8_t *input,
-                                                             int8_t *output, const int mode) {
+                                                             int8_t *output, void *work, const int mode) {
   const int32_t channels = p->output.c, out_h = p->output.h, out_w = p->output.w;
   const int32_t stride_h = p->tile.stride_h, stride_w = p->tile.stride_w;
   const int32_t row_len = (out_w + 1) * stride_w + 3; /* every x a pair of outputs reads */
@@ -153,7 +154,7 @@ static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv
     return ES_ERR_UNSUPPORTED;
   const es_fast_requant rq = p->requant;
   const uint32_t *weights = (const uint32_t *)p->weights;
-  int16_t rows_buffer[3][ROW_CAPACITY];
+  int16_t (*const rows_buffer)[ROW_CAPACITY] = (int16_t (*)[ROW_CAPACITY])work;
   const int16_t *r0 = rows_buffer[0], *r1 = rows_buffer[1], *r2 = rows_buffer[2];
   for (int32_t b = 0; b < p->input.n; ++b) {
     const int8_t *image = input + (size_t)b * p->input.h * p->input.w * channels;
@@ -232,8 +233,10 @@ static inline __attribute__((always_inline)) es_status dw_3x3(const es_fast_conv
   return ES_OK;
 }
 
-es_status es_fast_dw_3x3_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) dw_3x3(p, input, output, mode)
+es_status es_fast_dw_3x3_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
+                            void *work, size_t work_bytes) {
+  if (work_bytes < ES_FAST_DW_3X3_WORK_BYTES) return ES_ERR_ARENA_TOO_SMALL;
+  #define CALL(mode) dw_3x3(p, input, output, work, mode)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }

@@ -118,7 +118,8 @@ static inline __attribute__((always_inline)) void taps_n(const int8_t *const *ta
 
 /* window9: the window is 3x3 (taps9), else kernel_h * kernel_w taps (taps_n). */
 static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_conv_params *p, const int8_t *input,
-                                                                int8_t *output, const int mode, const int window9) {
+                                                                int8_t *output, void *work,
+                                                                const int mode, const int window9) {
   const int32_t channels = p->output.c, in_h = p->input.h, in_w = p->input.w;
   const int32_t kernel_h = p->kernel_h, kernel_w = p->kernel_w, taps = kernel_h * kernel_w;
   if ((window9 && (kernel_h != 3 || kernel_w != 3)) || kernel_h < 1 || kernel_w < 1 || taps > ES_FAST_DW_MAX_TAPS ||
@@ -126,8 +127,8 @@ static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_c
     return ES_ERR_UNSUPPORTED;
   const es_fast_requant rq = p->requant;
   const size_t row_bytes = (size_t)in_w * channels;
-  union { uint32_t word; int8_t bytes[MAX_CHANNELS]; } border;
-  memset(border.bytes, p->input_zero_point, (size_t)channels);
+  int8_t *const border = (int8_t *)work; /* the zero-point pixel */
+  memset(border, p->input_zero_point, (size_t)channels);
   const uint32_t lo4 = 0x01010101u * (uint8_t)rq.act_min, hi4 = 0x01010101u * (uint8_t)rq.act_max;
   for (int32_t b = 0; b < p->input.n; ++b) {
     const int8_t *image = input + (size_t)b * in_h * in_w * channels;
@@ -149,7 +150,7 @@ static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_c
             for (int32_t kx = 0; kx < kernel_w; ++kx) {
               const int32_t x = x0 + kx;
               tap[kernel_w * ky + kx] = y >= 0 && y < in_h && x >= 0 && x < in_w
-                                            ? image + (size_t)y * row_bytes + (size_t)x * channels : border.bytes;
+                                            ? image + (size_t)y * row_bytes + (size_t)x * channels : border;
             }
           }
         }
@@ -176,14 +177,18 @@ static inline __attribute__((always_inline)) es_status dw_pixels(const es_fast_c
   return ES_OK;
 }
 
-es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-#define CALL(mode) dw_pixels(p, input, output, mode, 1)
+es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
+                                   void *work, size_t work_bytes) {
+  if (work_bytes < (size_t)ES_FAST_DW_PIXELS_WORK_BYTES(p->output.c)) return ES_ERR_ARENA_TOO_SMALL;
+#define CALL(mode) dw_pixels(p, input, output, work, mode, 1)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }
 
-es_status es_fast_dw_pixels_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output) {
-#define CALL(mode) dw_pixels(p, input, output, mode, 0)
+es_status es_fast_dw_pixels_s8(const es_fast_conv_params *p, const int8_t *input, int8_t *output,
+                               void *work, size_t work_bytes) {
+  if (work_bytes < (size_t)ES_FAST_DW_PIXELS_WORK_BYTES(p->output.c)) return ES_ERR_ARENA_TOO_SMALL;
+#define CALL(mode) dw_pixels(p, input, output, work, mode, 0)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }

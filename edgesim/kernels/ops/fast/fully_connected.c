@@ -8,14 +8,14 @@
 #include "fast_internal.h"
 
 static inline __attribute__((always_inline)) es_status fc(const es_fast_fc_params *p, const int8_t *input, int8_t *output,
-                                                            const int mode) {
+                                                            void *work, const int mode) {
   const int32_t depth = p->input_depth, rows = p->output_depth;
   const uint32_t *weights = (const uint32_t *)p->weights;
   const es_fast_requant rq = p->requant; /* not re-read after each int8 store */
   const int32_t stride = fast_block_words(depth);
   const int32_t quads = depth / 4;
   if (depth > 0 && depth % 4 == 0 && 2 * depth <= ES_FAST_MAX_CONV_PATCH && rows >= 16) {
-    uint32_t xw[ES_FAST_MAX_CONV_PATCH / 4];
+    uint32_t *const xw = (uint32_t *)work; /* the widened input row */
     for (int32_t b = 0; b < p->batches; ++b) {
       fast_widen_quads(input + (size_t)b * depth, quads, xw);
       int8_t *out = output + (size_t)b * rows;
@@ -56,8 +56,10 @@ static inline __attribute__((always_inline)) es_status fc(const es_fast_fc_param
   return ES_OK;
 }
 
-es_status es_fast_fc_s8_w16(const es_fast_fc_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) fc(p, input, output, mode)
+es_status es_fast_fc_s8_w16(const es_fast_fc_params *p, const int8_t *input, int8_t *output,
+                            void *work, size_t work_bytes) {
+  if (work_bytes < (size_t)ES_FAST_ROW_WORK_BYTES(p->input_depth)) return ES_ERR_ARENA_TOO_SMALL;
+  #define CALL(mode) fc(p, input, output, work, mode)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }

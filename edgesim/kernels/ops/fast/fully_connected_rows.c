@@ -100,14 +100,14 @@ static inline int32_t dot_tail(const int8_t *x, const int8_t *w, int32_t from, i
 }
 
 static inline __attribute__((always_inline)) es_status fc_rows(const es_fast_fc_params *p, const int8_t *input,
-                                                               int8_t *output, const int mode) {
+                                                               int8_t *output, void *work, const int mode) {
   const int32_t depth = p->input_depth, rows = p->output_depth;
   const int8_t *weights = (const int8_t *)p->weights;
   const es_fast_requant rq = p->requant;
   const int32_t body = depth / 4 * 4;
   /* Widened once when 2 or more blocks share it and it fits the scratch. */
   const int widen = body > 0 && rows >= 8 && 2 * depth <= ES_FAST_MAX_CONV_PATCH;
-  uint32_t xw[ES_FAST_MAX_CONV_PATCH / 4];
+  uint32_t *const xw = (uint32_t *)work; /* the widened input row */
   for (int32_t b = 0; b < p->batches; ++b) {
     const int8_t *x = input + (size_t)b * depth;
     int8_t *out = output + (size_t)b * rows;
@@ -139,8 +139,10 @@ static inline __attribute__((always_inline)) es_status fc_rows(const es_fast_fc_
   return ES_OK;
 }
 
-es_status es_fast_fc_s8_rows(const es_fast_fc_params *p, const int8_t *input, int8_t *output) {
-  #define CALL(mode) fc_rows(p, input, output, mode)
+es_status es_fast_fc_s8_rows(const es_fast_fc_params *p, const int8_t *input, int8_t *output,
+                             void *work, size_t work_bytes) {
+  if (work_bytes < (size_t)ES_FAST_ROW_WORK_BYTES(p->input_depth)) return ES_ERR_ARENA_TOO_SMALL;
+  #define CALL(mode) fc_rows(p, input, output, work, mode)
   return FAST_DISPATCH_MODE(p, CALL);
 #undef CALL
 }
