@@ -130,6 +130,44 @@ static void send_features(const uint8_t *values, size_t bytes) {
   }
 }
 
+/* After the model ran: scores, postprocessing, stats. Kept out of
+   app_infer (noinline) so its buffers are not on the stack while the model's
+   kernels run, the deepest part of the call chain. */
+static __attribute__((noinline)) es_status report_result(const es_tensor *output, uint32_t timestamp,
+                                                         const char **detail) {
+  const int8_t *scores = (const int8_t *)output->data;
+  if (output->type == ES_FLOAT32) {
+    es_scores_from_float((const float *)output->data, FW_LABEL_COUNT, float_scores);
+    scores = float_scores;
+  }
+  uint8_t payload[ES_PROTO_SCORES_HEADER_BYTES + 64];
+  size_t n = FW_LABEL_COUNT < 64 ? FW_LABEL_COUNT : 64;
+  es_put_u32(payload, inferences);
+  es_put_u32(payload + 4, timestamp);
+  memcpy(payload + ES_PROTO_SCORES_HEADER_BYTES, scores, n);
+  link_send(ES_PROTO_SCORES, payload, ES_PROTO_SCORES_HEADER_BYTES + n);
+
+  es_detection detection;
+  app_stage_begin(ES_PROTO_STAGE_POSTPROCESS);
+  es_status status = es_post_feed_process(&post_params, &post, scores, (int32_t)timestamp, &detection);
+  app_stage_end(ES_PROTO_STAGE_POSTPROCESS);
+  if (status != ES_OK) *detail = "postprocessing rejected the result (timestamps out of order?)";
+  else if (detection.emit)
+    send_detection(timestamp, detection.label, detection.score, detection_frame_kind(detection.kind));
+
+  board_mark_stage(BOARD_MARK_REPORT);
+  if (config_flags & ES_PROTO_CFG_STATS) {
+    uint8_t stats[ES_PROTO_STATS_BYTES];
+    es_put_u32(stats, inferences);
+    for (uint32_t s = 0; s < ES_PROTO_STAGE_COUNT; ++s) es_put_u32(stats + 4 + 4 * s, stage_total[s]);
+    es_put_u32(stats + 4 + 4 * ES_PROTO_STAGE_COUNT, board_stack_high_water());
+    link_send(ES_PROTO_STATS, stats, sizeof stats);
+  }
+  memset(stage_total, 0, sizeof stage_total);
+  inferences++;
+  return status;
+}
+
 es_status app_infer(uint32_t timestamp, const char **detail) {
   es_tensor *input = es_model_input(&model, 0);
   es_tensor *output = es_model_output(&model, 0);
@@ -148,38 +186,7 @@ es_status app_infer(uint32_t timestamp, const char **detail) {
     *detail = model.error.detail;
     return status;
   }
-
-  const int8_t *scores = (const int8_t *)output->data;
-  if (output->type == ES_FLOAT32) {
-    es_scores_from_float((const float *)output->data, FW_LABEL_COUNT, float_scores);
-    scores = float_scores;
-  }
-  uint8_t payload[ES_PROTO_SCORES_HEADER_BYTES + 64];
-  size_t n = FW_LABEL_COUNT < 64 ? FW_LABEL_COUNT : 64;
-  es_put_u32(payload, inferences);
-  es_put_u32(payload + 4, timestamp);
-  memcpy(payload + ES_PROTO_SCORES_HEADER_BYTES, scores, n);
-  link_send(ES_PROTO_SCORES, payload, ES_PROTO_SCORES_HEADER_BYTES + n);
-
-  es_detection detection;
-  app_stage_begin(ES_PROTO_STAGE_POSTPROCESS);
-  status = es_post_feed_process(&post_params, &post, scores, (int32_t)timestamp, &detection);
-  app_stage_end(ES_PROTO_STAGE_POSTPROCESS);
-  if (status != ES_OK) *detail = "postprocessing rejected the result (timestamps out of order?)";
-  else if (detection.emit)
-    send_detection(timestamp, detection.label, detection.score, detection_frame_kind(detection.kind));
-
-  board_mark_stage(BOARD_MARK_REPORT);
-  if (config_flags & ES_PROTO_CFG_STATS) {
-    uint8_t stats[ES_PROTO_STATS_BYTES];
-    es_put_u32(stats, inferences);
-    for (uint32_t s = 0; s < ES_PROTO_STAGE_COUNT; ++s) es_put_u32(stats + 4 + 4 * s, stage_total[s]);
-    es_put_u32(stats + 4 + 4 * ES_PROTO_STAGE_COUNT, board_stack_high_water());
-    link_send(ES_PROTO_STATS, stats, sizeof stats);
-  }
-  memset(stage_total, 0, sizeof stage_total);
-  inferences++;
-  return status;
+  return report_result(output, timestamp, detail);
 }
 
 static void send_hello(void) {
