@@ -312,8 +312,9 @@ static void conv_columns(const conv_data *d, const int8_t *filter, const int32_t
   if (col1 != 0) es_requantize_row(sum1, bias, &d->rq, out_c, d->output_zero_point, d->act_min, d->act_max, out1);
 }
 
-/* Grouped convolution: the reference loop order with hoisted indexing. */
-static void conv_grouped(const conv_data *d, const es_dims *in_dims, const int8_t *in, const es_dims *filter_dims,
+/* Grouped convolution: the reference loop order with hoisted indexing.  A
+ * rare path, kept out of line so its frame is not part of es_conv_s8's. */
+static ES_OP_NOINLINE void conv_grouped(const conv_data *d, const es_dims *in_dims, const int8_t *in, const es_dims *filter_dims,
                          const int8_t *w, const int32_t *bias, const es_dims *out_dims, int8_t *out) {
   const int32_t batches = in_dims->n, in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
   const int32_t out_c = filter_dims->n, k_h = filter_dims->h, k_w = filter_dims->w, k_c = filter_dims->c;
