@@ -310,11 +310,23 @@ static void dw_pixel_m1_scratch(const dw_data *d, const window *w, const int8_t 
  * and the parameters copied locally: nothing the int8 output stores could
  * alias, and the caller's unpacking stays out of the loops' register
  * allocation (each measurably cost Cortex-M4 instructions per pixel). */
-static ES_OP_NOINLINE void dw_run(const dw_data *params, const es_dims in_dims_v, const int8_t *in,
-                                  const es_dims filter_dims_v, const int8_t *filter, const int32_t *bias,
-                                  const es_dims out_dims_v, int8_t *out, void *scratch) {
+static ES_OP_NOINLINE void dw_run(const es_depthwise_conv_params *params, const es_dims in_dims_v,
+                                  const int8_t *in, const es_dims filter_dims_v, const int8_t *filter,
+                                  const int32_t *bias, const es_dims out_dims_v, int8_t *out, void *scratch) {
   const es_dims *in_dims = &in_dims_v, *filter_dims = &filter_dims_v, *out_dims = &out_dims_v;
-  const dw_data local = *params;
+  dw_data local;
+  local.rq = params->requant;
+  local.input_offset = params->input_offset;
+  local.output_zero_point = params->output_offset;
+  local.act_min = params->activation.min;
+  local.act_max = params->activation.max;
+  local.stride_w = params->tile.stride_w;
+  local.stride_h = params->tile.stride_h;
+  local.dilation_w = params->tile.dilation_w;
+  local.dilation_h = params->tile.dilation_h;
+  local.pad_w = params->tile.pad_w;
+  local.pad_h = params->tile.pad_h;
+  local.depth_multiplier = params->depth_multiplier;
   const dw_data *d = &local;
   const int32_t batches = in_dims->n, in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
   const int32_t k_h = filter_dims->h, k_w = filter_dims->w, out_c = filter_dims->c;
@@ -350,20 +362,7 @@ es_status es_depthwise_conv_s8(const es_depthwise_conv_params *params, const es_
                                const es_dims *filter_dims, const int8_t *filter, const int32_t *bias,
                                const es_dims *out_dims, int8_t *out, void *scratch) {
   if (params->depth_multiplier < 1 || filter_dims->c != in_dims->c * params->depth_multiplier) return ES_ERR_ARGUMENT;
-  dw_data local;
-  local.rq = params->requant;
-  local.input_offset = params->input_offset;
-  local.output_zero_point = params->output_offset;
-  local.act_min = params->activation.min;
-  local.act_max = params->activation.max;
-  local.stride_w = params->tile.stride_w;
-  local.stride_h = params->tile.stride_h;
-  local.dilation_w = params->tile.dilation_w;
-  local.dilation_h = params->tile.dilation_h;
-  local.pad_w = params->tile.pad_w;
-  local.pad_h = params->tile.pad_h;
-  local.depth_multiplier = params->depth_multiplier;
-  dw_run(&local, *in_dims, in, *filter_dims, filter, bias, *out_dims, out, scratch);
+  dw_run(params, *in_dims, in, *filter_dims, filter, bias, *out_dims, out, scratch);
   return ES_OK;
 }
 
