@@ -140,7 +140,12 @@ class _Compiler:
         mults, shifts = zip(*(quantize_multiplier(float(x.scales[0]) * float(s) / float(out.scales[0]))
                               for s in scales))
         lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
-        dsp = -128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
+        # The DSP modes' SMMLAR form needs every accumulator below 2^30 in
+        # magnitude (fast_requantize_dsp in fast_internal.h): int8 inputs
+        # bound it by 128 * sum |w| + |folded bias|.
+        bound = 128 * np.abs(weights.astype(np.int64)).sum(axis=1) + np.abs(folded)
+        dsp = (-128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
+               and bool(np.all(bound < (1 << 30))))
         mode = (RQ_DSP_FULL if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
         # DSP modes: the rounding constant carries the output offset (see fast_internal.h)
         rounding = [(1 << (-s - 1)) + out.zero_point * (1 << -s) if dsp else 0 for s in shifts]

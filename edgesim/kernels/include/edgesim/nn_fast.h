@@ -45,8 +45,9 @@
  * channels[4c .. 4c+3] = folded bias, multiplier, then in the DSP modes the
  * right shift e = -shift and the rounding constant plus output offset
  * 2^(e-1) + output_offset * 2^e, in generic mode TFLM's shift and 0.  mode: ES_FAST_RQ_DSP when every
- * channel's shift is a right shift in [1, 21] with a non-zero multiplier -
- * then the Cortex-M4 form (QADD, SMMULR, QADD) is exactly equal (proof at
+ * channel's shift is a right shift in [1, 21] with a non-zero multiplier and
+ * every accumulator is below 2^30 in magnitude - then the Cortex-M4 form
+ * (ADD, SMMLAR, ASR) is exactly equal (proof at
  * fast_requantize_dsp in ops/fast/fast_internal.h) - and ES_FAST_RQ_DSP_FULL
  * when moreover the clamp is the whole int8 range (one SSAT). */
 #define ES_FAST_RQ_GENERIC 0

@@ -35,17 +35,16 @@ void es_fast_pairs_w16_full(const uint32_t *xw, const uint32_t *w, const int32_t
 #define QUAD4 QUAD QUAD QUAD QUAD
 #define QUAD16 QUAD4 QUAD4 QUAD4 QUAD4
 /* fast_requantize_dsp() of one channel for pixels A (a) and B (b): r5
- * multiplier, r6 right shift, r7 rounding constant with the output offset. */
+ * multiplier, r6 right shift, r7 rounding constant with the output offset;
+ * r4 (the bias, used) then the rounding constant less (a < 0), (b < 0). */
 #define REQUANT(a, b)                                                                          \
   "  ldmia r1!, {r4, r5, r6, r7}\n"                                                            \
-  "  qadd " a ", " a ", " a "\n"                                                               \
-  "  qadd " b ", " b ", " b "\n"                                                               \
-  "  smmulr " a ", " a ", r5\n"                                                                \
-  "  smmulr " b ", " b ", r5\n"                                                                \
-  "  add " a ", " a ", " a ", asr #31\n"                                                       \
-  "  add " b ", " b ", " b ", asr #31\n"                                                       \
-  "  qadd " a ", " a ", r7\n"                                                                  \
-  "  qadd " b ", " b ", r7\n"                                                                  \
+  "  add r4, r7, " a ", asr #31\n"                                                             \
+  "  add " a ", " a ", " a "\n"                                                                \
+  "  smmlar " a ", " a ", r5, r4\n"                                                            \
+  "  add r4, r7, " b ", asr #31\n"                                                             \
+  "  add " b ", " b ", " b "\n"                                                                \
+  "  smmlar " b ", " b ", r5, r4\n"                                                            \
   "  asr " a ", " a ", r6\n"                                                                   \
   "  asr " b ", " b ", r6\n"                                                                   \
   "  ssat " a ", #8, " a "\n"                                                                  \

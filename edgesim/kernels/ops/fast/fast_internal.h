@@ -17,7 +17,6 @@ static inline int32_t fast_sxtb16_ror8(uint32_t x) {
   return r;
 }
 static inline int32_t fast_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
-static inline int32_t fast_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 static inline int32_t fast_ssat8(int32_t v) { return __ssat(v, 8); }
 /* SMLABT: acc + lo(a) * hi(b); SMLATB: acc + hi(a) * lo(b). */
 static inline int32_t fast_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
@@ -25,9 +24,10 @@ static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) { return __
 /* SMLABB: acc + lo(a) * lo(b); SMLATT: acc + hi(a) * hi(b). */
 static inline int32_t fast_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t fast_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
-static inline int32_t fast_smmulr(int32_t a, int32_t b) {
+/* SMMLAR: acc + (a * b + 2^31) >> 32 (the add wraps). */
+static inline int32_t fast_smmlar(int32_t a, int32_t b, int32_t acc) {
   int32_t r;
-  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
 #else /* portable models of the same instructions (host builds, tests) */
@@ -58,12 +58,8 @@ static inline int32_t fast_smlatt(int32_t a, int32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) *
                                               (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16)));
 }
-static inline int32_t fast_qadd(int32_t a, int32_t b) {
-  const int64_t s = (int64_t)a + (int64_t)b;
-  return s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
-}
-static inline int32_t fast_smmulr(int32_t a, int32_t b) {
-  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+static inline int32_t fast_smmlar(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32));
 }
 #endif
 
@@ -87,13 +83,22 @@ static inline uint32_t fast_load_u32(const void *p) {
  *  - |a| >= 2^30: QADD saturates, but both results have |high| >= 2^29, so
  *    h + round stays beyond +-2^28 and after >> e (e <= 21) both results are
  *    beyond [-128, 127] and clamp to the same end.
- * (The interpreter's requantize_dsp in ops/op_common.c uses the same form;
- * tests/test_requant_dsp.py checks it against TFLM's formula.) */
+ * The model compiler gives the DSP modes only to layers whose accumulators
+ * are bounded, |a| < 2^30 (sum |w| * 128 + |folded bias|): then 2a is exact
+ * and |high| <= 2^30, so one SMMLAR does the high multiply and the add of the
+ * rounding constant without overflow, and the (high < 0) of the tie rule is
+ * (a < 0): a >= 0 gives high >= 0; a < 0 gives high <= 0, and high = 0 only
+ * for a = -1, m = 2^30, where (2^(e-1) + z * 2^e - 1) >> e = z as without
+ * the -1.  Per value: ADD (round - (a < 0)), ADD (2a), SMMLAR, ASR: one
+ * instruction less than QADD, SMMULR, ADD, QADD, ASR.
+ * (The interpreter's requantize_dsp in ops/op_common.c uses the QADD form,
+ * exact for any a; tests/test_requant_dsp.py checks both against TFLM's
+ * formula.) */
 static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t right,
                                                                        int32_t round, const es_fast_requant *rq,
                                                                        const int mode) {
-  const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
-  int32_t v = fast_qadd(high + (high >> 31), round) >> right; /* round holds the output offset too */
+  /* round holds the output offset too; |a| < 2^30 (see above) */
+  int32_t v = fast_smmlar((int32_t)((uint32_t)a << 1), multiplier, round + (a >> 31)) >> right;
   if (mode == ES_FAST_RQ_DSP_FULL) return (int8_t)fast_ssat8(v);
   v = v < rq->act_min ? rq->act_min : v;
   return (int8_t)(v > rq->act_max ? rq->act_max : v);
@@ -165,8 +170,7 @@ static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32
   bias = k[0], multiplier = k[1], right = k[2], round = k[3];
 #endif
   const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)bias);
-  const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
-  return fast_ssat8(fast_qadd(high + (high >> 31), round) >> right);
+  return fast_ssat8(fast_smmlar((int32_t)((uint32_t)a << 1), multiplier, round + (a >> 31)) >> right);
 }
 
 /* The DSP modes' requantization of 4 consecutive channels (acc without the
