@@ -142,13 +142,21 @@ class _Compiler:
         lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
         # The DSP modes' SMMLAR form needs every accumulator below 2^30 in
         # magnitude (fast_requantize_dsp in fast_internal.h): int8 inputs
-        # bound it by 128 * sum |w| + |folded bias|.
-        bound = 128 * np.abs(weights.astype(np.int64)).sum(axis=1) + np.abs(folded)
+        # bound it by 128 * sum |w| + |folded bias|.  A channel of zero
+        # weights (models park dead channels on a bias near 2^30) outputs a
+        # constant: its table gets bias 0 and that output in the rounding
+        # constant (its accumulator is then 0, and (o << e) >> e = o).
+        dead = ~np.any(weights != 0, axis=1)
+        bound = np.where(dead, 0, 128 * np.abs(weights.astype(np.int64)).sum(axis=1) + np.abs(folded))
         dsp = (-128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
                and bool(np.all(bound < (1 << 30))))
         mode = (RQ_DSP_FULL if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
         # DSP modes: the rounding constant carries the output offset (see fast_internal.h)
         rounding = [(1 << (-s - 1)) + out.zero_point * (1 << -s) if dsp else 0 for s in shifts]
+        if dsp:
+            for c in np.flatnonzero(dead):
+                constant = _runtime.requantize_int8(int(folded[c]), mults[c], shifts[c], out.zero_point, lo, hi)
+                folded[c], rounding[c] = 0, constant * (1 << -shifts[c])
         third = [-s if dsp else s for s in shifts]  # DSP modes store the right shift (see nn_fast.h)
         table = np.stack([folded, np.array(mults), np.array(third), np.array(rounding)], -1).reshape(-1)
         return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}", mode
