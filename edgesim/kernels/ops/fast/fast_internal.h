@@ -146,17 +146,6 @@ static inline __attribute__((always_inline)) void fast_requantize4(const es_fast
   }
 }
 
-/* Low halfword of lo, high halfword the low one of hi (PKHBT lo, hi, LSL #16). */
-static inline int32_t fast_pkhbt16(int32_t lo, int32_t hi) {
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-  int32_t r;
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
-  return r;
-#else
-  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
-#endif
-}
-
 /* fast_requantize_dsp() of one channel (k: its 4 constants) saturated to
  * int8, whatever the clamp (fast_clamp4 applies a narrower one). */
 static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32_t acc, const int32_t *k) {
@@ -180,8 +169,17 @@ static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32
 static inline __attribute__((always_inline)) uint32_t fast_requantize4_packed(const int32_t acc[4], const int32_t *k) {
   const int32_t v0 = fast_requantize_ssat8(acc[0], k), v1 = fast_requantize_ssat8(acc[1], k + 4);
   const int32_t v2 = fast_requantize_ssat8(acc[2], k + 8), v3 = fast_requantize_ssat8(acc[3], k + 12);
-  const uint32_t even = fast_pkhbt16(v0, v2), odd = fast_pkhbt16(v1, v3); /* 16-bit lanes (v0, v2), (v1, v3) */
-  return (even & 0x00FF00FFu) | ((odd & 0x00FF00FFu) << 8);
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  /* 3 BFIs (bytes 1..3 into v0; byte 0 is v0's own) */
+  uint32_t packed = (uint32_t)v0;
+  __asm__("bfi %0, %1, #8, #8\n\tbfi %0, %2, #16, #8\n\tbfi %0, %3, #24, #8"
+          : "+r"(packed)
+          : "r"(v1), "r"(v2), "r"(v3));
+  return packed;
+#else
+  return ((uint32_t)v0 & 0xFFu) | (((uint32_t)v1 & 0xFFu) << 8) | (((uint32_t)v2 & 0xFFu) << 16) |
+         ((uint32_t)v3 << 24);
+#endif
 }
 
 /* Each byte of `packed` clamped to [lo, hi] (lo4, hi4: the bounds in every
