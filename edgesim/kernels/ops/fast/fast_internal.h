@@ -147,7 +147,11 @@ static inline __attribute__((always_inline)) void fast_requantize4(const es_fast
 }
 
 /* fast_requantize_dsp() of one channel (k: its 4 constants) saturated to
- * int8, whatever the clamp (fast_clamp4 applies a narrower one). */
+ * int8, whatever the clamp (fast_clamp4 applies a narrower one), for the
+ * kernels whose DSP-mode weights and folded bias the model compiler doubles
+ * (dw_3x3_pixels.c, dw_1ch_band.c; int16 weight lanes hold 2w): acc + k[0]
+ * is then 2a, exact as |a| < 2^30, and one ADD does the bias and the
+ * doubling. */
 static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32_t acc, const int32_t *k) {
   int32_t bias, multiplier, right, round;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
@@ -158,12 +162,13 @@ static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32
 #else
   bias = k[0], multiplier = k[1], right = k[2], round = k[3];
 #endif
-  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)bias);
-  return fast_ssat8(fast_smmlar((int32_t)((uint32_t)a << 1), multiplier, round + (a >> 31)) >> right);
+  const int32_t doubled = (int32_t)((uint32_t)acc + (uint32_t)bias); /* 2a */
+  return fast_ssat8(fast_smmlar(doubled, multiplier, round + (doubled >> 31)) >> right);
 }
 
 /* The DSP modes' requantization of 4 consecutive channels (acc without the
- * folded bias, k: the first channel's constants), saturated to int8 and
+ * folded bias, weights and bias doubled: see fast_requantize_ssat8; k: the
+ * first channel's constants), saturated to int8 and
  * packed into one word (channel i in byte i) for one STR instead of 4 STRB.
  * In ES_FAST_RQ_DSP mode fast_clamp4 then applies the activation's clamp. */
 static inline __attribute__((always_inline)) uint32_t fast_requantize4_packed(const int32_t acc[4], const int32_t *k) {
