@@ -290,8 +290,9 @@ class _Compiler:
             pixels = int(np.prod(out.shape[:3]))
             if (pointwise and mode == RQ_DSP_FULL and ic % 4 == 0 and 8 < ic <= MAX_ROWS_DEPTH and oc % 2 == 0
                     and pixels > 1):
+                arrays, requant, _ = self.requant_with_mode(i, op, w, oc, doubled=True)
                 return _Step("es_fast_conv_1x1_s8_pairs", self.conv_params(i, op, 1, 1, f"w{i}", requant),
-                             "es_fast_conv_params", [_words(f"w{i}", _pack_pairs(w)), *arrays],
+                             "es_fast_conv_params", [_words(f"w{i}", _pack_pairs(2 * w.astype(np.int64))), *arrays],
                              f"ES_FAST_PAIRS_WORK_BYTES({ic})")
             kernel = "es_fast_conv_1x1_s8_w16" if pointwise else "es_fast_conv_s8_w16"
             if not pointwise:  # the kernel pads its window patch to whole quads with zero weights

@@ -162,7 +162,8 @@ es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_
  * ES_FAST_MAX_ROWS_DEPTH, an even number of output channels.  Weights: per
  * pair of output channels, per 4 input columns, 4 uint32 words: the first
  * channel's (w[k], w[k+2]) and (w[k+1], w[k+3]) int16 pairs, then the
- * second's. */
+ * second's; weights and the table's folded biases doubled as for
+ * es_fast_dw_3x3_pixels_s8. */
 es_status es_fast_conv_1x1_s8_pairs(const es_fast_conv_params *params, const int8_t *input, int8_t *output,
                                     void *work, size_t work_bytes);
 

@@ -149,7 +149,7 @@ static inline __attribute__((always_inline)) void fast_requantize4(const es_fast
 /* fast_requantize_dsp() of one channel (k: its 4 constants) saturated to
  * int8, whatever the clamp (fast_clamp4 applies a narrower one), for the
  * kernels whose DSP-mode weights and folded bias the model compiler doubles
- * (dw_3x3_pixels.c, dw_1ch_band.c; int16 weight lanes hold 2w): acc + k[0]
+ * (dw_3x3_pixels.c, dw_1ch_band.c, conv_1x1_pairs.c; int16 weight lanes hold 2w): acc + k[0]
  * is then 2a, exact as |a| < 2^30, and one ADD does the bias and the
  * doubling. */
 static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32_t acc, const int32_t *k) {
