@@ -52,9 +52,13 @@ def _filter(rng: np.random.Generator, channels: int, taps: tuple[int, ...], edge
 
 def _conv_model(rng: np.random.Generator, shape: tuple[int, int, int, int], channels: int, kernel: tuple[int, int],
                 stride: tuple[int, int], padding: str, activation: str, edges: list[float],
-                zero_points: tuple[int, int]) -> tuple[bytes, np.ndarray]:
+                zero_points: tuple[int, int], dead_biases: tuple[int, ...] = ()) -> tuple[bytes, np.ndarray]:
+    """dead_biases: the last channels get zero weights and these biases (the
+    dead channels models park on a bias near 2^30)."""
     n, h, w, depth = shape
     weights, multipliers, bias = _filter(rng, channels, (*kernel, depth), edges)
+    for c, b in enumerate(dead_biases, channels - len(dead_biases)):
+        weights[c], bias[c] = 0, b
     out_scale = OUTPUT_SCALES.get(activation, 1.0)
     scales = [m * out_scale for m in multipliers]
     out_h = -(-h // stride[0]) if padding == "SAME" else (h - kernel[0]) // stride[0] + 1
@@ -116,6 +120,11 @@ CASES = {
     "1x1 depth 48 to 20": (lambda rng: _conv_model(rng, (1, 5, 3, 48), 20, (1, 1), (1, 1), "VALID", "NONE",
                                                    DSP_EDGES, (90, -100)),
                            {"speed": "es_fast_conv_1x1_s8_pairs", "size": "es_fast_conv_1x1_s8_pairs"}),
+    # dead channels with biases beyond the DSP form's |accumulator| < 2^30 keep the pair tiles (DSP mode)
+    "1x1 depth 32 to 8 dead channels": (lambda rng: _conv_model(rng, (1, 3, 4, 32), 8, (1, 1), (1, 1), "VALID",
+                                                                "NONE", DSP_EDGES, (-128, 3),
+                                                                (1 << 30, -(1 << 30) - 128, 2**31 - 1, 5)),
+                                        {"speed": "es_fast_conv_1x1_s8_pairs", "size": "es_fast_conv_1x1_s8_pairs"}),
     # past the pair tiles' depth: the per-pixel assembly pass over the whole int8 range
     "1x1 depth 288 to 8": (lambda rng: _conv_model(rng, (1, 2, 2, 288), 8, (1, 1), (1, 1), "VALID", "NONE",
                                                    DSP_EDGES, (-3, 2)),

@@ -203,7 +203,9 @@ def test_mlperf_tiny_compiled_equals_interpreter(name: str) -> None:
 def test_fast_requantization_equals_the_tflm_formula() -> None:
     """The kernels' fused requantization (output offset folded into the
     rounding constant) against es_requantize_int8 on boundary and random
-    values (host build with the portable models of the DSP instructions)."""
+    values below 2^30 in magnitude, the accumulators the model compiler
+    allows in the DSP modes (host build with the portable models of the DSP
+    instructions)."""
     import re
 
     from native_build import build_harness, kernel_sources, run_harness

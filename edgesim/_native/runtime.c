@@ -14,6 +14,7 @@
  *
  *   _runtime.quantize_multiplier(real) -> (multiplier, shift)
  *   _runtime.activation_range_int8(activation, scale, zero_point) -> (min, max)
+ *   _runtime.requantize_int8(acc, multiplier, shift, zero_point, min, max) -> int
  * are the kernels' own prepare-time arithmetic, for the build-time model
  * compiler (edgesim/mcu/model_compiler.py), which must compute the same.
  */
@@ -336,6 +337,13 @@ static PyObject *activation_range_int8(PyObject *Py_UNUSED(module), PyObject *ar
   return Py_BuildValue("(ii)", (int)lo, (int)hi);
 }
 
+static PyObject *requantize_int8(PyObject *Py_UNUSED(module), PyObject *args) {
+  int acc, multiplier, shift, zero_point, lo, hi;
+  if (!PyArg_ParseTuple(args, "iiiiii:requantize_int8", &acc, &multiplier, &shift, &zero_point, &lo, &hi)) return NULL;
+  if (shift < -31 || shift > 30) return PyErr_Format(PyExc_ValueError, "shift %d outside [-31, 30]", shift);
+  return PyLong_FromLong(es_requantize_int8(acc, multiplier, shift, zero_point, lo, hi));
+}
+
 static PyMethodDef module_methods[] = {
     {"op_name", op_name, METH_O, "op_name(builtin_code) -> schema name, or None outside the table"},
     {"option_layout", option_layout, METH_O, "option_layout(options_type) -> field layout letters, or None"},
@@ -344,6 +352,8 @@ static PyMethodDef module_methods[] = {
      "quantize_multiplier(real) -> (multiplier, shift): TFLM QuantizeMultiplier (es_quantize_multiplier)"},
     {"activation_range_int8", activation_range_int8, METH_VARARGS,
      "activation_range_int8(activation, scale, zero_point) -> (min, max) of an int8 output"},
+    {"requantize_int8", requantize_int8, METH_VARARGS,
+     "requantize_int8(acc, multiplier, shift, zero_point, min, max) -> TFLM's int8 output (es_requantize_int8)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -127,9 +127,11 @@ class _Compiler:
         arrays, initializer, _ = self.requant_with_mode(i, op, weights, channels)
         return arrays, initializer
 
-    def requant_with_mode(self, i: int, op: Operator, weights: np.ndarray, channels: int
+    def requant_with_mode(self, i: int, op: Operator, weights: np.ndarray, channels: int, doubled: bool = False
                           ) -> tuple[list[str], str, int]:
-        """requant() and its ES_FAST_RQ_* mode."""
+        """requant() and its ES_FAST_RQ_* mode; doubled: in the DSP modes the
+        kernel's weights are doubled, so is the folded bias (see
+        fast_requantize_ssat8 in ops/fast/fast_internal.h)."""
         x, f, out = self.tensor(op.inputs[0]), self.tensor(op.inputs[1]), self.tensor(op.outputs[0])
         bias = np.zeros(channels, np.int64)
         if len(op.inputs) > 2 and op.inputs[2] >= 0:
@@ -140,10 +142,25 @@ class _Compiler:
         mults, shifts = zip(*(quantize_multiplier(float(x.scales[0]) * float(s) / float(out.scales[0]))
                               for s in scales))
         lo, hi = activation_range(op.options.get("activation", 0), float(out.scales[0]), out.zero_point)
-        dsp = -128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
+        # The DSP modes' SMMLAR form needs every accumulator below 2^30 in
+        # magnitude (fast_requantize_dsp in fast_internal.h): int8 inputs
+        # bound it by 128 * sum |w| + |folded bias|.  A channel of zero
+        # weights (models park dead channels on a bias near 2^30) outputs a
+        # constant: its table gets bias 0 and that output in the rounding
+        # constant (its accumulator is then 0, and (o << e) >> e = o).
+        dead = ~np.any(weights != 0, axis=1)
+        bound = np.where(dead, 0, 128 * np.abs(weights.astype(np.int64)).sum(axis=1) + np.abs(folded))
+        dsp = (-128 <= out.zero_point <= 127 and all(m != 0 and -21 <= s <= -1 for m, s in zip(mults, shifts))
+               and bool(np.all(bound < (1 << 30))))
         mode = (RQ_DSP_FULL if (lo, hi) == (-128, 127) else 1) if dsp else 0  # ES_FAST_RQ_*
         # DSP modes: the rounding constant carries the output offset (see fast_internal.h)
         rounding = [(1 << (-s - 1)) + out.zero_point * (1 << -s) if dsp else 0 for s in shifts]
+        if dsp:
+            for c in np.flatnonzero(dead):
+                constant = _runtime.requantize_int8(int(folded[c]), mults[c], shifts[c], out.zero_point, lo, hi)
+                folded[c], rounding[c] = 0, constant * (1 << -shifts[c])
+        if dsp and doubled:
+            folded = 2 * folded
         third = [-s if dsp else s for s in shifts]  # DSP modes store the right shift (see nn_fast.h)
         table = np.stack([folded, np.array(mults), np.array(third), np.array(rounding)], -1).reshape(-1)
         return [_ints(f"q{i}", table)], f"{{q{i}, {out.zero_point}, {lo}, {hi}, {mode}}}", mode
@@ -210,9 +227,9 @@ class _Compiler:
                          [_words(f"w{i}", words.reshape(-1)), *arrays], "ES_FAST_DW_3X3_WORK_BYTES")
         if op.code == DEPTHWISE_CONV_2D and self.dw_pixels(op):
             _, kh, kw, c = f.shape
-            w = f.data.reshape(kh * kw, c // 4, 4).astype(np.int64)  # tap, group, channel
+            arrays, requant, mode = self.requant_with_mode(i, op, f.data.reshape(kh * kw, c).T, c, doubled=True)
+            w = f.data.reshape(kh * kw, c // 4, 4).astype(np.int64) * (2 if mode else 1)  # tap, group, channel
             words = np.stack([_pair_words(w[..., 0], w[..., 2]), _pair_words(w[..., 1], w[..., 3])], -1)
-            arrays, requant = self.requant(i, op, f.data.reshape(kh * kw, c).T, c)
             kernel = "es_fast_dw_3x3_pixels_s8" if (kh, kw) == (3, 3) else "es_fast_dw_pixels_s8"
             return _Step(kernel, self.conv_params(i, op, kh, kw, f"w{i}", requant),
                          "es_fast_conv_params", [_words(f"w{i}", words.transpose(1, 0, 2).reshape(-1)), *arrays],
@@ -229,10 +246,10 @@ class _Compiler:
             band_kw = 8 if kw == 8 else 4 if kw <= 4 else 0  # narrower kernels get zero columns
             band = band_kw > 0 and kh * ((out_w - 1) * stride_w + band_kw) <= MAX_BAND
             if band:
+                arrays, requant, mode = self.requant_with_mode(i, op, f.data.reshape(kh * kw, m).T, m, doubled=True)
                 taps = np.zeros((m, kh, band_kw), np.int64)
-                taps[:, :, :kw] = f.data.reshape(kh, kw, m).transpose(2, 0, 1)
+                taps[:, :, :kw] = f.data.reshape(kh, kw, m).transpose(2, 0, 1).astype(np.int64) * (2 if mode else 1)
                 pairs = taps.reshape(m // 4, 4, kh * band_kw // 2, 2).transpose(0, 2, 1, 3)  # group, pair, channel, 2
-                arrays, requant = self.requant(i, op, f.data.reshape(kh * kw, m).T, m)
                 params = self.conv_params(i, op, kh, kw, f"w{i}", requant, packed_kw=band_kw)
                 return _Step("es_fast_dw_1ch_band_s8", params, "es_fast_conv_params",
                              [_words(f"w{i}", _pair_words(pairs[..., 0], pairs[..., 1]).reshape(-1)), *arrays],
@@ -273,8 +290,9 @@ class _Compiler:
             pixels = int(np.prod(out.shape[:3]))
             if (pointwise and mode == RQ_DSP_FULL and ic % 4 == 0 and 8 < ic <= MAX_ROWS_DEPTH and oc % 2 == 0
                     and pixels > 1):
+                arrays, requant, _ = self.requant_with_mode(i, op, w, oc, doubled=True)
                 return _Step("es_fast_conv_1x1_s8_pairs", self.conv_params(i, op, 1, 1, f"w{i}", requant),
-                             "es_fast_conv_params", [_words(f"w{i}", _pack_pairs(w)), *arrays],
+                             "es_fast_conv_params", [_words(f"w{i}", _pack_pairs(2 * w.astype(np.int64))), *arrays],
                              f"ES_FAST_PAIRS_WORK_BYTES({ic})")
             kernel = "es_fast_conv_1x1_s8_w16" if pointwise else "es_fast_conv_s8_w16"
             if not pointwise:  # the kernel pads its window patch to whole quads with zero weights

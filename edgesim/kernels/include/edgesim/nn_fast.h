@@ -45,8 +45,9 @@
  * channels[4c .. 4c+3] = folded bias, multiplier, then in the DSP modes the
  * right shift e = -shift and the rounding constant plus output offset
  * 2^(e-1) + output_offset * 2^e, in generic mode TFLM's shift and 0.  mode: ES_FAST_RQ_DSP when every
- * channel's shift is a right shift in [1, 21] with a non-zero multiplier -
- * then the Cortex-M4 form (QADD, SMMULR, QADD) is exactly equal (proof at
+ * channel's shift is a right shift in [1, 21] with a non-zero multiplier and
+ * every accumulator is below 2^30 in magnitude - then the Cortex-M4 form
+ * (ADD, SMMLAR, ASR) is exactly equal (proof at
  * fast_requantize_dsp in ops/fast/fast_internal.h) - and ES_FAST_RQ_DSP_FULL
  * when moreover the clamp is the whole int8 range (one SSAT). */
 #define ES_FAST_RQ_GENERIC 0
@@ -116,7 +117,9 @@ es_status es_fast_dw_3x3_s8(const es_fast_conv_params *params, const int8_t *inp
 /* 3x3 depthwise convolution, depth multiplier 1, channels % 4 == 0 (at most
  * ES_FAST_MAX_CONV_PATCH), any stride and padding, in pixel order with 4
  * channels per step.  weights: per group of 4 channels, per tap (ky, kx),
- * 2 uint32 words: int16 pairs (w_c0, w_c2) and (w_c1, w_c3). */
+ * 2 uint32 words: int16 pairs (w_c0, w_c2) and (w_c1, w_c3); in the DSP
+ * requantization modes the weights and the table's folded biases are
+ * doubled (2w, 2 * bias: the requantization's doubling done in advance). */
 es_status es_fast_dw_3x3_pixels_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output,
                                    void *work, size_t work_bytes);
 
@@ -130,7 +133,8 @@ es_status es_fast_dw_pixels_s8(const es_fast_conv_params *params, const int8_t *
  * over a band of widened input rows shared by a whole output row (kernel_h x
  * ((output.w - 1) * stride_w + kernel_w) int16, at most ES_FAST_MAX_BAND).  weights: uint32 words, for each group of 4
  * channels, for each tap pair j in natural order (ky, kx), the 4 channels'
- * (w[2j], w[2j+1]) int16 pairs. */
+ * (w[2j], w[2j+1]) int16 pairs, doubled with the folded biases in the DSP
+ * modes as for es_fast_dw_3x3_pixels_s8. */
 es_status es_fast_dw_1ch_band_s8(const es_fast_conv_params *params, const int8_t *input, int8_t *output,
                                  void *work, size_t work_bytes);
 
@@ -158,7 +162,8 @@ es_status es_fast_conv_1x1_s8_w16(const es_fast_conv_params *params, const int8_
  * ES_FAST_MAX_ROWS_DEPTH, an even number of output channels.  Weights: per
  * pair of output channels, per 4 input columns, 4 uint32 words: the first
  * channel's (w[k], w[k+2]) and (w[k+1], w[k+3]) int16 pairs, then the
- * second's. */
+ * second's; weights and the table's folded biases doubled as for
+ * es_fast_dw_3x3_pixels_s8. */
 es_status es_fast_conv_1x1_s8_pairs(const es_fast_conv_params *params, const int8_t *input, int8_t *output,
                                     void *work, size_t work_bytes);
 

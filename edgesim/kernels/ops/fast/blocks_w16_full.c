@@ -25,13 +25,13 @@
   "  smlad r10, r12, r6, r10\n"                                                                \
   "  smlad r10, lr, r7, r10\n"
 /* fast_requantize_dsp() in ES_FAST_RQ_DSP_FULL: r5 multiplier, r6 right
- * shift, r7 rounding constant with the output offset (r4: the bias, used). */
+ * shift, r7 rounding constant with the output offset (r4: the bias, used,
+ * then the rounding constant less (acc < 0)). */
 #define REQUANT(acc)                                                                           \
   "  ldmia r11!, {r4, r5, r6, r7}\n"                                                           \
-  "  qadd " acc ", " acc ", " acc "\n"                                                         \
-  "  smmulr " acc ", " acc ", r5\n"                                                            \
-  "  add " acc ", " acc ", " acc ", asr #31\n"                                                 \
-  "  qadd " acc ", " acc ", r7\n"                                                              \
+  "  add r4, r7, " acc ", asr #31\n"                                                           \
+  "  add " acc ", " acc ", " acc "\n"                                                          \
+  "  smmlar " acc ", " acc ", r5, r4\n"                                                        \
   "  asr " acc ", " acc ", r6\n"                                                               \
   "  ssat " acc ", #8, " acc "\n"
 

@@ -24,7 +24,7 @@
  * widened words stay in registers and each channel is one pass: the folded
  * bias starts the accumulator, 2 LDRD of weights, 4 SMLAD, then the
  * requantization of fast_requantize_dsp() on the channel's table words
- * (one LDM), SSAT and the store: 15 instructions per output. */
+ * (one LDM), SSAT and the store: 14 instructions per output. */
 void es_fast_conv_1x1_depth8(const uint32_t xw[4], const uint32_t *w, const int32_t *k, int8_t *out, int32_t blocks);
 
 #define DEPTH8_CHANNEL(j)                                                                       \
@@ -36,10 +36,9 @@ void es_fast_conv_1x1_depth8(const uint32_t xw[4], const uint32_t *w, const int3
   "  smlad r12, r6, r10, r12\n"                                                                 \
   "  smlad r12, r7, r11, r12\n"                                                                 \
   "  ldmia r2!, {r8, r9, r10}\n"          /* multiplier, right shift, rounding + offset */      \
-  "  qadd r12, r12, r12\n"                                                                      \
-  "  smmulr r12, r12, r8\n"                                                                     \
-  "  add r12, r12, r12, asr #31\n"                                                              \
-  "  qadd r12, r12, r10\n"                                                                      \
+  "  add r11, r10, r12, asr #31\n"       /* rounding less (acc < 0) */                         \
+  "  add r12, r12, r12\n"                                                                       \
+  "  smmlar r12, r12, r8, r11\n"                                                                \
   "  asr r12, r12, r9\n"                                                                        \
   "  ssat r12, #8, r12\n"                                                                       \
   "  strb r12, [r3], #1\n"

@@ -11,7 +11,9 @@
  * sequence entered at depth / 4 quads from its end (a computed branch, as in
  * Duff's device).  The folded biases start the accumulators; the
  * requantization (one table LDM per channel for both pixels) and the stores
- * follow in registers. */
+ * follow in registers.  The model compiler doubles the weights and folded
+ * biases (fast_requantize_ssat8 in fast_internal.h): the accumulators end
+ * as 2a, the requantization's doubling done in advance. */
 #include "fast_internal.h"
 
 /* All channel pairs of one pixel pair: out[2c], out[2c + 1] for pixel A and
@@ -34,18 +36,16 @@ void es_fast_pairs_w16_full(const uint32_t *xw, const uint32_t *w, const int32_t
   "  smlad lr, r7, r11, lr\n"
 #define QUAD4 QUAD QUAD QUAD QUAD
 #define QUAD16 QUAD4 QUAD4 QUAD4 QUAD4
-/* fast_requantize_dsp() of one channel for pixels A (a) and B (b): r5
- * multiplier, r6 right shift, r7 rounding constant with the output offset. */
+/* fast_requantize_dsp() of one channel for pixels A (a) and B (b), both
+ * already doubled: r5 multiplier, r6 right shift, r7 rounding constant with
+ * the output offset; r4 (the bias, used) then the rounding constant less
+ * (a < 0), (b < 0). */
 #define REQUANT(a, b)                                                                          \
   "  ldmia r1!, {r4, r5, r6, r7}\n"                                                            \
-  "  qadd " a ", " a ", " a "\n"                                                               \
-  "  qadd " b ", " b ", " b "\n"                                                               \
-  "  smmulr " a ", " a ", r5\n"                                                                \
-  "  smmulr " b ", " b ", r5\n"                                                                \
-  "  add " a ", " a ", " a ", asr #31\n"                                                       \
-  "  add " b ", " b ", " b ", asr #31\n"                                                       \
-  "  qadd " a ", " a ", r7\n"                                                                  \
-  "  qadd " b ", " b ", r7\n"                                                                  \
+  "  add r4, r7, " a ", asr #31\n"                                                             \
+  "  smmlar " a ", " a ", r5, r4\n"                                                            \
+  "  add r4, r7, " b ", asr #31\n"                                                             \
+  "  smmlar " b ", " b ", r5, r4\n"                                                            \
   "  asr " a ", " a ", r6\n"                                                                   \
   "  asr " b ", " b ", r6\n"                                                                   \
   "  ssat " a ", #8, " a "\n"                                                                  \
@@ -108,7 +108,6 @@ __asm__(
 #else
 void es_fast_pairs_w16_full(const uint32_t *xw, const uint32_t *w, const int32_t *k, int8_t *out, int32_t pairs,
                             int32_t quads, int32_t pixel_b) {
-  const es_fast_requant rq = {k, 0, -128, 127, ES_FAST_RQ_DSP_FULL};
   for (int32_t c = 0; c < pairs; ++c, k += 8, out += 2) {
     int32_t a0 = 0, b0 = 0, a1 = 0, b1 = 0;
     for (int32_t q = 0; q < quads; ++q, w += 4) {
@@ -118,10 +117,10 @@ void es_fast_pairs_w16_full(const uint32_t *xw, const uint32_t *w, const int32_t
       a1 = fast_smlad(x[1], (int32_t)w[3], fast_smlad(x[0], (int32_t)w[2], a1));
       b1 = fast_smlad(x[3], (int32_t)w[3], fast_smlad(x[2], (int32_t)w[2], b1));
     }
-    out[pixel_b] = fast_requantize_table(&rq, b0, k, ES_FAST_RQ_DSP_FULL);
-    out[0] = fast_requantize_table(&rq, a0, k, ES_FAST_RQ_DSP_FULL);
-    out[pixel_b + 1] = fast_requantize_table(&rq, b1, k + 4, ES_FAST_RQ_DSP_FULL);
-    out[1] = fast_requantize_table(&rq, a1, k + 4, ES_FAST_RQ_DSP_FULL);
+    out[pixel_b] = (int8_t)fast_requantize_ssat8(b0, k);
+    out[0] = (int8_t)fast_requantize_ssat8(a0, k);
+    out[pixel_b + 1] = (int8_t)fast_requantize_ssat8(b1, k + 4);
+    out[1] = (int8_t)fast_requantize_ssat8(a1, k + 4);
   }
 }
 #endif

@@ -92,17 +92,16 @@ void es_fast_rows_pair_full(const uint32_t *xw, const int8_t *w, const int32_t *
 #define ROWS_QUAD4 ROWS_QUAD ROWS_QUAD ROWS_QUAD ROWS_QUAD
 #define ROWS_QUAD16 ROWS_QUAD4 ROWS_QUAD4 ROWS_QUAD4 ROWS_QUAD4
 /* fast_requantize_dsp() of pixels A (a) and B (b) of one channel: r8
- * multiplier, r9 right shift, r10 rounding constant with the output offset. */
+ * multiplier, r9 right shift, r10 rounding constant with the output offset;
+ * r7 (the bias, used) then the rounding constant less (a < 0), (b < 0). */
 #define ROWS_REQUANT(a, b)                                                                     \
   "  ldmia r1!, {r7, r8, r9, r10}\n"                                                           \
-  "  qadd " a ", " a ", " a "\n"                                                               \
-  "  qadd " b ", " b ", " b "\n"                                                               \
-  "  smmulr " a ", " a ", r8\n"                                                                \
-  "  smmulr " b ", " b ", r8\n"                                                                \
-  "  add " a ", " a ", " a ", asr #31\n"                                                       \
-  "  add " b ", " b ", " b ", asr #31\n"                                                       \
-  "  qadd " a ", " a ", r10\n"                                                                 \
-  "  qadd " b ", " b ", r10\n"                                                                 \
+  "  add r7, r10, " a ", asr #31\n"                                                            \
+  "  add " a ", " a ", " a "\n"                                                                \
+  "  smmlar " a ", " a ", r8, r7\n"                                                            \
+  "  add r7, r10, " b ", asr #31\n"                                                            \
+  "  add " b ", " b ", " b "\n"                                                                \
+  "  smmlar " b ", " b ", r8, r7\n"                                                            \
   "  asr " a ", " a ", r9\n"                                                                   \
   "  asr " b ", " b ", r9\n"                                                                   \
   "  ssat " a ", #8, " a "\n"                                                                  \

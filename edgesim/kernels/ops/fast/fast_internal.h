@@ -17,7 +17,6 @@ static inline int32_t fast_sxtb16_ror8(uint32_t x) {
   return r;
 }
 static inline int32_t fast_smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
-static inline int32_t fast_qadd(int32_t a, int32_t b) { return __qadd(a, b); }
 static inline int32_t fast_ssat8(int32_t v) { return __ssat(v, 8); }
 /* SMLABT: acc + lo(a) * hi(b); SMLATB: acc + hi(a) * lo(b). */
 static inline int32_t fast_smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
@@ -25,9 +24,10 @@ static inline int32_t fast_smlatb(int32_t a, int32_t b, int32_t acc) { return __
 /* SMLABB: acc + lo(a) * lo(b); SMLATT: acc + hi(a) * hi(b). */
 static inline int32_t fast_smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
 static inline int32_t fast_smlatt(int32_t a, int32_t b, int32_t acc) { return __smlatt(a, b, acc); }
-static inline int32_t fast_smmulr(int32_t a, int32_t b) {
+/* SMMLAR: acc + (a * b + 2^31) >> 32 (the add wraps). */
+static inline int32_t fast_smmlar(int32_t a, int32_t b, int32_t acc) {
   int32_t r;
-  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
 #else /* portable models of the same instructions (host builds, tests) */
@@ -58,12 +58,8 @@ static inline int32_t fast_smlatt(int32_t a, int32_t b, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(uint16_t)((uint32_t)a >> 16) *
                                               (int32_t)(int16_t)(uint16_t)((uint32_t)b >> 16)));
 }
-static inline int32_t fast_qadd(int32_t a, int32_t b) {
-  const int64_t s = (int64_t)a + (int64_t)b;
-  return s > INT32_MAX ? INT32_MAX : s < INT32_MIN ? INT32_MIN : (int32_t)s;
-}
-static inline int32_t fast_smmulr(int32_t a, int32_t b) {
-  return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+static inline int32_t fast_smmlar(int32_t a, int32_t b, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32));
 }
 #endif
 
@@ -87,13 +83,22 @@ static inline uint32_t fast_load_u32(const void *p) {
  *  - |a| >= 2^30: QADD saturates, but both results have |high| >= 2^29, so
  *    h + round stays beyond +-2^28 and after >> e (e <= 21) both results are
  *    beyond [-128, 127] and clamp to the same end.
- * (The interpreter's requantize_dsp in ops/op_common.c uses the same form;
- * tests/test_requant_dsp.py checks it against TFLM's formula.) */
+ * The model compiler gives the DSP modes only to layers whose accumulators
+ * are bounded, |a| < 2^30 (sum |w| * 128 + |folded bias|): then 2a is exact
+ * and |high| <= 2^30, so one SMMLAR does the high multiply and the add of the
+ * rounding constant without overflow, and the (high < 0) of the tie rule is
+ * (a < 0): a >= 0 gives high >= 0; a < 0 gives high <= 0, and high = 0 only
+ * for a = -1, m = 2^30, where (2^(e-1) + z * 2^e - 1) >> e = z as without
+ * the -1.  Per value: ADD (round - (a < 0)), ADD (2a), SMMLAR, ASR: one
+ * instruction less than QADD, SMMULR, ADD, QADD, ASR.
+ * (The interpreter's requantize_dsp in ops/op_common.c uses the QADD form,
+ * exact for any a; tests/test_requant_dsp.py checks both against TFLM's
+ * formula.) */
 static inline __attribute__((always_inline)) int8_t fast_requantize_dsp(int32_t a, int32_t multiplier, int32_t right,
                                                                        int32_t round, const es_fast_requant *rq,
                                                                        const int mode) {
-  const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
-  int32_t v = fast_qadd(high + (high >> 31), round) >> right; /* round holds the output offset too */
+  /* round holds the output offset too; |a| < 2^30 (see above) */
+  int32_t v = fast_smmlar((int32_t)((uint32_t)a << 1), multiplier, round + (a >> 31)) >> right;
   if (mode == ES_FAST_RQ_DSP_FULL) return (int8_t)fast_ssat8(v);
   v = v < rq->act_min ? rq->act_min : v;
   return (int8_t)(v > rq->act_max ? rq->act_max : v);
@@ -141,19 +146,12 @@ static inline __attribute__((always_inline)) void fast_requantize4(const es_fast
   }
 }
 
-/* Low halfword of lo, high halfword the low one of hi (PKHBT lo, hi, LSL #16). */
-static inline int32_t fast_pkhbt16(int32_t lo, int32_t hi) {
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
-  int32_t r;
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
-  return r;
-#else
-  return (int32_t)(((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16));
-#endif
-}
-
 /* fast_requantize_dsp() of one channel (k: its 4 constants) saturated to
- * int8, whatever the clamp (fast_clamp4 applies a narrower one). */
+ * int8, whatever the clamp (fast_clamp4 applies a narrower one), for the
+ * kernels whose DSP-mode weights and folded bias the model compiler doubles
+ * (dw_3x3_pixels.c, dw_1ch_band.c, conv_1x1_pairs.c; int16 weight lanes hold 2w): acc + k[0]
+ * is then 2a, exact as |a| < 2^30, and one ADD does the bias and the
+ * doubling. */
 static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32_t acc, const int32_t *k) {
   int32_t bias, multiplier, right, round;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
@@ -164,20 +162,29 @@ static inline __attribute__((always_inline)) int32_t fast_requantize_ssat8(int32
 #else
   bias = k[0], multiplier = k[1], right = k[2], round = k[3];
 #endif
-  const int32_t a = (int32_t)((uint32_t)acc + (uint32_t)bias);
-  const int32_t high = fast_smmulr(fast_qadd(a, a), multiplier);
-  return fast_ssat8(fast_qadd(high + (high >> 31), round) >> right);
+  const int32_t doubled = (int32_t)((uint32_t)acc + (uint32_t)bias); /* 2a */
+  return fast_ssat8(fast_smmlar(doubled, multiplier, round + (doubled >> 31)) >> right);
 }
 
 /* The DSP modes' requantization of 4 consecutive channels (acc without the
- * folded bias, k: the first channel's constants), saturated to int8 and
+ * folded bias, weights and bias doubled: see fast_requantize_ssat8; k: the
+ * first channel's constants), saturated to int8 and
  * packed into one word (channel i in byte i) for one STR instead of 4 STRB.
  * In ES_FAST_RQ_DSP mode fast_clamp4 then applies the activation's clamp. */
 static inline __attribute__((always_inline)) uint32_t fast_requantize4_packed(const int32_t acc[4], const int32_t *k) {
   const int32_t v0 = fast_requantize_ssat8(acc[0], k), v1 = fast_requantize_ssat8(acc[1], k + 4);
   const int32_t v2 = fast_requantize_ssat8(acc[2], k + 8), v3 = fast_requantize_ssat8(acc[3], k + 12);
-  const uint32_t even = fast_pkhbt16(v0, v2), odd = fast_pkhbt16(v1, v3); /* 16-bit lanes (v0, v2), (v1, v3) */
-  return (even & 0x00FF00FFu) | ((odd & 0x00FF00FFu) << 8);
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  /* 3 BFIs (bytes 1..3 into v0; byte 0 is v0's own) */
+  uint32_t packed = (uint32_t)v0;
+  __asm__("bfi %0, %1, #8, #8\n\tbfi %0, %2, #16, #8\n\tbfi %0, %3, #24, #8"
+          : "+r"(packed)
+          : "r"(v1), "r"(v2), "r"(v3));
+  return packed;
+#else
+  return ((uint32_t)v0 & 0xFFu) | (((uint32_t)v1 & 0xFFu) << 8) | (((uint32_t)v2 & 0xFFu) << 16) |
+         ((uint32_t)v3 << 24);
+#endif
 }
 
 /* Each byte of `packed` clamped to [lo, hi] (lo4, hi4: the bounds in every
