@@ -28,6 +28,25 @@
 /* Channels this kernel takes: its zero-point row lives on the stack. */
 #define MAX_CHANNELS ES_FAST_MAX_CONV_PATCH
 
+/* acc[i] = channel c+i's sum over the taps, in portable C (the assembly
+ * loops below are the Cortex-M4's form of the same sums). */
+static inline void taps_portable(const int8_t *const *tap, int32_t taps, int32_t c, const uint32_t *w,
+                                 int32_t acc[4]) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (int32_t t = 0; t < taps; ++t) {
+    const uint32_t word = fast_load_u32(tap[t] + c);
+    const int32_t even = fast_sxtb16(word), odd = fast_sxtb16_ror8(word);
+    a0 = fast_smlabb(even, (int32_t)w[2 * t], a0);
+    a2 = fast_smlatt(even, (int32_t)w[2 * t], a2);
+    a1 = fast_smlabb(odd, (int32_t)w[2 * t + 1], a1);
+    a3 = fast_smlatt(odd, (int32_t)w[2 * t + 1], a3);
+  }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+
 /* acc[i] = channel c+i's sum over the nine taps (tap[t] + c: its 4 input
  * channels; w: the group's 18 weight words). */
 static inline __attribute__((always_inline)) void taps9(const int8_t *const tap[9], int32_t c, const uint32_t *w,
@@ -60,28 +79,20 @@ static inline __attribute__((always_inline)) void taps9(const int8_t *const tap[
           : "memory");
 #undef LOAD
 #undef MAC
-#else
-  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-  for (int32_t t = 0; t < 9; ++t) {
-    const uint32_t word = fast_load_u32(tap[t] + c);
-    const int32_t even = fast_sxtb16(word), odd = fast_sxtb16_ror8(word);
-    a0 = fast_smlabb(even, (int32_t)w[2 * t], a0);
-    a2 = fast_smlatt(even, (int32_t)w[2 * t], a2);
-    a1 = fast_smlabb(odd, (int32_t)w[2 * t + 1], a1);
-    a3 = fast_smlatt(odd, (int32_t)w[2 * t + 1], a3);
-  }
-#endif
   acc[0] = a0;
   acc[1] = a1;
   acc[2] = a2;
   acc[3] = a3;
+#else
+  taps_portable(tap, 9, c, w, acc);
+#endif
 }
 
 /* The same over any number of taps (a window other than 3x3). */
 static inline __attribute__((always_inline)) void taps_n(const int8_t *const *tap, int32_t taps, int32_t c,
                                                         const uint32_t *w, int32_t acc[4]) {
-  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
 #if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
   /* 11 instructions per tap: taps9's 9 and the loop's SUBS/BNE. */
   uint32_t t, o, we, wo;
   __asm__("1:\n\t"
@@ -100,20 +111,13 @@ static inline __attribute__((always_inline)) void taps_n(const int8_t *const *ta
             [we] "=&r"(we), [wo] "=&r"(wo), [tap] "+r"(tap), [w] "+r"(w), [n] "+r"(taps)
           : [c] "r"(c)
           : "cc", "memory");
-#else
-  for (int32_t t = 0; t < taps; ++t) {
-    const uint32_t word = fast_load_u32(tap[t] + c);
-    const int32_t even = fast_sxtb16(word), odd = fast_sxtb16_ror8(word);
-    a0 = fast_smlabb(even, (int32_t)w[2 * t], a0);
-    a2 = fast_smlatt(even, (int32_t)w[2 * t], a2);
-    a1 = fast_smlabb(odd, (int32_t)w[2 * t + 1], a1);
-    a3 = fast_smlatt(odd, (int32_t)w[2 * t + 1], a3);
-  }
-#endif
   acc[0] = a0;
   acc[1] = a1;
   acc[2] = a2;
   acc[3] = a3;
+#else
+  taps_portable(tap, taps, c, w, acc);
+#endif
 }
 
 /* window9: the window is 3x3 (taps9), else kernel_h * kernel_w taps (taps_n). */
